@@ -1,0 +1,15 @@
+import type { UsageEvent } from '../usage-event';
+
+/** Carries usage events from gateway to worker. Adapters: in-process (local mode) and Pub/Sub. */
+export interface EventBus {
+  /** Queues an event for batched, retried publication. Never throws and never blocks the caller. */
+  publish(event: UsageEvent): void;
+  /** Resolves when every event published so far has been accepted by the bus (or failed for good). */
+  flush(): Promise<void>;
+  /**
+   * Delivers events to `handler` (at least once). A handler that throws gets the event again.
+   * Returns an unsubscribe function.
+   */
+  subscribe(handler: (event: UsageEvent) => Promise<void>): () => void;
+  close(): Promise<void>;
+}

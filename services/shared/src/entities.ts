@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** What the store holds. Timestamps are ISO strings so every adapter round-trips them unchanged. */
+
+export const Metadata = z.record(z.string(), z.string());
+export type Metadata = z.infer<typeof Metadata>;
+
+export const Workspace = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" or "_", at most 63 characters'),
+  name: z.string().min(1).max(200),
+  status: z.enum(['active', 'archived']).default('active'),
+  defaults: z
+    .object({
+      config_id: z.string().optional(),
+      metadata: Metadata.optional(),
+      allowed_models: z.array(z.string()).optional(),
+    })
+    .default({}),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type Workspace = z.infer<typeof Workspace>;
+
+export const ApiKey = z.object({
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  /** A stable public id (shown in lists, logs and usage events), unchanged by rotation. */
+  key_id: z.string().min(1),
+  name: z.string().min(1).max(200),
+  type: z.enum(['organisation', 'workspace']),
+  kind: z.enum(['user', 'service']).default('user'),
+  workspace_id: z.string().optional(),
+  scopes: z.array(z.string()).default([]),
+  defaults: z.object({ config_id: z.string().optional(), metadata: Metadata.optional() }).default({}),
+  allowed_models: z.array(z.string()).optional(),
+  /** First characters of the secret, for recognising a key in lists. */
+  prefix: z.string().default(''),
+  status: z.enum(['active', 'revoked']).default('active'),
+  expires_at: z.string().optional(),
+  created_at: z.string().optional(),
+  last_used_at: z.string().optional(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+/** Where a provider's credential lives; never the credential itself. */
+export const CredentialRef = z.union([
+  z.object({ adc: z.literal(true) }).strict(),
+  z.object({ env: z.string().min(1) }).strict(),
+  z.object({ secret: z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/) }).strict(),
+]);
+export type CredentialRef = z.infer<typeof CredentialRef>;
+
+const ProviderBase = {
+  slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" or "_"'),
+  base_url: z.string().url().optional(),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+};
+
+export const VertexProvider = z.object({
+  ...ProviderBase,
+  kind: z.literal('vertex'),
+  project_id: z.string().min(1),
+  region: z.string().min(1).default('global'),
+  credentials: CredentialRef.default({ adc: true }),
+});
+export const AnthropicProvider = z.object({
+  ...ProviderBase,
+  kind: z.literal('anthropic'),
+  credentials: CredentialRef,
+});
+export const BedrockProvider = z.object({
+  ...ProviderBase,
+  kind: z.literal('bedrock'),
+  region: z.string().min(1).default('us-east-1'),
+  /** Inference-profile prefix for models that need one (`us`, `eu`, `global`, …). */
+  profile_prefix: z.string().default('us'),
+  credentials: z.object({
+    access_key_id: CredentialRef,
+    secret_access_key: CredentialRef,
+    session_token: CredentialRef.optional(),
+  }),
+});
+export const Provider = z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]);
+export type VertexProvider = z.infer<typeof VertexProvider>;
+export type AnthropicProvider = z.infer<typeof AnthropicProvider>;
+export type BedrockProvider = z.infer<typeof BedrockProvider>;
+export type Provider = z.infer<typeof Provider>;
+export type ProviderKind = Provider['kind'];
+
+/** A stored routing config. `config` is validated by the gateway's config schema on write. */
+export const StoredConfig = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+  version: z.number().int().positive().default(1),
+  config: z.record(z.string(), z.unknown()),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type StoredConfig = z.infer<typeof StoredConfig>;
+
+/** Monthly totals for one key or workspace, kept by the worker. */
+export const UsageTotals = z.object({
+  id: z.string(),
+  scope: z.enum(['key', 'workspace']),
+  scope_id: z.string(),
+  period: z.string().regex(/^\d{4}-\d{2}$/),
+  requests: z.number().int(),
+  cost_micros: z.number().int(),
+  input: z.number().int(),
+  output: z.number().int(),
+  cache_write_5m: z.number().int(),
+  cache_write_1h: z.number().int(),
+  cache_read: z.number().int(),
+});
+export type UsageTotals = z.infer<typeof UsageTotals>;

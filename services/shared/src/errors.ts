@@ -1,0 +1,73 @@
+/** One error type and one status table for everything a client can see (DESIGN §10). */
+export const STATUS = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  conflict_error: 409,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+} as const;
+
+export type ErrorType = keyof typeof STATUS;
+
+export interface GatewayErrorOptions {
+  /** Whether routing may try again (same or next target). Decides failover, not the status code. */
+  retryable?: boolean;
+  cause?: unknown;
+  /** Upstream status when it differs from the table (e.g. Vertex 503 rendered as api_error). */
+  status?: number;
+  /** Seconds the client should wait, rendered as `retry-after`. */
+  retryAfterSeconds?: number;
+  /** An upstream error body to pass through byte for byte (Claude Code matches on its wording). */
+  rawBody?: string;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly opts: GatewayErrorOptions = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'GatewayError';
+  }
+
+  get status(): number {
+    return this.opts.status ?? STATUS[this.type];
+  }
+
+  get retryable(): boolean {
+    return this.opts.retryable ?? false;
+  }
+}
+
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: string; message: string };
+  request_id?: string;
+}
+
+export function errorBody(err: GatewayError, requestId?: string): AnthropicErrorBody {
+  return { type: 'error', error: { type: err.type, message: err.message }, ...(requestId ? { request_id: requestId } : {}) };
+}
+
+/** The error type for an HTTP status, for upstream errors that carry no Anthropic type. */
+export function typeForStatus(status: number): ErrorType {
+  const exact = (Object.keys(STATUS) as ErrorType[]).find((t) => STATUS[t] === status);
+  if (exact) return exact;
+  if (status === 408) return 'timeout_error';
+  if (status === 422) return 'invalid_request_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+/** Anything thrown becomes a GatewayError; unknown failures are a 500 that does not leak internals. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('api_error', 'Internal gateway error; see the gateway logs for the request id.', { cause: err });
+}

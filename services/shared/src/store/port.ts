@@ -1,0 +1,44 @@
+import type { ApiKey, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
+import type { UsageEvent } from '../usage-event';
+
+/** A keyed collection of documents. Adapters: memory (local mode, tests) and Firestore. */
+export interface Collection<T> {
+  get(id: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
+  /** Insert or replace. */
+  put(id: string, doc: T): Promise<void>;
+  /** Insert; rejects with a `conflict_error` GatewayError when the id exists. */
+  create(id: string, doc: T): Promise<void>;
+  delete(id: string): Promise<void>;
+  /**
+   * Calls `onChange` with the whole collection now and after every change (Firestore snapshot
+   * listeners in production). Returns an unsubscribe function.
+   */
+  watch(onChange: (docs: T[]) => void, onError?: (err: Error) => void): () => void;
+}
+
+export interface Store {
+  workspaces: Collection<Workspace>;
+  /** Keyed by the SHA-256 hex of the secret. */
+  apiKeys: Collection<ApiKey>;
+  /** Keyed by slug. */
+  providers: Collection<Provider>;
+  /** Keyed by config id. */
+  configs: Collection<StoredConfig>;
+  /**
+   * Adds one usage event to the monthly totals of its key and workspace, exactly once per event id
+   * (atomically with the dedup marker). Returns false when the event was already applied.
+   */
+  applyUsage(event: UsageEvent): Promise<boolean>;
+  usageTotals(scope: UsageTotals['scope'], scopeId: string, period: string): Promise<UsageTotals | undefined>;
+  close(): Promise<void>;
+}
+
+/** `YYYY-MM` (UTC) of an ISO timestamp: the period usage totals are kept for. */
+export function usagePeriod(timestamp: string): string {
+  return timestamp.slice(0, 7);
+}
+
+export function totalsId(scope: UsageTotals['scope'], scopeId: string, period: string): string {
+  return `${scope}:${scopeId}:${period}`;
+}
