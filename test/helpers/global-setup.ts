@@ -1,4 +1,116 @@
-/** Jest globalSetup: no Google client may look for the real metadata server (test-infra.md). */
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Jest globalSetup: no Google client may look for the real metadata server, and the Firestore and
+ * Pub/Sub emulators run on loopback when their jars are installed (test/infra notes: start the jars
+ * directly, poll `GET /` for `Ok`). Variables set here reach every worker; the PIDs reach
+ * globalTeardown through `globalThis`.
+ */
+export const FIRESTORE_JAR = '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
+export const PUBSUB_JAR = '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-0.8.20-all.jar';
+const READY_TIMEOUT_MS = 30_000;
+
+interface Emulator {
+  name: string;
+  envVar: 'FIRESTORE_EMULATOR_HOST' | 'PUBSUB_EMULATOR_HOST';
+  jar: string;
+  args: (port: number) => string[];
+  suites: string;
+}
+
+const EMULATORS: Emulator[] = [
+  {
+    name: 'Firestore',
+    envVar: 'FIRESTORE_EMULATOR_HOST',
+    jar: FIRESTORE_JAR,
+    // The jar has no Main-Class: `java -jar` fails.
+    args: (port) => ['-Duser.language=en', '-cp', FIRESTORE_JAR, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', '--host=127.0.0.1', `--port=${port}`],
+    suites: 'Firestore contract suites',
+  },
+  {
+    name: 'Pub/Sub',
+    envVar: 'PUBSUB_EMULATOR_HOST',
+    jar: PUBSUB_JAR,
+    args: (port) => ['-jar', PUBSUB_JAR, '--host=127.0.0.1', `--port=${port}`],
+    suites: 'Pub/Sub contract suites',
+  },
+];
+
+export interface EmulatorGlobals {
+  __GATEHOUSE_EMULATOR_PIDS__?: number[];
+}
+
 export default async function globalSetup(): Promise<void> {
   process.env.METADATA_SERVER_DETECTION = 'none';
+  const pids: number[] = [];
+  (globalThis as EmulatorGlobals).__GATEHOUSE_EMULATOR_PIDS__ = pids;
+  // If jest dies before globalTeardown runs, still take the emulators down with it.
+  process.once('exit', () => killGroups(pids, 'SIGKILL'));
+  await Promise.all(EMULATORS.map((e) => start(e, pids)));
+}
+
+async function start(e: Emulator, pids: number[]): Promise<void> {
+  if (process.env[e.envVar]) {
+    console.log(`${e.name} emulator: using ${e.envVar}=${process.env[e.envVar]}`);
+    return;
+  }
+  if (!existsSync(e.jar)) {
+    console.log(`\n!!! ${e.name} emulator jar not found at ${e.jar}: ${e.suites} are SKIPPED\n`);
+    return;
+  }
+  const port = await freePort();
+  const logPath = join(tmpdir(), `gatehouse-${e.name.replace('/', '')}-emulator-${port}.log`);
+  const out = openSync(logPath, 'w');
+  // Its own process group, so teardown kills the JVM and anything it forks in one signal.
+  const child = spawn('java', e.args(port), { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  child.on('error', () => undefined); // reported by the readiness timeout below
+  if (child.pid) pids.push(child.pid);
+  const host = `127.0.0.1:${port}`;
+  if (await ready(host, child)) {
+    process.env[e.envVar] = host;
+    return;
+  }
+  if (child.pid) killGroups([child.pid], 'SIGKILL');
+  console.log(`\n!!! ${e.name} emulator did not start within ${READY_TIMEOUT_MS / 1000} s (log: ${logPath}): ${e.suites} are SKIPPED\n`);
+}
+
+async function ready(host: string, child: ReturnType<typeof spawn>): Promise<boolean> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    try {
+      const res = await fetch(`http://${host}/`, { signal: AbortSignal.timeout(1000) });
+      if ((await res.text()).trim() === 'Ok') return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function killGroups(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
+import { createMemoryBus } from '../../shared/src/bus/memory';
+import type { EventBus } from '../../shared/src/bus/port';
+import { createPubSubBus } from '../../shared/src/bus/pubsub';
+import { type Catalog, createCatalog } from '../../shared/src/catalog';
+import type { GatewayEnv } from '../../shared/src/env';
+import type { Logger } from '../../shared/src/log';
+import { createFirestoreStore } from '../../shared/src/store/firestore';
+import { createMemoryStore } from '../../shared/src/store/memory';
+import type { Store } from '../../shared/src/store/port';
+import { KeyCache } from './auth/key-cache';
+import type { GatewayDeps } from './deps';
+import { anthropicAdapter } from './providers/anthropic';
+import { bedrockAdapter } from './providers/bedrock';
+import { Credentials } from './providers/credentials';
+import { vertexAdapter } from './providers/vertex';
+import { BreakerRegistry } from './routing/breaker';
+import { parseConfig } from './routing/config-schema';
+import { LiveMap } from './state/live-map';
+
+export interface BuildOptions {
+  env: GatewayEnv;
+  log: Logger;
+  /** The process environment, for credentials given as `{"env": NAME}`. */
+  processEnv: NodeJS.ProcessEnv;
+  store?: Store;
+  bus?: EventBus;
+  catalog?: Catalog;
+  secretManagerUrl?: string;
+  random?: () => number;
+}
+
+/** The store the environment asks for: Firestore on Cloud Run or with the emulator, memory otherwise. */
+export function storeFromEnv(env: GatewayEnv): Store {
+  const kind = env.GATEHOUSE_STORE ?? (env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
+  if (kind === 'memory') return createMemoryStore();
+  return createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local', prefix: env.GATEHOUSE_COLLECTION_PREFIX });
+}
+
+export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
+  const kind = env.GATEHOUSE_BUS ?? (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'memory');
+  if (kind === 'memory') return createMemoryBus({ onError: (err, e) => log.error('usage event delivery failed; will retry', { eventId: e.event_id, err: String(err) }) });
+  return createPubSubBus({
+    projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local',
+    topic: env.GATEHOUSE_USAGE_TOPIC,
+    log: (message, fields) => log.error(message, fields),
+  });
+}
+
+/** Wires the request path and waits for the first snapshot of every mirrored collection. */
+export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
+  const { env, log } = opts;
+  const store = opts.store ?? storeFromEnv(env);
+  const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl });
+  const deps: GatewayDeps = {
+    env,
+    log,
+    store,
+    bus: opts.bus ?? busFromEnv(env, log),
+    catalog: opts.catalog ?? createCatalog(),
+    keys: new KeyCache(store, log),
+    workspaces: new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace'),
+    providers: new LiveMap(store.providers, (p) => p.slug, (p) => p, log, 'provider'),
+    configs: new LiveMap(
+      store.configs,
+      (c) => c.id,
+      (c) => {
+        const parsed = parseConfig(c.config);
+        if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        return parsed.config;
+      },
+      log,
+      'config',
+    ),
+    adapters: {
+      vertex: vertexAdapter(credentials),
+      anthropic: anthropicAdapter(credentials),
+      bedrock: bedrockAdapter((ref) => credentials.secret(ref, 'Bedrock provider')),
+    },
+    // One keep-alive pool per upstream origin; the upstream's own timeouts are enforced per target.
+    dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 256, headersTimeout: env.UPSTREAM_TIMEOUT_MS, bodyTimeout: env.UPSTREAM_TIMEOUT_MS }),
+    breakers: new BreakerRegistry(),
+    random: opts.random ?? Math.random,
+    now: () => performance.now(),
+    newId: () => randomBytes(12).toString('hex'),
+  };
+  await Promise.all([deps.keys.start(), deps.workspaces.start(), deps.providers.start(), deps.configs.start()]);
+  return deps;
+}
+
+/** Stops listeners, flushes usage events still queued, closes clients. Cloud Run allows ~10 s after SIGTERM. */
+export async function closeDeps(deps: GatewayDeps): Promise<void> {
+  deps.keys.close();
+  deps.workspaces.close();
+  deps.providers.close();
+  deps.configs.close();
+  await deps.bus.flush();
+  await deps.bus.close();
+  await deps.dispatcher.close();
+  await deps.store.close();
+}

@@ -1,0 +1,33 @@
+import type { Dispatcher } from 'undici';
+import type { Catalog } from '../../shared/src/catalog';
+import type { Provider, ProviderKind, StoredConfig, Workspace } from '../../shared/src/entities';
+import type { EventBus } from '../../shared/src/bus/port';
+import type { GatewayEnv } from '../../shared/src/env';
+import type { Logger } from '../../shared/src/log';
+import type { Store } from '../../shared/src/store/port';
+import type { KeyCache } from './auth/key-cache';
+import type { ProviderAdapter } from './providers/types';
+import type { BreakerRegistry } from './routing/breaker';
+import type { RoutingConfig } from './routing/config-schema';
+import type { LiveMap } from './state/live-map';
+
+/** Everything the gateway's request path needs, built once at boot (STYLE §1). */
+export interface GatewayDeps {
+  env: GatewayEnv;
+  log: Logger;
+  store: Store;
+  bus: EventBus;
+  catalog: Catalog;
+  keys: KeyCache;
+  workspaces: LiveMap<Workspace>;
+  providers: LiveMap<Provider>;
+  /** Stored configs, validated once per change. */
+  configs: LiveMap<StoredConfig, RoutingConfig>;
+  adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
+  dispatcher: Dispatcher;
+  breakers: BreakerRegistry;
+  /** Injected so tests and routing stay deterministic. */
+  random: () => number;
+  now: () => number;
+  newId: () => string;
+}

@@ -1,0 +1,128 @@
+import express, { type Request, type Response, Router } from 'express';
+import { GatewayError } from '../../../shared/src/errors';
+import { traceResource } from '../../../shared/src/log';
+import type { UsageEvent } from '../../../shared/src/usage-event';
+import { keyFromHeaders } from '../auth/keys';
+import type { GatewayDeps } from '../deps';
+import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
+import { checkModelAccess } from '../policy/model-access';
+import { execute } from '../proxy/execute';
+import { resolvePlan } from '../proxy/resolve';
+import type { InboundRequest } from '../providers/types';
+import { RequestRecord } from '../usage/record';
+import { emitUsage } from '../usage/emit';
+import { flatHeaders, gatehouseHeader, header } from './request-context';
+
+type Route = UsageEvent['route'];
+
+/** Vertex-shaped paths Claude Code sends in Vertex mode, with or without the `/v1` prefix. */
+const VERTEX_PREDICT = /^\/(?:v1\/)?projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
+
+export function messageRoutes(deps: GatewayDeps): Router {
+  const r = Router();
+  const body = express.raw({ type: () => true, limit: deps.env.GATEHOUSE_MAX_BODY_BYTES });
+  r.post('/v1/messages', body, (req, res) => serve(deps, req, res, 'messages', (b) => anthropicInbound(req, b, 'messages')));
+  r.post('/v1/messages/count_tokens', body, (req, res) =>
+    serve(deps, req, res, 'count_tokens', (b) => anthropicInbound(req, b, 'count_tokens')),
+  );
+  r.post(VERTEX_PREDICT, body, (req, res) => {
+    const m = VERTEX_PREDICT.exec(req.path)!;
+    const [model, action] = [decodeURIComponent(m[3]), m[4]];
+    if (model === 'count-tokens') return serve(deps, req, res, 'vertex_count_tokens', (b) => vertexInbound(req, b, 'count_tokens'));
+    return serve(deps, req, res, 'vertex_predict', (b) => vertexInbound(req, { ...b, model, stream: action === 'streamRawPredict' }, 'messages'));
+  });
+  return r;
+}
+
+/** Parses the raw body as a JSON object; a clear 400 otherwise. */
+function parseBody(raw: unknown): Record<string, unknown> {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  if (!text.trim()) throw new GatewayError('invalid_request_error', 'Request body is empty: send a JSON object with "model" and "messages".');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('invalid_request_error', `Request body is not valid JSON: ${(err as Error).message}.`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatewayError('invalid_request_error', 'Request body must be a JSON object with "model" and "messages".');
+  }
+  return value as Record<string, unknown>;
+}
+
+function requireModel(body: Record<string, unknown>): void {
+  if (typeof body.model !== 'string' || !body.model.trim()) {
+    throw new GatewayError('invalid_request_error', 'model: field required (a Claude model name such as "claude-sonnet-4-5").');
+  }
+}
+
+function anthropicInbound(req: Request, body: Record<string, unknown>, op: InboundRequest['op']): InboundRequest {
+  requireModel(body);
+  return {
+    op,
+    body,
+    stream: op === 'messages' && body.stream === true,
+    betas: splitBetas(header(req, 'anthropic-beta')),
+    anthropicVersion: header(req, 'anthropic-version') ?? '2023-06-01',
+    forwardHeaders: flatHeaders(req),
+  };
+}
+
+/** Vertex-format bodies carry `anthropic_version` and no model; the provider adds its own back. */
+function vertexInbound(req: Request, raw: Record<string, unknown>, op: InboundRequest['op']): InboundRequest {
+  const { anthropic_version: _version, ...body } = raw;
+  return anthropicInbound(req, body, op);
+}
+
+function splitBetas(v: string | undefined): string[] {
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+async function serve(deps: GatewayDeps, req: Request, res: Response, route: Route, toInbound: (b: Record<string, unknown>) => InboundRequest): Promise<void> {
+  const requestId = `req_gth_${deps.newId()}`;
+  const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
+  const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route, deps.now());
+  res.locals.requestId = requestId;
+  res.locals.record = record;
+  res.locals.log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
+  const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
+  res.set(baseHeaders);
+  res.once('close', () => emitUsage(deps, record, res.locals.log, req));
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+
+  const key = await deps.keys.authenticate(keyFromHeaders(req.headers));
+  record.key = key;
+  if (!key.scopes.includes('completions')) {
+    throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
+  }
+  const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
+  record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
+  const inbound = toInbound(parseBody(req.body));
+  record.modelRequested = String(inbound.body.model);
+  record.stream = inbound.stream;
+  const rules = [
+    { owner: `key "${key.name}"`, patterns: key.allowed_models },
+    { owner: `workspace "${workspace?.id}"`, patterns: workspace?.defaults.allowed_models },
+  ];
+  const checkModel = (model: string) => checkModelAccess(modelNames(deps, model), rules);
+  checkModel(record.modelRequested);
+  const plan = resolvePlan(deps, {
+    configHeader: gatehouseHeader(req, 'config'),
+    providerHeader: gatehouseHeader(req, 'provider'),
+    key,
+    workspace,
+    metadata: record.metadata,
+    body: inbound.body,
+    headers: inbound.forwardHeaders,
+  });
+  await execute(deps, { inbound, record, clientSignal: ac.signal, baseHeaders, checkModel }, plan, res);
+}
+
+/** Every spelling of a model an allow-list may name: as sent, canonical id, aliases. */
+export function modelNames(deps: GatewayDeps, model: string): string[] {
+  const entry = deps.catalog.resolve(model);
+  return entry ? [model, entry.id, ...entry.aliases] : [model];
+}

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { GatewayEnv, parseEnv } from '../../shared/src/env';
+import { createLogger } from '../../shared/src/log';
+import { consumeBus } from '../../worker/src/consume';
+import { buildDeps, storeFromEnv } from './build-deps';
+import { claudeSettings } from './claude-settings';
+import { applySeed, devSeed, readSeed } from './seed';
+import { serve } from './serve';
+
+/**
+ * `npm start`: gateway and worker in one process (DESIGN §3) — memory store and in-process bus, or
+ * the Firestore / Pub/Sub emulators when their hosts are set — seeded from GATEHOUSE_SEED
+ * (default ./gatehouse.seed.json) or, without a seed file, a generated dev setup.
+ */
+async function main(): Promise<void> {
+  const env = parseEnv(GatewayEnv, process.env);
+  const log = createLogger({ service: 'gateway', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
+  const seedPath = env.GATEHOUSE_SEED ?? (existsSync('gatehouse.seed.json') ? 'gatehouse.seed.json' : undefined);
+  const store = storeFromEnv(env);
+  const keys = await applySeed(store, seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT));
+  const deps = await buildDeps({ env, log, processEnv: process.env, store });
+  const stopWorker = consumeBus(deps.bus, store, log.child({ service: 'worker' }));
+  await serve(deps, log, async () => stopWorker());
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const lines = [`Gatehouse is listening on ${url} (${seedPath ? `seed: ${seedPath}` : 'generated dev setup'}).`];
+  for (const k of keys.filter((k) => k.key)) {
+    lines.push('', `Claude Code settings for key "${k.name}" (~/.claude/settings.json):`, JSON.stringify(claudeSettings(url, k.key!), null, 2));
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

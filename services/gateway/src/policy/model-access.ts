@@ -1,0 +1,27 @@
+import { GatewayError } from '../../../shared/src/errors';
+
+/** `*` matches any run of characters; everything else is literal. */
+export function modelPatternMatches(pattern: string, model: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(model);
+}
+
+export interface AccessRule {
+  /** Who set the rule, for the error message: `key "dev"`, `workspace "frontend"`. */
+  owner: string;
+  patterns: string[] | undefined;
+}
+
+/** Names every spelling of a model (client name, canonical id, aliases); any match allows it. */
+export function checkModelAccess(names: string[], rules: AccessRule[]): void {
+  for (const rule of rules) {
+    if (!rule.patterns) continue;
+    const ok = rule.patterns.some((p) => names.some((n) => modelPatternMatches(p, n)));
+    if (!ok) {
+      throw new GatewayError(
+        'permission_error',
+        `Model "${names[0]}" is not allowed for ${rule.owner}: allowed models are ${rule.patterns.map((p) => `"${p}"`).join(', ') || '(none)'}.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { Catalog } from '../../../../shared/src/catalog';
+import type { AnthropicProvider } from '../../../../shared/src/entities';
+import type { Credentials } from '../credentials';
+import { upstreamError } from '../upstream-errors';
+import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types';
+
+/** Pure pass-through: path, `anthropic-*` headers and body go as they came; only the credential changes. */
+export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, catalog: Catalog): UpstreamRequest {
+  const root = (p.base_url ?? 'https://api.anthropic.com').replace(/\/+$/, '');
+  const betas = catalog.filterBetas('anthropic', req.betas);
+  const model = catalog.providerModelId('anthropic', String(req.body.model));
+  return {
+    url: `${root}/v1/messages${req.op === 'count_tokens' ? '/count_tokens' : ''}`,
+    headers: {
+      ...req.forwardHeaders,
+      'content-type': 'application/json',
+      'anthropic-version': req.anthropicVersion,
+      ...(betas.length ? { 'anthropic-beta': betas.join(',') } : {}),
+    },
+    body: JSON.stringify({ ...req.body, model }),
+    modelUpstream: model,
+    framing: req.stream && req.op === 'messages' ? 'sse' : 'json',
+  };
+}
+
+export function anthropicAdapter(credentials: Credentials): ProviderAdapter<AnthropicProvider> {
+  return {
+    toUpstream: toAnthropicRequest,
+    async authorize(up, p) {
+      const key = await credentials.secret(p.credentials, `Anthropic provider @${p.slug}`);
+      return { ...up, headers: { ...up.headers, 'x-api-key': key } };
+    },
+    toError: (status, headers, body) => upstreamError('Anthropic', status, headers, body),
+  };
+}

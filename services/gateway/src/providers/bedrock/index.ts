@@ -1,0 +1,32 @@
+import type { BedrockProvider, CredentialRef } from '../../../../shared/src/entities';
+import type { ProviderAdapter } from '../types';
+import { bedrockError } from './errors';
+import { signBedrockRequest } from './sign';
+import { toBedrockRequest } from './to-upstream';
+
+export { decodeBedrockStream, type DecodeOptions, type SseEvent } from './event-stream';
+export { bedrockError, BEDROCK_ERRORS } from './errors';
+export { signBedrockRequest, type AwsCredentials } from './sign';
+export { toBedrockRequest, BEDROCK_ANTHROPIC_VERSION } from './to-upstream';
+
+/** Bedrock: the body transform, SigV4 with keys resolved per request, and the exception table. */
+export function bedrockAdapter(resolveSecret: (ref: CredentialRef) => Promise<string>): ProviderAdapter<BedrockProvider> {
+  return {
+    toUpstream: toBedrockRequest,
+    async authorize(up, p) {
+      const { access_key_id, secret_access_key, session_token } = p.credentials;
+      const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
+        resolveSecret(access_key_id),
+        resolveSecret(secret_access_key),
+        session_token ? resolveSecret(session_token) : Promise.resolve(undefined),
+      ]);
+      // Secret Manager values are often saved with a trailing newline; AWS keys never contain whitespace.
+      return signBedrockRequest(up, p.region, {
+        accessKeyId: accessKeyId.trim(),
+        secretAccessKey: secretAccessKey.trim(),
+        ...(sessionToken?.trim() ? { sessionToken: sessionToken.trim() } : {}),
+      });
+    },
+    toError: bedrockError,
+  };
+}

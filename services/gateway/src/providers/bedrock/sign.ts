@@ -1,0 +1,69 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { UpstreamRequest } from '../types';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface SignOptions {
+  /** Fixed signing time (tests); defaults to now. */
+  signingDate?: Date;
+}
+
+/**
+ * SigV4-signs a built Bedrock request (service `bedrock`), the way `@anthropic-ai/bedrock-sdk` does.
+ * Returns a copy whose headers add `authorization`, `x-amz-date`, `x-amz-content-sha256` and, with a
+ * session token, `x-amz-security-token`. `host` is signed but not returned: the transport derives the
+ * same value from `url`. Headers added after signing must stay out of the signed set (they are not in
+ * `SignedHeaders`, so e.g. `user-agent` or `content-length` added by the HTTP client are fine).
+ */
+export async function signBedrockRequest(
+  up: UpstreamRequest,
+  region: string,
+  creds: AwsCredentials,
+  opts: SignOptions = {},
+): Promise<UpstreamRequest> {
+  const url = new URL(up.url);
+  const signer = new SignatureV4({
+    service: 'bedrock',
+    region,
+    credentials: {
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+    },
+    sha256: Sha256,
+  });
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(up.headers)) headers[name.toLowerCase()] = value;
+  // A proxy may strip `connection`, so signing it would make the signature unverifiable (as the SDK does).
+  delete headers['connection'];
+  headers['host'] = url.host;
+
+  const query: Record<string, string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);
+
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers,
+      body: up.body,
+    },
+    opts.signingDate ? { signingDate: opts.signingDate } : {},
+  );
+
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) {
+    if (name.toLowerCase() !== 'host') out[name.toLowerCase()] = String(value);
+  }
+  return { ...up, headers: out };
+}

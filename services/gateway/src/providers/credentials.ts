@@ -1,0 +1,87 @@
+import { GoogleAuth } from 'google-auth-library';
+import { LRUCache } from 'lru-cache';
+import type { CredentialRef } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+
+export interface CredentialsOptions {
+  env: NodeJS.ProcessEnv;
+  /** Secret Manager's REST root; tests point it at a fake on loopback. */
+  secretManagerUrl?: string;
+  /** How long a fetched secret is reused before it is read again. */
+  secretTtlMs?: number;
+}
+
+/**
+ * Resolves where a provider's credential lives ({env}, {secret}, {adc}) into the credential. Secrets
+ * are cached in memory for a few minutes; they are never logged and never stored.
+ */
+export class Credentials {
+  private readonly adc = new GoogleAuth({ scopes: [CLOUD_PLATFORM] });
+  private readonly secrets: LRUCache<string, string>;
+  private readonly keyAuths = new Map<string, GoogleAuth>();
+
+  constructor(private readonly opts: CredentialsOptions) {
+    this.secrets = new LRUCache({ max: 500, ttl: opts.secretTtlMs ?? 300_000 });
+  }
+
+  /** A secret string (API key, AWS key) from env or Secret Manager. */
+  async secret(ref: CredentialRef, what: string): Promise<string> {
+    if ('env' in ref) {
+      const value = this.opts.env[ref.env];
+      if (!value) throw misconfigured(`${what}: environment variable ${ref.env} is not set on the gateway.`);
+      return value;
+    }
+    if ('secret' in ref) return this.secretManager(ref.secret, what);
+    throw misconfigured(`${what}: {"adc": true} is only valid for Vertex providers; give {"env": …} or {"secret": …}.`);
+  }
+
+  /** A Google access token for Vertex: ADC / workload identity, or a service-account key held elsewhere. */
+  async googleToken(ref: CredentialRef, what: string): Promise<string> {
+    const auth = 'adc' in ref ? this.adc : await this.serviceAccountAuth(ref, what);
+    try {
+      const token = await auth.getAccessToken();
+      if (!token) throw new Error('no token returned');
+      return token;
+    } catch (err) {
+      throw new GatewayError('api_error', `${what}: could not obtain a Google access token (${(err as Error).message}).`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  private async serviceAccountAuth(ref: CredentialRef, what: string): Promise<GoogleAuth> {
+    const json = await this.secret(ref, what);
+    let auth = this.keyAuths.get(json);
+    if (!auth) {
+      let credentials: Record<string, unknown>;
+      try {
+        credentials = JSON.parse(json);
+      } catch {
+        throw misconfigured(`${what}: the service-account key is not valid JSON.`);
+      }
+      auth = new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
+      this.keyAuths.set(json, auth);
+    }
+    return auth;
+  }
+
+  private async secretManager(name: string, what: string): Promise<string> {
+    const cached = this.secrets.get(name);
+    if (cached !== undefined) return cached;
+    const root = this.opts.secretManagerUrl ?? 'https://secretmanager.googleapis.com';
+    const token = await this.googleToken({ adc: true }, what);
+    const res = await fetch(`${root}/v1/${name}:access`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw misconfigured(`${what}: Secret Manager answered ${res.status} for ${name}.`);
+    const body = (await res.json()) as { payload?: { data?: string } };
+    const value = Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8');
+    this.secrets.set(name, value);
+    return value;
+  }
+}
+
+function misconfigured(message: string): GatewayError {
+  return new GatewayError('api_error', `Provider misconfigured: ${message}`);
+}

@@ -1,0 +1,58 @@
+import type { Catalog } from '../../../../shared/src/catalog';
+import type { VertexProvider } from '../../../../shared/src/entities';
+import type { Credentials } from '../credentials';
+import { upstreamError } from '../upstream-errors';
+import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types';
+
+export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+
+/** Vertex's host for a region (wire-formats §1.1): global, `us`/`eu` multi-region, or regional. */
+export function vertexBaseUrl(p: VertexProvider): string {
+  if (p.base_url) return p.base_url.replace(/\/+$/, '');
+  if (p.region === 'global') return 'https://aiplatform.googleapis.com';
+  if (p.region === 'us' || p.region === 'eu') return `https://aiplatform.${p.region}.rep.googleapis.com`;
+  return `https://${p.region}-aiplatform.googleapis.com`;
+}
+
+/**
+ * Anthropic body → Vertex: `model` moves into the URL (count-tokens keeps it in the body),
+ * `anthropic_version` is added, `stream` stays, betas go in the header after the catalog's policy.
+ */
+export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog: Catalog): UpstreamRequest {
+  const { model, ...rest } = req.body;
+  const id = catalog.providerModelId('vertex', String(model));
+  const root = `${vertexBaseUrl(p)}/v1/projects/${p.project_id}/locations/${p.region}/publishers/anthropic/models`;
+  const counting = req.op === 'count_tokens';
+  const url = counting ? `${root}/count-tokens:rawPredict` : `${root}/${id}:${req.stream ? 'streamRawPredict' : 'rawPredict'}`;
+  const body = counting ? { ...rest, model: id } : rest;
+  const betas = catalog.filterBetas('vertex', req.betas);
+  return {
+    url,
+    headers: {
+      ...req.forwardHeaders,
+      'content-type': 'application/json',
+      'anthropic-version': req.anthropicVersion,
+      ...(betas.length ? { 'anthropic-beta': betas.join(',') } : {}),
+    },
+    body: JSON.stringify({ anthropic_version: VERTEX_ANTHROPIC_VERSION, ...body }),
+    modelUpstream: id,
+    framing: req.stream && !counting ? 'sse' : 'json',
+  };
+}
+
+/** The beta values a Vertex 400 names as unexpected, so the request can be retried without them. */
+export function rejectedBetas(message: string): string[] {
+  const m = /Unexpected value\(s\) `([^`]+)` for the `anthropic-beta` header/.exec(message);
+  return m ? m[1].split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+export function vertexAdapter(credentials: Credentials): ProviderAdapter<VertexProvider> {
+  return {
+    toUpstream: toVertexRequest,
+    async authorize(up, p) {
+      const token = await credentials.googleToken(p.credentials, `Vertex provider @${p.slug}`);
+      return { ...up, headers: { ...up.headers, authorization: `Bearer ${token}` } };
+    },
+    toError: (status, headers, body) => upstreamError('Vertex AI', status, headers, body),
+  };
+}

@@ -1,0 +1,67 @@
+import type { ServerResponse } from 'node:http';
+import { formatSse, type SseEvent } from '../streaming/sse';
+import { UsageTap } from '../streaming/usage-tap';
+
+/** Writes, waiting for the socket to drain when the client reads slower than the upstream sends. */
+export async function write(res: ServerResponse, chunk: string): Promise<void> {
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
+const DROPPED = new Set(['vertex_event']);
+
+export interface RelayResult {
+  tap: UsageTap;
+  /** Set when the upstream failed after the first byte; the client got an SSE `error` event. */
+  failure?: string;
+  /** Each relayed event, for the response cache (only collected when asked). */
+  events?: SseEvent[];
+}
+
+/**
+ * Relays an upstream event stream to the client as it arrives, tapping usage. An upstream failure
+ * after the first byte becomes an SSE `error` event (failover is no longer possible).
+ */
+export async function relayStream(
+  res: ServerResponse,
+  first: SseEvent | undefined,
+  rest: AsyncIterator<SseEvent>,
+  collect: boolean,
+): Promise<RelayResult> {
+  const tap = new UsageTap();
+  const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
+  const send = async (e: SseEvent) => {
+    if (DROPPED.has(e.event)) return;
+    tap.onEvent(e.event, e.data);
+    result.events?.push(e);
+    await write(res, formatSse(e.event, e.data));
+  };
+  try {
+    if (first) await send(first);
+    for (;;) {
+      if (res.destroyed) break;
+      const next = await rest.next();
+      if (next.done) break;
+      await send(next.value);
+    }
+  } catch (err) {
+    if (!res.destroyed) {
+      result.failure = (err as Error).message || 'upstream stream failed';
+      const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${result.failure}` } });
+      tap.onEvent('error', data);
+      await write(res, formatSse('error', data));
+    }
+  } finally {
+    await rest.return?.().catch(() => undefined);
+  }
+  return result;
+}

@@ -1,0 +1,72 @@
+import { LRUCache } from 'lru-cache';
+import type { ApiKey, Metadata, Workspace } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+import type { GatewayDeps } from '../deps';
+import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
+import { planAttempts, type PlannedTarget } from '../routing/plan';
+
+export interface ResolveInput {
+  configHeader?: string;
+  providerHeader?: string;
+  key: ApiKey;
+  workspace?: Workspace;
+  metadata: Metadata;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+  sessionId?: string;
+}
+
+/** Inline configs repeat on every request of a session: validate each distinct one once. */
+const inlineConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
+
+/**
+ * The route for a request, first match wins: a config in the header (inline JSON or a stored id),
+ * a provider in the header, the key's default config, the workspace's default config.
+ */
+export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarget[] {
+  const config = chooseConfig(deps, input);
+  const planned = planAttempts(config, {
+    metadata: input.metadata,
+    params: input.body,
+    headers: input.headers,
+    random: deps.random,
+    isOpen: (id) => !deps.breakers.canAttempt(id, deps.now()),
+    stickyKey: input.sessionId,
+  });
+  if (!planned.ok) throw new GatewayError('invalid_request_error', configError(planned.issues));
+  return planned.targets;
+}
+
+function chooseConfig(deps: GatewayDeps, input: ResolveInput): RoutingConfig {
+  const header = input.configHeader?.trim();
+  if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(deps, header, 'x-gatehouse-config header');
+  const provider = input.providerHeader?.trim();
+  if (provider) return { provider: provider.replace(/^@/, '') } as RoutingConfig;
+  if (input.key.defaults.config_id) return storedConfig(deps, input.key.defaults.config_id, `key "${input.key.name}" default`);
+  if (input.workspace?.defaults.config_id) return storedConfig(deps, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
+  throw new GatewayError(
+    'invalid_request_error',
+    'No route for this request: send `x-gatehouse-provider: @<slug>` or `x-gatehouse-config: <id or JSON>`, or give the key a default config.',
+  );
+}
+
+function inlineConfig(json: string): RoutingConfig {
+  const cached = inlineConfigs.get(json);
+  if (cached) return cached;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new GatewayError('invalid_request_error', `x-gatehouse-config is not valid JSON: ${(err as Error).message}.`);
+  }
+  const parsed = parseConfig(value);
+  if (!parsed.ok) throw new GatewayError('invalid_request_error', configError(parsed.issues));
+  inlineConfigs.set(json, parsed.config);
+  return parsed.config;
+}
+
+function storedConfig(deps: GatewayDeps, id: string, source: string): RoutingConfig {
+  const config = deps.configs.get(id);
+  if (!config) throw new GatewayError('not_found_error', `Config "${id}" (from ${source}) does not exist.`);
+  return config;
+}

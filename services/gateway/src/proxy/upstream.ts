@@ -1,0 +1,101 @@
+import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import type { Catalog } from '../../../shared/src/catalog';
+import type { Provider } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+import { decodeBedrockStream } from '../providers/bedrock/event-stream';
+import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
+import { parseSse, type SseEvent } from '../streaming/sse';
+
+/** A 2xx answer, held before anything reaches the client so that failover is still possible. */
+export type UpstreamAnswer =
+  | { kind: 'json'; status: number; text: string; up: UpstreamRequest }
+  | { kind: 'stream'; status: number; first: SseEvent | undefined; rest: AsyncIterator<SseEvent>; up: UpstreamRequest };
+
+export interface CallOptions {
+  dispatcher: Dispatcher;
+  catalog: Catalog;
+  timeoutMs: number;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+}
+
+class TimeoutSignal extends Error {}
+
+/**
+ * Calls one upstream once. Resolves with the answer once its first event (or whole JSON body) is in
+ * hand, or rejects with a GatewayError: the upstream's own error translated, a timeout before the
+ * first byte, or a connection failure. A stream whose first event is an `error` counts as a failed
+ * call, since nothing has reached the client yet.
+ */
+export async function callUpstream<P extends Provider>(
+  adapter: ProviderAdapter<P>,
+  provider: P,
+  req: InboundRequest,
+  opts: CallOptions,
+): Promise<UpstreamAnswer> {
+  const ac = new AbortController();
+  const onClientAbort = () => ac.abort(opts.clientSignal.reason);
+  opts.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const timer = setTimeout(() => ac.abort(new TimeoutSignal()), opts.timeoutMs);
+  const label = `@${provider.slug}`;
+  let streaming = false;
+  try {
+    const up = await adapter.authorize(adapter.toUpstream(req, provider, opts.catalog), provider);
+    const res = await request(up.url, {
+      method: 'POST',
+      headers: up.headers,
+      body: up.body,
+      dispatcher: opts.dispatcher,
+      signal: ac.signal,
+    });
+    if (res.statusCode >= 300) {
+      const text = await res.body.text();
+      throw adapter.toError(res.statusCode, res.headers, text);
+    }
+    if (up.framing === 'json') {
+      return { kind: 'json', status: res.statusCode, text: await res.body.text(), up };
+    }
+    const events = up.framing === 'sse' ? parseSse(res.body) : decodeBedrockStream(res.body);
+    const rest = events[Symbol.asyncIterator]();
+    const first = await rest.next();
+    if (!first.done && first.value.event === 'error') {
+      await rest.return?.(undefined);
+      throw streamError(label, first.value.data);
+    }
+    // From here the client's disconnect must still abort the upstream: the listener stays.
+    streaming = true;
+    return { kind: 'stream', status: res.statusCode, first: first.done ? undefined : first.value, rest, up };
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    if (ac.signal.reason instanceof TimeoutSignal) {
+      throw new GatewayError('timeout_error', `${label} sent no answer within ${opts.timeoutMs} ms (request_timeout).`, { retryable: true });
+    }
+    if (opts.clientSignal.aborted) throw new GatewayError('invalid_request_error', 'Client closed the request.', { status: 499 });
+    throw connectionError(label, err);
+  } finally {
+    clearTimeout(timer);
+    if (!streaming) opts.clientSignal.removeEventListener('abort', onClientAbort);
+  }
+}
+
+function streamError(label: string, data: string): GatewayError {
+  let parsed: { error?: { type?: string; message?: string } } = {};
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    /* keep the generic message */
+  }
+  const type = parsed.error?.type ?? 'api_error';
+  const known = ['overloaded_error', 'rate_limit_error', 'api_error', 'timeout_error', 'invalid_request_error'] as const;
+  const t = (known as readonly string[]).includes(type) ? (type as (typeof known)[number]) : 'api_error';
+  return new GatewayError(t, parsed.error?.message ?? `${label} stream failed before its first event.`, {
+    retryable: t !== 'invalid_request_error',
+    rawBody: JSON.stringify({ type: 'error', error: { type: t, message: parsed.error?.message ?? 'Upstream error' } }),
+  });
+}
+
+function connectionError(label: string, err: unknown): GatewayError {
+  const e = err as { code?: string; message?: string };
+  const detail = e.code ?? (err instanceof undiciErrors.UndiciError ? err.name : e.message) ?? 'connection failed';
+  return new GatewayError('api_error', `Could not reach ${label}: ${detail}.`, { status: 502, retryable: true, cause: err });
+}

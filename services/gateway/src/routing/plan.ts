@@ -1,0 +1,265 @@
+import { fieldValue, matches, type ConditionContext } from './conditions';
+import { MODEL_REF } from './config-checks';
+import {
+  formatPath,
+  type CacheSettings,
+  type ConfigIssue,
+  type RetrySettings,
+  type RoutingCondition,
+  type RoutingConfig,
+  type StickySettings,
+  type StrategyMode,
+} from './config-schema';
+import { rendezvousIndex, weightedIndex } from './pick';
+import { DEFAULT_RETRY_STATUS_CODES } from './retry';
+
+/**
+ * Attempt planning (Portkey `tryTargetsRecursively`, peers.md §2.2), split in two pure steps:
+ * `flattenConfig` applies inheritance once per config; `planAttempts` runs per request and returns the
+ * leaf targets in the order to try them.
+ *
+ * Inheritance, parent → child: `override_params` deep-merged (objects merge, anything else the child
+ * replaces); `retry` and `cache` replaced whole when the child sets them; `request_timeout`,
+ * `forward_headers` and the provider inherited unless the child sets them. A `strategy` is never
+ * inherited: each group's `on_status_codes` governs only its own targets. `override_params.model:
+ * "@slug/model"` sets the provider and the bare model, and the nearest setting to the leaf wins.
+ *
+ * Strategies:
+ * - fallback: children in declared order; a child whose every leaf has an open breaker moves to the
+ *   end (Portkey's hosted breaker drops them and bypasses itself when all are open; we keep them last).
+ * - loadbalance: ONE weighted pick (weight defaults to 1); the other children are not tried — nest the
+ *   group in a fallback for failover (Portkey: "no retry on the other targets unless you nest a
+ *   fallback"). Children whose breaker is open are left out of the draw unless all are. With
+ *   `strategy.sticky.enabled` and a sticky key, the draw is weighted rendezvous hashing instead.
+ * - conditional: the `then` target of the first matching condition, else `default`, else nothing.
+ *   Breakers are not consulted (as in Portkey).
+ * - single: the first target; a config without targets is itself the target.
+ *
+ * Falling through (Portkey: a fallback group stops at the first ok response, or at a status not in
+ * its `strategy.on_status_codes` when that list is set): each planned target carries, innermost
+ * first, the fallback groups it can fall through with the plan index where each one continues.
+ * `nextAttemptIndex` walks them outward like Portkey's recursion returning an error to its parent.
+ */
+
+export interface ResolvedTarget {
+  /** Stable path in the config: `root` for a config without targets, else like `targets[0].targets[1]`. */
+  id: string;
+  name?: string;
+  /** Provider slug without `@`. */
+  provider: string;
+  /** The bare model from `override_params.model`, if any. */
+  model?: string;
+  /** Merged along the path; an `@slug/model` model is already reduced to the bare model. */
+  override_params: Record<string, unknown>;
+  retry: { attempts: number; on_status_codes: number[]; use_retry_after_header: boolean };
+  cache?: CacheSettings;
+  request_timeout?: number;
+  forward_headers: string[];
+}
+
+export type FallbackOn = number[] | 'any';
+
+export interface PlannedTarget extends ResolvedTarget {
+  /** Statuses on which to move on to the next planned target; `[]` when this is the last one. */
+  fallback_on: FallbackOn;
+  /** Enclosing fallback groups that still have targets left, innermost first. */
+  fallback_chain: { on: FallbackOn; next: number }[];
+}
+
+export interface ResolvedLeaf {
+  kind: 'leaf';
+  id: string;
+  name?: string;
+  weight: number;
+  target: ResolvedTarget;
+}
+
+export interface ResolvedGroup {
+  kind: 'group';
+  id: string;
+  name?: string;
+  weight: number;
+  mode: StrategyMode;
+  /** This group's `strategy.on_status_codes`, or `'any'` (every non-2xx) when unset. */
+  fallback_on: FallbackOn;
+  conditions: RoutingCondition[];
+  default?: string;
+  sticky?: StickySettings;
+  children: ResolvedTree[];
+}
+
+export type ResolvedTree = ResolvedLeaf | ResolvedGroup;
+
+export type FlattenResult = { ok: true; tree: ResolvedTree } | { ok: false; issues: ConfigIssue[] };
+
+export interface PlanContext extends ConditionContext {
+  random: () => number;
+  /** Whether a target's breaker refuses attempts now. Gets the target too, to key breakers by provider. */
+  isOpen?: (targetId: string, target: ResolvedTarget) => boolean;
+  /** Identifies the client session for `strategy.sticky` (e.g. Claude Code's session id). */
+  stickyKey?: string;
+}
+
+interface Inherited {
+  provider?: string;
+  override_params: Record<string, unknown>;
+  retry?: RetrySettings;
+  cache?: CacheSettings;
+  request_timeout?: number;
+  forward_headers?: string[];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parent then child; objects merge key by key, anything else (arrays included) the child replaces. */
+export function deepMerge(parent: Record<string, unknown>, child: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...parent };
+  for (const [k, v] of Object.entries(child)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+function resolve(node: RoutingConfig, inh: Inherited, path: (string | number)[], issues: ConfigIssue[]): ResolvedTree {
+  const id = path.length ? formatPath(path) : 'root';
+  let provider = node.provider ? node.provider.replace(/^@/, '') : inh.provider;
+  let override_params = deepMerge(inh.override_params, node.override_params ?? {});
+  const ref = typeof node.override_params?.model === 'string' ? MODEL_REF.exec(node.override_params.model) : null;
+  if (ref) {
+    provider = ref[1];
+    override_params = { ...override_params, model: ref[2] };
+  }
+  const here: Inherited = {
+    provider,
+    override_params,
+    retry: node.retry ?? inh.retry,
+    cache: node.cache ?? inh.cache,
+    request_timeout: node.request_timeout ?? inh.request_timeout,
+    forward_headers: node.forward_headers ?? inh.forward_headers,
+  };
+  const base = { id, ...(node.name !== undefined && { name: node.name }), weight: node.weight ?? 1 };
+  if (node.targets?.length && node.strategy) {
+    const s = node.strategy;
+    return {
+      ...base,
+      kind: 'group',
+      mode: s.mode,
+      fallback_on: s.on_status_codes ?? 'any',
+      conditions: s.conditions ?? [],
+      ...(s.default !== undefined && { default: s.default }),
+      ...(s.sticky && { sticky: s.sticky }),
+      children: node.targets.map((t, i) => resolve(t, here, [...path, 'targets', i], issues)),
+    };
+  }
+  if (!provider) {
+    issues.push({ path: formatPath(path), message: 'no provider: set "provider": "@slug" here or on a parent, or override_params.model "@slug/model"' });
+  }
+  const r = here.retry;
+  const model = override_params.model;
+  const target: ResolvedTarget = {
+    id,
+    ...(node.name !== undefined && { name: node.name }),
+    provider: provider ?? '',
+    ...(typeof model === 'string' && { model }),
+    override_params,
+    retry: {
+      attempts: r?.attempts ?? 0,
+      on_status_codes: [...(r?.on_status_codes ?? DEFAULT_RETRY_STATUS_CODES)],
+      use_retry_after_header: r?.use_retry_after_header ?? false,
+    },
+    ...(here.cache && { cache: { ...here.cache } }),
+    ...(here.request_timeout !== undefined && { request_timeout: here.request_timeout }),
+    forward_headers: [...(here.forward_headers ?? [])],
+  };
+  return { ...base, kind: 'leaf', target };
+}
+
+/**
+ * Applies inheritance. `defaultProvider` (`@slug` or `slug`: the provider header or the workspace
+ * default) stands in for a provider the config never names, as in Portkey a config with only `retry`
+ * or `cache` routes to the provider given by header. A leaf still without a provider is an error.
+ */
+export function flattenConfig(config: RoutingConfig, opts: { defaultProvider?: string } = {}): FlattenResult {
+  const issues: ConfigIssue[] = [];
+  const tree = resolve(config, { provider: opts.defaultProvider?.replace(/^@/, ''), override_params: {} }, [], issues);
+  return issues.length ? { ok: false, issues } : { ok: true, tree };
+}
+
+/** Every leaf target of the tree in declared order (to check that each provider slug exists). */
+export function leafTargets(tree: ResolvedTree): ResolvedTarget[] {
+  return tree.kind === 'leaf' ? [tree.target] : tree.children.flatMap(leafTargets);
+}
+
+interface Entry {
+  target: ResolvedTarget;
+  frames: { on: FallbackOn; skip: number }[];
+}
+
+function allOpen(node: ResolvedTree, ctx: PlanContext): boolean {
+  return !!ctx.isOpen && leafTargets(node).every((t) => ctx.isOpen!(t.id, t));
+}
+
+function stickyKeyFor(sticky: StickySettings | undefined, ctx: PlanContext): string | undefined {
+  if (!sticky?.enabled) return undefined;
+  const values = (sticky.hash_fields ?? []).map((f) => fieldValue(f, ctx));
+  if (ctx.stickyKey === undefined && values.every((v) => v === undefined)) return undefined;
+  return [ctx.stickyKey ?? '', ...values.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')))].join('\u0000');
+}
+
+function pickLoadbalanced(g: ResolvedGroup, ctx: PlanContext): ResolvedTree | undefined {
+  const eligible = g.children.filter((c) => c.weight > 0);
+  const closed = eligible.filter((c) => !allOpen(c, ctx));
+  const candidates = closed.length ? closed : eligible;
+  if (!candidates.length) return undefined;
+  const key = stickyKeyFor(g.sticky, ctx);
+  const i =
+    key === undefined
+      ? weightedIndex(candidates.map((c) => c.weight), ctx.random())
+      : rendezvousIndex(candidates.map((c) => ({ key: c.name ?? c.id, weight: c.weight })), key);
+  return candidates[i];
+}
+
+function planNode(node: ResolvedTree, ctx: PlanContext): Entry[] {
+  if (node.kind === 'leaf') return [{ target: node.target, frames: [] }];
+  switch (node.mode) {
+    case 'single':
+      return planNode(node.children[0], ctx);
+    case 'conditional': {
+      const name = node.conditions.find((c) => matches(c.query, ctx))?.then ?? node.default;
+      const child = node.children.find((c) => name !== undefined && c.name === name);
+      return child ? planNode(child, ctx) : [];
+    }
+    case 'loadbalance': {
+      const child = pickLoadbalanced(node, ctx);
+      return child ? planNode(child, ctx) : [];
+    }
+    case 'fallback': {
+      // Plan every child first, in declared order, so random draws do not depend on breaker state.
+      const planned = node.children.map((c) => ({ p: planNode(c, ctx) })).filter((x) => x.p.length);
+      const open = planned.map((x) => !!ctx.isOpen && x.p.every((e) => ctx.isOpen!(e.target.id, e.target)));
+      const ordered = [...planned.filter((_, i) => !open[i]), ...planned.filter((_, i) => open[i])].map((x) => x.p);
+      return ordered.flatMap((p, j) =>
+        j === ordered.length - 1 ? p : p.map((e, k) => ({ ...e, frames: [...e.frames, { on: node.fallback_on, skip: p.length - k }] })),
+      );
+    }
+  }
+}
+
+/**
+ * The leaf targets to try for one request, in order. Empty when nothing is routable (a conditional
+ * group with no matching condition and no `default`): the caller answers 400, as Portkey does.
+ */
+export function planAttempts(tree: ResolvedTree, ctx: PlanContext): PlannedTarget[] {
+  return planNode(tree, ctx).map((e, i) => {
+    const fallback_chain = e.frames.map((f) => ({ on: f.on, next: i + f.skip }));
+    return { ...e.target, fallback_on: fallback_chain[0]?.on ?? [], fallback_chain };
+  });
+}
+
+/** Whether a status makes a fallback group move on: listed codes, or any non-2xx. */
+export function triggersFallback(on: FallbackOn, status: number): boolean {
+  return on === 'any' ? status < 200 || status >= 300 : on.includes(status);
+}
+
+/** Where to go after `plan[index]` finally failed with `status` (retries done), or undefined to stop. */
+export function nextAttemptIndex(plan: readonly PlannedTarget[], index: number, status: number): number | undefined {
+  return plan[index]?.fallback_chain.find((f) => triggersFallback(f.on, status))?.next;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ApiKey, Provider, Workspace } from '../../shared/src/entities';
+import type { Store } from '../../shared/src/store/port';
+import { displayPrefix, generateKeySecret, hashKey } from './auth/keys';
+import { configError, parseConfig } from './routing/config-schema';
+
+/** The local mode's declarative setup. A key given in plain text is hashed on load and never kept. */
+const SeedKey = ApiKey.omit({ id: true, key_id: true, prefix: true }).extend({
+  key: z.string().min(16).optional(),
+  /** SHA-256 hex of a key held elsewhere (e.g. a Terraform-generated secret). */
+  key_hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  key_id: z.string().optional(),
+});
+
+export const Seed = z.object({
+  workspaces: z.array(Workspace).default([]),
+  providers: z.array(Provider).default([]),
+  configs: z.array(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()) })).default([]),
+  api_keys: z.array(SeedKey).default([]),
+});
+export type Seed = z.infer<typeof Seed>;
+
+export function readSeed(path: string): Seed {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`Seed file ${path}: ${(err as Error).message}`);
+  }
+  const parsed = Seed.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Seed file ${path} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Writes a seed into a store. Returns the plain-text keys it was given, for printing once. */
+export async function applySeed(store: Store, seed: Seed, now = new Date().toISOString()): Promise<{ name: string; key?: string }[]> {
+  for (const w of seed.workspaces) await store.workspaces.put(w.id, { ...w, created_at: w.created_at ?? now });
+  for (const p of seed.providers) await store.providers.put(p.slug, { ...p, created_at: p.created_at ?? now });
+  for (const c of seed.configs) {
+    const parsed = parseConfig(c.config);
+    if (!parsed.ok) throw new Error(`Seed config "${c.id}": ${configError(parsed.issues)}`);
+    await store.configs.put(c.id, { id: c.id, version: 1, config: c.config, created_at: now });
+  }
+  const keys: { name: string; key?: string }[] = [];
+  for (const { key, key_hash, key_id, ...k } of seed.api_keys) {
+    if (!key && !key_hash) throw new Error(`Seed key "${k.name}": give "key" (plain text, hashed on load) or "key_hash".`);
+    const id = key ? hashKey(key) : key_hash!;
+    await store.apiKeys.put(id, { ...k, id, key_id: key_id ?? `key_${id.slice(0, 12)}`, prefix: key ? displayPrefix(key) : '', created_at: k.created_at ?? now });
+    keys.push({ name: k.name, key });
+  }
+  return keys;
+}
+
+/** With no seed file: a dev workspace, a `@vertex` provider on ADC, and a fresh dev key. */
+export function devSeed(projectId: string | undefined): Seed {
+  return Seed.parse({
+    workspaces: [{ id: 'dev', name: 'Dev' }],
+    providers: [{ slug: 'vertex', kind: 'vertex', project_id: projectId ?? 'set-GOOGLE_CLOUD_PROJECT', region: 'global', credentials: { adc: true } }],
+    configs: [{ id: 'default', config: { provider: '@vertex' } }],
+    api_keys: [
+      {
+        key: generateKeySecret(),
+        name: 'dev',
+        type: 'workspace',
+        workspace_id: 'dev',
+        scopes: ['completions'],
+        defaults: { config_id: 'default', metadata: { team: 'dev' } },
+      },
+    ],
+  });
+}

@@ -1,0 +1,124 @@
+import type { UsageEvent } from '../usage-event';
+import type { EventBus } from './port';
+
+export interface MemoryBusOptions {
+  /** Wait before redelivering an event whose handler threw. Default 1000 ms. */
+  retryDelayMs?: number;
+  /** Called for every failed delivery (and for events published after close). Default: a JSON line on stderr. */
+  onError?: (err: unknown, event: UsageEvent) => void;
+  /** Deliveries in flight at once, like Pub/Sub flow control. Default 100. */
+  maxInFlight?: number;
+}
+
+type Handler = (event: UsageEvent) => Promise<void>;
+
+/**
+ * The in-process bus of local mode. Like a Pub/Sub topic with one subscription: events published
+ * while nobody subscribes are kept, each event goes to one subscriber (round robin when there are
+ * several), and a handler that throws gets the event again after `retryDelayMs`, for as long as it
+ * keeps throwing (at least once, never dropped). Events are copied on publish and per delivery.
+ */
+export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
+  const retryDelayMs = opts.retryDelayMs ?? 1000;
+  const maxInFlight = opts.maxInFlight ?? 100;
+  const onError = opts.onError ?? defaultOnError;
+  const queue: UsageEvent[] = [];
+  const retries = new Set<NodeJS.Timeout>();
+  const deliveries = new Set<Promise<void>>();
+  let subscribers: Handler[] = [];
+  let next = 0;
+  let pumpScheduled = false;
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+
+  // Idle: nothing can be delivered now or later without a new publish. With no subscriber, queued
+  // events are buffered (accepted by the bus), so flush does not wait for a subscriber to appear.
+  const idle = () =>
+    deliveries.size === 0 && (closed || subscribers.length === 0 || (queue.length === 0 && retries.size === 0));
+
+  const settle = () => {
+    if (!idle()) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  const schedule = () => {
+    if (pumpScheduled || closed) return;
+    pumpScheduled = true;
+    setImmediate(pump);
+  };
+
+  function pump() {
+    pumpScheduled = false;
+    while (!closed && queue.length > 0 && subscribers.length > 0 && deliveries.size < maxInFlight) {
+      const event = queue.shift() as UsageEvent;
+      const handler = subscribers[next++ % subscribers.length];
+      const delivery: Promise<void> = Promise.resolve()
+        .then(() => handler(structuredClone(event)))
+        .catch((err: unknown) => {
+          onError(err, event);
+          if (closed) return;
+          const timer = setTimeout(() => {
+            retries.delete(timer);
+            queue.push(event);
+            schedule();
+          }, retryDelayMs);
+          retries.add(timer);
+        })
+        .finally(() => {
+          deliveries.delete(delivery);
+          schedule();
+          settle();
+        });
+      deliveries.add(delivery);
+    }
+    settle();
+  }
+
+  return {
+    publish(event) {
+      if (closed) {
+        onError(new Error('usage event published after the bus was closed'), event);
+        return;
+      }
+      queue.push(structuredClone(event));
+      schedule();
+    },
+
+    flush() {
+      // The pump may still be scheduled for events just published: look after it has run.
+      return new Promise<void>((resolve) => {
+        setImmediate(() => {
+          idleWaiters.push(resolve);
+          settle();
+        });
+      });
+    },
+
+    subscribe(handler) {
+      subscribers = [...subscribers, handler];
+      schedule();
+      return () => {
+        subscribers = subscribers.filter((h) => h !== handler);
+        settle();
+      };
+    },
+
+    async close() {
+      closed = true;
+      for (const t of retries) clearTimeout(t);
+      retries.clear();
+      await Promise.allSettled([...deliveries]);
+      subscribers = [];
+      settle();
+    },
+  };
+}
+
+function defaultOnError(err: unknown, event: UsageEvent): void {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(
+    `${JSON.stringify({ severity: 'ERROR', message: 'usage event delivery failed', event_id: event.event_id, error: message })}\n`,
+  );
+}

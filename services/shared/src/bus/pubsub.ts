@@ -1,0 +1,203 @@
+import { PubSub, type Message, type Subscription, type Topic } from '@google-cloud/pubsub';
+import { decodeUsageEvent, type UsageEvent } from '../usage-event';
+import type { EventBus } from './port';
+
+export type BusLog = (message: string, fields: Record<string, unknown>) => void;
+
+export interface PubSubBusOptions {
+  projectId: string;
+  topic: string;
+  /** Pull subscription used by subscribe() (local mode, emulator). Default `${topic}-pull`. */
+  subscription?: string;
+  /** A client to use instead of creating one; the bus does not close a client it was given. */
+  pubsub?: PubSub;
+  /** Where failures are reported; every call is an error or warning. Default: a JSON line on stderr. */
+  log?: BusLog;
+  /** Publish attempts per event before it is given up (and logged). Default 5. */
+  publishAttempts?: number;
+  /** First retry delay; doubles per attempt up to 10 s. Default 250 ms. */
+  retryBaseMs?: number;
+}
+
+/** gRPC ALREADY_EXISTS (https://grpc.io/docs/guides/status-codes/). */
+const ALREADY_EXISTS = 6;
+
+/**
+ * The Pub/Sub bus. publish() hands the event to the client's batcher (100 messages or 50 ms) and
+ * returns at once; a failed publish is retried with backoff, then logged with the event id. Losing
+ * the event there is not losing the usage: the gateway's per-request log line is a second,
+ * independent record of it (DESIGN §4.7).
+ *
+ * subscribe() uses a streaming pull subscription, for local runs and the emulator. In production the
+ * worker receives Pub/Sub push instead, and dead-letters malformed events there.
+ */
+export function createPubSubBus(opts: PubSubBusOptions): EventBus {
+  const owned = !opts.pubsub;
+  const pubsub = opts.pubsub ?? new PubSub({ projectId: opts.projectId });
+  const log = opts.log ?? defaultLog;
+  const attempts = Math.max(1, opts.publishAttempts ?? 5);
+  const retryBaseMs = opts.retryBaseMs ?? 250;
+  const subscriptionName = opts.subscription ?? `${opts.topic}-pull`;
+  const topic = pubsub.topic(opts.topic, { batching: { maxMessages: 100, maxMilliseconds: 50 } });
+  const inFlight = new Set<Promise<void>>();
+  const subscriptions = new Set<() => Promise<void>>();
+  let closed = false;
+
+  async function publishWithRetry(event: UsageEvent, data: Buffer): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await topic.publishMessage({ data, attributes: { event_id: event.event_id, version: String(event.version) } });
+        return;
+      } catch (err) {
+        if (attempt >= attempts || closed) {
+          log('usage event publish failed; the request log line is its only record', {
+            severity: 'ERROR',
+            event_id: event.event_id,
+            request_id: event.request_id,
+            attempts: attempt,
+            topic: opts.topic,
+            error: errorMessage(err),
+          });
+          return;
+        }
+        await sleep(Math.min(retryBaseMs * 2 ** (attempt - 1), 10_000));
+      }
+    }
+  }
+
+  const bus: EventBus = {
+    publish(event) {
+      if (closed) {
+        log('usage event published after the bus was closed', { severity: 'ERROR', event_id: event?.event_id });
+        return;
+      }
+      let data: Buffer;
+      try {
+        data = Buffer.from(JSON.stringify(event));
+      } catch (err) {
+        log('usage event could not be encoded', { severity: 'ERROR', event_id: event?.event_id, error: errorMessage(err) });
+        return;
+      }
+      const p = publishWithRetry(event, data).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+
+    async flush() {
+      const pending = [...inFlight];
+      // Sends the current batch now instead of after its 50 ms window.
+      await topic.flush().catch(() => undefined); // per-message failures surface (and retry) in publishWithRetry
+      await Promise.allSettled(pending);
+    },
+
+    subscribe(handler) {
+      const running = new Set<Promise<void>>();
+      let stopped = false;
+      let sub: Subscription | undefined;
+
+      const onMessage = (message: Message) => {
+        if (stopped) return message.nack();
+        const event = decodeUsageEvent(message.data);
+        if (!event) {
+          // Acked, not nacked: redelivering bytes that cannot decode would loop forever.
+          log('malformed usage event acked and dropped', {
+            severity: 'ERROR',
+            message_id: message.id,
+            subscription: subscriptionName,
+            bytes: message.data.length,
+          });
+          return message.ack();
+        }
+        const p = Promise.resolve()
+          .then(() => handler(event))
+          .then(
+          () => message.ack(),
+          (err: unknown) => {
+            log('usage event handler failed; nacked for redelivery', {
+              severity: 'WARNING',
+              event_id: event.event_id,
+              message_id: message.id,
+              delivery_attempt: message.deliveryAttempt,
+              error: errorMessage(err),
+            });
+            message.nack();
+          },
+        );
+        running.add(p);
+        void p.finally(() => running.delete(p));
+      };
+      const onError = (err: unknown) => log('usage subscription error', { severity: 'ERROR', subscription: subscriptionName, error: errorMessage(err) });
+
+      const ready = ensureSubscription(pubsub, opts.topic, subscriptionName)
+        .then(() => {
+          if (stopped) return;
+          sub = pubsub.subscription(subscriptionName, { flowControl: { maxMessages: 100 } });
+          sub.on('message', onMessage);
+          sub.on('error', onError);
+        })
+        .catch(onError);
+
+      const stop = async () => {
+        stopped = true;
+        await ready;
+        await Promise.allSettled([...running]); // let their acks go out before the stream closes
+        if (sub) {
+          sub.removeListener('message', onMessage);
+          await sub.close().catch(onError);
+          sub.removeListener('error', onError);
+        }
+      };
+      let stopping: Promise<void> | undefined;
+      const unsubscribe = () => (stopping ??= stop());
+      subscriptions.add(unsubscribe);
+      return () => {
+        subscriptions.delete(unsubscribe);
+        void unsubscribe();
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      await bus.flush();
+      closed = true;
+      await Promise.allSettled([...subscriptions].map((s) => s()));
+      subscriptions.clear();
+      if (owned) await pubsub.close();
+    },
+  };
+  return bus;
+}
+
+/** Creates the topic unless it exists. For local runs and tests: in production Terraform owns it. */
+export async function ensureTopic(pubsub: PubSub, name: string): Promise<Topic> {
+  const topic = pubsub.topic(name);
+  try {
+    await topic.create();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+  }
+  return topic;
+}
+
+/** Creates the topic and a pull subscription to it unless they exist (local runs and tests). */
+export async function ensureSubscription(pubsub: PubSub, topicName: string, name: string): Promise<Subscription> {
+  const topic = await ensureTopic(pubsub, topicName);
+  const sub = topic.subscription(name);
+  try {
+    await topic.createSubscription(name, { ackDeadlineSeconds: 60 });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+  }
+  return sub;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function defaultLog(message: string, fields: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message, ...fields })}\n`);
+}

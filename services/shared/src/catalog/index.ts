@@ -1,0 +1,84 @@
+import type { TokenUsage } from '../usage-event';
+import { applyBetaPolicy } from './betas';
+import { costMicrosFor } from './cost';
+import { lookupKeys, profilePrefixOf, spellingsOf, stripOneM, vertexFromDated } from './model-names';
+import shipped from './models.json';
+import { parseCatalogData } from './schema';
+import type { Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry } from './types';
+
+export type { BetaPolicy, Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry, PriceRow } from './types';
+export { WEB_SEARCH_MICROS_PER_REQUEST } from './cost';
+
+/**
+ * The model catalog (DESIGN §5): Claude model ids per provider, prices, and `anthropic-beta` policies,
+ * as data. `createCatalog()` uses the shipped models.json; the gateway passes a store override instead
+ * to change prices or ids without a redeploy. Data is validated on the way in, so a bad override fails
+ * when it is loaded, not when a request needs it.
+ */
+export function createCatalog(data?: CatalogData): Catalog {
+  const parsed = parseCatalogData(data ?? shipped);
+  const models = deepFreeze(parsed.models);
+  const betas = deepFreeze(parsed.betas);
+
+  const bySpelling = new Map<string, ModelEntry>();
+  for (const m of models) for (const s of spellingsOf(m)) bySpelling.set(s, m);
+  const newestFirst = [...models].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+
+  function resolve(name: string): ModelEntry | undefined {
+    if (typeof name !== 'string') return undefined;
+    for (const key of lookupKeys(name)) {
+      const hit = bySpelling.get(key);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  function providerModelId(kind: CatalogProviderKind, name: string, opts: { profilePrefix?: string } = {}): string {
+    const bare = stripOneM(name);
+    const model = resolve(bare);
+    switch (kind) {
+      case 'anthropic':
+        // The canonical id is valid on the first-party API whichever spelling the client used.
+        return model ? model.id : bare;
+      case 'vertex':
+        return model ? (model.vertex ?? vertexFromDated(model.id)) : vertexFromDated(bare);
+      case 'bedrock': {
+        // An ARN (application inference profile, provisioned throughput) is the caller's explicit choice.
+        if (!model?.bedrock || bare.startsWith('arn:')) return bare;
+        const { id, needs_profile } = model.bedrock;
+        // A geography the client named (`eu.anthropic.…`) wins over the provider's default.
+        const named = profilePrefixOf(bare.toLowerCase());
+        if (named) return `${named}.${id}`;
+        const prefix = opts.profilePrefix?.trim().replace(/\.+$/, '');
+        return needs_profile && prefix ? `${prefix}.${id}` : id;
+      }
+    }
+  }
+
+  return {
+    resolve,
+    providerModelId,
+    filterBetas: (kind, list) => applyBetaPolicy(betas[kind], list),
+    costMicros(name: string, usage: TokenUsage, opts: CostOptions = {}) {
+      const model = resolve(name);
+      return model ? costMicrosFor(model, usage, opts) : undefined;
+    },
+    list: () => [...newestFirst],
+  };
+}
+
+/**
+ * Vertex bills the 10 % premium on every endpoint but `global`: regional (`us-east5`) and the `us` / `eu`
+ * multi-regions alike (wire-formats §6.3).
+ */
+export function isRegionalVertex(region: string): boolean {
+  return region.trim().toLowerCase() !== 'global';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

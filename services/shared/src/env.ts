@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Environment of the gateway process (also the local all-in-one mode). Parsed once at boot. */
+export const GatewayEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
+  /** Firestore / Pub/Sub emulators switch the local mode to the real adapters. */
+  FIRESTORE_EMULATOR_HOST: z.string().optional(),
+  PUBSUB_EMULATOR_HOST: z.string().optional(),
+  /** `memory` (local default) or `firestore` (Cloud Run, or when the emulator host is set). */
+  GATEHOUSE_STORE: z.enum(['memory', 'firestore']).optional(),
+  GATEHOUSE_BUS: z.enum(['memory', 'pubsub']).optional(),
+  GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
+  GATEHOUSE_USAGE_TOPIC: z.string().default('gatehouse-usage'),
+  GATEHOUSE_SEED: z.string().optional(),
+  GATEHOUSE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type GatewayEnv = z.infer<typeof GatewayEnv>;
+
+export const WorkerEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  GOOGLE_CLOUD_PROJECT: z.string().min(1),
+  GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
+  DEAD_LETTER_TOPIC: z.string().default('gatehouse-usage-dead-letter'),
+  /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
+  PUSH_AUDIENCE: z.string().optional(),
+  PUSH_SERVICE_ACCOUNT: z.string().optional(),
+  /** Emulator / local runs only: accept pushes without an OIDC token (the emulator sends none). */
+  PUSH_AUTH_DISABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+export class EnvError extends Error {}
+
+/** Parses env with a schema; a bad variable stops boot with one line per problem. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+}

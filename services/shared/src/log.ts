@@ -1,0 +1,62 @@
+import { Logging } from '@google-cloud/logging';
+import type { Writable } from 'node:stream';
+
+/**
+ * JSON lines in Cloud Logging's structured format, written to stdout through @google-cloud/logging's
+ * LogSync (Cloud Run's recommended path: no API call on the request path). Never pass prompts,
+ * responses, keys or credentials as fields.
+ */
+export type Fields = Record<string, unknown>;
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(message: string, fields?: Fields): void;
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
+
+const SEVERITY = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export interface LoggerOptions {
+  service: string;
+  project?: string;
+  level?: Level;
+  /** Defaults to stdout; tests pass a stream to capture every line. */
+  transport?: Writable;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const logging = new Logging({ projectId: opts.project ?? 'local' });
+  const sink = logging.logSync(opts.service, opts.transport, { useMessageField: false });
+  const min = RANK[opts.level ?? 'info'];
+  const make = (base: Fields): Logger => {
+    const write = (level: Level, message: string, fields?: Fields) => {
+      if (RANK[level] < min) return;
+      const data = { message, service: opts.service, ...base, ...fields };
+      const { trace, ...rest } = data as Fields & { trace?: string };
+      sink.write(sink.entry({ severity: SEVERITY[level], ...(trace ? { trace } : {}) }, rest));
+    };
+    return {
+      debug: (m, f) => write('debug', m, f),
+      info: (m, f) => write('info', m, f),
+      warn: (m, f) => write('warn', m, f),
+      error: (m, f) => write('error', m, f),
+      child: (fields) => make({ ...base, ...fields }),
+    };
+  };
+  return make({});
+}
+
+/** `projects/P/traces/T`, the form Cloud Logging links to Cloud Trace. */
+export function traceResource(project: string | undefined, traceId: string): string {
+  return `projects/${project ?? 'local'}/traces/${traceId}`;
+}
+
+/** Error fields safe to log: name, message and type, never the request that caused them. */
+export function errorFields(err: unknown): Fields {
+  if (err instanceof Error) return { err: { name: err.name, message: err.message, stack: err.stack } };
+  return { err: String(err) };
+}

@@ -1,0 +1,13 @@
+import { createFirestoreStore } from '../../services/shared/src/store/firestore';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
+import { storeContract } from './store.contract';
+
+storeContract('memory', async () => createMemoryStore());
+
+describeIf(firestoreAvailable())('Firestore emulator', () => {
+  // One project for this file; each store gets its own collection prefix, so every test starts empty.
+  const projectId = uniqueProjectId('store');
+  let n = 0;
+  storeContract('firestore', async () => createFirestoreStore({ projectId, prefix: `t${++n}_` }));
+});

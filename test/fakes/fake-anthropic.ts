@@ -1,0 +1,88 @@
+/**
+ * Fake api.anthropic.com on 127.0.0.1 (wire-formats §5): `POST /v1/messages` (JSON or SSE by
+ * `body.stream`) and `POST /v1/messages/count_tokens`, scripted by model name (script.ts).
+ */
+import type { ServerResponse } from 'node:http';
+import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
+import { headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
+import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake } from './script';
+
+export interface FakeAnthropicOptions {
+  /** When set, `x-api-key` must equal it; otherwise any non-empty key is accepted. */
+  apiKey?: string;
+}
+
+const LABEL = 'fake-anthropic';
+const RATE_LIMIT_MESSAGE =
+  'Number of request tokens has exceeded your per-minute rate limit (https://docs.claude.com/en/api/rate-limits); see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later.';
+
+export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fake> {
+  const script = createScript();
+  const ids = createIds('');
+
+  const fake = await startHttpFake(async (req, res, call) => {
+    const requestId = ids.request();
+    const error = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
+      sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
+
+    const op = call.method === 'POST' ? route(call.path) : undefined;
+    if (!op) return error(404, 'not_found_error', `Not Found: ${call.method} ${call.path}`);
+    const key = call.headers['x-api-key'];
+    if (!key || (opts.apiKey !== undefined && key !== opts.apiKey)) return error(401, 'authentication_error', 'invalid x-api-key');
+    if (!call.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
+    const problem = validate(call);
+    if (problem) return error(400, 'invalid_request_error', problem);
+    const model = String(call.body.model);
+    call.model = model;
+
+    const b = script.next(model);
+    if (b.kind === 'reset') return resetSocket(req);
+    if (b.kind === 'slow') await fake.sleep(b.ms);
+    const retry = { 'x-should-retry': 'true' };
+    switch (b.kind) {
+      case 'error-429':
+        return error(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': String(b.retryAfter ?? FAKE_RETRY_AFTER_SECONDS), ...retry });
+      case 'error-500':
+        return error(500, 'api_error', 'Internal server error', retry);
+      case 'error-529':
+        return error(529, 'overloaded_error', 'Overloaded', retry);
+      case 'bad-beta': {
+        const beta = headerBetas(call)[0];
+        if (beta) return error(400, 'invalid_request_error', badBetaMessage(beta));
+      }
+    }
+
+    const headers = { 'request-id': requestId };
+    if (op === 'count_tokens') return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) }, headers);
+    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model, messageId: ids.message(), toolId: ids.tool() } as const;
+    if (call.body.stream !== true) {
+      if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, headers);
+      return sendJson(res, 200, answerMessage(answer), headers);
+    }
+    streamHead(res, headers);
+    await playStream(answerEvents(answer), b, sseSink(res, fake.sleep), () => res.destroy());
+  }, () => script.reset());
+
+  return { url: fake.url, calls: fake.calls, enqueue: script.enqueue, reset: fake.reset, close: fake.close };
+}
+
+function route(path: string): 'messages' | 'count_tokens' | undefined {
+  if (path === '/v1/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens') return 'count_tokens';
+  return undefined;
+}
+
+/** The first-party body checks a gateway could trip over when it forgets to undo a provider transform. */
+function validate(call: RecordedCall): string | undefined {
+  const body = call.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return 'There was an error parsing the body: expected a JSON object';
+  if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
+  if ('anthropic_version' in body) return 'anthropic_version: Extra inputs are not permitted';
+  if ('anthropic_beta' in body) return 'anthropic_beta: Extra inputs are not permitted';
+  return undefined;
+}
+
+function streamHead(res: ServerResponse, headers: Record<string, string>): void {
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
+  res.flushHeaders();
+}

@@ -1,0 +1,126 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { createMemoryBus } from '../../services/shared/src/bus/memory';
+import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
+import { createLogger } from '../../services/shared/src/log';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import type { Store } from '../../services/shared/src/store/port';
+import type { UsageEvent } from '../../services/shared/src/usage-event';
+import { buildDeps, closeDeps } from '../../services/gateway/src/build-deps';
+import type { GatewayDeps } from '../../services/gateway/src/deps';
+import { createApp } from '../../services/gateway/src/http/app';
+import { applySeed, type Seed } from '../../services/gateway/src/seed';
+
+export interface TestGateway {
+  url: string;
+  deps: GatewayDeps;
+  store: Store;
+  /** Every usage event the gateway published, in order (the worker's view). */
+  events: UsageEvent[];
+  /** Every log line the gateway wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Resolves once `n` usage events have been published (the event is emitted after the response ends). */
+  waitForEvents(n: number, timeoutMs?: number): Promise<UsageEvent[]>;
+  close(): Promise<void>;
+}
+
+/** Raw log text of every gateway started in this test process, for the no-secrets-in-logs checks. */
+export const allLogText: string[] = [];
+
+export interface StartOptions {
+  seed: Partial<Seed>;
+  env?: Record<string, string>;
+  processEnv?: NodeJS.ProcessEnv;
+  store?: Store;
+  secretManagerUrl?: string;
+  random?: () => number;
+}
+
+/** The gateway as `npm start` builds it, mounted on 127.0.0.1:0, with the worker applying events to the store. */
+export async function startGateway(opts: StartOptions): Promise<TestGateway> {
+  const logs: Record<string, unknown>[] = [];
+  const transport = new Writable({
+    write(chunk, _enc, cb) {
+      const text = chunk.toString();
+      allLogText.push(text);
+      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const env = parseEnv(GatewayEnv, { PORT: '0', HOST: '127.0.0.1', GATEHOUSE_STORE: 'memory', GATEHOUSE_BUS: 'memory', ...opts.env });
+  const log = createLogger({ service: 'gateway', level: 'debug', transport });
+  const store = opts.store ?? createMemoryStore();
+  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], ...opts.seed } as Seed);
+  const bus = createMemoryBus({ retryDelayMs: 50 });
+  const events: UsageEvent[] = [];
+  const waiters: (() => void)[] = [];
+  bus.subscribe(async (e) => {
+    await store.applyUsage(e);
+    events.push(e);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const deps = await buildDeps({
+    env,
+    log,
+    processEnv: opts.processEnv ?? {},
+    store,
+    bus,
+    secretManagerUrl: opts.secretManagerUrl,
+    random: opts.random,
+  });
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    deps,
+    store,
+    events,
+    logs,
+    async waitForEvents(n, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} usage events, got ${events.length}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
+      }
+      return events.slice(0, n);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await closeDeps(deps);
+    },
+  };
+}
+
+export const DEV_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
+
+/** The seed of issue 2 with its provider URLs pointed at fakes. */
+export function devSeed(urls: { vertex: string; anthropic?: string; bedrock?: string }, extra: Partial<Seed> = {}): Partial<Seed> {
+  return {
+    workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],
+    providers: [
+      { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex },
+      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic }] : []),
+      ...(extra.providers ?? []),
+    ],
+    configs: [{ id: 'default', config: { provider: '@vertex-prod' } }, ...(extra.configs ?? [])],
+    api_keys: [
+      {
+        key: DEV_KEY,
+        name: 'dev',
+        type: 'workspace',
+        kind: 'user',
+        workspace_id: 'dev',
+        scopes: ['completions'],
+        status: 'active',
+        defaults: { config_id: 'default', metadata: { team: 'dev' } },
+      },
+      ...(extra.api_keys ?? []),
+    ],
+  };
+}
