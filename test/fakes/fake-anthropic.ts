@@ -4,11 +4,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
-import { headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
+import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
 import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake } from './script';
 
 export interface FakeAnthropicOptions {
-  /** When set, `x-api-key` must equal it; otherwise any non-empty key is accepted. */
+  /** When set, the key (`x-api-key`, or `Authorization: Bearer`) must equal it; otherwise any non-empty key is accepted. */
   apiKey?: string;
 }
 
@@ -27,7 +27,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
 
     const op = call.method === 'POST' ? route(call.path) : undefined;
     if (!op) return error(404, 'not_found_error', `Not Found: ${call.method} ${call.path}`);
-    const key = call.headers['x-api-key'];
+    // `x-api-key` is the classic header; @anthropic-ai/sdk >= 1.x sends the same key as `Authorization: Bearer`.
+    const key = call.headers['x-api-key'] ?? bearer(call);
     if (!key || (opts.apiKey !== undefined && key !== opts.apiKey)) return error(401, 'authentication_error', 'invalid x-api-key');
     if (!call.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
     const problem = validate(call);

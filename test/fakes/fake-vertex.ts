@@ -33,8 +33,8 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   const ids = createIds('vrtx_');
 
   const fake = await startHttpFake(async (req, res, call) => {
-    const google = (code: number, status: string, message: string, body?: unknown, headers: Record<string, string> = {}) =>
-      sendJson(res, code, body ?? googleError(code, status, message), headers, GOOGLE_JSON);
+    const google = (code: number, status: string, message: string, headers: Record<string, string> = {}) =>
+      sendJson(res, code, googleError(code, status, message), headers, GOOGLE_JSON);
     const anthropic = (status: number, type: string, message: string) =>
       sendJson(res, status, anthropicError(type, message, ids.request()));
 
@@ -46,7 +46,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
     if (!token || (opts.token !== undefined && token !== opts.token)) {
       return google(401, 'UNAUTHENTICATED',
         'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-        undefined, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
     }
     // Google APIs reject query parameters they do not know (the SDK deletes Claude Code's `?beta=true`).
     const unknown = Object.keys(call.query)[0];
@@ -69,9 +69,10 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
       case 'error-429': {
         if (b.form === 'array') {
           const detail = { message: EXHAUSTED_MESSAGE, domain: 'global', reason: 'rateLimitExceeded' };
-          return google(429, '', '', [googleError(429, 'RESOURCE_EXHAUSTED', EXHAUSTED_MESSAGE, { errors: [detail] })], retryAfter(b.retryAfter));
+          const body = [googleError(429, 'RESOURCE_EXHAUSTED', EXHAUSTED_MESSAGE, { errors: [detail] })]; // seen on streamRawPredict
+          return sendJson(res, 429, body, retryAfter(b.retryAfter), GOOGLE_JSON);
         }
-        return google(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, undefined, retryAfter(b.retryAfter));
+        return google(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, retryAfter(b.retryAfter));
       }
       case 'error-500':
         return google(500, 'INTERNAL', 'Internal error encountered.');

@@ -5,8 +5,9 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
 import type { InboundRequest, ProviderAdapter } from '../providers/types';
-import type { PlannedTarget } from '../routing/plan';
-import { retryDelayMs, shouldRetry } from '../routing/retry';
+import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
+import { retryDelayMs, shouldRetry, withinRetryBudget } from '../routing/retry';
+import { breakerKey } from './resolve';
 import { usageFromMessage } from '../streaming/usage-tap';
 import type { RequestRecord } from '../usage/record';
 import { relayStream } from './relay';
@@ -23,9 +24,6 @@ export interface CallContext {
   checkModel(model: string): void;
 }
 
-/** Never wait longer than this in total between retries of one request. */
-const MAX_TOTAL_RETRY_WAIT_MS = 60_000;
-
 /**
  * Tries the planned targets in order — retries within a target, then failover to the next — until
  * one answers. Failover happens only before the first byte reaches the client. Writes the answer to
@@ -36,10 +34,11 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
   let lastError: GatewayError | undefined;
   let waited = 0;
   let tries = 0;
-  for (const [index, target] of plan.entries()) {
+  for (let index: number | undefined = 0; index !== undefined && index < plan.length; index = nextAttemptIndex(plan, index, lastError!.status)) {
+    const target = plan[index];
     const provider = deps.providers.get(target.provider);
     if (!provider) {
-      lastError = new GatewayError('invalid_request_error', `Unknown provider "@${target.provider}" (target ${target.id}): no provider with that slug exists.`);
+      lastError = new GatewayError('invalid_request_error', `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`);
       record.attempts.push({ target: target.id, provider: target.provider, status: 400, latency_ms: 0, error_type: lastError.type });
       continue;
     }
@@ -48,7 +47,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
     const adapter = deps.adapters[provider.kind] as ProviderAdapter<Provider>;
     let betasStripped = false;
     for (let attempt = 0; ; attempt++) {
-      if (!deps.breakers.canAttempt(breakerId(target), deps.now()) && index < plan.length - 1) {
+      if (index < plan.length - 1 && !deps.breakers.begin(breakerKey(target))) {
         lastError = new GatewayError('overloaded_error', `@${target.provider} is failing repeatedly (circuit open); skipped.`, { retryable: true });
         break;
       }
@@ -79,12 +78,12 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
         return;
       }
       if (answer) {
-        deps.breakers.record(breakerId(target), 'success', deps.now());
+        deps.breakers.record(breakerKey(target), 'success');
         await deliver(deps, ctx, target, provider, answer, tries - 1, res);
         return;
       }
       const error = lastError!;
-      if (error.retryable) deps.breakers.record(breakerId(target), 'failure', deps.now());
+      if (error.retryable) deps.breakers.record(breakerKey(target), 'failure');
       const named = provider.kind === 'vertex' && error.status === 400 && !betasStripped ? rejectedBetas(error.message) : [];
       if (named.length) {
         // Vertex names the betas it rejects; one retry without them (wire-formats §1.3).
@@ -96,10 +95,11 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       if (attempt < target.retry.attempts && shouldRetry(error.status, target.retry.on_status_codes)) {
         const delay = retryDelayMs(attempt, {
           random: deps.random,
+          now: Date.now(),
           useRetryAfter: target.retry.use_retry_after_header,
-          retryAfterSeconds: error.opts.retryAfterSeconds,
+          retryAfterHeader: error.opts.retryAfterSeconds?.toString(),
         });
-        if (waited + delay <= MAX_TOTAL_RETRY_WAIT_MS) {
+        if (withinRetryBudget(waited, delay)) {
           waited += delay;
           await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => undefined);
           if (ctx.clientSignal.aborted) {
@@ -112,19 +112,9 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       }
       break;
     }
-    if (index < plan.length - 1 && fallsBack(lastError!, target)) continue;
-    break;
   }
   record.outcome = 'upstream_error';
   throw lastError ?? new GatewayError('api_error', 'The routing config produced no target to try.');
-}
-
-function breakerId(t: PlannedTarget): string {
-  return `${t.provider}/${t.model ?? ''}`;
-}
-
-function fallsBack(err: GatewayError, target: PlannedTarget): boolean {
-  return target.fallback_on === 'any' ? true : target.fallback_on.includes(err.status);
 }
 
 /** The request as one target sends it: its model and override_params applied, its forwarded headers. */

@@ -3,7 +3,7 @@ import type { ApiKey, Metadata, Workspace } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
-import { planAttempts, type PlannedTarget } from '../routing/plan';
+import { type PlannedTarget, planRoute } from '../routing/plan';
 
 export interface ResolveInput {
   configHeader?: string;
@@ -25,14 +25,18 @@ const inlineConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
  */
 export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarget[] {
   const config = chooseConfig(deps, input);
-  const planned = planAttempts(config, {
-    metadata: input.metadata,
-    params: input.body,
-    headers: input.headers,
-    random: deps.random,
-    isOpen: (id) => !deps.breakers.canAttempt(id, deps.now()),
-    stickyKey: input.sessionId,
-  });
+  const planned = planRoute(
+    config,
+    {
+      metadata: input.metadata,
+      params: input.body,
+      headers: input.headers,
+      random: deps.random,
+      isOpen: (_id, target) => deps.breakers.isOpen(breakerKey(target)),
+      stickyKey: input.sessionId,
+    },
+    { defaultProvider: input.providerHeader?.trim() || undefined },
+  );
   if (!planned.ok) throw new GatewayError('invalid_request_error', configError(planned.issues));
   return planned.targets;
 }
@@ -41,13 +45,27 @@ function chooseConfig(deps: GatewayDeps, input: ResolveInput): RoutingConfig {
   const header = input.configHeader?.trim();
   if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(deps, header, 'x-gatehouse-config header');
   const provider = input.providerHeader?.trim();
-  if (provider) return { provider: provider.replace(/^@/, '') } as RoutingConfig;
+  if (provider) return providerConfig(provider);
   if (input.key.defaults.config_id) return storedConfig(deps, input.key.defaults.config_id, `key "${input.key.name}" default`);
   if (input.workspace?.defaults.config_id) return storedConfig(deps, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
   throw new GatewayError(
     'invalid_request_error',
     'No route for this request: send `x-gatehouse-provider: @<slug>` or `x-gatehouse-config: <id or JSON>`, or give the key a default config.',
   );
+}
+
+/** Breakers are per provider and model, shared by every config that routes there. */
+export function breakerKey(t: { provider: string; model?: string }): string {
+  return `${t.provider}/${t.model ?? ''}`;
+}
+
+const providerConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
+
+/** `x-gatehouse-provider: @slug` is the config `{ "provider": "@slug" }`, built once per slug. */
+function providerConfig(slug: string): RoutingConfig {
+  let config = providerConfigs.get(slug);
+  if (!config) providerConfigs.set(slug, (config = { provider: `@${slug.replace(/^@/, '')}` }));
+  return config;
 }
 
 function inlineConfig(json: string): RoutingConfig {

@@ -87,12 +87,12 @@ function checkStrategy(node: Record<string, unknown>, path: Path, issues: RawIss
       if (!isObject(c)) return;
       const cp = [...sp, 'conditions', i];
       if ('query' in c) issues.push(...validateQuery(c.query, [...cp, 'query']));
-      if (typeof c.then === 'string' && !named(c.then)) {
+      if (mode === 'conditional' && typeof c.then === 'string' && !named(c.then)) {
         issues.push({ path: [...cp, 'then'], message: `no target named "${c.then}" in this config's targets (names: ${list})` });
       }
     });
   }
-  if (typeof strategy.default === 'string' && !named(strategy.default)) {
+  if (mode === 'conditional' && typeof strategy.default === 'string' && !named(strategy.default)) {
     issues.push({ path: [...sp, 'default'], message: `no target named "${strategy.default}" in this config's targets (names: ${list})` });
   }
   if (strategy.sticky !== undefined && mode !== 'loadbalance') {

@@ -217,25 +217,27 @@ function pickLoadbalanced(g: ResolvedGroup, ctx: PlanContext): ResolvedTree | un
   return candidates[i];
 }
 
-function planNode(node: ResolvedTree, ctx: PlanContext): Entry[] {
+/** `unmatched` collects the conditional groups where nothing matched and there was no default. */
+function planNode(node: ResolvedTree, ctx: PlanContext, unmatched: string[]): Entry[] {
   if (node.kind === 'leaf') return [{ target: node.target, frames: [] }];
   switch (node.mode) {
     case 'single':
-      return planNode(node.children[0], ctx);
+      return planNode(node.children[0], ctx, unmatched);
     case 'conditional': {
       const name = node.conditions.find((c) => matches(c.query, ctx))?.then ?? node.default;
       const child = node.children.find((c) => name !== undefined && c.name === name);
-      return child ? planNode(child, ctx) : [];
+      if (!child) unmatched.push(node.id);
+      return child ? planNode(child, ctx, unmatched) : [];
     }
     case 'loadbalance': {
       const child = pickLoadbalanced(node, ctx);
-      return child ? planNode(child, ctx) : [];
+      return child ? planNode(child, ctx, unmatched) : [];
     }
     case 'fallback': {
       // Plan every child first, in declared order, so random draws do not depend on breaker state.
-      const planned = node.children.map((c) => ({ p: planNode(c, ctx) })).filter((x) => x.p.length);
-      const open = planned.map((x) => !!ctx.isOpen && x.p.every((e) => ctx.isOpen!(e.target.id, e.target)));
-      const ordered = [...planned.filter((_, i) => !open[i]), ...planned.filter((_, i) => open[i])].map((x) => x.p);
+      const planned = node.children.map((c) => planNode(c, ctx, unmatched)).filter((p) => p.length);
+      const open = planned.map((p) => !!ctx.isOpen && p.every((e) => ctx.isOpen!(e.target.id, e.target)));
+      const ordered = [...planned.filter((_, i) => !open[i]), ...planned.filter((_, i) => open[i])];
       return ordered.flatMap((p, j) =>
         j === ordered.length - 1 ? p : p.map((e, k) => ({ ...e, frames: [...e.frames, { on: node.fallback_on, skip: p.length - k }] })),
       );
@@ -248,10 +250,43 @@ function planNode(node: ResolvedTree, ctx: PlanContext): Entry[] {
  * group with no matching condition and no `default`): the caller answers 400, as Portkey does.
  */
 export function planAttempts(tree: ResolvedTree, ctx: PlanContext): PlannedTarget[] {
-  return planNode(tree, ctx).map((e, i) => {
+  return toPlanned(planNode(tree, ctx, []));
+}
+
+function toPlanned(entries: Entry[]): PlannedTarget[] {
+  return entries.map((e, i) => {
     const fallback_chain = e.frames.map((f) => ({ on: f.on, next: i + f.skip }));
     return { ...e.target, fallback_on: fallback_chain[0]?.on ?? [], fallback_chain };
   });
+}
+
+export type RouteResult = { ok: true; targets: PlannedTarget[] } | { ok: false; issues: ConfigIssue[] };
+
+const flattened = new WeakMap<RoutingConfig, Map<string, FlattenResult>>();
+
+/**
+ * Config in, attempts out: `flattenConfig` (memoised per config object, so a cached config is
+ * flattened once) then `planAttempts`. Fails with the path of each leaf without a provider, or of
+ * the conditional group that matched nothing and has no default (Portkey answers that with a 400).
+ */
+export function planRoute(config: RoutingConfig, ctx: PlanContext, opts: { defaultProvider?: string } = {}): RouteResult {
+  let byProvider = flattened.get(config);
+  if (!byProvider) flattened.set(config, (byProvider = new Map()));
+  const memoKey = opts.defaultProvider ?? '';
+  let flat = byProvider.get(memoKey);
+  if (!flat) byProvider.set(memoKey, (flat = flattenConfig(config, opts)));
+  if (!flat.ok) return flat;
+  const unmatched: string[] = [];
+  const targets = toPlanned(planNode(flat.tree, ctx, unmatched));
+  if (targets.length) return { ok: true, targets };
+  if (!unmatched.length) return { ok: false, issues: [{ path: '', message: 'the config leaves no target to try' }] };
+  return {
+    ok: false,
+    issues: unmatched.map((id) => ({
+      path: id === 'root' ? 'strategy' : `${id}.strategy`,
+      message: 'no condition matched this request and the strategy has no default target',
+    })),
+  };
 }
 
 /** Whether a status makes a fallback group move on: listed codes, or any non-2xx. */

@@ -66,9 +66,8 @@ export const CatalogDataSchema = z
       for (const s of spellingsOf(m)) {
         const prev = owner.get(s);
         if (prev !== undefined && prev !== m.id) {
-          ctx.addIssue({ code: 'custom', path: ['models', i], message: `"${s}" already names ${prev}` });
-        }
-        owner.set(s, m.id);
+          ctx.addIssue({ code: 'custom', path: ['models', i], message: `"${s}" names both ${prev} and ${m.id}` });
+        } else owner.set(s, m.id);
       }
     });
   });
