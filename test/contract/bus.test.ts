@@ -106,9 +106,9 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
       await admin.topic(topic).publishMessage({ json: { ...usageEventFixture(), version: 99 } });
       bus.publish(usageEventFixture({ event_id: 'good' }));
       await eventually(() => expect(seen).toContain('good'), 10_000);
-      await eventually(() => expect(mine.filter(([m]) => m.startsWith('malformed usage event'))).toHaveLength(2), 10_000);
+      await eventually(() => expect(mine.filter(([m]) => m.startsWith('malformed usage event acked'))).toHaveLength(2), 10_000);
       await new Promise((r) => setTimeout(r, 300)); // acked, so not redelivered
-      expect(mine.filter(([m]) => m.startsWith('malformed usage event'))).toHaveLength(2);
+      expect(mine.filter(([m]) => m.startsWith('malformed usage event acked'))).toHaveLength(2);
       await bus.close();
     });
 
@@ -122,6 +122,15 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
       expect(line).toBeDefined();
       expect(line![1]).toMatchObject({ severity: 'ERROR', event_id: 'lost-1', request_id: 'req-lost', attempts: 3 });
       await bus.close();
+    });
+
+    it('logs and drops events beyond the publish backlog instead of growing without bound', async () => {
+      const mine: typeof logs = [];
+      const bus = createPubSubBus({ projectId, topic: `missing-${++n}`, pubsub: admin, log: (m, f) => void mine.push([m, f]), maxPending: 2, publishAttempts: 1 });
+      for (const id of ['p1', 'p2', 'p3']) bus.publish(usageEventFixture({ event_id: id }));
+      expect(mine).toEqual([[expect.stringContaining('backlog full'), expect.objectContaining({ event_id: 'p3', severity: 'ERROR' })]]);
+      await bus.close();
+      expect(mine.map(([, f]) => f.event_id).sort()).toEqual(['p1', 'p2', 'p3']);
     });
 
     it('creates its topic and subscription when they are missing (local runs)', async () => {

@@ -56,6 +56,8 @@ describe('matches', () => {
     ['headers, name case-insensitive', { 'headers.X-Team': 'infra' }, true],
     ['params into arrays by index', { 'params.messages.0.role': 'user' }, true],
     ['params path through a scalar', { 'params.model.length': 17 }, false],
+    ['metadata does not reach the prototype', { 'metadata.constructor': { $ne: null } }, false],
+    ['params do not reach the prototype', { 'params.toString': { $ne: null } }, false],
     ['metadata keys may contain dots', { 'metadata.org.unit': 'ml' }, true],
     // logic
     ['entries of one query are ANDed', { 'metadata.team': 'search', 'metadata.tier': 'free' }, false],

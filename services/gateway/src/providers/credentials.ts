@@ -18,7 +18,8 @@ export interface CredentialsOptions {
  * are cached in memory for a few minutes; they are never logged and never stored.
  */
 export class Credentials {
-  private readonly adc = new GoogleAuth({ scopes: [CLOUD_PLATFORM] });
+  /** One ADC client per project: given the project, the library skips its project-id discovery (gcloud, metadata). */
+  private readonly adc = new Map<string, GoogleAuth>();
   private readonly secrets: LRUCache<string, string>;
   private readonly keyAuths = new Map<string, GoogleAuth>();
 
@@ -38,8 +39,8 @@ export class Credentials {
   }
 
   /** A Google access token for Vertex: ADC / workload identity, or a service-account key held elsewhere. */
-  async googleToken(ref: CredentialRef, what: string): Promise<string> {
-    const auth = 'adc' in ref ? this.adc : await this.serviceAccountAuth(ref, what);
+  async googleToken(ref: CredentialRef, what: string, projectId: string): Promise<string> {
+    const auth = 'adc' in ref ? this.adcFor(projectId) : await this.serviceAccountAuth(ref, what);
     try {
       const token = await auth.getAccessToken();
       if (!token) throw new Error('no token returned');
@@ -50,6 +51,12 @@ export class Credentials {
         retryable: true,
       });
     }
+  }
+
+  private adcFor(projectId: string): GoogleAuth {
+    let auth = this.adc.get(projectId);
+    if (!auth) this.adc.set(projectId, (auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM], projectId })));
+    return auth;
   }
 
   private async serviceAccountAuth(ref: CredentialRef, what: string): Promise<GoogleAuth> {
@@ -72,7 +79,7 @@ export class Credentials {
     const cached = this.secrets.get(name);
     if (cached !== undefined) return cached;
     const root = this.opts.secretManagerUrl ?? 'https://secretmanager.googleapis.com';
-    const token = await this.googleToken({ adc: true }, what);
+    const token = await this.googleToken({ adc: true }, what, name.split('/')[1]);
     const res = await fetch(`${root}/v1/${name}:access`, { headers: { authorization: `Bearer ${token}` } });
     if (!res.ok) throw misconfigured(`${what}: Secret Manager answered ${res.status} for ${name}.`);
     const body = (await res.json()) as { payload?: { data?: string } };

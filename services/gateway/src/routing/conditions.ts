@@ -146,19 +146,22 @@ export function validateQuery(query: unknown, path: (string | number)[] = [], de
 
 // ---------------------------------------------------------------------------------------- evaluation
 
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+
 /** The value a query field names, or undefined. `params.` paths walk objects (and arrays by index). */
 export function fieldValue(field: string, ctx: ConditionContext): unknown {
-  if (field.startsWith('metadata.')) return ctx.metadata[field.slice(9)];
+  // Own properties only: `metadata.constructor` must not reach Object.prototype.
+  if (field.startsWith('metadata.')) return own(ctx.metadata, field.slice(9));
   if (field.startsWith('headers.')) {
     const name = field.slice(8).toLowerCase();
-    if (name in ctx.headers) return ctx.headers[name];
+    if (Object.hasOwn(ctx.headers, name)) return ctx.headers[name];
     return Object.entries(ctx.headers).find(([k]) => k.toLowerCase() === name)?.[1];
   }
   if (field.startsWith('params.')) {
     let v: unknown = ctx.params;
     for (const part of field.slice(7).split('.')) {
       if (Array.isArray(v) && /^\d+$/.test(part)) v = v[Number(part)];
-      else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, part)) v = v[part];
+      else if (isObject(v) && Object.hasOwn(v, part)) v = v[part];
       else return undefined;
     }
     return v;

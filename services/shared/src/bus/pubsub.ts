@@ -17,10 +17,18 @@ export interface PubSubBusOptions {
   publishAttempts?: number;
   /** First retry delay; doubles per attempt up to 10 s. Default 250 ms. */
   retryBaseMs?: number;
+  /**
+   * Events being published at once before new ones are logged and dropped instead of queued. The
+   * client retries transient failures for up to 10 minutes per message: during an outage this
+   * bounds memory. Default 10 000.
+   */
+  maxPending?: number;
 }
 
 /** gRPC ALREADY_EXISTS (https://grpc.io/docs/guides/status-codes/). */
 const ALREADY_EXISTS = 6;
+/** A malformed message's bytes are logged up to this size (a usage event is about 1 KB). */
+const MAX_LOGGED_BYTES = 8192;
 
 /**
  * The Pub/Sub bus. publish() hands the event to the client's batcher (100 messages or 50 ms) and
@@ -37,6 +45,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
   const log = opts.log ?? defaultLog;
   const attempts = Math.max(1, opts.publishAttempts ?? 5);
   const retryBaseMs = opts.retryBaseMs ?? 250;
+  const maxPending = opts.maxPending ?? 10_000;
   const subscriptionName = opts.subscription ?? `${opts.topic}-pull`;
   const topic = pubsub.topic(opts.topic, { batching: { maxMessages: 100, maxMilliseconds: 50 } });
   const inFlight = new Set<Promise<void>>();
@@ -71,6 +80,15 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         log('usage event published after the bus was closed', { severity: 'ERROR', event_id: event?.event_id });
         return;
       }
+      if (inFlight.size >= maxPending) {
+        log('usage event dropped: publish backlog full; the request log line is its only record', {
+          severity: 'ERROR',
+          event_id: event.event_id,
+          request_id: event.request_id,
+          pending: inFlight.size,
+        });
+        return;
+      }
       let data: Buffer;
       try {
         data = Buffer.from(JSON.stringify(event));
@@ -98,34 +116,37 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         if (stopped) return message.nack();
         const event = decodeUsageEvent(message.data);
         if (!event) {
-          // Acked, not nacked: redelivering bytes that cannot decode would loop forever.
-          log('malformed usage event acked and dropped', {
+          // Acked, not nacked: redelivering bytes that cannot decode would loop forever. The log line
+          // carries the bytes (usage events hold no prompts or keys), so nothing is lost silently.
+          log('malformed usage event acked', {
             severity: 'ERROR',
             message_id: message.id,
             subscription: subscriptionName,
             bytes: message.data.length,
+            data: message.data.toString('utf8', 0, MAX_LOGGED_BYTES),
           });
           return message.ack();
         }
         const p = Promise.resolve()
           .then(() => handler(event))
           .then(
-          () => message.ack(),
-          (err: unknown) => {
-            log('usage event handler failed; nacked for redelivery', {
-              severity: 'WARNING',
-              event_id: event.event_id,
-              message_id: message.id,
-              delivery_attempt: message.deliveryAttempt,
-              error: errorMessage(err),
-            });
-            message.nack();
-          },
-        );
+            () => message.ack(),
+            (err: unknown) => {
+              log('usage event handler failed; nacked for redelivery', {
+                severity: 'WARNING',
+                event_id: event.event_id,
+                message_id: message.id,
+                delivery_attempt: message.deliveryAttempt,
+                error: errorMessage(err),
+              });
+              message.nack();
+            },
+          );
         running.add(p);
         void p.finally(() => running.delete(p));
       };
-      const onError = (err: unknown) => log('usage subscription error', { severity: 'ERROR', subscription: subscriptionName, error: errorMessage(err) });
+      const onError = (err: unknown) =>
+        log('usage subscription error', { severity: 'ERROR', subscription: subscriptionName, error: errorMessage(err) });
 
       const ready = ensureSubscription(pubsub, opts.topic, subscriptionName)
         .then(() => {

@@ -25,8 +25,8 @@ const ALREADY_EXISTS = 6;
 /**
  * The Firestore Store. Documents are the entities as plain JSON (undefined fields dropped), one
  * collection per entity. Collections: `${prefix}workspaces`, `api_keys`, `providers`, `configs`,
- * `usage_totals`, `processed_events` (the dedup markers; a TTL policy on `expires_at` deletes them,
- * declared in infra/firestore.tf).
+ * `usage_totals`, `processed_events` (the dedup markers; infra/firestore.tf needs a TTL policy on
+ * their `expires_at` field to delete them).
  */
 export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const owned = !opts.firestore;
@@ -137,7 +137,7 @@ function docId(id: string): string {
   return isDocId(id) && id.length <= 500 ? id : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
-/** The client drops undefined fields only when it created the client's settings; do it regardless. */
+/** `ignoreUndefinedProperties` is set only on clients this adapter creates; a client passed in may lack it. */
 function plain<T>(doc: T): DocumentData {
   return JSON.parse(JSON.stringify(doc)) as DocumentData;
 }

@@ -72,7 +72,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   };
 }
 
-/** The token kinds kept in usage totals (web search requests are priced per request, not totalled). */
+/** The token kinds usage totals keep (web search requests show only in cost_micros). */
 export const TOKEN_KINDS = ['input', 'output', 'cache_write_5m', 'cache_write_1h', 'cache_read'] as const;
 
 /** The totals an event counts towards: its key and its workspace, whichever it names. */
@@ -113,8 +113,8 @@ function memoryCollection<T>(): MemoryCollection<T> {
   const docs = new Map<string, T>();
   const watchers = new Set<Watcher<T>>();
 
-  const snapshot = (): T[] =>
-    [...docs.keys()].sort(compareIds).map((id) => docs.get(id) as T);
+  // Stored documents are replaced, never mutated, so a snapshot holds the state of its moment.
+  const snapshot = (): T[] => [...docs.keys()].sort(compareIds).map((id) => docs.get(id) as T);
 
   // Each watcher gets its own copy of the state at the time of the change, delivered in a later
   // microtask: Firestore never calls a snapshot listener synchronously, so callers must not rely on it.
@@ -124,8 +124,8 @@ function memoryCollection<T>(): MemoryCollection<T> {
       try {
         w.onChange(structuredClone(state));
       } catch (err) {
-        if (!w.onError) throw err; // surfaces as an uncaught exception, as a throwing listener would
-        w.onError(err instanceof Error ? err : new Error(String(err)));
+        // Firestore's default for listener errors is console.error too.
+        (w.onError ?? console.error)(err instanceof Error ? err : new Error(String(err)));
       }
     });
   };

@@ -50,7 +50,7 @@ export function vertexAdapter(credentials: Credentials): ProviderAdapter<VertexP
   return {
     toUpstream: toVertexRequest,
     async authorize(up, p) {
-      const token = await credentials.googleToken(p.credentials, `Vertex provider @${p.slug}`);
+      const token = await credentials.googleToken(p.credentials, `Vertex provider @${p.slug}`, p.project_id);
       return { ...up, headers: { ...up.headers, authorization: `Bearer ${token}` } };
     },
     toError: (status, headers, body) => upstreamError('Vertex AI', status, headers, body),

@@ -1,0 +1,80 @@
+import { startFakeVertex } from '../fakes/fake-vertex';
+import { startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import type { Fake } from '../fakes/script';
+import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+
+/** Every client mistake gets an Anthropic-shaped 4xx that says what to fix, and the gateway keeps serving. */
+const REVOKED = 'gth_revoked_0123456789abcdef0123456789ab';
+const EXPIRED = 'gth_expired_0123456789abcdef0123456789ab';
+let metadata: FakeMetadata;
+let vertex: Fake;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  metadata = await startFakeMetadata();
+  process.env.GCE_METADATA_HOST = metadata.host;
+  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  vertex = await startFakeVertex();
+  const base = { type: 'workspace' as const, kind: 'user' as const, workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } };
+  gw = await startGateway({
+    seed: devSeed(
+      { vertex: vertex.url },
+      {
+        api_keys: [
+          { ...base, key: REVOKED, name: 'gone', status: 'revoked' },
+          { ...base, key: EXPIRED, name: 'old', status: 'active', expires_at: '2020-01-01T00:00:00Z' },
+        ],
+      },
+    ),
+    env: { GATEHOUSE_MAX_BODY_BYTES: String(64 * 1024) },
+  });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await Promise.all([vertex.close(), metadata.close()]);
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  delete process.env.GCE_METADATA_HOST;
+});
+
+const okBody = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+
+function post(path: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEV_KEY, ...headers }, body });
+}
+
+it.each([
+  ['malformed JSON', () => post('/v1/messages', '{"model": "claude', {}), 400, 'invalid_request_error', /not valid JSON/],
+  ['a body that is not an object', () => post('/v1/messages', '[1,2]'), 400, 'invalid_request_error', /must be a JSON object/],
+  ['an empty body', () => post('/v1/messages', ''), 400, 'invalid_request_error', /body is empty/],
+  ['no model', () => post('/v1/messages', '{"messages":[]}'), 400, 'invalid_request_error', /model: field required/],
+  ['no key', () => post('/v1/messages', okBody, { 'x-api-key': '' }), 401, 'authentication_error', /No API key/],
+  ['an unknown key', () => post('/v1/messages', okBody, { 'x-api-key': 'gth_nope' }), 401, 'authentication_error', /not known/],
+  ['a revoked key', () => post('/v1/messages', okBody, { 'x-api-key': REVOKED }), 401, 'authentication_error', /revoked/],
+  ['an expired key', () => post('/v1/messages', okBody, { 'x-api-key': EXPIRED }), 401, 'authentication_error', /expired at 2020/],
+  ['an unknown provider slug', () => post('/v1/messages', okBody, { 'x-gatehouse-provider': '@nowhere' }), 400, 'invalid_request_error', /Unknown provider "@nowhere"/],
+  ['an unknown config id', () => post('/v1/messages', okBody, { 'x-gatehouse-config': 'no-such-config' }), 404, 'not_found_error', /Config "no-such-config"/],
+  ['a metadata header that is not JSON', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': 'team=web' }), 400, 'invalid_request_error', /x-gatehouse-metadata: .*not valid JSON/],
+  ['metadata that is not an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '["a"]' }), 400, 'invalid_request_error', /must be a JSON object/],
+  ['a metadata value that is an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '{"a":{"b":1}}' }), 400, 'invalid_request_error', /value of "a" must be a string/],
+  ['an oversize body', () => post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) })), 413, 'request_too_large', /limit of 65536 bytes/],
+  ['an unknown route', () => fetch(`${gw.url}/v1/complete`, { method: 'POST' }), 404, 'not_found_error', /No route for POST \/v1\/complete/],
+])('%s', async (_name, send, status, type, message) => {
+  const res = await send();
+  expect(res.status).toBe(status);
+  const body = await res.json();
+  expect(body).toMatchObject({ type: 'error', error: { type } });
+  expect(body.error.message).toMatch(message);
+  // and the gateway is still serving
+  const ok = await post('/v1/messages', okBody);
+  expect(ok.status).toBe(200);
+  await ok.text();
+});
+
+it('records a rejected request as one usage event', async () => {
+  gw.events.length = 0;
+  const res = await post('/v1/messages', okBody, { 'x-api-key': REVOKED });
+  await res.text();
+  const [event] = await gw.waitForEvents(1);
+  expect(event).toMatchObject({ outcome: 'rejected', status: 401, error_type: 'authentication_error', cost_micros: 0 });
+});
