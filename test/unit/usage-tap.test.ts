@@ -1,0 +1,52 @@
+import { foldUsage, UsageTap, usageFromMessage } from '../../services/gateway/src/streaming/usage-tap';
+import { ZERO_USAGE } from '../../services/shared/src/usage-event';
+
+describe('usage tap: counts are cumulative, overwritten and never added', () => {
+  it('takes input and cache from message_start and output from the last message_delta', () => {
+    const tap = new UsageTap();
+    tap.onEvent(
+      'message_start',
+      JSON.stringify({
+        type: 'message_start',
+        message: {
+          model: 'claude-opus-5-5',
+          usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 30, cache_read_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 } },
+        },
+      }),
+    );
+    tap.onEvent('ping', '{"type": "ping"}');
+    tap.onEvent('message_delta', JSON.stringify({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 40 } }));
+    tap.onEvent('message_delta', JSON.stringify({ type: 'message_delta', delta: {}, usage: { output_tokens: 55, server_tool_use: { web_search_requests: 2 } } }));
+    expect(tap.usage).toEqual({ input: 10, output: 55, cache_write_5m: 20, cache_write_1h: 10, cache_read: 7, web_search_requests: 2 });
+    expect(tap.model).toBe('claude-opus-5-5');
+    expect(tap.stopReason).toBe('end_turn');
+  });
+
+  it('lets a later cumulative total overwrite input and cache counts, keeping the 1h split', () => {
+    const start = foldUsage(ZERO_USAGE, { input_tokens: 10, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 } });
+    const end = foldUsage(start, { input_tokens: 12, cache_creation_input_tokens: 40, output_tokens: 5 });
+    expect(end).toMatchObject({ input: 12, cache_write_1h: 10, cache_write_5m: 30, output: 5 });
+  });
+
+  it('bills cache writes without a TTL breakdown at the 5-minute rate', () => {
+    expect(foldUsage(ZERO_USAGE, { cache_creation_input_tokens: 50 })).toMatchObject({ cache_write_5m: 50, cache_write_1h: 0 });
+  });
+
+  it('ignores nulls (Vertex sends them) and malformed data', () => {
+    const tap = new UsageTap();
+    tap.onEvent('message_start', '{"message":{"usage":{"input_tokens":9,"cache_read_input_tokens":null}}}');
+    tap.onEvent('message_delta', 'not json');
+    expect(tap.usage).toMatchObject({ input: 9, cache_read: 0 });
+  });
+
+  it('records the type of an SSE error event', () => {
+    const tap = new UsageTap();
+    tap.onEvent('error', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
+    expect(tap.errorType).toBe('overloaded_error');
+  });
+
+  it('reads a non-streaming Message', () => {
+    expect(usageFromMessage({ usage: { input_tokens: 3, output_tokens: 4 } })).toMatchObject({ input: 3, output: 4 });
+    expect(usageFromMessage({ input_tokens: 8 })).toEqual(ZERO_USAGE);
+  });
+});
