@@ -1,4 +1,4 @@
-import type { ApiKey, Provider, StoredConfig, Workspace } from '../../services/shared/src/entities';
+import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../../services/shared/src/entities';
 import { GatewayError } from '../../services/shared/src/errors';
 import type { Collection, Store } from '../../services/shared/src/store/port';
 import { USAGE_EVENT_VERSION, type UsageEvent } from '../../services/shared/src/usage-event';
@@ -68,18 +68,33 @@ const config = (id: string, variant = 'one'): StoredConfig => ({
   },
 });
 
+const auditEntry = (id: string, variant = 'one'): AuditEntry => ({
+  id,
+  time: '2025-06-01T00:00:00.000Z',
+  // A Timestamp in Firestore (TTL policy); it must come back as the same ISO string.
+  expires_at: '2026-06-01T00:00:00.123Z',
+  actor: { key_id: 'key-admin', name: 'admin', type: 'organisation' },
+  action: 'key.update',
+  target: { type: 'key', id: `key-${variant}` },
+  workspace_id: 'ws-a',
+  changes: ['name'],
+  before: { name: 'old', scopes: ['completions'] },
+  after: { name: variant, scopes: ['completions'], defaults: { metadata: { team: variant } } },
+});
+
 /** Hex ids for api keys (keyed by SHA-256 hex); the other collections take these as they are. */
 const ids = { a: 'a1', b: 'b2', c: 'c3' };
 
-const COLLECTIONS: Array<Samples<Workspace> | Samples<ApiKey> | Samples<Provider> | Samples<StoredConfig>> = [
+const COLLECTIONS: Array<Samples<Workspace> | Samples<ApiKey> | Samples<Provider> | Samples<StoredConfig> | Samples<AuditEntry>> = [
   ['workspaces', (s) => s.workspaces, workspace],
   ['apiKeys', (s) => s.apiKeys, apiKey],
   ['providers', (s) => s.providers, provider],
   ['configs', (s) => s.configs, config],
+  ['audit', (s) => s.audit, auditEntry],
 ];
 
 /** The document's id as the store keys it. */
-function idOf(doc: Workspace | ApiKey | Provider | StoredConfig): string {
+function idOf(doc: Workspace | ApiKey | Provider | StoredConfig | AuditEntry): string {
   return 'slug' in doc ? doc.slug : doc.id;
 }
 
@@ -260,6 +275,7 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           cache_write_5m: 6,
           cache_write_1h: 8,
           cache_read: 10,
+          last_used_at: '2025-06-15T12:00:00.000Z',
         });
         expect(await s.usageTotals('key', 'k2', '2025-06')).toMatchObject({ requests: 1, cost_micros: 7, input: 1 });
         expect(await s.usageTotals('workspace', 'w1', '2025-06')).toMatchObject({
@@ -278,6 +294,15 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         expect(await s.applyUsage(usageEventFixture({ key_id: undefined, workspace_id: undefined }))).toBe(true);
         expect(await s.usageTotals('workspace', 'w-only', '2025-06')).toMatchObject({ requests: 1, cost_micros: 5 });
         expect(await s.usageTotals('key', 'undefined', '2025-06')).toBeUndefined();
+      });
+
+      it('remembers when each key and workspace was last used', async () => {
+        const s = await fresh();
+        await s.applyUsage(usageEventFixture({ key_id: 'k1', workspace_id: 'w1', timestamp: '2025-06-15T12:00:00.000Z' }));
+        await s.applyUsage(usageEventFixture({ key_id: 'k1', workspace_id: 'w1', timestamp: '2025-06-16T08:30:00.000Z' }));
+        await s.applyUsage(usageEventFixture({ key_id: 'k2', workspace_id: 'w1', timestamp: '2025-06-17T09:00:00.000Z' }));
+        expect((await s.usageTotals('key', 'k1', '2025-06'))?.last_used_at).toBe('2025-06-16T08:30:00.000Z');
+        expect((await s.usageTotals('workspace', 'w1', '2025-06'))?.last_used_at).toBe('2025-06-17T09:00:00.000Z');
       });
 
       it('answers undefined for totals never written', async () => {

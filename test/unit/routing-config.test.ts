@@ -111,6 +111,7 @@ describe('parseConfig rejects, naming the path of each problem', () => {
     ['an unknown cache mode', { provider: '@a', cache: { mode: 'fuzzy' } }, [['cache.mode', /expected one of/]]],
     ['a negative timeout', { provider: '@a', request_timeout: -5 }, [['request_timeout', />=1/]]],
     ['an unknown field', { provider: '@a', colour: 'red' }, [['colour', /unknown field "colour"/]]],
+    ['a __proto__ key', JSON.parse('{"provider":"@a","__proto__":{"x":1}}'), [['__proto__', /unknown field "__proto__"/]]],
     ['a misspelt field, with a suggestion', { provider: '@a', overide_params: {} }, [['overide_params', /did you mean "override_params"/]]],
     ['an unknown camelCase field, named as written', { provider: '@a', targets: undefined, fooBar: 1 }, [['fooBar', /unknown field "fooBar"/]]],
     ['an unknown retry field', { provider: '@a', retry: { attempts: 1, backoff: 'linear' } }, [['retry.backoff', /unknown field/]]],

@@ -119,6 +119,12 @@ describe('flattenConfig: Portkey inheritance', () => {
         { attempts: 3, on_status_codes: [429], use_retry_after_header: true },
       ],
     ],
+    [
+      'a __proto__ body param is dropped, never merged into the prototype',
+      JSON.parse('{"provider":"@a","override_params":{"__proto__":{"polluted":true},"max_tokens":1}}'),
+      (t) => [t[0].override_params, (t[0].override_params as { polluted?: boolean }).polluted],
+      [{ max_tokens: 1 }, undefined],
+    ],
     ['no retry anywhere means no retries', p('a'), (t) => t[0].retry, { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: false }],
     [
       'cache is replaced whole by a child that sets it',

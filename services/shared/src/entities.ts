@@ -38,6 +38,14 @@ export const ApiKey = z.object({
   status: z.enum(['active', 'revoked']).default('active'),
   expires_at: z.string().optional(),
   created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  /** key_id of the admin key that created it (absent for seeded and bootstrap keys). */
+  created_by: z.string().optional(),
+  /**
+   * Set on the document of a secret that rotation replaced: it keeps working until `expires_at`
+   * (the grace period), and admin reads address the key's current document, the one without it.
+   */
+  rotated_at: z.string().optional(),
   last_used_at: z.string().optional(),
 });
 export type ApiKey = z.infer<typeof ApiKey>;
@@ -111,5 +119,29 @@ export const UsageTotals = z.object({
   cache_write_5m: z.number().int(),
   cache_write_1h: z.number().int(),
   cache_read: z.number().int(),
+  /** Timestamp of the last event applied: a key's "last used" without a store write per request. */
+  last_used_at: z.string().optional(),
 });
 export type UsageTotals = z.infer<typeof UsageTotals>;
+
+/**
+ * One admin write (issue 4): who did what to which object, with before/after summaries that never
+ * hold a secret or a key hash. `expires_at` drives a Firestore TTL policy (stored as a Timestamp there).
+ */
+export const AuditEntry = z.object({
+  /** `<ISO time>_<random>`: ids sort by time. */
+  id: z.string().min(1),
+  time: z.string(),
+  expires_at: z.string(),
+  actor: z.object({ key_id: z.string(), name: z.string(), type: z.enum(['organisation', 'workspace']), workspace_id: z.string().optional() }),
+  action: z.string(),
+  target: z.object({ type: z.enum(['workspace', 'key', 'config', 'provider']), id: z.string() }),
+  /** The workspace the target belongs to; absent for organisation-level objects. */
+  workspace_id: z.string().optional(),
+  request_id: z.string().optional(),
+  /** Top-level fields that differ between before and after. */
+  changes: z.array(z.string()).optional(),
+  before: z.record(z.string(), z.unknown()).optional(),
+  after: z.record(z.string(), z.unknown()).optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -16,6 +16,16 @@ export const GatewayEnv = z.object({
   GATEHOUSE_SEED: z.string().optional(),
   GATEHOUSE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  /**
+   * SHA-256 hex of the first organisation admin key (Terraform: a random secret in Secret Manager,
+   * its hash here). At boot, when the store holds no organisation key, one is created with this hash.
+   */
+  GATEHOUSE_BOOTSTRAP_KEY_HASH: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 hex digest (64 lowercase hex characters) of the bootstrap key')
+    .optional(),
+  /** How long admin audit entries are kept (their `expires_at`, enforced by a Firestore TTL policy). */
+  GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

@@ -30,6 +30,10 @@ const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 function renameKeys(obj: Record<string, unknown>, known: ReadonlySet<string>, path: (string | number)[], issues: RawIssue[]) {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
+    if (key === '__proto__') {
+      issues.push({ path: [...path, key], message: 'unknown field "__proto__"' }); // assigning it would swap `out`'s prototype
+      continue;
+    }
     const s = snake(key);
     const name = known.has(key) || !known.has(s) ? key : s;
     if (name !== key && Object.prototype.hasOwnProperty.call(obj, name)) {

@@ -114,7 +114,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 /** Parent then child; objects merge key by key, anything else (arrays included) the child replaces. */
 export function deepMerge(parent: Record<string, unknown>, child: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...parent };
-  for (const [k, v] of Object.entries(child)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(child)) {
+    if (k === '__proto__') continue; // JSON.parse makes it an own key; assigning it would swap the prototype
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
   return out;
 }
 

@@ -41,6 +41,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     apiKeys: firestoreCollection(db.collection(`${prefix}api_keys`)),
     providers: firestoreCollection(db.collection(`${prefix}providers`)),
     configs: firestoreCollection(db.collection(`${prefix}configs`)),
+    audit: firestoreCollection(db.collection(`${prefix}audit_log`), ['expires_at']),
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
       const period = usagePeriod(event.timestamp);
@@ -64,7 +65,8 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
             const id = totalsId(scope, scopeId, period);
             const inc: DocumentData = { requests: FieldValue.increment(1), cost_micros: FieldValue.increment(event.cost_micros) };
             for (const kind of TOKEN_KINDS) inc[kind] = FieldValue.increment(event.usage[kind]);
-            tx.set(totals.doc(docId(id)), { id, scope, scope_id: scopeId, period, ...inc }, { merge: true });
+            // A blind write too: the last event applied, which is the last use unless events arrive out of order.
+            tx.set(totals.doc(docId(id)), { id, scope, scope_id: scopeId, period, ...inc, last_used_at: event.timestamp }, { merge: true });
           }
           return true;
         });
@@ -86,7 +88,17 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   };
 }
 
-function firestoreCollection<T>(col: CollectionReference): Collection<T> {
+/** `timestamps`: ISO-string fields stored as Firestore Timestamps (TTL policies only read Timestamps). */
+function firestoreCollection<T>(col: CollectionReference, timestamps: string[] = []): Collection<T> {
+  const toDoc = (doc: T): DocumentData => {
+    const data = plain(doc);
+    for (const f of timestamps) if (typeof data[f] === 'string') data[f] = Timestamp.fromDate(new Date(data[f]));
+    return data;
+  };
+  const fromDoc = (data: DocumentData): T => {
+    for (const f of timestamps) if (data[f] instanceof Timestamp) data[f] = (data[f] as Timestamp).toDate().toISOString();
+    return data as T;
+  };
   const ref = (id: string) => {
     if (!isDocId(id)) throw new GatewayError('invalid_request_error', `"${id}" cannot be a document id in ${col.id}.`);
     return col.doc(id);
@@ -95,18 +107,18 @@ function firestoreCollection<T>(col: CollectionReference): Collection<T> {
     async get(id) {
       if (!isDocId(id)) return undefined; // no such document can exist
       const snap = await col.doc(id).get();
-      return snap.exists ? (snap.data() as T) : undefined;
+      return snap.exists ? fromDoc(snap.data()!) : undefined;
     },
     async list() {
       const snap = await col.get();
-      return snap.docs.map((d) => d.data() as T);
+      return snap.docs.map((d) => fromDoc(d.data()));
     },
     async put(id, doc) {
-      await ref(id).set(plain(doc));
+      await ref(id).set(toDoc(doc));
     },
     async create(id, doc) {
       try {
-        await ref(id).create(plain(doc));
+        await ref(id).create(toDoc(doc));
       } catch (err) {
         if (grpcCode(err) === ALREADY_EXISTS) {
           throw new GatewayError('conflict_error', `A document with id "${id}" already exists.`, { cause: err });
@@ -119,7 +131,7 @@ function firestoreCollection<T>(col: CollectionReference): Collection<T> {
     },
     watch(onChange, onError) {
       // A listener error is final (the listener stops); without onError the client logs it.
-      return col.onSnapshot((snap) => onChange(snap.docs.map((d) => d.data() as T)), onError);
+      return col.onSnapshot((snap) => onChange(snap.docs.map((d) => fromDoc(d.data()))), onError);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ApiKey, Provider, StoredConfig, UsageTotals, Workspace } from '../entities';
+import type { ApiKey, AuditEntry, Provider, StoredConfig, UsageTotals, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
 import { type Collection, type Store, totalsId, usagePeriod } from './port';
@@ -36,12 +36,14 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const apiKeys = memoryCollection<ApiKey>();
   const providers = memoryCollection<Provider>();
   const configs = memoryCollection<StoredConfig>();
+  const audit = memoryCollection<AuditEntry>();
 
   return {
     workspaces,
     apiKeys,
     providers,
     configs,
+    audit,
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
       // Synchronous from here on: the marker and the counters change together, as in a transaction.
@@ -56,6 +58,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
         t.requests += 1;
         t.cost_micros += event.cost_micros;
         for (const kind of TOKEN_KINDS) t[kind] += event.usage[kind];
+        t.last_used_at = event.timestamp;
         totals.set(id, t);
       }
       return true;
@@ -67,7 +70,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, audit]) c.closeWatchers();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ApiKey, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
+import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
 
 /** A keyed collection of documents. Adapters: memory (local mode, tests) and Firestore. */
@@ -25,6 +25,8 @@ export interface Store {
   providers: Collection<Provider>;
   /** Keyed by config id. */
   configs: Collection<StoredConfig>;
+  /** Admin audit log, keyed by entry id (time-ordered). Entries expire at `expires_at` (TTL policy). */
+  audit: Collection<AuditEntry>;
   /**
    * Adds one usage event to the monthly totals of its key and workspace, exactly once per event id
    * (atomically with the dedup marker). Returns false when the event was already applied.

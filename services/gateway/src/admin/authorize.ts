@@ -1,0 +1,54 @@
+import type { ApiKey } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+import type { Scope } from './scopes';
+
+/**
+ * Admin authorisation, pure. The rules (documented for the README):
+ * - every admin route names one scope; a key without it gets 403 naming the scope;
+ * - organisation keys act on every workspace and on organisation-level objects (configs, providers,
+ *   organisation keys, creating and archiving workspaces);
+ * - workspace keys act only inside their own workspace: another workspace, or an organisation-level
+ *   object, is a 403 naming the workspace or the rule;
+ * - no key grants or manages more than it holds: the scopes of a key created, updated or rotated must
+ *   be a subset of the acting key's scopes.
+ */
+export type Actor = ApiKey;
+
+const forbid = (message: string) => new GatewayError('permission_error', message);
+
+export function requireScope(actor: Actor, scope: Scope, what: string): void {
+  if (!actor.scopes.includes(scope)) {
+    throw forbid(`API key "${actor.name}" lacks the "${scope}" scope needed for ${what}. Ask an organisation admin to add it.`);
+  }
+}
+
+export function requireOrganisation(actor: Actor, what: string): void {
+  if (actor.type !== 'organisation') {
+    throw forbid(`${what} is organisation-level: use an organisation key. API key "${actor.name}" is a workspace key of workspace "${actor.workspace_id}".`);
+  }
+}
+
+/** `workspaceId` undefined means the target is organisation-level (e.g. an organisation key). */
+export function requireWorkspace(actor: Actor, workspaceId: string | undefined, what: string): void {
+  if (actor.type === 'organisation') return;
+  if (workspaceId === undefined) requireOrganisation(actor, what);
+  if (workspaceId !== actor.workspace_id) {
+    throw forbid(`API key "${actor.name}" belongs to workspace "${actor.workspace_id}" and cannot act on workspace "${workspaceId}" (${what}).`);
+  }
+}
+
+/** Which workspaces a list may show the actor: all (undefined), or only its own. */
+export function visibleWorkspace(actor: Actor, requested: string | undefined, what: string): string | undefined {
+  if (actor.type === 'organisation') return requested;
+  if (requested !== undefined) requireWorkspace(actor, requested, what);
+  return actor.workspace_id;
+}
+
+export function requireGrantable(actor: Actor, scopes: readonly string[], what: string): void {
+  const missing = scopes.filter((s) => !actor.scopes.includes(s));
+  if (missing.length) {
+    throw forbid(
+      `API key "${actor.name}" cannot ${what} with scope${missing.length > 1 ? 's' : ''} ${missing.map((s) => `"${s}"`).join(', ')} it does not hold itself.`,
+    );
+  }
+}
