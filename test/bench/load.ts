@@ -63,6 +63,8 @@ export class Target {
     this.pool.dispatch(
       { path: spec.path, method: 'POST', headers: spec.headers, body: spec.body },
       {
+        // Its presence selects undici's controller-style handler API.
+        onRequestStart() {},
         onResponseStart(_c, statusCode, h) {
           status = statusCode;
           for (const name of WATCHED) {

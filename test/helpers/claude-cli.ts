@@ -106,6 +106,7 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
 export function describeRun(run: ClaudeRun): string {
   return [
     `claude exited code=${run.code} signal=${run.signal}${run.timedOut ? ' (TIMED OUT, killed)' : ''} after ${run.ms} ms`,
+    ...(run.json ? [`result: ${JSON.stringify(run.json.result)} (is_error=${run.json.is_error}, api_error_status=${run.json.api_error_status})`] : []),
     `--- stderr ---\n${run.stderr || '(empty)'}`,
     `--- stdout ---\n${run.stdout.slice(0, 4000) || '(empty)'}`,
   ].join('\n');

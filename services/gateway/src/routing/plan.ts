@@ -241,9 +241,11 @@ function planNode(node: ResolvedTree, ctx: PlanContext, unmatched: string[]): En
       const planned = node.children.map((c) => planNode(c, ctx, unmatched)).filter((p) => p.length);
       const open = planned.map((p) => !!ctx.isOpen && p.every((e) => ctx.isOpen!(e.target.id, e.target)));
       const ordered = [...planned.filter((_, i) => !open[i]), ...planned.filter((_, i) => open[i])];
-      return ordered.flatMap((p, j) =>
-        j === ordered.length - 1 ? p : p.map((e, k) => ({ ...e, frames: [...e.frames, { on: node.fallback_on, skip: p.length - k }] })),
-      );
+      // Entries are fresh per call, so adding this group's frame in place is safe (and cheap).
+      ordered.forEach((p, j) => {
+        if (j < ordered.length - 1) p.forEach((e, k) => e.frames.push({ on: node.fallback_on, skip: p.length - k }));
+      });
+      return ordered.flat();
     }
   }
 }
@@ -256,10 +258,29 @@ export function planAttempts(tree: ResolvedTree, ctx: PlanContext): PlannedTarge
   return toPlanned(planNode(tree, ctx, []));
 }
 
+/**
+ * Built as a literal, not `{ ...target, fallback_on }`: on Node 20 a spread with extra keys (or a
+ * spread clone given new keys) costs microseconds per object, a literal tens of nanoseconds, and this
+ * runs on every request.
+ */
 function toPlanned(entries: Entry[]): PlannedTarget[] {
   return entries.map((e, i) => {
+    const t = e.target;
     const fallback_chain = e.frames.map((f) => ({ on: f.on, next: i + f.skip }));
-    return { ...e.target, fallback_on: fallback_chain[0]?.on ?? [], fallback_chain };
+    const planned: PlannedTarget = {
+      id: t.id,
+      provider: t.provider,
+      override_params: t.override_params,
+      retry: t.retry,
+      forward_headers: t.forward_headers,
+      fallback_on: fallback_chain[0]?.on ?? [],
+      fallback_chain,
+    };
+    if (t.name !== undefined) planned.name = t.name;
+    if (t.model !== undefined) planned.model = t.model;
+    if (t.cache !== undefined) planned.cache = t.cache;
+    if (t.request_timeout !== undefined) planned.request_timeout = t.request_timeout;
+    return planned;
   });
 }
 

@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import { GatewayError } from '../../../shared/src/errors';
+import type { Logger } from '../../../shared/src/log';
+import type { Store } from '../../../shared/src/store/port';
+import { formatPath } from '../routing/config-schema';
+import type { Actor } from './authorize';
+
+/** What an admin handler gets: the store, the authenticated actor, a wall clock, the request's ids. */
+export interface AdminContext {
+  store: Store;
+  actor: Actor;
+  /** Wall-clock milliseconds (expiry, grace periods, audit times), injected for tests. */
+  now: () => number;
+  requestId: string;
+  log: Logger;
+  auditRetentionDays: number;
+  /** `POST /admin/v1/keys`: how messages name the operation. */
+  what: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const created = (body: unknown): Reply => ({ status: 201, body });
+export const noContent = (): Reply => ({ status: 204 });
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function badRequest(message: string): GatewayError {
+  return new GatewayError('invalid_request_error', message);
+}
+
+export function notFound(what: string, id: string): GatewayError {
+  return new GatewayError('not_found_error', `No ${what} "${id}".`);
+}
+
+export function conflict(message: string): GatewayError {
+  return new GatewayError('conflict_error', message);
+}
+
+/** Parses with a zod schema; a 400 naming the JSON path of every problem otherwise. Values are never echoed. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.slice(0, 20).map((i) => {
+    const path = formatPath(i.path as PropertyKey[]);
+    if (i.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    const message = i.code === 'invalid_type' && /received undefined$/.test(i.message) ? 'required' : i.message;
+    return `${path || '(body)'}: ${message}`;
+  });
+  return badRequestThrow(`Invalid ${where}: ${problems.join('; ')}.`);
+}
+
+function badRequestThrow(message: string): never {
+  throw badRequest(message);
+}

@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import type { Provider } from '../../../shared/src/entities';
+import { Provider as ProviderSchema } from '../../../shared/src/entities';
+import { audit } from './audit';
+import { providerRefs } from './configs';
+import { type AdminContext, badRequest, conflict, created, iso, noContent, notFound, ok, parseInput, type Reply } from './context';
+import type { ProviderInput, ProviderPut } from './schemas';
+
+/**
+ * Providers (organisation-level), validated with the Provider schema. Credentials are references
+ * (`{adc}`, `{env}`, `{secret}`): the request schema is strict, so a credential pasted in is a 400.
+ */
+function withStamps(input: z.infer<typeof ProviderInput>, createdAt: string, now: string): Provider {
+  return parseInput(ProviderSchema, { ...input, created_at: createdAt, updated_at: now }, 'provider');
+}
+
+export async function createProvider(ctx: AdminContext, body: z.infer<typeof ProviderInput>): Promise<Reply> {
+  const now = iso(ctx.now());
+  const doc = withStamps(body, now, now);
+  await ctx.store.providers.create(doc.slug, doc);
+  await audit(ctx, 'provider.create', { type: 'provider', id: doc.slug }, undefined, undefined, doc);
+  return created(doc);
+}
+
+export async function listProviders(ctx: AdminContext): Promise<Reply> {
+  return ok({ data: await ctx.store.providers.list() });
+}
+
+export async function getProvider(ctx: AdminContext, slug: string): Promise<Reply> {
+  const doc = await ctx.store.providers.get(slug.replace(/^@/, ''));
+  if (!doc) throw notFound('provider', slug);
+  return ok(doc);
+}
+
+export async function putProvider(ctx: AdminContext, rawSlug: string, body: z.infer<typeof ProviderPut>): Promise<Reply> {
+  const slug = rawSlug.replace(/^@/, '');
+  if (body.slug !== undefined && body.slug !== slug) throw badRequest(`slug: "${body.slug}" does not match the URL's "${slug}".`);
+  const before = await ctx.store.providers.get(slug);
+  const now = iso(ctx.now());
+  const doc = withStamps({ ...body, slug } as z.infer<typeof ProviderInput>, before?.created_at ?? now, now);
+  if (before) await ctx.store.providers.put(slug, doc);
+  else await ctx.store.providers.create(slug, doc);
+  await audit(ctx, before ? 'provider.update' : 'provider.create', { type: 'provider', id: slug }, undefined, before, doc);
+  return before ? ok(doc) : created(doc);
+}
+
+/** Refused while a stored config routes to the provider. */
+export async function deleteProvider(ctx: AdminContext, rawSlug: string): Promise<Reply> {
+  const slug = rawSlug.replace(/^@/, '');
+  const before = await ctx.store.providers.get(slug);
+  if (!before) throw notFound('provider', slug);
+  const users = (await ctx.store.configs.list()).filter((c) => providerRefs(c.config).includes(slug)).map((c) => `"${c.id}"`);
+  if (users.length) throw conflict(`Provider "@${slug}" is used by config${users.length > 1 ? 's' : ''} ${users.join(', ')}; change those first.`);
+  await ctx.store.providers.delete(slug);
+  await audit(ctx, 'provider.delete', { type: 'provider', id: slug }, undefined, before, undefined);
+  return noContent();
+}

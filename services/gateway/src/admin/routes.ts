@@ -1,0 +1,175 @@
+import type { z } from 'zod';
+import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
+import { listAudit } from './audit';
+import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
+import type { AdminContext, Reply } from './context';
+import { createProvider, deleteProvider, getProvider, listProviders, putProvider } from './providers';
+import * as S from './schemas';
+import type { Scope } from './scopes';
+import { getUsage } from './usage';
+import { archiveWorkspace, createWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from './workspaces';
+
+/**
+ * Every admin route, as data: the HTTP layer mounts it, openapi.ts describes it, and the access
+ * matrix test walks it. A route names one scope (checked before anything else) and whether it is
+ * organisation-level (workspace keys refused outright); handlers check the workspace of the object.
+ */
+export interface AdminRoute {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express syntax: `/admin/v1/keys/:key_id`. */
+  path: string;
+  scope: Scope;
+  organisationOnly: boolean;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Success statuses and their bodies (undefined: no body). */
+  responses: Partial<Record<200 | 201 | 204, z.ZodType | undefined>>;
+  handle(ctx: AdminContext, input: { params: Record<string, string>; body: unknown; query: unknown }): Promise<Reply>;
+}
+
+type In<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = {
+  params: Record<string, string>;
+  body: B extends z.ZodType ? z.infer<B> : undefined;
+  query: Q extends z.ZodType ? z.infer<Q> : undefined;
+};
+
+function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  r: Omit<AdminRoute, 'handle' | 'body' | 'query' | 'organisationOnly'> & {
+    body?: B;
+    query?: Q;
+    organisationOnly?: boolean;
+    handle(ctx: AdminContext, input: In<B, Q>): Promise<Reply>;
+  },
+): AdminRoute {
+  return { ...r, organisationOnly: r.organisationOnly ?? false } as AdminRoute;
+}
+
+const V = '/admin/v1';
+
+export const ADMIN_ROUTES: AdminRoute[] = [
+  // workspaces
+  route({
+    method: 'post', path: `${V}/workspaces`, scope: 'workspaces.write', organisationOnly: true, summary: 'Create a workspace',
+    body: S.WorkspaceCreate, responses: { 201: S.WorkspaceView },
+    handle: (ctx, { body }) => createWorkspace(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/workspaces`, scope: 'workspaces.read', summary: 'List workspaces (a workspace key sees its own)',
+    responses: { 200: S.WorkspaceList },
+    handle: (ctx) => listWorkspaces(ctx),
+  }),
+  route({
+    method: 'get', path: `${V}/workspaces/:workspace_id`, scope: 'workspaces.read', summary: 'Get a workspace',
+    responses: { 200: S.WorkspaceView },
+    handle: (ctx, { params }) => getWorkspace(ctx, params.workspace_id),
+  }),
+  route({
+    method: 'patch', path: `${V}/workspaces/:workspace_id`, scope: 'workspaces.write', summary: 'Update a workspace',
+    body: S.WorkspaceUpdate, responses: { 200: S.WorkspaceView },
+    handle: (ctx, { params, body }) => updateWorkspace(ctx, params.workspace_id, body),
+  }),
+  route({
+    method: 'post', path: `${V}/workspaces/:workspace_id/archive`, scope: 'workspaces.write', organisationOnly: true, summary: 'Archive a workspace',
+    responses: { 200: S.WorkspaceView },
+    handle: (ctx, { params }) => archiveWorkspace(ctx, params.workspace_id),
+  }),
+
+  // keys
+  route({
+    method: 'post', path: `${V}/keys`, scope: 'keys.write', summary: 'Create an API key (the secret is returned once)',
+    body: S.KeyCreate, responses: { 201: S.KeyWithSecret },
+    handle: (ctx, { body }) => createKey(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/keys`, scope: 'keys.read', summary: 'List API keys (a workspace key sees its workspace\'s)',
+    query: S.KeyListQuery, responses: { 200: S.KeyList },
+    handle: (ctx, { query }) => listKeys(ctx, query),
+  }),
+  route({
+    method: 'get', path: `${V}/keys/:key_id`, scope: 'keys.read', summary: 'Get an API key',
+    responses: { 200: S.KeyView },
+    handle: (ctx, { params }) => getKey(ctx, params.key_id),
+  }),
+  route({
+    method: 'patch', path: `${V}/keys/:key_id`, scope: 'keys.write', summary: 'Update an API key',
+    body: S.KeyUpdate, responses: { 200: S.KeyView },
+    handle: (ctx, { params, body }) => updateKey(ctx, params.key_id, body),
+  }),
+  route({
+    method: 'post', path: `${V}/keys/:key_id/rotate`, scope: 'keys.write', summary: 'Rotate an API key: a new secret; the old one works for grace_seconds',
+    body: S.KeyRotate, responses: { 200: S.KeyWithSecret },
+    handle: (ctx, { params, body }) => rotateKey(ctx, params.key_id, body),
+  }),
+  route({
+    method: 'post', path: `${V}/keys/:key_id/revoke`, scope: 'keys.write', summary: 'Revoke an API key and every secret it has had (final)',
+    responses: { 200: S.KeyView },
+    handle: (ctx, { params }) => revokeKey(ctx, params.key_id),
+  }),
+
+  // configs (organisation-level)
+  route({
+    method: 'post', path: `${V}/configs`, scope: 'configs.write', organisationOnly: true, summary: 'Create a routing config',
+    body: S.ConfigCreate, responses: { 201: S.ConfigWritten },
+    handle: (ctx, { body }) => createConfig(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/configs`, scope: 'configs.read', organisationOnly: true, summary: 'List routing configs',
+    responses: { 200: S.ConfigList },
+    handle: (ctx) => listConfigs(ctx),
+  }),
+  route({
+    method: 'get', path: `${V}/configs/:config_id`, scope: 'configs.read', organisationOnly: true, summary: 'Get a routing config',
+    responses: { 200: S.ConfigView },
+    handle: (ctx, { params }) => getConfig(ctx, params.config_id),
+  }),
+  route({
+    method: 'put', path: `${V}/configs/:config_id`, scope: 'configs.write', organisationOnly: true, summary: 'Create or replace a routing config (bumps its version)',
+    body: S.ConfigPut, responses: { 200: S.ConfigWritten, 201: S.ConfigWritten },
+    handle: (ctx, { params, body }) => putConfig(ctx, params.config_id, body),
+  }),
+  route({
+    method: 'delete', path: `${V}/configs/:config_id`, scope: 'configs.write', organisationOnly: true, summary: 'Delete a routing config no key or workspace uses',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteConfig(ctx, params.config_id),
+  }),
+
+  // providers (organisation-level)
+  route({
+    method: 'post', path: `${V}/providers`, scope: 'providers.write', organisationOnly: true, summary: 'Create a provider',
+    body: S.ProviderInput, responses: { 201: S.ProviderView },
+    handle: (ctx, { body }) => createProvider(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/providers`, scope: 'providers.read', organisationOnly: true, summary: 'List providers',
+    responses: { 200: S.ProviderList },
+    handle: (ctx) => listProviders(ctx),
+  }),
+  route({
+    method: 'get', path: `${V}/providers/:slug`, scope: 'providers.read', organisationOnly: true, summary: 'Get a provider',
+    responses: { 200: S.ProviderView },
+    handle: (ctx, { params }) => getProvider(ctx, params.slug),
+  }),
+  route({
+    method: 'put', path: `${V}/providers/:slug`, scope: 'providers.write', organisationOnly: true, summary: 'Create or replace a provider',
+    body: S.ProviderPut, responses: { 200: S.ProviderView, 201: S.ProviderView },
+    handle: (ctx, { params, body }) => putProvider(ctx, params.slug, body),
+  }),
+  route({
+    method: 'delete', path: `${V}/providers/:slug`, scope: 'providers.write', organisationOnly: true, summary: 'Delete a provider no config uses',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteProvider(ctx, params.slug),
+  }),
+
+  // audit and usage
+  route({
+    method: 'get', path: `${V}/audit`, scope: 'audit.read', summary: 'List audit entries, newest first (a workspace key sees its workspace\'s)',
+    query: S.AuditQuery, responses: { 200: S.AuditList },
+    handle: (ctx, { query }) => listAudit(ctx, query),
+  }),
+  route({
+    method: 'get', path: `${V}/usage`, scope: 'analytics.view', summary: 'Usage totals of one key or workspace for one month',
+    query: S.UsageQuery, responses: { 200: S.UsageView },
+    handle: (ctx, { query }) => getUsage(ctx, query),
+  }),
+];

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import { AnthropicProvider, AuditEntry, BedrockProvider, StoredConfig, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { METADATA_LIMITS } from '../policy/metadata';
+import { ScopeSchema } from './scopes';
+
+/**
+ * The admin API's request and response shapes. Registered in `adminSchemas` under their OpenAPI
+ * component names: the route table (routes.ts) validates with them and openapi.ts describes them.
+ * Requests are strict: an unknown field is a 400 naming it, never silently dropped.
+ */
+export const adminSchemas = z.registry<{ id: string; description?: string }>();
+const named = <T extends z.ZodType>(id: string, schema: T, description?: string): T => {
+  adminSchemas.add(schema, { id, description });
+  return schema;
+};
+
+const L = METADATA_LIMITS;
+/** Metadata pinned on a workspace or key: the limits `x-gatehouse-metadata` has (policy/metadata.ts). */
+export const MetadataInput = named(
+  'Metadata',
+  z
+    .record(
+      z.string().min(1).max(L.maxKeyLength, `metadata keys are at most ${L.maxKeyLength} characters`),
+      z.string().max(L.maxValueLength, `metadata values are strings of at most ${L.maxValueLength} characters`),
+    )
+    .refine((m) => Object.keys(m).length <= L.maxKeys, `at most ${L.maxKeys} metadata keys`),
+  'String values attached to every request (usage events, budgets, conditional routing).',
+);
+
+export const ModelPatterns = named(
+  'ModelPatterns',
+  z
+    .array(z.string().regex(/^[A-Za-z0-9@._:/*-]{1,200}$/, 'a model name or pattern such as "claude-haiku-*" (letters, digits, "-._:@/", "*")'))
+    .max(100),
+  'Allowed models: names or patterns where "*" matches any run of characters. Absent means every model.',
+);
+
+const Timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp such as "2026-01-31T00:00:00Z"' });
+const ConfigId = StoredConfig.shape.id;
+
+// ---- workspaces
+
+export const WorkspaceDefaultsInput = z
+  .object({ config_id: ConfigId.optional(), metadata: MetadataInput.optional(), allowed_models: ModelPatterns.optional() })
+  .strict();
+
+export const WorkspaceCreate = named(
+  'WorkspaceCreate',
+  z.object({ id: Workspace.shape.id, name: Workspace.shape.name, defaults: WorkspaceDefaultsInput.default({}) }).strict(),
+);
+
+export const WorkspaceUpdate = named(
+  'WorkspaceUpdate',
+  z
+    .object({
+      name: Workspace.shape.name.optional(),
+      status: z.enum(['active', 'archived']).optional(),
+      /** Each field replaces the stored one; `null` removes it. */
+      defaults: z
+        .object({ config_id: ConfigId.nullable().optional(), metadata: MetadataInput.nullable().optional(), allowed_models: ModelPatterns.nullable().optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  'Fields to change. Workspace keys may change name, defaults.config_id and defaults.metadata of their own workspace; status and allowed_models are organisation-level.',
+);
+
+export const WorkspaceView = named('Workspace', Workspace);
+export const WorkspaceList = named('WorkspaceList', z.object({ data: z.array(WorkspaceView) }));
+
+// ---- keys
+
+export const KeyDefaultsInput = z.object({ config_id: ConfigId.optional(), metadata: MetadataInput.optional() }).strict();
+
+export const KeyCreate = named(
+  'KeyCreate',
+  z
+    .object({
+      name: z.string().min(1).max(200),
+      type: z.enum(['organisation', 'workspace']).default('workspace'),
+      kind: z.enum(['user', 'service']).default('user'),
+      workspace_id: Workspace.shape.id.optional(),
+      scopes: z.array(ScopeSchema).max(50).default(['completions']),
+      defaults: KeyDefaultsInput.default({}),
+      allowed_models: ModelPatterns.optional(),
+      expires_at: Timestamp.optional(),
+    })
+    .strict(),
+  'A workspace key needs workspace_id (a workspace key creating a key may omit it: its own workspace). The secret is in the response, once.',
+);
+
+export const KeyUpdate = named(
+  'KeyUpdate',
+  z
+    .object({
+      name: z.string().min(1).max(200).optional(),
+      kind: z.enum(['user', 'service']).optional(),
+      scopes: z.array(ScopeSchema).max(50).optional(),
+      defaults: z.object({ config_id: ConfigId.nullable().optional(), metadata: MetadataInput.nullable().optional() }).strict().optional(),
+      allowed_models: ModelPatterns.nullable().optional(),
+      expires_at: Timestamp.nullable().optional(),
+    })
+    .strict(),
+  'Fields to change; `null` removes one. type and workspace_id cannot change: create a new key. Revoking is its own route and is final.',
+);
+
+export const MAX_GRACE_SECONDS = 30 * 24 * 3600;
+export const KeyRotate = named(
+  'KeyRotate',
+  z.object({ grace_seconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(3600) }).strict(),
+  'The old secret keeps working for grace_seconds (default 3600, at most 30 days), then expires.',
+);
+
+export const KeyView = named(
+  'Key',
+  z.object({
+    key_id: z.string(),
+    name: z.string(),
+    type: z.enum(['organisation', 'workspace']),
+    kind: z.enum(['user', 'service']),
+    /** `organisation`, or the workspace id. */
+    owner: z.string(),
+    workspace_id: z.string().optional(),
+    scopes: z.array(z.string()),
+    defaults: z.object({ config_id: z.string().optional(), metadata: z.record(z.string(), z.string()).optional() }),
+    allowed_models: z.array(z.string()).optional(),
+    /** The first characters of the secret, to recognise it. */
+    prefix: z.string(),
+    status: z.enum(['active', 'revoked', 'expired']),
+    expires_at: z.string().optional(),
+    created_at: z.string().optional(),
+    updated_at: z.string().optional(),
+    created_by: z.string().optional(),
+    last_used_at: z.string().optional(),
+    /** After a rotation: when the previous secret stops working. */
+    previous_secret_expires_at: z.string().optional(),
+  }),
+  'An API key without its secret or hash.',
+);
+export const KeyWithSecret = named('KeyWithSecret', KeyView.extend({ secret: z.string() }), 'The only response that ever holds a secret.');
+export const KeyList = named('KeyList', z.object({ data: z.array(KeyView) }));
+export const KeyListQuery = z.object({
+  workspace_id: z.string().optional(),
+  type: z.enum(['organisation', 'workspace']).optional(),
+  status: z.enum(['active', 'revoked', 'expired']).optional(),
+});
+
+// ---- configs
+
+const ConfigBody = z.record(z.string(), z.unknown());
+export const ConfigCreate = named('ConfigCreate', z.object({ id: ConfigId, config: ConfigBody }).strict(), 'A Portkey-compatible routing config (DESIGN §6).');
+export const ConfigPut = named(
+  'ConfigPut',
+  z.object({ config: ConfigBody, version: z.number().int().positive().optional() }).strict(),
+  'Creates the config, or replaces it and bumps its version. With `version`, the write happens only if that is the current version (409 otherwise).',
+);
+export const ConfigView = named('Config', StoredConfig);
+export const ConfigWritten = named(
+  'ConfigWritten',
+  StoredConfig.extend({ warnings: z.array(z.string()) }),
+  'warnings: fields accepted but without effect, and providers the config names that do not exist yet.',
+);
+export const ConfigList = named('ConfigList', z.object({ data: z.array(ConfigView) }));
+
+// ---- providers: credentials are references only (CredentialRef); unknown fields are rejected.
+
+const noStamps = { created_at: true, updated_at: true } as const;
+export const ProviderInput = named(
+  'ProviderInput',
+  z.discriminatedUnion('kind', [
+    VertexProvider.omit(noStamps).strict(),
+    AnthropicProvider.omit(noStamps).strict(),
+    BedrockProvider.omit(noStamps).strict(),
+  ]),
+  'credentials name where a secret lives ({"adc":true}, {"env":"NAME"}, {"secret":"projects/…/secrets/…/versions/…"}); never the secret.',
+);
+export const ProviderPut = named(
+  'ProviderPut',
+  z.discriminatedUnion('kind', [
+    VertexProvider.omit(noStamps).partial({ slug: true }).strict(),
+    AnthropicProvider.omit(noStamps).partial({ slug: true }).strict(),
+    BedrockProvider.omit(noStamps).partial({ slug: true }).strict(),
+  ]),
+  'The whole provider; slug, when given, must match the URL.',
+);
+export const ProviderView = named(
+  'Provider',
+  z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]),
+);
+export const ProviderList = named('ProviderList', z.object({ data: z.array(ProviderView) }));
+
+// ---- audit and usage
+
+export const AuditView = named('AuditEntry', AuditEntry);
+export const AuditList = named(
+  'AuditList',
+  z.object({ data: z.array(AuditView), has_more: z.boolean(), next_before: z.string().optional() }),
+  'Newest first. Pass next_before as `before` for the next page.',
+);
+export const AuditQuery = z.object({
+  target_type: z.enum(['workspace', 'key', 'config', 'provider']).optional(),
+  target_id: z.string().optional(),
+  actor: z.string().optional().describe('key_id of the acting key'),
+  action: z.string().optional(),
+  workspace_id: z.string().optional(),
+  before: z.string().optional().describe('entry id: return entries older than it'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM');
+export const UsageQuery = z.object({
+  key_id: z.string().optional(),
+  workspace_id: z.string().optional(),
+  period: Period.optional().describe('YYYY-MM (UTC); default the current month'),
+});
+export const UsageView = named(
+  'Usage',
+  z.object({
+    scope: z.enum(['key', 'workspace']),
+    id: z.string(),
+    period: z.string(),
+    requests: z.number().int(),
+    cost_micros: z.number().int(),
+    cost_usd: z.number(),
+    input: z.number().int(),
+    output: z.number().int(),
+    cache_write_5m: z.number().int(),
+    cache_write_1h: z.number().int(),
+    cache_read: z.number().int(),
+    last_used_at: z.string().optional(),
+  }),
+  'Totals for one key or workspace over one month, as the worker keeps them (usually seconds behind).',
+);
+
+export const ErrorView = named(
+  'Error',
+  z.object({ type: z.literal('error'), error: z.object({ type: z.string(), message: z.string() }), request_id: z.string().optional() }),
+  'Anthropic-shaped error (DESIGN §10).',
+);

@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import type { Workspace } from '../../../shared/src/entities';
+import { audit } from './audit';
+import { requireOrganisation, requireWorkspace, visibleWorkspace } from './authorize';
+import { type AdminContext, badRequest, created, iso, notFound, ok, type Reply } from './context';
+import type { WorkspaceCreate, WorkspaceUpdate } from './schemas';
+
+/**
+ * Workspaces. Creating and archiving them, and their `status` and `allowed_models`, are
+ * organisation-level (they set policy); a workspace key with `workspaces.write` may rename its own
+ * workspace and change its default config and metadata.
+ */
+async function checkConfig(ctx: AdminContext, configId: string | null | undefined): Promise<void> {
+  if (configId && !(await ctx.store.configs.get(configId))) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
+}
+
+async function load(ctx: AdminContext, id: string): Promise<Workspace> {
+  requireWorkspace(ctx.actor, id, ctx.what);
+  const ws = await ctx.store.workspaces.get(id);
+  if (!ws) throw notFound('workspace', id);
+  return ws;
+}
+
+export async function createWorkspace(ctx: AdminContext, body: z.infer<typeof WorkspaceCreate>): Promise<Reply> {
+  await checkConfig(ctx, body.defaults.config_id);
+  const now = iso(ctx.now());
+  const ws: Workspace = { id: body.id, name: body.name, status: 'active', defaults: body.defaults, created_at: now, updated_at: now };
+  await ctx.store.workspaces.create(ws.id, ws);
+  await audit(ctx, 'workspace.create', { type: 'workspace', id: ws.id }, ws.id, undefined, ws, 'id');
+  return created(ws);
+}
+
+export async function listWorkspaces(ctx: AdminContext): Promise<Reply> {
+  const only = visibleWorkspace(ctx.actor, undefined, ctx.what);
+  const data = (await ctx.store.workspaces.list()).filter((w) => only === undefined || w.id === only);
+  return ok({ data });
+}
+
+export async function getWorkspace(ctx: AdminContext, id: string): Promise<Reply> {
+  return ok(await load(ctx, id));
+}
+
+export async function updateWorkspace(ctx: AdminContext, id: string, body: z.infer<typeof WorkspaceUpdate>): Promise<Reply> {
+  const before = await load(ctx, id);
+  if (body.status !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s status');
+  if (body.defaults?.allowed_models !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_models');
+  await checkConfig(ctx, body.defaults?.config_id);
+  const after: Workspace = structuredClone(before);
+  if (body.name !== undefined) after.name = body.name;
+  if (body.status !== undefined) after.status = body.status;
+  for (const f of ['config_id', 'metadata', 'allowed_models'] as const) {
+    const v = body.defaults?.[f];
+    if (v === null) delete after.defaults[f];
+    else if (v !== undefined) (after.defaults as Record<string, unknown>)[f] = v;
+  }
+  after.updated_at = iso(ctx.now());
+  await ctx.store.workspaces.put(id, after);
+  await audit(ctx, 'workspace.update', { type: 'workspace', id }, id, before, after, 'id');
+  return ok(after);
+}
+
+/** Archived workspaces keep their keys and usage; no new keys can be created in them. */
+export async function archiveWorkspace(ctx: AdminContext, id: string): Promise<Reply> {
+  const before = await load(ctx, id);
+  const after: Workspace = { ...before, status: 'archived', updated_at: iso(ctx.now()) };
+  await ctx.store.workspaces.put(id, after);
+  await audit(ctx, 'workspace.archive', { type: 'workspace', id }, id, before, after, 'id');
+  return ok(after);
+}
