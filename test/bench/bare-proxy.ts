@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reportReady } from './child-ready';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 
@@ -33,7 +34,7 @@ function main(): void {
     }
   });
   server.keepAliveTimeout = 120_000;
-  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  server.listen(0, '127.0.0.1', () => reportReady((server.address() as AddressInfo).port));
 }
 
 if (require.main === module) main();

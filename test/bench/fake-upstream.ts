@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reportReady } from './child-ready';
 
 const TEXT =
   "I'll look at how the retry budget is computed first. The delay comes from `retryDelayMs`, which reads " +
@@ -77,7 +78,7 @@ function main(): void {
     });
   });
   server.keepAliveTimeout = 120_000;
-  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  server.listen(0, '127.0.0.1', () => reportReady((server.address() as AddressInfo).port));
 }
 
 if (require.main === module) main();

@@ -35,6 +35,18 @@ function stopper(proc: ChildProcess): () => Promise<void> {
   };
 }
 
+const running = new Set<ChildProcess>();
+// Whatever way this process ends (an exception, process.exit, a closed stdout), no child outlives it.
+process.once('exit', () => {
+  for (const proc of running) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+});
+
+function track(child: Child, proc: ChildProcess): Child {
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  return child;
+}
+
 /** A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }` over IPC. */
 export function forkChild(name: string, file: string, args: string[] = []): Promise<Child> {
   const proc = fork(file, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
@@ -45,8 +57,9 @@ export function forkChild(name: string, file: string, args: string[] = []): Prom
     proc.once('message', (m: { port: number }) => {
       clearTimeout(timer);
       proc.removeAllListeners('exit');
-      proc.disconnect();
-      resolve({ name, pid: proc.pid!, url: `http://127.0.0.1:${m.port}`, stderrTail, stop: stopper(proc) });
+      // The IPC channel stays open: the child exits when it closes, i.e. when this process dies.
+      proc.channel?.unref();
+      resolve(track({ name, pid: proc.pid!, url: `http://127.0.0.1:${m.port}`, stderrTail, stop: stopper(proc) }, proc));
     });
   });
 }
@@ -92,7 +105,7 @@ export async function startGatewayChild(opts: GatewayChildOptions): Promise<Chil
   const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.entry], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const stderrTail = tailOf(proc);
   const url = `http://127.0.0.1:${port}`;
-  const child: Child = { name: 'gateway', pid: proc.pid!, url, stderrTail, stop: stopper(proc) };
+  const child = track({ name: 'gateway', pid: proc.pid!, url, stderrTail, stop: stopper(proc) }, proc);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`gateway exited (${proc.exitCode}) during start-up:\n${stderrTail()}`);

@@ -15,6 +15,8 @@ export interface Comparison {
   /** Bare proxy minus direct upstream, ms: what the cheapest Node hop costs. */
   floor_p50_ms: number;
   floor_p99_ms: number;
+  /** False when the gateway (or the bare proxy) could not keep up with the offered rate. */
+  sustained: boolean;
 }
 
 export interface TargetCheck {
@@ -40,8 +42,8 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 export function phaseTable(phases: PhaseRecord[]): string {
-  const head = ['phase', 'target', 'ok/s', 'ok', 'err', 'p50', 'p90', 'p99', 'max', 'ttfb50', 'ttfb99', 'hop cpu', 'upst cpu', 'gen cpu', 'rss MB'];
-  const widths = [22, 16, 8, 7, 5, 7, 7, 7, 8, 7, 7, 8, 8, 8, 12];
+  const head = ['phase', 'target', 'ok/s', 'ok', 'err', 'drop', 'p50', 'p90', 'p99', 'max', 'ttfb50', 'ttfb99', 'hop cpu', 'upst cpu', 'gen cpu', 'rss MB'];
+  const widths = [22, 23, 8, 6, 4, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 10];
   const right = (i: number) => i >= 2;
   const line = (cells: string[]) => cells.map((c, i) => (right(i) ? lpad(c, widths[i]) : pad(c, widths[i]))).join(' ');
   const rows = [line(head), line(widths.map((w) => '-'.repeat(w)))];
@@ -54,9 +56,10 @@ export function phaseTable(phases: PhaseRecord[]): string {
       line([
         p.phase === last ? '' : p.phase,
         p.target,
-        f(s.throughput_rps, 0),
+        `${sustained(p) ? '' : '*'}${f(s.throughput_rps, 0)}`,
         String(s.ok),
-        String(s.errors + s.dropped),
+        String(s.errors),
+        String(s.dropped),
         f(s.latency_ms.p50),
         f(s.latency_ms.p90),
         f(s.latency_ms.p99),
@@ -71,17 +74,29 @@ export function phaseTable(phases: PhaseRecord[]): string {
     );
     last = p.phase;
   }
-  rows.push('', 'latency and ttfb in ms (successful answers); cpu in µs of CPU time per answer; rss: peak (end of phase) of the hop process.');
+  rows.push(
+    '',
+    'latency, ttfb: ms, successful answers only, from dispatch (open loop: queueing included). cpu: µs of CPU time per answer in the hop',
+    '(bare proxy / gateway), the fake upstream and the load generator. rss: peak (end) of the hop process, MB. drop: not sent, 500 already waiting.',
+  );
+  if (phases.some((p) => !sustained(p))) rows.push('* could not sustain the offered rate: its latencies are queueing time, not service time.');
   return rows.join('\n');
+}
+
+/** An open-loop phase kept up when it answered ≥ 95% of the offered rate without drops. */
+export function sustained(p: PhaseRecord): boolean {
+  if (!p.offered_rps) return true;
+  return p.stats.dropped === 0 && p.stats.throughput_rps >= 0.95 * p.offered_rps;
 }
 
 export function comparisonTable(s: Summary): string {
   const rows = ['load              added p50   added p99   ttfb added p50   ttfb added p99   (bare proxy over direct: p50 / p99)'];
   for (const c of s.comparisons) {
     rows.push(
-      `${pad(c.load, 17)} ${lpad(signed(c.added_p50_ms) + ' ms', 9)}   ${lpad(signed(c.added_p99_ms) + ' ms', 9)}   ${lpad(signed(c.added_ttfb_p50_ms) + ' ms', 14)}   ${lpad(signed(c.added_ttfb_p99_ms) + ' ms', 14)}   (${signed(c.floor_p50_ms)} / ${signed(c.floor_p99_ms)} ms)`,
+      `${pad(c.load + (c.sustained ? '' : ' *'), 17)} ${lpad(signed(c.added_p50_ms) + ' ms', 9)}   ${lpad(signed(c.added_p99_ms) + ' ms', 9)}   ${lpad(signed(c.added_ttfb_p50_ms) + ' ms', 14)}   ${lpad(signed(c.added_ttfb_p99_ms) + ' ms', 14)}   (${signed(c.floor_p50_ms)} / ${signed(c.floor_p99_ms)} ms)`,
     );
   }
+  if (s.comparisons.some((c) => !c.sustained)) rows.push('* the gateway or the bare proxy could not sustain this rate: the difference is mostly queueing.');
   const t = s.saturation;
   rows.push(
     '',
@@ -170,6 +185,7 @@ export function summarise(phases: PhaseRecord[], routing: Summary['routing'], ca
       added_ttfb_p99_ms: round(g.stats.ttfb_ms.p99 - d.stats.ttfb_ms.p99),
       floor_p50_ms: round((b?.stats.latency_ms.p50 ?? NaN) - d.stats.latency_ms.p50),
       floor_p99_ms: round((b?.stats.latency_ms.p99 ?? NaN) - d.stats.latency_ms.p99),
+      sustained: sustained(g) && (!b || sustained(b)),
     });
   }
   const sat = phases.find((p) => p.phase.startsWith('saturation'))?.phase ?? '';

@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLAUDE_CODE_HEADERS, claudeCodeBody } from './claude-code-request';
 import { answerStream } from './fake-upstream';
@@ -29,6 +29,10 @@ const CACHE_BODY_BYTES = 50_000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const UPSTREAM_KEY = 'sk-ant-bench-not-a-real-key';
+const WARMUP_SECONDS = 3;
+const WARMUP_CONNECTIONS = 8;
+/** Open loop: requests waiting at once before the generator drops (and counts) new ones. */
+const MAX_IN_FLIGHT = 500;
 
 const KEYS = {
   single: 'gth_bench_single_0123456789abcdef0123456789',
@@ -89,6 +93,8 @@ async function main(): Promise<void> {
     const body = Buffer.from(JSON.stringify(claudeCodeBody(BODY_BYTES)));
     const cacheBody = Buffer.from(JSON.stringify(claudeCodeBody(CACHE_BODY_BYTES, 2)));
     const answerBytes = Buffer.byteLength(answerStream('msg_01Bench00000000000000000000'));
+    const loadAtStart = loadavg()[0];
+    if (loadAtStart > cpus().length / 2) log(`note: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs before the bench started; other work on this machine will show in the figures.`);
     log(`Gatehouse bench: ${(body.length / 1000).toFixed(1)} KB Claude-Code-shaped streaming request, ${(answerBytes / 1000).toFixed(1)} KB SSE answer, ${SECONDS} s per phase, ${cpus().length} CPUs, Node ${process.version}`);
 
     // Each in its own process: the generator (this process) shares an event loop with none of them.
@@ -126,19 +132,20 @@ async function main(): Promise<void> {
       if (t === gw && o.headers['x-gatehouse-provider'] !== '@a') throw new Error(`gateway answered from ${o.headers['x-gatehouse-provider']}, expected @a`);
     }
 
-    log('warming up (2 s per target at 400 req/s)…');
-    for (const [t, spec] of plan) await openLoop(t, [spec], 400, 2);
+    // Closed loop, so a target slower than the warm-up rate cannot build a backlog that spills into the first phase.
+    log(`warming up (${WARMUP_SECONDS} s per target, ${WARMUP_CONNECTIONS} connections)…`);
+    for (const [t, spec] of plan) await closedLoop(t, [spec], WARMUP_CONNECTIONS, WARMUP_SECONDS);
     const rssAfterWarmup = procStats(gateway.pid)?.rssKb ?? NaN;
 
     const phases: PhaseRecord[] = [];
     const record = (p: PhaseRecord) => {
       phases.push(p);
       const s = p.stats;
-      log(`  ${p.phase.padEnd(22)} ${p.target.padEnd(11)} ${s.throughput_rps.toFixed(0).padStart(6)} ok/s  p50 ${s.latency_ms.p50.toFixed(2)} ms  p99 ${s.latency_ms.p99.toFixed(2)} ms  errors ${s.errors + s.dropped}`);
+      log(`  ${p.phase.padEnd(22)} ${p.target.padEnd(11)} ${s.throughput_rps.toFixed(0).padStart(6)} ok/s  p50 ${s.latency_ms.p50.toFixed(2)} ms  p99 ${s.latency_ms.p99.toFixed(2)} ms  errors ${s.errors}  dropped ${s.dropped}`);
     };
     for (const rate of [200, 1000]) {
       for (const [t, spec] of plan) {
-        record(await measure(procs, { phase: `${rate} req/s`, target: t.name, offered_rps: rate, seconds: SECONDS }, () => openLoop(t, [spec], rate, SECONDS)));
+        record(await measure(procs, { phase: `${rate} req/s`, target: t.name, offered_rps: rate, seconds: SECONDS }, () => openLoop(t, [spec], rate, SECONDS, MAX_IN_FLIGHT)));
         await sleep(300);
       }
     }
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
     const routed = await measure(
       procs,
       { phase: 'routed (200 req/s)', target: 'gateway single+fallback', offered_rps: 200, seconds: SECONDS },
-      () => openLoop(gw, [gwSpec('single'), gwSpec('fallback')], 200, SECONDS),
+      () => openLoop(gw, [gwSpec('single'), gwSpec('fallback')], 200, SECONDS, MAX_IN_FLIGHT),
       ['single', 'fallback'],
     );
     record(routed);
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
     if (probe.ok && probe.headers['x-gatehouse-cache-status'] === 'HIT') {
       const cacheSeconds = Math.max(2, Math.round(SECONDS / 2));
       const hit = await measure(procs, { phase: 'cache hit (200 req/s)', target: 'gateway cached', offered_rps: 200, seconds: cacheSeconds }, () =>
-        openLoop(gw, [cacheSpec], 200, cacheSeconds),
+        openLoop(gw, [cacheSpec], 200, cacheSeconds, MAX_IN_FLIGHT),
       );
       record(hit);
       const directSame = requestStats(await openLoop(direct, [{ ...upstreamSpec, body: cacheBody }], 200, 2));
@@ -209,6 +216,7 @@ async function main(): Promise<void> {
       date: new Date(started).toISOString(),
       duration_s: round((Date.now() - started) / 1000, 1),
       revision: gitRevision(),
+      load_average: { start: round(loadAtStart, 2), end: round(loadavg()[0], 2) },
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
       setup: {
         request_bytes: body.length,

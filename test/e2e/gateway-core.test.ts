@@ -26,7 +26,7 @@ beforeAll(async () => {
     seed: devSeed({ vertex: vertex.url, anthropic: anthropic.url }),
     processEnv: { ANTHROPIC_API_KEY: 'sk-ant-test-upstream' },
   });
-  client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0 });
+  client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' });
 });
 
 afterAll(async () => {
@@ -194,6 +194,25 @@ describe('provider header and errors', () => {
     expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
     const [event] = await gw.waitForEvents(1);
     expect(event).toMatchObject({ outcome: 'upstream_error', usage: { input: FAKE_USAGE.input_tokens } });
+  });
+});
+
+describe('client cancel', () => {
+  it('aborts the upstream call and records the cancel with the usage seen so far', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': DEV_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-gap-3000', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    expect(Buffer.from(value!).toString()).toMatch(/^event: message_start/);
+    ac.abort();
+    const [event] = await gw.waitForEvents(1);
+    expect(event).toMatchObject({ outcome: 'client_cancel', usage: { input: FAKE_USAGE.input_tokens } });
+    expect(event.latency_ms).toBeLessThan(3000);
   });
 });
 

@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/src/log';
 import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
+import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
 import type { GatewayDeps } from './deps';
 import { anthropicAdapter } from './providers/anthropic';
@@ -31,6 +32,11 @@ export interface BuildOptions {
   random?: () => number;
 }
 
+/** Which bus the environment asks for: Pub/Sub on Cloud Run or with the emulator, in-process otherwise. */
+export function busKind(env: GatewayEnv): 'memory' | 'pubsub' {
+  return env.GATEHOUSE_BUS ?? (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'memory');
+}
+
 /** The store the environment asks for: Firestore on Cloud Run or with the emulator, memory otherwise. */
 export function storeFromEnv(env: GatewayEnv): Store {
   const kind = env.GATEHOUSE_STORE ?? (env.FIRESTORE_EMULATOR_HOST ? 'firestore' : 'memory');
@@ -39,8 +45,7 @@ export function storeFromEnv(env: GatewayEnv): Store {
 }
 
 export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
-  const kind = env.GATEHOUSE_BUS ?? (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'memory');
-  if (kind === 'memory') return createMemoryBus({ onError: (err, e) => log.error('usage event delivery failed; will retry', { eventId: e.event_id, err: String(err) }) });
+  if (busKind(env) === 'memory') return createMemoryBus({ onError: (err, e) => log.error('usage event delivery failed; will retry', { eventId: e.event_id, err: String(err) }) });
   return createPubSubBus({
     projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local',
     topic: env.GATEHOUSE_USAGE_TOPIC,
@@ -52,6 +57,7 @@ export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
 export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   const { env, log } = opts;
   const store = opts.store ?? storeFromEnv(env);
+  if (env.GATEHOUSE_BOOTSTRAP_KEY_HASH) await ensureBootstrapKey(store, env.GATEHOUSE_BOOTSTRAP_KEY_HASH, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS);
   const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl });
   const deps: GatewayDeps = {
     env,

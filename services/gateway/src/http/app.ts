@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { GatewayDeps } from '../deps';
+import { adminRoutes } from './admin';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './health';
 import { messageRoutes } from './messages';
@@ -14,6 +15,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(healthRoutes());
   app.use(messageRoutes(deps));
   app.use(modelRoutes(deps));
+  app.use(adminRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

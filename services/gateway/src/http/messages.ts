@@ -87,11 +87,31 @@ async function serve(deps: GatewayDeps, req: Request, res: Response, route: Rout
   res.locals.log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
   const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
   res.set(baseHeaders);
-  res.once('close', () => emitUsage(deps, record, res.locals.log, req));
   const ac = new AbortController();
+  // The event goes out once the response is over AND the handler has recorded everything it saw: a
+  // client that disconnects mid-stream closes the response before the relay has finished counting.
+  let handled!: () => void;
+  const handlerDone = new Promise<void>((resolve) => (handled = resolve));
   res.once('close', () => {
     if (!res.writableFinished) ac.abort();
+    void handlerDone.then(() => emitUsage(deps, record, res.locals.log, req));
   });
+  try {
+    await handle(deps, req, res, record, ac.signal, baseHeaders, toInbound);
+  } finally {
+    handled();
+  }
+}
+
+async function handle(
+  deps: GatewayDeps,
+  req: Request,
+  res: Response,
+  record: RequestRecord,
+  clientSignal: AbortSignal,
+  baseHeaders: Record<string, string>,
+  toInbound: (b: Record<string, unknown>) => InboundRequest,
+): Promise<void> {
 
   const key = await deps.keys.authenticate(keyFromHeaders(req.headers));
   record.key = key;
@@ -118,7 +138,7 @@ async function serve(deps: GatewayDeps, req: Request, res: Response, route: Rout
     body: inbound.body,
     headers: inbound.forwardHeaders,
   });
-  await execute(deps, { inbound, record, clientSignal: ac.signal, baseHeaders, checkModel }, plan, res);
+  await execute(deps, { inbound, record, clientSignal, baseHeaders, checkModel }, plan, res);
 }
 
 /** Every spelling of a model an allow-list may name: as sent, canonical id, aliases. */

@@ -2,15 +2,18 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
+import { responseCacheFor, type CachedAnswer } from '../cache/response-cache';
+import { CACHE_STATUS_HEADER, cachePlanFor, forceRefresh, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
 import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
 import type { InboundRequest, ProviderAdapter } from '../providers/types';
 import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
-import { retryDelayMs, shouldRetry, withinRetryBudget } from '../routing/retry';
+import { nextRetryDelay } from '../routing/retry';
 import { breakerKey } from './resolve';
 import { usageFromMessage } from '../streaming/usage-tap';
-import type { RequestRecord } from '../usage/record';
+import type { CacheStatus, RequestRecord } from '../usage/record';
 import { relayStream } from './relay';
+import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
 import { callUpstream, type UpstreamAnswer } from './upstream';
 
 export interface CallContext {
@@ -24,31 +27,60 @@ export interface CallContext {
   checkModel(model: string): void;
 }
 
+/** What the answer's headers and usage event say about how it was obtained. */
+interface Served {
+  provider: Provider;
+  /** Upstream calls made before the one that answered (all of them, for a cache hit). */
+  retries: number;
+  cacheStatus: CacheStatus;
+}
+
 /**
- * Tries the planned targets in order — retries within a target, then failover to the next — until
- * one answers. Failover happens only before the first byte reaches the client. Writes the answer to
- * `res`; throws the last error when every target failed (the caller renders it).
+ * Tries the planned targets in order — the target's cache first, then retries within the target,
+ * then failover to the next — until one answers. Failover happens only before the first byte
+ * reaches the client. Writes the answer to `res`; throws the last error when every target failed
+ * (the caller renders it, with the provider, retry-count and cache-status headers already set).
  */
 export async function execute(deps: GatewayDeps, ctx: CallContext, plan: PlannedTarget[], res: ServerResponse): Promise<void> {
   const { record } = ctx;
+  const cache = responseCacheFor(deps);
+  const refresh = forceRefresh(ctx.inbound.forwardHeaders);
+  const cacheScope = record.key?.workspace_id ?? '';
   let lastError: GatewayError | undefined;
+  let last: Served | undefined;
   let waited = 0;
   let tries = 0;
-  for (let index: number | undefined = 0; index !== undefined && index < plan.length; index = nextAttemptIndex(plan, index, lastError!.status)) {
+  let index: number | undefined = 0;
+  while (index !== undefined && index < plan.length) {
     const target = plan[index];
     const provider = deps.providers.get(target.provider);
     if (!provider) {
       lastError = new GatewayError('invalid_request_error', `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`);
       record.attempts.push({ target: target.id, provider: target.provider, status: 400, latency_ms: 0, error_type: lastError.type });
+      index = nextAttemptIndex(plan, index, lastError.status);
       continue;
     }
     let req = targetRequest(ctx.inbound, target);
     ctx.checkModel(String(req.body.model));
     const adapter = deps.adapters[provider.kind] as ProviderAdapter<Provider>;
+    const caching = cachePlanFor(target, provider, req, deps.catalog, cacheScope);
+    const cacheStatus: CacheStatus = !caching ? 'DISABLED' : refresh ? 'REFRESH' : 'MISS';
+    if (caching && !refresh) {
+      const hit = await cache.get(caching.key, caching.maxAgeMs);
+      if (hit) {
+        serveHit(deps, ctx, { provider, retries: tries, cacheStatus: 'HIT' }, hit, res);
+        return;
+      }
+    }
+    const store = caching ? (a: CachedAnswer) => void cache.set(caching.key, a, caching.maxAgeMs) : undefined;
     let betasStripped = false;
+    let thinkingStripped = false;
+    let skipped = false;
     for (let attempt = 0; ; attempt++) {
-      if (index < plan.length - 1 && !deps.breakers.begin(breakerKey(target))) {
+      // A breaker is only worth consulting when there is another target to go to.
+      if (target.fallback_chain.length && !deps.breakers.begin(breakerKey(target))) {
         lastError = new GatewayError('overloaded_error', `@${target.provider} is failing repeatedly (circuit open); skipped.`, { retryable: true });
+        skipped = true;
         break;
       }
       const started = deps.now();
@@ -72,14 +104,11 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
         latency_ms: deps.now() - started,
         ...(answer ? {} : { error_type: lastError!.type }),
       });
-      if (ctx.clientSignal.aborted) {
-        record.outcome = 'client_cancel';
-        record.status = 499;
-        return;
-      }
+      if (ctx.clientSignal.aborted) return cancelled(record);
+      last = { provider, retries: tries - 1, cacheStatus };
       if (answer) {
         deps.breakers.record(breakerKey(target), 'success');
-        await deliver(deps, ctx, target, provider, answer, tries - 1, res);
+        await deliver(deps, ctx, last, answer, store, res);
         return;
       }
       const error = lastError!;
@@ -92,42 +121,57 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
         attempt--;
         continue;
       }
-      if (attempt < target.retry.attempts && shouldRetry(error.status, target.retry.on_status_codes)) {
-        const delay = retryDelayMs(attempt, {
-          random: deps.random,
-          now: Date.now(),
-          useRetryAfter: target.retry.use_retry_after_header,
-          retryAfterHeader: error.opts.retryAfterSeconds?.toString(),
-        });
-        if (withinRetryBudget(waited, delay)) {
-          waited += delay;
-          await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => undefined);
-          if (ctx.clientSignal.aborted) {
-            record.outcome = 'client_cancel';
-            record.status = 499;
-            return;
-          }
-          continue;
-        }
+      const withoutThinking = !thinkingStripped && isThinkingSignatureError(error) ? withoutThinkingBlocks(req.body) : undefined;
+      if (withoutThinking) {
+        thinkingStripped = true;
+        req = { ...req, body: withoutThinking };
+        attempt--;
+        continue;
       }
-      break;
+      const delay = nextRetryDelay({
+        attempt,
+        status: error.status,
+        retry: target.retry,
+        waitedMs: waited,
+        random: deps.random,
+        now: Date.now(),
+        retryAfterSeconds: error.opts.retryAfterSeconds,
+      });
+      if (delay === undefined) break;
+      waited += delay;
+      await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => undefined);
+      if (ctx.clientSignal.aborted) return cancelled(record);
     }
+    // A target skipped by its breaker hands over to the enclosing fallback whatever its status codes say.
+    index = skipped ? target.fallback_chain[0]?.next : nextAttemptIndex(plan, index, lastError!.status);
   }
   record.outcome = 'upstream_error';
+  if (last) {
+    res.setHeader('x-gatehouse-provider', `@${last.provider.slug}`);
+    res.setHeader('x-gatehouse-retry-count', String(last.retries));
+    res.setHeader(CACHE_STATUS_HEADER, last.cacheStatus);
+    if (last.cacheStatus !== 'DISABLED') record.cacheStatus = last.cacheStatus;
+  }
   throw lastError ?? new GatewayError('api_error', 'The routing config produced no target to try.');
+}
+
+function cancelled(record: RequestRecord): void {
+  record.outcome = 'client_cancel';
+  record.status = 499;
 }
 
 /** The request as one target sends it: its model and override_params applied, its forwarded headers. */
 function targetRequest(inbound: InboundRequest, target: PlannedTarget): InboundRequest {
   const overrides = target.override_params;
-  const body = Object.keys(overrides).length ? deepMerge(inbound.body, overrides) : inbound.body;
+  // Always a copy: the inbound body is shared by every target of the plan.
+  const body = Object.keys(overrides).length ? deepMerge(inbound.body, overrides) : { ...inbound.body };
   if (target.model) body.model = target.model;
   const forwardHeaders: Record<string, string> = {};
   for (const name of target.forward_headers) {
     const value = inbound.forwardHeaders[name.toLowerCase()];
     if (value !== undefined && name.toLowerCase() !== 'anthropic-beta') forwardHeaders[name.toLowerCase()] = value;
   }
-  return { ...inbound, body: body === inbound.body ? { ...body } : body, forwardHeaders };
+  return { ...inbound, body, forwardHeaders };
 }
 
 export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -143,30 +187,56 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function deliver(
-  deps: GatewayDeps,
-  ctx: CallContext,
-  target: PlannedTarget,
-  provider: Provider,
-  answer: UpstreamAnswer,
-  retries: number,
-  res: ServerResponse,
-): Promise<void> {
-  const { record } = ctx;
+function answerHeaders(ctx: CallContext, served: Served): Record<string, string> {
+  return {
+    ...ctx.baseHeaders,
+    'x-gatehouse-provider': `@${served.provider.slug}`,
+    'x-gatehouse-retry-count': String(served.retries),
+    [CACHE_STATUS_HEADER]: served.cacheStatus,
+  };
+}
+
+function describeProvider(record: RequestRecord, served: Served, modelUpstream: string): void {
+  const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
   record.regionalPremium = provider.kind === 'vertex' ? provider.region !== 'global' : false;
-  record.modelUpstream = answer.up.modelUpstream;
-  const headers = {
-    ...ctx.baseHeaders,
-    'x-gatehouse-provider': `@${provider.slug}`,
-    'x-gatehouse-retry-count': String(retries),
-  };
+  record.modelUpstream = modelUpstream;
+  if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
+}
+
+/** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
+function serveHit(deps: GatewayDeps, ctx: CallContext, served: Served, hit: CachedAnswer, res: ServerResponse): void {
+  const { record } = ctx;
+  describeProvider(record, served, hit.modelUpstream);
+  record.usage = hit.usage;
+  record.ttfbMs = deps.now() - record.startedAt;
+  replay(res, hit, answerHeaders(ctx, served));
+  record.status = hit.status;
+  record.outcome = 'success';
+}
+
+async function deliver(
+  deps: GatewayDeps,
+  ctx: CallContext,
+  served: Served,
+  answer: UpstreamAnswer,
+  store: ((a: CachedAnswer) => void) | undefined,
+  res: ServerResponse,
+): Promise<void> {
+  const { record } = ctx;
+  describeProvider(record, served, answer.up.modelUpstream);
+  const headers = answerHeaders(ctx, served);
   if (answer.kind === 'json') {
     res.writeHead(answer.status, { ...headers, 'content-type': 'application/json' });
     record.ttfbMs = deps.now() - record.startedAt;
     res.end(answer.text);
-    if (ctx.inbound.op === 'messages') record.usage = usageFromMessage(safeJson(answer.text));
+    if (ctx.inbound.op === 'messages') {
+      const parsed = safeJson(answer.text);
+      record.usage = usageFromMessage(parsed);
+      const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
+      if (cached) store!(cached);
+    }
     record.status = answer.status;
     record.outcome = 'success';
     return;
@@ -174,16 +244,19 @@ async function deliver(
   res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   res.flushHeaders();
   record.ttfbMs = deps.now() - record.startedAt;
-  const relayed = await relayStream(res, answer.first, answer.rest, false);
+  const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
   res.end();
   record.usage = relayed.tap.usage;
   record.status = answer.status;
-  if (res.destroyed && !res.writableFinished) record.outcome = 'client_cancel';
+  if (ctx.clientSignal.aborted) record.outcome = 'client_cancel';
   else if (relayed.failure || relayed.tap.errorType) {
     record.outcome = 'upstream_error';
     record.errorType = relayed.tap.errorType ?? 'api_error';
-  } else record.outcome = 'success';
-  void target;
+  } else {
+    record.outcome = 'success';
+    const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
+    if (cached) store!(cached);
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -29,7 +29,9 @@ export interface RelayResult {
 
 /**
  * Relays an upstream event stream to the client as it arrives, tapping usage. An upstream failure
- * after the first byte becomes an SSE `error` event (failover is no longer possible).
+ * after the first byte becomes an SSE `error` event (failover is no longer possible); so does a
+ * stream that ends cleanly without `message_stop`, which clients would otherwise take for a whole
+ * (truncated) answer.
  */
 export async function relayStream(
   res: ServerResponse,
@@ -39,27 +41,33 @@ export async function relayStream(
 ): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
+  let ended = false;
   const send = async (e: SseEvent) => {
     if (DROPPED.has(e.event)) return;
     tap.onEvent(e.event, e.data);
     result.events?.push(e);
+    if (e.event === 'message_stop' || e.event === 'error') ended = true;
     await write(res, formatSse(e.event, e.data));
+  };
+  const fail = async (reason: string) => {
+    result.failure = reason;
+    const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${reason}` } });
+    tap.onEvent('error', data);
+    await write(res, formatSse('error', data));
   };
   try {
     if (first) await send(first);
     for (;;) {
       if (res.destroyed) break;
       const next = await rest.next();
-      if (next.done) break;
+      if (next.done) {
+        if (!ended && !res.destroyed) await fail('the upstream closed the stream before message_stop');
+        break;
+      }
       await send(next.value);
     }
   } catch (err) {
-    if (!res.destroyed) {
-      result.failure = (err as Error).message || 'upstream stream failed';
-      const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${result.failure}` } });
-      tap.onEvent('error', data);
-      await write(res, formatSse('error', data));
-    }
+    if (!res.destroyed) await fail((err as Error).message || 'upstream stream failed');
   } finally {
     await rest.return?.().catch(() => undefined);
   }

@@ -294,11 +294,18 @@ const flattened = new WeakMap<RoutingConfig, Map<string, FlattenResult>>();
  * the conditional group that matched nothing and has no default (Portkey answers that with a 400).
  */
 export function planRoute(config: RoutingConfig, ctx: PlanContext, opts: { defaultProvider?: string } = {}): RouteResult {
-  let byProvider = flattened.get(config);
-  if (!byProvider) flattened.set(config, (byProvider = new Map()));
-  const memoKey = opts.defaultProvider ?? '';
-  let flat = byProvider.get(memoKey);
-  if (!flat) byProvider.set(memoKey, (flat = flattenConfig(config, opts)));
+  let memo = flattened.get(config);
+  if (!memo) flattened.set(config, (memo = new Map()));
+  const flatten = (key: string, defaultProvider?: string): FlattenResult => {
+    let hit = memo.get(key);
+    if (hit) return hit;
+    if (memo.size >= 16) memo.clear(); // the default comes from a request header: keep the memo small
+    memo.set(key, (hit = flattenConfig(config, { defaultProvider })));
+    return hit;
+  };
+  // When every leaf names a provider the default changes nothing, so one flattening serves all.
+  let flat = flatten('');
+  if (!flat.ok && opts.defaultProvider) flat = flatten(`@${opts.defaultProvider.replace(/^@/, '')}`, opts.defaultProvider);
   if (!flat.ok) return flat;
   const unmatched: string[] = [];
   const targets = toPlanned(planNode(flat.tree, ctx, unmatched));

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import type { Provider, StoredConfig } from '../../../../shared/src/entities';
+import { UsageError } from '../args';
+import type { Command, Run } from '../command';
+import { table, when } from '../table';
+
+/** Reads `-f file` (or `-f -`, which tests do not use: stdin is not injected) as JSON. */
+function readJson(r: Run): { value: unknown; file: string } {
+  const file = r.args.get('file');
+  if (!file) throw new UsageError('-f <file.json> is required.');
+  let text: string;
+  try {
+    text = (r.io.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
+  } catch (err) {
+    throw new UsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+  }
+  try {
+    return { value: JSON.parse(text), file };
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message.replace(/, ".*$/s, '')}.`);
+  }
+}
+
+type ConfigWritten = StoredConfig & { warnings: string[] };
+
+/**
+ * `configs apply -f file`: the file holds `{"id": …, "config": {…}}`, a list of those, or a bare config
+ * with `--id` (default: the file name without .json). Each is created or replaced (PUT).
+ */
+function configEntries(value: unknown, file: string, id: string | undefined): Array<{ id: string; config: unknown }> {
+  const isEntry = (v: unknown): v is { id: string; config: unknown } =>
+    typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' && typeof (v as { config?: unknown }).config === 'object';
+  if (Array.isArray(value)) {
+    if (!value.every(isEntry)) throw new UsageError(`${file}: a list must hold {"id": "…", "config": {…}} entries.`);
+    return value;
+  }
+  if (isEntry(value)) return [value];
+  return [{ id: id ?? basename(file, extname(file)), config: value }];
+}
+
+export const configCommands: Command[] = [
+  {
+    name: 'configs apply',
+    synopsis: 'configs apply -f file.json [--id ID]   (creates or replaces; each write bumps the version)',
+    flags: { values: ['file', 'id'] },
+    async run(r) {
+      const { value, file } = readJson(r);
+      const client = r.client();
+      const results: ConfigWritten[] = [];
+      for (const entry of configEntries(value, file, r.args.get('id'))) {
+        const { status, body } = await client.call<ConfigWritten>('PUT', `/configs/${encodeURIComponent(entry.id)}`, { body: { config: entry.config } });
+        results.push(body);
+        for (const w of body.warnings) r.note(`warning: config ${body.id}: ${w}`);
+        if (!r.args.has('json')) r.io.stdout.write(`config ${body.id}: ${status === 201 ? 'created' : 'updated'}, version ${body.version}\n`);
+      }
+      if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
+    },
+  },
+  {
+    name: 'configs list',
+    synopsis: 'configs list',
+    flags: {},
+    async run(r) {
+      const { data } = await r.client().get<{ data: StoredConfig[] }>('/configs');
+      r.print(
+        () =>
+          data.length
+            ? table(data, [
+                ['ID', (c) => c.id],
+                ['VERSION', (c) => c.version],
+                ['MODE', (c) => ((c.config.strategy as { mode?: string } | undefined)?.mode ?? (c.config.provider ? `single ${String(c.config.provider)}` : ''))],
+                ['UPDATED', (c) => when(c.updated_at ?? c.created_at)],
+              ])
+            : 'No configs.\n',
+        data,
+      );
+    },
+  },
+  {
+    name: 'configs get',
+    synopsis: 'configs get <config_id>   (prints the config as JSON, ready for configs apply)',
+    flags: {},
+    async run(r) {
+      const id = r.args.positionals[0];
+      if (!id) throw new UsageError('Usage: gatehouse configs get <config_id>');
+      const c = await r.client().get<StoredConfig>(`/configs/${encodeURIComponent(id)}`);
+      r.print(() => `${JSON.stringify({ id: c.id, config: c.config }, null, 2)}\n`, c);
+    },
+  },
+];
+
+export const providerCommands: Command[] = [
+  {
+    name: 'providers apply',
+    synopsis: 'providers apply -f file.json   (a provider with its slug, or a list; created or replaced)',
+    flags: { values: ['file'] },
+    async run(r) {
+      const { value, file } = readJson(r);
+      const list = Array.isArray(value) ? value : [value];
+      const client = r.client();
+      const results: Provider[] = [];
+      for (const p of list) {
+        const slug = (p as { slug?: unknown } | null)?.slug;
+        if (typeof slug !== 'string' || !slug) throw new UsageError(`${file}: each provider needs a "slug".`);
+        const { status, body } = await client.call<Provider>('PUT', `/providers/${encodeURIComponent(slug.replace(/^@/, ''))}`, { body: p });
+        results.push(body);
+        if (!r.args.has('json')) r.io.stdout.write(`provider @${body.slug}: ${status === 201 ? 'created' : 'updated'}\n`);
+      }
+      if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
+    },
+  },
+  {
+    name: 'providers list',
+    synopsis: 'providers list',
+    flags: {},
+    async run(r) {
+      const { data } = await r.client().get<{ data: Provider[] }>('/providers');
+      r.print(
+        () =>
+          data.length
+            ? table(data, [
+                ['SLUG', (p) => `@${p.slug}`],
+                ['KIND', (p) => p.kind],
+                ['WHERE', (p) => (p.kind === 'vertex' ? `${p.project_id}/${p.region}` : p.kind === 'bedrock' ? p.region : '')],
+                ['CREDENTIALS', (p) => credentialLabel(p)],
+                ['BASE URL', (p) => p.base_url],
+              ])
+            : 'No providers.\n',
+        data,
+      );
+    },
+  },
+];
+
+/** Where the credential lives, never a value (providers only hold references). */
+function credentialLabel(p: Provider): string {
+  const ref = (c: Record<string, unknown>) => ('adc' in c ? 'ADC' : 'env' in c ? `env ${String(c.env)}` : `secret ${String(c.secret).split('/')[3] ?? ''}`);
+  if (p.kind === 'bedrock') return `access key: ${ref(p.credentials.access_key_id)}`;
+  return ref(p.credentials);
+}

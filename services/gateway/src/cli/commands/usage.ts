@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import type { Workspace } from '../../../../shared/src/entities';
+import type { KeyView, UsageView } from '../../admin/schemas';
+import { UsageError } from '../args';
+import type { AdminClient } from '../client';
+import type { Command } from '../command';
+import { count, table, usd, when } from '../table';
+
+type Usage = z.infer<typeof UsageView>;
+type Key = z.infer<typeof KeyView>;
+
+interface Row extends Usage {
+  label: string;
+}
+
+async function usageOf(client: AdminClient, query: Record<string, string | undefined>, label: string): Promise<Row> {
+  return { ...(await client.get<Usage>('/usage', query)), label };
+}
+
+/**
+ * `gatehouse usage`: this month's totals (or --period YYYY-MM). With --key: that key. With
+ * --workspace: the workspace and each of its keys. Otherwise every workspace the admin key can see.
+ */
+export const usageCommand: Command = {
+  name: 'usage',
+  synopsis: 'usage [--workspace W | --key-id KEY_ID] [--period YYYY-MM]',
+  flags: { values: ['workspace', 'key-id', 'period'] },
+  async run(r) {
+    const period = r.args.get('period');
+    if (period !== undefined && !/^\d{4}-\d{2}$/.test(period)) throw new UsageError('--period takes a month, YYYY-MM.');
+    const client = r.client();
+    const keyId = r.args.get('key-id');
+    const workspace = r.args.get('workspace');
+    let rows: Row[];
+    if (keyId) {
+      rows = [await usageOf(client, { key_id: keyId, period }, `key ${keyId}`)];
+    } else if (workspace) {
+      const { data: keys } = await client.get<{ data: Key[] }>('/keys', { workspace_id: workspace });
+      rows = [
+        await usageOf(client, { workspace_id: workspace, period }, `workspace ${workspace}`),
+        ...(await Promise.all(keys.map((k) => usageOf(client, { key_id: k.key_id, period }, `  key ${k.key_id} (${k.name})`)))),
+      ];
+    } else {
+      const { data } = await client.get<{ data: Workspace[] }>('/workspaces');
+      rows = await Promise.all(data.map((w) => usageOf(client, { workspace_id: w.id, period }, `workspace ${w.id}`)));
+    }
+    const month = rows[0]?.period ?? period ?? '';
+    r.print(
+      () =>
+        rows.length
+          ? `Usage for ${month} (UTC; the worker updates totals within seconds):\n\n${table(rows, [
+              ['', (u) => u.label],
+              ['REQUESTS', (u) => count(u.requests)],
+              ['INPUT', (u) => count(u.input)],
+              ['OUTPUT', (u) => count(u.output)],
+              ['CACHE READ', (u) => count(u.cache_read)],
+              ['CACHE WRITE', (u) => count(u.cache_write_5m + u.cache_write_1h)],
+              ['COST', (u) => usd(u.cost_micros)],
+              ['LAST USED', (u) => when(u.last_used_at)],
+            ])}`
+          : 'No workspaces.\n',
+      rows.map(({ label: _label, ...u }) => u),
+    );
+  },
+};

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PubSub } from '@google-cloud/pubsub';
+import { decodeUsageEvent, type UsageEvent } from '../../services/shared/src/usage-event';
+import { createFirestoreStore } from '../../services/shared/src/store/firestore';
+import { hashKey } from '../../services/gateway/src/auth/keys';
+import { startFakeAnthropic } from '../fakes/fake-anthropic';
+import type { Fake } from '../fakes/script';
+import { describeIf, eventually, firestoreAvailable, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
+
+/**
+ * `npm start` as a user runs it — a real process, seeded from a file, on the Firestore and Pub/Sub
+ * emulators — and the guarantee that a usage event published just before SIGTERM is flushed, not lost.
+ */
+const KEY = 'gth_local_0123456789abcdef0123456789abcd';
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulators', () => {
+  let upstream: Fake;
+  let child: ChildProcess;
+  let output = '';
+  let url: string;
+  const project = uniqueProjectId('local-mode');
+
+  beforeAll(async () => {
+    upstream = await startFakeAnthropic({ apiKey: 'sk-ant-local' });
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-seed-'));
+    const seed = join(dir, 'seed.json');
+    writeFileSync(
+      seed,
+      JSON.stringify({
+        workspaces: [{ id: 'dev', name: 'Dev' }],
+        providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url }],
+        configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
+        api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
+      }),
+    );
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/gateway/src/local.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        GATEHOUSE_SEED: seed,
+        GOOGLE_CLOUD_PROJECT: project,
+        FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
+        PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST,
+        METADATA_SERVER_DETECTION: 'none',
+        ANTHROPIC_API_KEY: 'sk-ant-local',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await eventually(() => output.includes('Gatehouse is listening'), 60_000, 100).catch((err) => {
+      throw new Error(`${err.message}\n${output}`);
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await upstream.close();
+  });
+
+  it('prints Claude Code settings for the seeded key', () => {
+    expect(output).toContain(`"ANTHROPIC_BASE_URL": "${url}"`);
+    expect(output).toContain(`"ANTHROPIC_AUTH_TOKEN": "${KEY}"`);
+  });
+
+  it('flushes the usage event of the last request to Pub/Sub on SIGTERM', async () => {
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-gatehouse-request-id');
+    await res.text();
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    // The local worker stops consuming on SIGTERM, so the flushed event waits in the pull subscription —
+    // unless the worker applied it before the signal; either way it must not be lost.
+    const store = createFirestoreStore({ projectId: project });
+    const applied = async () => ((await store.usageTotals('key', 'key_' + hashKey(KEY).slice(0, 12), new Date().toISOString().slice(0, 7)))?.requests ?? 0) > 0;
+    const pubsub = new PubSub({ projectId: project });
+    const received: UsageEvent[] = [];
+    const sub = pubsub.subscription('gatehouse-usage-pull');
+    sub.on('message', (m) => {
+      const e = decodeUsageEvent(m.data);
+      if (e) received.push(e);
+      m.ack();
+    });
+    await eventually(async () => received.some((e) => e.request_id === requestId) || (await applied()), 15_000, 100);
+    await sub.close();
+    await pubsub.close();
+    await store.close();
+    const event = received.find((e) => e.request_id === requestId);
+    if (event) expect(event).toMatchObject({ outcome: 'success', key_name: 'dev', provider: 'anthropic-prod' });
+  }, 60_000);
+});
