@@ -30,7 +30,7 @@ export class Credentials {
   /** A secret string (API key, AWS key) from env or Secret Manager. */
   async secret(ref: CredentialRef, what: string): Promise<string> {
     if ('env' in ref) {
-      const value = this.opts.env[ref.env];
+      const value = this.opts.env[ref.env]?.trim();
       if (!value) throw misconfigured(`${what}: environment variable ${ref.env} is not set on the gateway.`);
       return value;
     }
@@ -83,7 +83,8 @@ export class Credentials {
     const res = await fetch(`${root}/v1/${name}:access`, { headers: { authorization: `Bearer ${token}` } });
     if (!res.ok) throw misconfigured(`${what}: Secret Manager answered ${res.status} for ${name}.`);
     const body = (await res.json()) as { payload?: { data?: string } };
-    const value = Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8');
+    // Secrets created with `echo … | gcloud secrets create` end in a newline that is not part of the key.
+    const value = Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8').trim();
     this.secrets.set(name, value);
     return value;
   }

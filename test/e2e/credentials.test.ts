@@ -1,0 +1,67 @@
+import { startFakeAnthropic } from '../fakes/fake-anthropic';
+import { FAKE_METADATA_TOKEN, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import { startFakeSecretManager, type FakeSecretManager } from '../fakes/fake-secret-manager';
+import type { Fake } from '../fakes/script';
+import { DEV_KEY, startGateway, type TestGateway } from '../helpers/gateway';
+
+/** Provider credentials come from where the provider says: Secret Manager (read with workload identity) or env. */
+let metadata: FakeMetadata;
+let secrets: FakeSecretManager;
+let anthropic: Fake;
+let gw: TestGateway;
+const SECRET = 'projects/my-project/secrets/anthropic-key';
+
+beforeAll(async () => {
+  metadata = await startFakeMetadata();
+  process.env.GCE_METADATA_HOST = metadata.host;
+  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  secrets = await startFakeSecretManager({ secrets: { [SECRET]: 'sk-ant-from-secret-manager\n' }, token: FAKE_METADATA_TOKEN });
+  anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-from-secret-manager' });
+  gw = await startGateway({
+    seed: {
+      workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],
+      providers: [
+        { slug: 'from-secret', kind: 'anthropic', credentials: { secret: `${SECRET}/versions/latest` }, base_url: anthropic.url },
+        { slug: 'from-missing-env', kind: 'anthropic', credentials: { env: 'NOT_SET_ANYWHERE' }, base_url: anthropic.url },
+      ],
+      configs: [],
+      api_keys: [{ key: DEV_KEY, name: 'dev', type: 'workspace', kind: 'user', workspace_id: 'dev', scopes: ['completions'], status: 'active', defaults: {} }],
+    },
+    secretManagerUrl: secrets.url,
+  });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await Promise.all([metadata.close(), secrets.close(), anthropic.close()]);
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  delete process.env.GCE_METADATA_HOST;
+});
+
+const ask = (provider: string) =>
+  fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': DEV_KEY, 'content-type': 'application/json', 'x-gatehouse-provider': provider },
+    body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  });
+
+it('reads an API key from Secret Manager once and reuses it', async () => {
+  expect((await ask('@from-secret')).status).toBe(200);
+  expect((await ask('@from-secret')).status).toBe(200);
+  expect(anthropic.calls.map((c) => c.headers['x-api-key'])).toEqual(['sk-ant-from-secret-manager', 'sk-ant-from-secret-manager']);
+  expect(secrets.calls).toHaveLength(1);
+  expect(secrets.calls[0].path).toBe(`/v1/${SECRET}/versions/latest:access`);
+});
+
+it('names the missing environment variable when a credential is not configured', async () => {
+  const res = await ask('@from-missing-env');
+  expect(res.status).toBe(500);
+  expect((await res.json()).error.message).toMatch(/environment variable NOT_SET_ANYWHERE is not set/);
+});
+
+it('never writes a credential to the logs', () => {
+  const text = JSON.stringify(gw.logs);
+  expect(text).not.toContain('sk-ant-from-secret-manager');
+  expect(text).not.toContain(FAKE_METADATA_TOKEN);
+  expect(text).not.toContain(DEV_KEY);
+});
