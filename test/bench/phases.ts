@@ -4,7 +4,7 @@
  */
 import type { RunResult } from './load';
 import type { Child } from './processes';
-import { procStats } from './processes';
+import { machineBusyMs, procStats } from './processes';
 import { type RequestStats, requestStats, round } from './stats';
 
 export interface Processes {
@@ -30,6 +30,12 @@ export interface PhaseRecord {
   cpu_us_per_req: Record<'upstream' | 'proxy' | 'gateway' | 'generator', number>;
   /** RSS of the proxy and gateway processes: at the start, peak during, at the end (MB). */
   rss_mb: Record<'proxy' | 'gateway', { start: number; peak: number; end: number }>;
+  /**
+   * Cores kept busy on average by everything else on the machine during the phase (other sessions,
+   * the kernel): the machine's busy time minus that of the bench's own four processes. Figures from a
+   * phase where this is high are noisy.
+   */
+  other_cpu_cores: number;
   /** Responses by `x-gatehouse-cache-status` (gateway phases that set it). */
   cache_status?: Record<string, number>;
 }
@@ -45,6 +51,8 @@ export async function measure(
   const names = ['upstream', 'proxy', 'gateway'] as const;
   const before = Object.fromEntries(names.map((n) => [n, procStats(procs[n].pid)]));
   const genBefore = process.cpuUsage();
+  const machineBefore = machineBusyMs();
+  const wallBefore = performance.now();
   const peak = { proxy: before.proxy?.rssKb ?? 0, gateway: before.gateway?.rssKb ?? 0 };
   const sampler = setInterval(() => {
     for (const n of ['proxy', 'gateway'] as const) peak[n] = Math.max(peak[n], procStats(procs[n].pid)?.rssKb ?? 0);
@@ -56,6 +64,8 @@ export async function measure(
     clearInterval(sampler);
   }
   const gen = process.cpuUsage(genBefore);
+  const machine = (machineBusyMs() ?? NaN) - (machineBefore ?? NaN);
+  const wall = performance.now() - wallBefore;
   const after = Object.fromEntries(names.map((n) => [n, procStats(procs[n].pid)]));
   const stats = requestStats(result);
   const perReq = (ms: number) => round((ms * 1000) / Math.max(1, stats.ok), 1);
@@ -64,9 +74,11 @@ export async function measure(
     const end = after[n]?.rssKb ?? NaN;
     return { start: mb(before[n]?.rssKb ?? NaN), peak: mb(Math.max(peak[n], end)), end: mb(end) };
   };
+  const ours = names.reduce((sum, n) => sum + ((after[n]?.cpuMs ?? NaN) - (before[n]?.cpuMs ?? NaN)), (gen.user + gen.system) / 1000);
   const record: PhaseRecord = {
     ...meta,
     stats,
+    other_cpu_cores: round(Math.max(0, machine - ours) / wall, 2),
     cpu_us_per_req: { upstream: cpu('upstream'), proxy: cpu('proxy'), gateway: cpu('gateway'), generator: perReq((gen.user + gen.system) / 1000) },
     rss_mb: { proxy: rss('proxy'), gateway: rss('gateway') },
   };

@@ -156,3 +156,14 @@ export function procStats(pid: number): ProcStats | undefined {
     return undefined;
   }
 }
+
+/** CPU time (ms) the whole machine has spent busy since boot, all cores: /proc/stat's first line. */
+export function machineBusyMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / ticksPerSecond();
+  } catch {
+    return undefined;
+  }
+}

@@ -30,7 +30,17 @@ export interface TargetCheck {
 
 export interface Summary {
   comparisons: Comparison[];
-  saturation: { gateway_rps: number; bare_proxy_rps: number; direct_rps: number; ratio: number };
+  saturation: {
+    gateway_rps: number;
+    bare_proxy_rps: number;
+    direct_rps: number;
+    ratio: number;
+    /**
+     * CPU time per answer, bare proxy over gateway: the throughput ratio two CPU-bound single-loop
+     * processes would reach with a core each. Much less sensitive than `ratio` to other work on the machine.
+     */
+    cpu_ratio: number;
+  };
   routing?: { single_p50_ms: number; fallback_p50_ms: number; overhead_p50_ms: number; single_p99_ms: number; fallback_p99_ms: number };
   cache?: { hit_p50_ms: number; hit_p99_ms: number; hit_ttfb_p50_ms: number; direct_p50_ms?: number; body_bytes: number } | { skipped: string };
   targets: TargetCheck[];
@@ -42,8 +52,8 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 export function phaseTable(phases: PhaseRecord[]): string {
-  const head = ['phase', 'target', 'ok/s', 'ok', 'err', 'drop', 'p50', 'p90', 'p99', 'max', 'ttfb50', 'ttfb99', 'hop cpu', 'upst cpu', 'gen cpu', 'rss MB'];
-  const widths = [22, 23, 8, 6, 4, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 10];
+  const head = ['phase', 'target', 'ok/s', 'ok', 'err', 'drop', 'p50', 'p90', 'p99', 'max', 'ttfb50', 'ttfb99', 'hop cpu', 'upst cpu', 'gen cpu', 'rss MB', 'other'];
+  const widths = [22, 23, 8, 6, 4, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 10, 6];
   const right = (i: number) => i >= 2;
   const line = (cells: string[]) => cells.map((c, i) => (right(i) ? lpad(c, widths[i]) : pad(c, widths[i]))).join(' ');
   const rows = [line(head), line(widths.map((w) => '-'.repeat(w)))];
@@ -70,6 +80,7 @@ export function phaseTable(phases: PhaseRecord[]): string {
         f(p.cpu_us_per_req.upstream, 0),
         f(p.cpu_us_per_req.generator, 0),
         rss,
+        f(p.other_cpu_cores, 2),
       ]),
     );
     last = p.phase;
@@ -78,6 +89,7 @@ export function phaseTable(phases: PhaseRecord[]): string {
     '',
     'latency, ttfb: ms, successful answers only, from dispatch (open loop: queueing included). cpu: µs of CPU time per answer in the hop',
     '(bare proxy / gateway), the fake upstream and the load generator. rss: peak (end) of the hop process, MB. drop: not sent, 500 already waiting.',
+    'other: cores kept busy by everything else on the machine during the phase (other sessions\' tests); high values mean noisy figures.',
   );
   if (phases.some((p) => !sustained(p))) rows.push('* could not sustain the offered rate: its latencies are queueing time, not service time.');
   return rows.join('\n');
@@ -101,6 +113,7 @@ export function comparisonTable(s: Summary): string {
   rows.push(
     '',
     `saturation: gateway ${f(t.gateway_rps, 0)} req/s, bare proxy ${f(t.bare_proxy_rps, 0)} req/s, direct ${f(t.direct_rps, 0)} req/s → gateway/bare = ${f(t.ratio * 100, 0)}%`,
+    `  by CPU time per answer (less sensitive to other load): bare/gateway = ${f(t.cpu_ratio * 100, 0)}%`,
   );
   if (s.routing) {
     const r = s.routing;
@@ -190,7 +203,14 @@ export function summarise(phases: PhaseRecord[], routing: Summary['routing'], ca
   }
   const sat = phases.find((p) => p.phase.startsWith('saturation'))?.phase ?? '';
   const rps = (t: string) => round(find(sat, t)?.stats.throughput_rps ?? NaN, 1);
-  const saturation = { gateway_rps: rps('gateway'), bare_proxy_rps: rps('bare proxy'), direct_rps: rps('direct'), ratio: round(rps('gateway') / rps('bare proxy')) };
+  const cpuOf = (t: string, hop: 'proxy' | 'gateway') => find(sat, t)?.cpu_us_per_req[hop] ?? NaN;
+  const saturation = {
+    gateway_rps: rps('gateway'),
+    bare_proxy_rps: rps('bare proxy'),
+    direct_rps: rps('direct'),
+    ratio: round(rps('gateway') / rps('bare proxy')),
+    cpu_ratio: round(cpuOf('bare proxy', 'proxy') / cpuOf('gateway', 'gateway')),
+  };
   const summary: Summary = { comparisons, saturation, routing, cache, targets: [] };
   summary.targets = targetChecks(summary);
   return summary;

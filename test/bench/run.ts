@@ -6,8 +6,9 @@
  * cases of issue 3. Prints a table and the issues' targets with PASS/FAIL marks, writes
  * bench-results/bench-<date>.json. Exits 0 whatever the figures; 1 only when the bench itself broke.
  *
- * Knobs: BENCH_PHASE_SECONDS (default 10), BENCH_BODY_KB (default 75), BENCH_CONNECTIONS (saturation,
- * default 50), BENCH_CPU_PROF=1 (gateway runs with --cpu-prof into bench-results/cpu-prof/).
+ * Knobs: BENCH_PHASE_SECONDS (default 10), BENCH_WARMUP_SECONDS (gateway warm-up, default 8), BENCH_BODY_KB (default 75), BENCH_CONNECTIONS (saturation,
+ * default 50), BENCH_CPU_PROF=1 (gateway runs with --cpu-prof into bench-results/cpu-prof/; summarise with
+ * profile-summary.ts), BENCH_GATEWAY_FLAGS (extra node flags for the gateway, e.g. --max-semi-space-size=64).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +29,10 @@ const BODY_BYTES = Number(process.env.BENCH_BODY_KB ?? 75) * 1000;
 const CACHE_BODY_BYTES = 50_000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const UPSTREAM_KEY = 'sk-ant-bench-not-a-real-key';
-const WARMUP_SECONDS = 3;
+/** The gateway's hot path needs a few thousand requests before V8 has optimised it (3 s left it ~40% slower). */
+const WARMUP_SECONDS = { direct: 3, 'bare proxy': 3, gateway: Number(process.env.BENCH_WARMUP_SECONDS ?? 8) } as Record<string, number>;
 const WARMUP_CONNECTIONS = 8;
 /** Open loop: requests waiting at once before the generator drops (and counts) new ones. */
 const MAX_IN_FLIGHT = 500;
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
     if (CPU_PROF) mkdirSync(profDir, { recursive: true });
     const [proxy, gateway] = await Promise.all([
       forkChild('bare proxy', join(__dirname, 'bare-proxy.ts'), [upstream.url]),
-      startGatewayChild({ entry: GATEWAY_ENTRY, seedPath, nodeFlags: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] }),
+      startGatewayChild({ entry: GATEWAY_ENTRY, seedPath, nodeFlags: [...GATEWAY_FLAGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] }),
     ]);
     children.push(proxy, gateway);
     const procs: Processes = { upstream, proxy, gateway };
@@ -133,8 +136,8 @@ async function main(): Promise<void> {
     }
 
     // Closed loop, so a target slower than the warm-up rate cannot build a backlog that spills into the first phase.
-    log(`warming up (${WARMUP_SECONDS} s per target, ${WARMUP_CONNECTIONS} connections)…`);
-    for (const [t, spec] of plan) await closedLoop(t, [spec], WARMUP_CONNECTIONS, WARMUP_SECONDS);
+    log(`warming up (${plan.map(([t]) => `${t.name} ${WARMUP_SECONDS[t.name]} s`).join(', ')}; ${WARMUP_CONNECTIONS} connections)…`);
+    for (const [t, spec] of plan) await closedLoop(t, [spec], WARMUP_CONNECTIONS, WARMUP_SECONDS[t.name]);
     const rssAfterWarmup = procStats(gateway.pid)?.rssKb ?? NaN;
 
     const phases: PhaseRecord[] = [];
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
         gateway: 'dist/gateway/src/local.js (npm start: memory store, in-process bus and worker, info logs to /dev/null), Anthropic-kind provider',
         floor: 'node:http + undici Pool pass-through (test/bench/bare-proxy.ts)',
         generator: 'undici Pool.dispatch in the parent process; latency from dispatch to end of stream, ttfb to the first body chunk',
+        gateway_node_flags: GATEWAY_FLAGS,
         cpu_profile: CPU_PROF ? profDir : undefined,
       },
       gateway_rss_mb: { boot: round(rssAtBoot / 1024, 1), after_warmup: round(rssAfterWarmup / 1024, 1), end: round((procStats(gateway.pid)?.rssKb ?? NaN) / 1024, 1) },

@@ -1,7 +1,6 @@
 import type { Store } from '../../services/shared/src/store/port';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { BreakerRegistry } from '../../services/gateway/src/routing/breaker';
-import { responseCacheFor } from '../../services/gateway/src/cache/response-cache';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import { startFakeBedrock } from '../fakes/fake-bedrock';
 import { startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
@@ -133,6 +132,9 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       configs: [...Object.entries(SEED_CONFIGS).map(([id, config]) => ({ id, config })), ...(extra.configs ?? [])],
     },
   );
+  // devSeed keeps only its own workspace; add the caller's others.
+  const known = new Set((seed.workspaces ?? []).map((w) => w.id));
+  seed.workspaces = [...(seed.workspaces ?? []), ...(extra.workspaces ?? []).filter((w) => !known.has(w.id))];
   const rig = {} as RoutingRig;
   rig.random = Math.random;
   const gw = await startGateway({
@@ -160,7 +162,7 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       bedrock.reset();
       gw.events.length = 0;
       gw.deps.breakers = new BreakerRegistry();
-      responseCacheFor(gw.deps).clear();
+      gw.deps.responseCache.clear();
       rig.random = Math.random;
     },
     async onlyEvent() {

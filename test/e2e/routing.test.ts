@@ -302,6 +302,8 @@ describe('conditional routing', () => {
     const res = await rig.send(message(model), { config, headers });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-gatehouse-provider')).toBe(`@${provider}`);
+    const calls = { 'vertex-prod': rig.vertex.calls.length, 'anthropic-prod': rig.anthropic.calls.length, 'bedrock-prod': rig.bedrock.calls.length };
+    expect(calls).toEqual({ 'vertex-prod': 0, 'anthropic-prod': 0, 'bedrock-prod': 0, [provider]: 1 });
     const event = await rig.onlyEvent();
     expect(attempts(event)).toEqual([[target, provider, 200]]);
   });

@@ -115,7 +115,7 @@ describe('flattenConfig: Portkey inheritance', () => {
       { ...fb(p('a', { retry: { attempts: 1 } }), p('b')), retry: { attempts: 3, on_status_codes: [429], use_retry_after_header: true } },
       (t) => t.map((x) => x.retry),
       [
-        { attempts: 1, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: false },
+        { attempts: 1, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true },
         { attempts: 3, on_status_codes: [429], use_retry_after_header: true },
       ],
     ],
@@ -125,7 +125,7 @@ describe('flattenConfig: Portkey inheritance', () => {
       (t) => [t[0].override_params, (t[0].override_params as { polluted?: boolean }).polluted],
       [{ max_tokens: 1 }, undefined],
     ],
-    ['no retry anywhere means no retries', p('a'), (t) => t[0].retry, { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: false }],
+    ['no retry anywhere means no retries', p('a'), (t) => t[0].retry, { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true }],
     [
       'cache is replaced whole by a child that sets it',
       { ...fb(p('a', { cache: { mode: 'semantic' } }), p('b')), cache: { mode: 'simple', max_age: 60 } },
@@ -193,8 +193,8 @@ describe('flattenConfig: Portkey inheritance', () => {
 });
 
 describe('the seed configs from issue 3 plan as described', () => {
-  const retry3 = { attempts: 3, on_status_codes: [429, 500, 502, 503], use_retry_after_header: false };
-  const noRetry = { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: false };
+  const retry3 = { attempts: 3, on_status_codes: [429, 500, 502, 503], use_retry_after_header: true };
+  const noRetry = { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true };
   const beta = ['anthropic-beta'];
 
   it.each<[string, unknown, number, Partial<PlannedTarget>[]]>([

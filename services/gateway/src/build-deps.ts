@@ -11,6 +11,7 @@ import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
+import { MemoryResponseCache } from './cache/response-cache';
 import type { GatewayDeps } from './deps';
 import { anthropicAdapter } from './providers/anthropic';
 import { bedrockAdapter } from './providers/bedrock';
@@ -71,11 +72,9 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
     configs: new LiveMap(
       store.configs,
       (c) => c.id,
-      (c) => {
-        const parsed = parseConfig(c.config);
-        if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-        return parsed.config;
-      },
+      // Kept even when invalid (written to the store directly, not through the admin API), so requests
+      // naming it learn what is wrong with it instead of hearing that it does not exist.
+      (c) => parseConfig(c.config),
       log,
       'config',
     ),
@@ -87,6 +86,7 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
     // One keep-alive pool per upstream origin; the upstream's own timeouts are enforced per target.
     dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 256, headersTimeout: env.UPSTREAM_TIMEOUT_MS, bodyTimeout: env.UPSTREAM_TIMEOUT_MS }),
     breakers: new BreakerRegistry(),
+    responseCache: new MemoryResponseCache({ maxBytes: env.GATEHOUSE_CACHE_MAX_BYTES }),
     random: opts.random ?? Math.random,
     now: () => performance.now(),
     newId: () => randomBytes(12).toString('hex'),

@@ -6,9 +6,10 @@ import type { GatewayEnv } from '../../shared/src/env';
 import type { Logger } from '../../shared/src/log';
 import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
+import type { ResponseCache } from './cache/response-cache';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
-import type { RoutingConfig } from './routing/config-schema';
+import type { ParseConfigResult } from './routing/config-schema';
 import type { LiveMap } from './state/live-map';
 
 /** Everything the gateway's request path needs, built once at boot (STYLE §1). */
@@ -22,10 +23,12 @@ export interface GatewayDeps {
   workspaces: LiveMap<Workspace>;
   providers: LiveMap<Provider>;
   /** Stored configs, validated once per change. */
-  configs: LiveMap<StoredConfig, RoutingConfig>;
+  configs: LiveMap<StoredConfig, ParseConfigResult>;
   adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
   dispatcher: Dispatcher;
   breakers: BreakerRegistry;
+  /** The simple cache of configs with `cache: {mode: "simple"}`: in memory, per instance. */
+  responseCache: ResponseCache;
   /** Injected so tests and routing stay deterministic. */
   random: () => number;
   now: () => number;

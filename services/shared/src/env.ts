@@ -15,6 +15,8 @@ export const GatewayEnv = z.object({
   GATEHOUSE_USAGE_TOPIC: z.string().default('gatehouse-usage'),
   GATEHOUSE_SEED: z.string().optional(),
   GATEHOUSE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  /** Size bound of the in-memory response cache (configs with `cache: {mode: "simple"}`). */
+  GATEHOUSE_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /**
    * SHA-256 hex of the first organisation admin key (Terraform: a random secret in Secret Manager,

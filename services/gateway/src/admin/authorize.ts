@@ -9,8 +9,9 @@ import type { Scope } from './scopes';
  *   organisation keys, creating and archiving workspaces);
  * - workspace keys act only inside their own workspace: another workspace, or an organisation-level
  *   object, is a 403 naming the workspace or the rule;
- * - no key grants or manages more than it holds: the scopes of a key created, updated or rotated must
- *   be a subset of the acting key's scopes.
+ * - no key grants or manages more admin power than it holds: the admin scopes of a key created,
+ *   updated or rotated must be a subset of the acting key's. `completions` is exempt: issuing
+ *   inference keys is what `keys.write` is for, and an admin key need not call models itself.
  */
 export type Actor = ApiKey;
 
@@ -45,7 +46,7 @@ export function visibleWorkspace(actor: Actor, requested: string | undefined, wh
 }
 
 export function requireGrantable(actor: Actor, scopes: readonly string[], what: string): void {
-  const missing = scopes.filter((s) => !actor.scopes.includes(s));
+  const missing = scopes.filter((s) => s !== 'completions' && !actor.scopes.includes(s));
   if (missing.length) {
     throw forbid(
       `API key "${actor.name}" cannot ${what} with scope${missing.length > 1 ? 's' : ''} ${missing.map((s) => `"${s}"`).join(', ')} it does not hold itself.`,

@@ -75,12 +75,22 @@ function operation(r: AdminRoute): Json {
     'x-gatehouse-scope': r.scope,
     'x-gatehouse-organisation-only': r.organisationOnly,
     parameters: parameters(r),
-    ...(bodyId ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: REF(bodyId) } } } } } : {}),
+    ...(bodyId ? { requestBody: { required: !r.body!.safeParse({}).success, content: { 'application/json': { schema: { $ref: REF(bodyId) } } } } } : {}),
     responses,
   };
 }
 
-export function openApiDocument(serverUrl?: string): Json {
+let cached: Json | undefined;
+
+/**
+ * Built once per process (the routes and schemas are constants). No `servers`: OpenAPI then resolves
+ * paths against the URL the document was fetched from, which is the gateway.
+ */
+export function openApiDocument(): Json {
+  return (cached ??= build());
+}
+
+function build(): Json {
   const paths: Record<string, Json> = {};
   for (const r of ADMIN_ROUTES) {
     const p = r.path.replace(/:(\w+)/g, '{$1}');
@@ -102,7 +112,6 @@ export function openApiDocument(serverUrl?: string): Json {
         ...Object.entries(SCOPES).map(([s, d]) => `| \`${s}\` | ${d} |`),
       ].join('\n'),
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     security: [{ bearer: [] }, { apiKey: [] }],
     paths,
     components: {

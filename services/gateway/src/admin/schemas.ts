@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnthropicProvider, AuditEntry, BedrockProvider, StoredConfig, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { AnthropicProvider, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 
@@ -165,22 +165,28 @@ export const ConfigList = named('ConfigList', z.object({ data: z.array(ConfigVie
 // ---- providers: credentials are references only (CredentialRef); unknown fields are rejected.
 
 const noStamps = { created_at: true, updated_at: true } as const;
+const CredentialInput = z.union(CredentialRef.options, {
+  error: 'a credential reference — {"adc": true}, {"env": "NAME"} or {"secret": "projects/…/secrets/…/versions/…"} — never the credential itself',
+});
+const BedrockCredentialsInput = z
+  .object({ access_key_id: CredentialInput, secret_access_key: CredentialInput, session_token: CredentialInput.optional() })
+  .strict();
+const providerInputs = (slug: 'required' | 'optional') => {
+  const vertex = VertexProvider.omit(noStamps).extend({ credentials: CredentialInput.default({ adc: true }) });
+  const anthropic = AnthropicProvider.omit(noStamps).extend({ credentials: CredentialInput });
+  const bedrock = BedrockProvider.omit(noStamps).extend({ credentials: BedrockCredentialsInput });
+  return slug === 'required'
+    ? ([vertex.strict(), anthropic.strict(), bedrock.strict()] as const)
+    : ([vertex.partial({ slug: true }).strict(), anthropic.partial({ slug: true }).strict(), bedrock.partial({ slug: true }).strict()] as const);
+};
 export const ProviderInput = named(
   'ProviderInput',
-  z.discriminatedUnion('kind', [
-    VertexProvider.omit(noStamps).strict(),
-    AnthropicProvider.omit(noStamps).strict(),
-    BedrockProvider.omit(noStamps).strict(),
-  ]),
+  z.discriminatedUnion('kind', providerInputs('required')),
   'credentials name where a secret lives ({"adc":true}, {"env":"NAME"}, {"secret":"projects/…/secrets/…/versions/…"}); never the secret.',
 );
 export const ProviderPut = named(
   'ProviderPut',
-  z.discriminatedUnion('kind', [
-    VertexProvider.omit(noStamps).partial({ slug: true }).strict(),
-    AnthropicProvider.omit(noStamps).partial({ slug: true }).strict(),
-    BedrockProvider.omit(noStamps).partial({ slug: true }).strict(),
-  ]),
+  z.discriminatedUnion('kind', providerInputs('optional')),
   'The whole provider; slug, when given, must match the URL.',
 );
 export const ProviderView = named(

@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
 import type { TokenUsage } from '../../../shared/src/usage-event';
-import type { GatewayDeps } from '../deps';
 import type { SseEvent } from '../streaming/sse';
 
 /** A 2xx `messages` answer as recorded: the JSON text, or every SSE event from message_start to message_stop. */
@@ -93,21 +92,4 @@ export class MemoryResponseCache implements ResponseCache {
   get bytes(): number {
     return this.lru.calculatedSize;
   }
-}
-
-/**
- * The cache of one gateway (one `GatewayDeps`), created on first use. Kept beside the deps rather
- * than in them so that the cache needs no change to the deps wiring; `setResponseCache` swaps in
- * another implementation (tests, or a store-backed layer).
- */
-const caches = new WeakMap<GatewayDeps, ResponseCache>();
-
-export function responseCacheFor(deps: GatewayDeps): ResponseCache {
-  let cache = caches.get(deps);
-  if (!cache) caches.set(deps, (cache = new MemoryResponseCache()));
-  return cache;
-}
-
-export function setResponseCache(deps: GatewayDeps, cache: ResponseCache): void {
-  caches.set(deps, cache);
 }

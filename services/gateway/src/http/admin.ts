@@ -32,8 +32,8 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
       next(err);
     });
 
-  r.get('/admin/openapi.json', (req, res) => {
-    res.json(openApiDocument(`${req.protocol}://${req.get('host')}`));
+  r.get('/admin/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
   });
 
   for (const route of ADMIN_ROUTES) {
@@ -59,6 +59,9 @@ async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, 
 
   const actor = await deps.keys.authenticate(keyFromHeaders(req.headers), clock());
   keyId = actor.key_id;
+  if (actor.type === 'workspace' && deps.workspaces.get(actor.workspace_id ?? '')?.status === 'archived') {
+    throw new GatewayError('permission_error', `Workspace "${actor.workspace_id}" is archived: its keys cannot administer it. Use an organisation key.`);
+  }
   requireScope(actor, route.scope, what);
   if (route.organisationOnly) requireOrganisation(actor, what);
   const ctx: AdminContext = {

@@ -119,6 +119,7 @@ async function handle(
     throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
   }
   const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
+  if (workspace?.status === 'archived') throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: its keys can no longer call models. Ask your Gatehouse admin.`);
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
   const inbound = toInbound(parseBody(req.body));
   record.modelRequested = String(inbound.body.model);

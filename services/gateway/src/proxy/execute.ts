@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
-import { responseCacheFor, type CachedAnswer } from '../cache/response-cache';
+import type { CachedAnswer } from '../cache/response-cache';
 import { CACHE_STATUS_HEADER, cachePlanFor, forceRefresh, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
 import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
@@ -43,7 +43,7 @@ interface Served {
  */
 export async function execute(deps: GatewayDeps, ctx: CallContext, plan: PlannedTarget[], res: ServerResponse): Promise<void> {
   const { record } = ctx;
-  const cache = responseCacheFor(deps);
+  const cache = deps.responseCache;
   const refresh = forceRefresh(ctx.inbound.forwardHeaders);
   const cacheScope = record.key?.workspace_id ?? '';
   let lastError: GatewayError | undefined;
@@ -66,13 +66,16 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
     const caching = cachePlanFor(target, provider, req, deps.catalog, cacheScope);
     const cacheStatus: CacheStatus = !caching ? 'DISABLED' : refresh ? 'REFRESH' : 'MISS';
     if (caching && !refresh) {
-      const hit = await cache.get(caching.key, caching.maxAgeMs);
+      // A cache that fails (a future shared layer) is a miss, never a failed request.
+      const hit = await cache.get(caching.key, caching.maxAgeMs).catch(() => undefined);
       if (hit) {
         serveHit(deps, ctx, { provider, retries: tries, cacheStatus: 'HIT' }, hit, res);
         return;
       }
     }
-    const store = caching ? (a: CachedAnswer) => void cache.set(caching.key, a, caching.maxAgeMs) : undefined;
+    const store = caching
+      ? (a: CachedAnswer) => void cache.set(caching.key, a, caching.maxAgeMs).catch((err: Error) => deps.log.warn('response cache write failed', { err: err.message }))
+      : undefined;
     let betasStripped = false;
     let thinkingStripped = false;
     let skipped = false;

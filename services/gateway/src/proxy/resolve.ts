@@ -86,5 +86,6 @@ function inlineConfig(json: string): RoutingConfig {
 function storedConfig(deps: GatewayDeps, id: string, source: string): RoutingConfig {
   const config = deps.configs.get(id);
   if (!config) throw new GatewayError('not_found_error', `Config "${id}" (from ${source}) does not exist.`);
-  return config;
+  if (!config.ok) throw new GatewayError('invalid_request_error', `Stored config "${id}" is invalid: ${configError(config.issues)}`);
+  return config.config;
 }

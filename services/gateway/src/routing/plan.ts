@@ -166,7 +166,9 @@ function resolve(node: RoutingConfig, inh: Inherited, path: (string | number)[],
     retry: {
       attempts: r?.attempts ?? 0,
       on_status_codes: [...(r?.on_status_codes ?? DEFAULT_RETRY_STATUS_CODES)],
-      use_retry_after_header: r?.use_retry_after_header ?? false,
+      // Unlike Portkey (default false): Claude Code's upstreams send honest retry-after values, and
+      // retrying before them only earns another 429.
+      use_retry_after_header: r?.use_retry_after_header ?? true,
     },
     ...(here.cache && { cache: { ...here.cache } }),
     ...(here.request_timeout !== undefined && { request_timeout: here.request_timeout }),

@@ -83,7 +83,7 @@ export const configCommands: Command[] = [
     flags: {},
     async run(r) {
       const id = r.args.positionals[0];
-      if (!id) throw new UsageError('Usage: gatehouse configs get <config_id>');
+      if (!id) throw new UsageError('configs get needs a config id.');
       const c = await r.client().get<StoredConfig>(`/configs/${encodeURIComponent(id)}`);
       r.print(() => `${JSON.stringify({ id: c.id, config: c.config }, null, 2)}\n`, c);
     },

@@ -32,7 +32,7 @@ function withSecret(k: KeyWithSecretT, headline: string): string {
 
 const keyId = (r: Run, verb: string): string => {
   const id = r.args.positionals[0];
-  if (!id) throw new UsageError(`Usage: gatehouse keys ${verb} <key_id>`);
+  if (!id) throw new UsageError(`keys ${verb} needs the key's key_id (see \`gatehouse keys list\`).`);
   return id;
 };
 

@@ -18,7 +18,7 @@ function wsBlock(w: Workspace): string {
 
 const wsId = (r: Run, verb: string): string => {
   const id = r.args.positionals[0];
-  if (!id) throw new UsageError(`Usage: gatehouse workspaces ${verb} <workspace_id>`);
+  if (!id) throw new UsageError(`workspaces ${verb} needs a workspace id.`);
   return id;
 };
 

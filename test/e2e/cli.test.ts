@@ -1,0 +1,310 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliIo } from '../../services/gateway/src/cli/run';
+import { createFirestoreStore } from '../../services/shared/src/store/firestore';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import type { Store } from '../../services/shared/src/store/port';
+import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
+import { startGateway, type TestGateway } from '../helpers/gateway';
+import { adminSeed, call, expectNoSecrets, ROLE_KEYS } from './admin-fixtures';
+
+/** `gatehouse` run in-process (runCli) against a gateway on loopback: each command, and its failures. */
+let gw: TestGateway;
+const secrets = new Set<string>(Object.values(ROLE_KEYS));
+const allStderr: string[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+  json: any;
+}
+
+async function cli(argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<CliIo> = {}): Promise<Ran> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {
+    fetch,
+    env: { GATEHOUSE_URL: gw.url, GATEHOUSE_ADMIN_KEY: ROLE_KEYS.org, ...env },
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    ...extra,
+  });
+  allStderr.push(err);
+  let json: unknown;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
+  return { code, out, err, json };
+}
+
+const file = (name: string, value: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+};
+
+/** A loopback URL nothing listens on. */
+async function closedPortUrl(): Promise<string> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+beforeAll(async () => {
+  gw = await startGateway({ seed: adminSeed() });
+});
+afterAll(() => gw.close());
+
+describe('workspaces', () => {
+  it('create, list, get, update and archive, as tables and as JSON', async () => {
+    const created = await cli(['workspaces', 'create', 'frontend', '--name', 'Frontend', '--metadata', 'team=fe', '--allowed-models', 'claude-sonnet-*,claude-haiku-*']);
+    expect(created).toMatchObject({ code: 0, err: '' });
+    expect(created.out).toMatch(/Created workspace frontend\./);
+    expect(created.out).toMatch(/allowed models:\s+claude-sonnet-\*, claude-haiku-\*/);
+
+    const list = await cli(['workspaces', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CONFIG\s+ALLOWED MODELS$/);
+    expect(list.out).toMatch(/^frontend\s+Frontend\s+active\s+claude-sonnet-\*,claude-haiku-\*$/m);
+
+    const json = await cli(['workspaces', 'list', '--json']);
+    expect(json.json.map((w: { id: string }) => w.id)).toEqual(expect.arrayContaining(['alpha', 'beta', 'frontend']));
+
+    const updated = await cli(['workspaces', 'update', 'frontend', '--name', 'Front end', '--config', 'default', '--json']);
+    expect(updated.json).toMatchObject({ name: 'Front end', defaults: { config_id: 'default', metadata: { team: 'fe' } } });
+    expect((await cli(['workspaces', 'get', 'frontend'])).out).toMatch(/^name:\s+Front end$/m);
+    expect((await cli(['workspaces', 'archive', 'frontend'])).out).toBe('Archived workspace frontend.\n');
+    expect((await cli(['workspaces', 'get', 'frontend', '--json'])).json.status).toBe('archived');
+  });
+});
+
+describe('keys', () => {
+  it('create prints the secret once; list and get show the prefix; rotate, update and revoke work', async () => {
+    const created = await cli(['keys', 'create', '--name', 'dev-laptop', '--workspace', 'alpha', '--scopes', 'completions', '--metadata', 'team=alpha', '--config', 'default']);
+    expect(created.code).toBe(0);
+    const secret = /^\s+(gth_\S+)$/m.exec(created.out)![1];
+    secrets.add(secret);
+    expect(created.out).toMatch(/shown once/);
+    const keyId = /^key_id:\s+(\S+)$/m.exec(created.out)![1];
+    expect((await call(gw, secret, 'GET', '/v1/models')).status).toBe(200);
+
+    const list = await cli(['keys', 'list', '--workspace', 'alpha']);
+    expect(list.out.split('\n')[0]).toMatch(/^KEY_ID\s+NAME\s+OWNER\s+PREFIX\s+STATUS\s+SCOPES\s+LAST USED\s+EXPIRES$/);
+    expect(list.out).toContain(`${secret.slice(0, 10)}…`);
+    expect(list.out).not.toContain(secret);
+    const got = await cli(['keys', 'get', keyId]);
+    expect(got.out).toMatch(/^default metadata:\s+team=alpha$/m);
+    expect(got.out).not.toContain(secret);
+
+    const updated = await cli(['keys', 'update', keyId, '--scopes', 'completions,keys.read', '--json']);
+    expect(updated.json.scopes).toEqual(['completions', 'keys.read']);
+
+    const rotated = await cli(['keys', 'rotate', keyId, '--grace', '0', '--json']);
+    expect(rotated.code).toBe(0);
+    secrets.add(rotated.json.secret);
+    expect((await call(gw, secret, 'GET', '/v1/models')).status).toBe(401);
+    expect((await call(gw, rotated.json.secret, 'GET', '/v1/models')).status).toBe(200);
+
+    const revoked = await cli(['keys', 'revoke', keyId]);
+    expect(revoked.out).toBe(`Revoked key ${keyId} (dev-laptop).\n`);
+    expect((await call(gw, rotated.json.secret, 'GET', '/v1/models')).status).toBe(401);
+    expect((await cli(['keys', 'list', '--status', 'revoked', '--json'])).json.map((k: { key_id: string }) => k.key_id)).toContain(keyId);
+  });
+
+  it('creates organisation keys with --type organisation and --json gives the secret to scripts', async () => {
+    const res = await cli(['keys', 'create', '--type', 'organisation', '--name', 'ops', '--scopes', 'keys.read,keys.write', '--kind', 'service', '--json']);
+    expect(res.code).toBe(0);
+    secrets.add(res.json.secret);
+    expect(res.json).toMatchObject({ type: 'organisation', owner: 'organisation', kind: 'service', scopes: ['keys.read', 'keys.write'] });
+  });
+});
+
+describe('configs and providers', () => {
+  it('providers apply -f creates then replaces; providers list shows where credentials live', async () => {
+    const providers = [
+      { slug: 'anthropic-prod', kind: 'anthropic', credentials: { secret: 'projects/p/secrets/anthropic-key/versions/latest' } },
+      { slug: 'vertex-eu', kind: 'vertex', project_id: 'p', region: 'europe-west1' },
+    ];
+    const first = await cli(['providers', 'apply', '-f', file('providers.json', providers)]);
+    expect(first).toMatchObject({ code: 0, out: 'provider @anthropic-prod: created\nprovider @vertex-eu: created\n' });
+    const again = await cli(['providers', 'apply', '-f', file('providers.json', providers)]);
+    expect(again.out).toBe('provider @anthropic-prod: updated\nprovider @vertex-eu: updated\n');
+    const list = await cli(['providers', 'list']);
+    expect(list.out).toMatch(/^@anthropic-prod\s+anthropic\s+secret anthropic-key$/m);
+    expect(list.out).toMatch(/^@vertex-eu\s+vertex\s+p\/europe-west1\s+ADC$/m);
+  });
+
+  it('refuses a provider with a pasted credential, exit 1, without printing it', async () => {
+    const pasted = 'sk-ant-api03-CLI-PASTED-0123456789abcdef';
+    secrets.add(pasted);
+    const res = await cli(['providers', 'apply', '-f', file('bad-provider.json', { slug: 'leaky', kind: 'anthropic', credentials: { api_key: pasted } })]);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/^error: PUT \/providers\/leaky failed with 400 invalid_request_error: Invalid request body: credentials: a credential reference/);
+    expect(res.err + res.out).not.toContain(pasted);
+  });
+
+  it('configs apply -f accepts {id, config}, a list, or a bare config named by --id or the file; each apply bumps the version', async () => {
+    const one = await cli(['configs', 'apply', '-f', file('prod.json', { id: 'prod', config: { provider: '@vertex-prod' } })]);
+    expect(one).toMatchObject({ code: 0, out: 'config prod: created, version 1\n' });
+    const bare = await cli(['configs', 'apply', '-f', file('fallback.json', { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }] })]);
+    expect(bare.out).toBe('config fallback: created, version 1\n');
+    const renamed = await cli(['configs', 'apply', '-f', file('whatever.json', { provider: '@vertex-prod' }), '--id', 'named']);
+    expect(renamed.out).toBe('config named: created, version 1\n');
+    const list = await cli(['configs', 'apply', '-f', file('all.json', [{ id: 'prod', config: { provider: '@vertex-prod', retry: { attempts: 2 } } }, { id: 'ghost', config: { provider: '@nowhere' } }])]);
+    expect(list.out).toBe('config prod: updated, version 2\nconfig ghost: created, version 1\n');
+    expect(list.err).toMatch(/^warning: config ghost: provider "@nowhere" does not exist yet/m);
+
+    const table = await cli(['configs', 'list']);
+    expect(table.out).toMatch(/^prod\s+2\s+single @vertex-prod\s+\S+/m);
+    expect(table.out).toMatch(/^fallback\s+1\s+fallback/m);
+    const got = await cli(['configs', 'get', 'prod']);
+    expect(JSON.parse(got.out)).toEqual({ id: 'prod', config: { provider: '@vertex-prod', retry: { attempts: 2 } } });
+  });
+
+  it('reports an invalid config with every JSON path, exit 1; unreadable and non-JSON files exit 2', async () => {
+    const bad = await cli(['configs', 'apply', '-f', file('bad.json', { id: 'bad', config: { strategy: { mode: 'nope' }, targets: [{ weight: 'heavy' }] } })]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/400 invalid_request_error: Invalid routing config \(\d+ problems?\): .*strategy\.mode.*targets\[0\]\.weight/);
+    const missing = await cli(['configs', 'apply', '-f', join(dir, 'nope.json')]);
+    expect(missing).toMatchObject({ code: 2, err: expect.stringMatching(/^error: Cannot read .*nope.json: ENOENT/) });
+    const notJson = await cli(['configs', 'apply', '-f', file('broken.json', '{"id": ')]);
+    expect(notJson).toMatchObject({ code: 2, err: expect.stringMatching(/broken.json is not valid JSON/) });
+    expect((await cli(['configs', 'apply'])).code).toBe(2);
+  });
+});
+
+describe('usage', () => {
+  it('summarises totals per workspace, per key in a workspace, and for one key', async () => {
+    const { key_id: keyId } = (await cli(['keys', 'create', '--name', 'metered', '--workspace', 'alpha', '--json'])).json;
+    const period = new Date().toISOString().slice(0, 7);
+    await gw.store.applyUsage({
+      version: 1, event_id: 'cli-usage-1', request_id: 'r', trace_id: 't', timestamp: new Date().toISOString(), route: 'messages', stream: true,
+      status: 200, outcome: 'success', workspace_id: 'alpha', key_id: keyId, cost_micros: 1_234_567, latency_ms: 5, metadata: {}, attempts: [],
+      usage: { input: 1200, output: 3400, cache_write_5m: 10, cache_write_1h: 0, cache_read: 56000, web_search_requests: 0 },
+    });
+    const all = await cli(['usage']);
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(new RegExp(`^Usage for ${period} `));
+    expect(all.out).toMatch(/^\s*REQUESTS\s+INPUT\s+OUTPUT\s+CACHE READ\s+CACHE WRITE\s+COST\s+LAST USED$/m);
+    expect(all.out).toMatch(/^workspace alpha\s+1\s+1,200\s+3,400\s+56,000\s+10\s+\$1\.23\s+\d{4}-/m);
+    expect(all.out).toMatch(/^workspace beta\s+0\s+0\s+0\s+0\s+0\s+\$0\.00$/m);
+    const ws = await cli(['usage', '--workspace', 'alpha']);
+    expect(ws.out).toMatch(new RegExp(`^  key ${keyId} \\(metered\\)\\s+1\\s+1,200`, 'm'));
+    const one = await cli(['usage', '--key-id', keyId, '--json']);
+    expect(one.json).toEqual([expect.objectContaining({ scope: 'key', id: keyId, requests: 1, cost_micros: 1_234_567, cost_usd: 1.234567 })]);
+    expect((await cli(['usage', '--period', 'June'])).code).toBe(2);
+  });
+});
+
+describe('claude-settings', () => {
+  it('prints a first-party settings.json', async () => {
+    const res = await cli(['claude-settings', '--url', 'https://gatehouse.example.run.app/', '--key', 'gth_developer_key_000000000000000000000000']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out)).toEqual({ env: { ANTHROPIC_BASE_URL: 'https://gatehouse.example.run.app', ANTHROPIC_AUTH_TOKEN: 'gth_developer_key_000000000000000000000000' } });
+  });
+
+  it('prints Vertex-mode settings with --vertex --project, and needs --project and --key', async () => {
+    const res = await cli(['claude-settings', '--url', 'https://gw', '--key', 'gth_k', '--vertex', '--project', 'my-proj', '--region', 'us-east5']);
+    expect(JSON.parse(res.out).env).toMatchObject({ CLAUDE_CODE_USE_VERTEX: '1', ANTHROPIC_VERTEX_BASE_URL: 'https://gw/v1', ANTHROPIC_VERTEX_PROJECT_ID: 'my-proj', CLOUD_ML_REGION: 'us-east5', ANTHROPIC_CUSTOM_HEADERS: 'x-gatehouse-api-key: gth_k' });
+    expect((await cli(['claude-settings', '--url', 'https://gw', '--key', 'gth_k', '--vertex'])).code).toBe(2);
+    const noKey = await cli(['claude-settings', '--url', 'https://gw']);
+    expect(noKey).toMatchObject({ code: 2, err: expect.stringMatching(/needs --key/) });
+  });
+});
+
+describe('errors', () => {
+  it.each([
+    ['no command', [], {}, 2, /^$/],
+    ['an unknown command', ['frobnicate'], {}, 2, /Unknown command "frobnicate"/],
+    ['an unknown verb', ['keys', 'destroy'], {}, 2, /Unknown command "gatehouse keys destroy"\. Commands:\n\s+gatehouse keys create/],
+    ['an unknown option', ['keys', 'list', '--colour'], {}, 2, /Unknown option --colour/],
+    ['a missing option value', ['keys', 'list', '--workspace'], {}, 2, /--workspace needs a value/],
+    ['a missing key_id', ['keys', 'get'], {}, 2, /^error: keys get needs the key's key_id .*\nUsage: gatehouse keys get <key_id>\n$/],
+    ['no URL', ['keys', 'list'], { GATEHOUSE_URL: undefined }, 2, /No gateway URL: pass --url/],
+    ['no admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: undefined }, 2, /No admin key: set GATEHOUSE_ADMIN_KEY/],
+    ['an unknown admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: 'gth_not_a_real_key_00000000000000000000000' }, 1, /GET \/keys failed with 401 authentication_error: Invalid API key/],
+    ['a revoked admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.revoked }, 1, /401 authentication_error: API key "key_revoked_admin" has been revoked/],
+    ['a key without the scope', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.inference }, 1, /403 permission_error: .*lacks the "keys.read" scope/],
+    ['a workspace key on configs', ['configs', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha }, 1, /403 permission_error: GET \/admin\/v1\/configs is organisation-level/],
+    ['another workspace', ['workspaces', 'get', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta }, 1, /403 permission_error: .*cannot act on workspace "alpha"/],
+    ['a missing key', ['keys', 'get', 'key_missing'], {}, 1, /404 not_found_error: No API key "key_missing"/],
+    ['an unreachable gateway', ['keys', 'list'], { GATEHOUSE_URL: 'CLOSED_PORT' }, 1, /Cannot reach Gatehouse at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/],
+  ] as Array<[string, string[], Record<string, string | undefined>, number, RegExp]>)('exits non-zero with a clear message for %s', async (_name, argv, env, code, err) => {
+    const res = await cli(argv, env.GATEHOUSE_URL === 'CLOSED_PORT' ? { GATEHOUSE_URL: await closedPortUrl() } : env);
+    expect(res.code).toBe(code);
+    expect(res.err).toMatch(err);
+  });
+
+  it('prints help with --help, exit 0', async () => {
+    const res = await cli(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/keys create --name N/);
+    expect((await cli(['keys', 'rotate', '--help'])).out).toBe('Usage: gatehouse keys rotate <key_id> [--grace SECONDS]   (default 3600: the old secret works that long)\n');
+  });
+});
+
+describe('bootstrap', () => {
+  it('creates the first organisation key in the store, prints it once, and refuses a second bootstrap', async () => {
+    const store: Store = createMemoryStore();
+    const first = await cli(['bootstrap'], { GATEHOUSE_URL: undefined, GATEHOUSE_ADMIN_KEY: undefined }, { openStore: () => store });
+    expect(first.code).toBe(0);
+    const secret = /^\s+(gth_\S+)$/m.exec(first.out)![1];
+    secrets.add(secret);
+    expect(first.out).toMatch(/shown once/);
+    const [doc] = await store.apiKeys.list();
+    expect(doc).toMatchObject({ type: 'organisation', name: 'bootstrap admin', status: 'active' });
+    expect(doc.id).not.toBe(secret);
+
+    // The gateway on that store accepts it; the CLI can administer with it.
+    const fresh = await startGateway({ seed: {}, store });
+    try {
+      const res = await runCli(['keys', 'list', '--json'], { fetch, env: { GATEHOUSE_URL: fresh.url, GATEHOUSE_ADMIN_KEY: secret }, stdout: { write: () => true }, stderr: { write: (s: string) => allStderr.push(s) } });
+      expect(res).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+
+    const again = await cli(['bootstrap'], {}, { openStore: () => createMemoryStore() });
+    expect(again.code).toBe(0); // an empty store can be bootstrapped
+    secrets.add(/^\s+(gth_\S+)$/m.exec(again.out)![1]);
+    const refused = await cli(['bootstrap'], {}, { openStore: () => store });
+    expect(refused).toMatchObject({ code: 1, err: expect.stringMatching(/An organisation key already exists/) });
+  });
+
+  it('explains what to set when no Firestore is configured, exit 2', async () => {
+    const res = await cli(['bootstrap'], { GOOGLE_CLOUD_PROJECT: undefined, FIRESTORE_EMULATOR_HOST: undefined });
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/set GOOGLE_CLOUD_PROJECT .* or FIRESTORE_EMULATOR_HOST/);
+  });
+});
+
+describeIf(firestoreAvailable())('bootstrap against the Firestore emulator', () => {
+  it('writes the key where a gateway with the same env reads it', async () => {
+    const env = { GOOGLE_CLOUD_PROJECT: uniqueProjectId('cli-bootstrap'), FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, GATEHOUSE_COLLECTION_PREFIX: 'cli_' };
+    const res = await cli(['bootstrap', '--json'], env);
+    expect(res.code).toBe(0);
+    secrets.add(res.json.secret);
+    const store = createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT, prefix: 'cli_' });
+    try {
+      const keys = await store.apiKeys.list();
+      expect(keys).toEqual([expect.objectContaining({ key_id: res.json.key_id, type: 'organisation' })]);
+      const [entry] = await store.audit.list();
+      expect(entry).toMatchObject({ action: 'key.create', actor: { key_id: 'system', name: 'gatehouse bootstrap' } });
+      expect((await cli(['bootstrap'], env)).code).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+it('never prints a secret to stderr or the gateway log', () => {
+  expectNoSecrets(secrets, allStderr);
+});

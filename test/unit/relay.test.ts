@@ -1,0 +1,53 @@
+import type { ServerResponse } from 'node:http';
+import { relayStream } from '../../services/gateway/src/proxy/relay';
+import type { SseEvent } from '../../services/gateway/src/streaming/sse';
+
+/** A response that records what is written to it. */
+function sink(): { res: ServerResponse; text: () => string } {
+  const chunks: string[] = [];
+  const res = { destroyed: false, write: (c: string) => (chunks.push(c), true), on() {}, off() {} };
+  return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
+}
+
+async function* events(list: SseEvent[], fail?: Error): AsyncGenerator<SseEvent> {
+  yield* list;
+  if (fail) throw fail;
+}
+
+const ev = (event: string, data: Record<string, unknown> = {}): SseEvent => ({ event, data: JSON.stringify({ type: event, ...data }) });
+const whole = [ev('message_start', { message: { usage: { input_tokens: 3 } } }), ev('content_block_delta'), ev('vertex_event'), ev('message_stop')];
+
+it('relays a whole stream, drops provider noise and collects what it sent', async () => {
+  const { res, text } = sink();
+  const [first, ...rest] = whole;
+  const r = await relayStream(res, first, events(rest), true);
+  expect(r.failure).toBeUndefined();
+  expect(r.events?.map((e) => e.event)).toEqual(['message_start', 'content_block_delta', 'message_stop']);
+  expect(text()).not.toMatch(/vertex_event/);
+  expect(r.tap.usage.input).toBe(3);
+});
+
+it('ends a stream that closes before message_stop with an SSE error', async () => {
+  const { res, text } = sink();
+  const r = await relayStream(res, whole[0], events(whole.slice(1, 2)), true);
+  expect(r.failure).toMatch(/before message_stop/);
+  expect(r.tap.errorType).toBe('api_error');
+  expect(text()).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before message_stop"\}\}\n\n$/);
+});
+
+it('turns an upstream failure mid-stream into an SSE error', async () => {
+  const { res, text } = sink();
+  const r = await relayStream(res, whole[0], events([], new Error('other side closed')), false);
+  expect(r.failure).toBe('other side closed');
+  expect(r.events).toBeUndefined();
+  expect(text()).toMatch(/Upstream stream failed: other side closed/);
+});
+
+it('adds nothing after an upstream error event', async () => {
+  const { res, text } = sink();
+  const error = { event: 'error', data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' };
+  const r = await relayStream(res, whole[0], events([error]), false);
+  expect(r.failure).toBeUndefined();
+  expect(r.tap.errorType).toBe('overloaded_error');
+  expect(text().match(/event: error/g)).toHaveLength(1);
+});
