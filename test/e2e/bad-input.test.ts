@@ -78,3 +78,14 @@ it('records a rejected request as one usage event', async () => {
   const [event] = await gw.waitForEvents(1);
   expect(event).toMatchObject({ outcome: 'rejected', status: 401, error_type: 'authentication_error', cost_micros: 0 });
 });
+
+it('says what is wrong with a stored config that was written around the admin API', async () => {
+  await gw.store.configs.put('broken', { id: 'broken', version: 1, config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 99 } }] } });
+  let res: Response | undefined;
+  for (let i = 0; i < 50 && res?.status !== 400; i++) {
+    res = await post('/v1/messages', okBody, { 'x-gatehouse-config': 'broken' });
+    if (res.status !== 400) await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(res!.status).toBe(400);
+  expect((await res!.json()).error.message).toMatch(/Stored config "broken" is invalid: .*targets\[0\]\.retry\.attempts/);
+});
