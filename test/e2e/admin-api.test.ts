@@ -371,6 +371,15 @@ describe('OpenAPI and routing', () => {
     expect(doc.paths['/admin/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['workspace_id', 'type', 'status']);
   });
 
+  it('authenticates before reading a body, and limits admin bodies to 1 MB', async () => {
+    const post = (key: string | undefined, body: string) =>
+      fetch(`${gw.url}/admin/v1/keys`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body });
+    expect((await post(undefined, '{not json')).status).toBe(401);
+    const big = await post(ROLE_KEYS.org, JSON.stringify({ name: 'x'.repeat(1_100_000) }));
+    expect(big.status).toBe(413);
+    expect((await big.json()).error).toEqual({ type: 'request_too_large', message: 'Admin request bodies are limited to 1mb.' });
+  });
+
   it('answers an unknown admin route with an Anthropic-shaped 404', async () => {
     const res = await org('GET', '/nothing-here');
     expect(res.status).toBe(404);

@@ -1,3 +1,4 @@
+import { inboundRequest } from '../helpers/inbound';
 /**
  * The Bedrock adapter end to end over loopback against the scripted fake (test/fakes/fake-bedrock.ts):
  * built with the real catalog, signed, sent with undici, the event stream decoded.
@@ -29,14 +30,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 function inbound(model: string, stream: boolean, betas: string[] = []): InboundRequest {
-  return {
-    op: 'messages',
-    body: { model, max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] },
-    stream,
-    betas,
-    anthropicVersion: '2023-06-01',
-    forwardHeaders: {},
-  };
+  return inboundRequest({ model, max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] }, { betas });
 }
 
 async function send(req: InboundRequest) {

@@ -1,3 +1,4 @@
+import { inboundRequest } from '../helpers/inbound';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { Provider } from '../../services/shared/src/entities';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
@@ -68,15 +69,8 @@ describe('cachePlanFor', () => {
     fallback_chain: [],
     ...(cache ? { cache } : {}),
   });
-  const req = (model: string, extra: Partial<InboundRequest> = {}): InboundRequest => ({
-    op: 'messages',
-    body: { model, max_tokens: 5, messages: [] },
-    stream: false,
-    betas: [],
-    anthropicVersion: '2023-06-01',
-    forwardHeaders: {},
-    ...extra,
-  });
+  const req = (model: string, extra: Partial<Omit<InboundRequest, 'body'>> = {}): InboundRequest =>
+    inboundRequest({ model, max_tokens: 5, messages: [] }, extra);
 
   it('is off without cache settings and for count_tokens', () => {
     expect(cachePlanFor(target(), vertex, req('claude-sonnet-4-5'), catalog, 'dev')).toBeUndefined();

@@ -1,3 +1,4 @@
+import { inboundRequest, upstreamJson } from '../helpers/inbound';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { AnthropicProvider, VertexProvider } from '../../services/shared/src/entities';
 import { toAnthropicRequest } from '../../services/gateway/src/providers/anthropic';
@@ -14,15 +15,11 @@ const vertex = (over: Partial<VertexProvider> = {}): VertexProvider => ({
   credentials: { adc: true },
   ...over,
 });
-const inbound = (over: Partial<InboundRequest> = {}): InboundRequest => ({
-  op: 'messages',
-  body: { model: 'claude-sonnet-4-5-20250929', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], unknown_field: { kept: true } },
-  stream: true,
-  betas: [],
-  anthropicVersion: '2023-06-01',
-  forwardHeaders: {},
-  ...over,
-});
+const inbound = (over: Partial<Omit<InboundRequest, 'body'>> & { body?: Record<string, unknown> } = {}): InboundRequest => {
+  const { body, ...rest } = over;
+  const b = body ?? { model: 'claude-sonnet-4-5-20250929', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], unknown_field: { kept: true } };
+  return inboundRequest(b, { stream: true, ...rest });
+};
 
 describe('vertex transform', () => {
   it.each([
@@ -38,7 +35,7 @@ describe('vertex transform', () => {
   it('moves the model into the URL in @date form, keeps stream and unknown fields, adds anthropic_version', () => {
     const up = toVertexRequest(inbound(), vertex({ region: 'us-east5' }), catalog);
     expect(up.url).toBe('https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict');
-    const body = JSON.parse(up.body);
+    const body = upstreamJson(up);
     expect(body).toEqual({ anthropic_version: 'vertex-2023-10-16', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], unknown_field: { kept: true } });
     expect(up.framing).toBe('sse');
     expect(up.modelUpstream).toBe('claude-sonnet-4-5@20250929');
@@ -54,7 +51,7 @@ describe('vertex transform', () => {
   it('keeps the model in the body for count-tokens', () => {
     const up = toVertexRequest(inbound({ op: 'count_tokens', stream: false, body: { model: 'claude-sonnet-4-5', messages: [] } }), vertex(), catalog);
     expect(up.url).toMatch(/\/models\/count-tokens:rawPredict$/);
-    expect(JSON.parse(up.body)).toMatchObject({ model: 'claude-sonnet-4-5@20250929', anthropic_version: 'vertex-2023-10-16' });
+    expect(upstreamJson(up)).toMatchObject({ model: 'claude-sonnet-4-5@20250929', anthropic_version: 'vertex-2023-10-16' });
     expect(up.framing).toBe('json');
   });
 
@@ -77,7 +74,7 @@ describe('anthropic transform', () => {
     const up = toAnthropicRequest(inbound({ betas: ['x-1', 'y-2'] }), p, catalog);
     expect(up.url).toBe('https://api.anthropic.com/v1/messages');
     expect(up.headers['anthropic-beta']).toBe('x-1,y-2');
-    expect(JSON.parse(up.body)).toMatchObject({ model: 'claude-sonnet-4-5-20250929', unknown_field: { kept: true } });
+    expect(upstreamJson(up)).toMatchObject({ model: 'claude-sonnet-4-5-20250929', unknown_field: { kept: true } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import { createMemoryBus } from '../../shared/src/bus/memory';
 import type { EventBus } from '../../shared/src/bus/port';
@@ -89,7 +89,7 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
     responseCache: new MemoryResponseCache({ maxBytes: env.GATEHOUSE_CACHE_MAX_BYTES }),
     random: opts.random ?? Math.random,
     now: () => performance.now(),
-    newId: () => randomBytes(12).toString('hex'),
+    newId: () => randomUUID().replaceAll('-', ''),
   };
   await Promise.all([deps.keys.start(), deps.workspaces.start(), deps.providers.start(), deps.configs.start()]);
   return deps;

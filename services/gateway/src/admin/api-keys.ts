@@ -228,6 +228,7 @@ export async function rotateKey(ctx: AdminContext, keyId: string, body: z.infer<
 export async function revokeKey(ctx: AdminContext, keyId: string): Promise<Reply> {
   const k = await loadKey(ctx, keyId);
   const now = ctx.now();
+  if (k.all.every((d) => d.status === 'revoked')) return ok(keyView(k.current, now)); // already; nothing to record
   const revoked = k.all.map((d): ApiKey => ({ ...d, status: 'revoked', updated_at: iso(now) }));
   for (const d of revoked) await ctx.store.apiKeys.put(d.id, d);
   const current = revoked.find((d) => d.id === k.current.id)!;

@@ -32,7 +32,7 @@ export interface CachePlan {
 /** The key and age limit for one target's request, or undefined when the target does not cache it. */
 export function cachePlanFor(target: PlannedTarget, provider: Provider, req: InboundRequest, catalog: Catalog, scope: string): CachePlan | undefined {
   if (!target.cache || req.op !== 'messages') return undefined;
-  const model = String(req.body.model);
+  const model = req.model;
   const modelUpstream = catalog.providerModelId(provider.kind, model, provider.kind === 'bedrock' ? { profilePrefix: provider.profile_prefix } : {});
   const key = cacheKey({
     scope,
@@ -41,7 +41,7 @@ export function cachePlanFor(target: PlannedTarget, provider: Provider, req: Inb
     stream: req.stream,
     anthropicVersion: req.anthropicVersion,
     betas: catalog.filterBetas(provider.kind, req.betas),
-    body: req.body,
+    body: req.body.json,
   });
   return { key, maxAgeMs: (target.cache.max_age ?? DEFAULT_MAX_AGE_SECONDS) * 1000 };
 }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import { GatewayError } from '../../../shared/src/errors';
-import { requireOrganisation, requireScope } from '../admin/authorize';
+import type { Logger } from '../../../shared/src/log';
+import { type Actor, requireOrganisation, requireScope } from '../admin/authorize';
 import { type AdminContext, parseInput } from '../admin/context';
 import { openApiDocument } from '../admin/openapi';
 import { ADMIN_ROUTES, type AdminRoute } from '../admin/routes';
@@ -29,6 +30,7 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
   const body: RequestHandler = (req, res, next) =>
     json(req, res, (err?: { type?: string }) => {
       if (err?.type === 'entity.parse.failed') return next(new GatewayError('invalid_request_error', 'Request body is not valid JSON.'));
+      if (err?.type === 'entity.too.large') return next(new GatewayError('request_too_large', `Admin request bodies are limited to ${ADMIN_BODY_LIMIT}.`));
       next(err);
     });
 
@@ -37,7 +39,13 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
   });
 
   for (const route of ADMIN_ROUTES) {
-    r[route.method](route.path, body, (req: Request, res: Response) => serve(deps, clock, route, req, res));
+    // Authenticate before reading the body: a caller without a valid key costs no JSON parsing.
+    r[route.method](
+      route.path,
+      (req: Request, res: Response, next: NextFunction) => authorise(deps, clock, route, req, res).then(() => next(), next),
+      body,
+      (req: Request, res: Response) => serve(deps, clock, route, req, res),
+    );
   }
 
   r.use('/admin', (req: Request, _res: Response, next: NextFunction) => {
@@ -46,32 +54,36 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
   return r;
 }
 
-async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, req: Request, res: Response): Promise<void> {
+/** Request id, the access log line, then 401 / 403 before anything else happens. */
+async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRoute, req: Request, res: Response): Promise<void> {
   const requestId = `req_gth_${deps.newId()}`;
   const started = clock();
-  const what = `${route.method.toUpperCase()} ${route.path}`;
   const log = deps.log.child({ requestId });
   res.locals.requestId = requestId;
   res.locals.log = log;
   res.set('x-gatehouse-request-id', requestId);
-  let keyId: string | undefined;
-  res.once('finish', () => log.info('admin request', { method: req.method, route: route.path, status: res.statusCode, keyId, latencyMs: clock() - started }));
-
+  res.once('finish', () =>
+    log.info('admin request', { method: req.method, route: route.path, status: res.statusCode, keyId: (res.locals.actor as Actor | undefined)?.key_id, latencyMs: clock() - started }),
+  );
+  const what = `${route.method.toUpperCase()} ${route.path}`;
   const actor = await deps.keys.authenticate(keyFromHeaders(req.headers), clock());
-  keyId = actor.key_id;
+  res.locals.actor = actor;
   if (actor.type === 'workspace' && deps.workspaces.get(actor.workspace_id ?? '')?.status === 'archived') {
     throw new GatewayError('permission_error', `Workspace "${actor.workspace_id}" is archived: its keys cannot administer it. Use an organisation key.`);
   }
   requireScope(actor, route.scope, what);
   if (route.organisationOnly) requireOrganisation(actor, what);
+}
+
+async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, req: Request, res: Response): Promise<void> {
   const ctx: AdminContext = {
     store: deps.store,
-    actor,
+    actor: res.locals.actor as Actor,
     now: clock,
-    requestId,
-    log,
+    requestId: res.locals.requestId as string,
+    log: res.locals.log as Logger,
     auditRetentionDays: deps.env.GATEHOUSE_AUDIT_RETENTION_DAYS,
-    what,
+    what: `${route.method.toUpperCase()} ${route.path}`,
   };
   const input = {
     params: req.params as Record<string, string>,

@@ -7,6 +7,7 @@ import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { checkModelAccess } from '../policy/model-access';
 import { execute } from '../proxy/execute';
+import { RequestBody } from '../proxy/request-body';
 import { resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';
@@ -21,64 +22,40 @@ const VERTEX_PREDICT = /^\/(?:v1\/)?projects\/([^/]+)\/locations\/([^/]+)\/publi
 export function messageRoutes(deps: GatewayDeps): Router {
   const r = Router();
   const body = express.raw({ type: () => true, limit: deps.env.GATEHOUSE_MAX_BODY_BYTES });
-  r.post('/v1/messages', body, (req, res) => serve(deps, req, res, 'messages', (b) => anthropicInbound(req, b, 'messages')));
-  r.post('/v1/messages/count_tokens', body, (req, res) =>
-    serve(deps, req, res, 'count_tokens', (b) => anthropicInbound(req, b, 'count_tokens')),
-  );
+  r.post('/v1/messages', body, (req, res) => serve(deps, req, res, 'messages', (b) => inboundRequest(req, b, 'messages')));
+  r.post('/v1/messages/count_tokens', body, (req, res) => serve(deps, req, res, 'count_tokens', (b) => inboundRequest(req, b, 'count_tokens')));
   r.post(VERTEX_PREDICT, body, (req, res) => {
     const m = VERTEX_PREDICT.exec(req.path)!;
     const [model, action] = [decodeURIComponent(m[3]), m[4]];
-    if (model === 'count-tokens') return serve(deps, req, res, 'vertex_count_tokens', (b) => vertexInbound(req, b, 'count_tokens'));
-    return serve(deps, req, res, 'vertex_predict', (b) => vertexInbound(req, { ...b, model, stream: action === 'streamRawPredict' }, 'messages'));
+    // Vertex-format bodies carry `anthropic_version`, which each provider sets (or must not see) itself.
+    const vertexBody = (b: RequestBody) => b.without(['anthropic_version']);
+    if (model === 'count-tokens') return serve(deps, req, res, 'vertex_count_tokens', (b) => inboundRequest(req, vertexBody(b), 'count_tokens'));
+    return serve(deps, req, res, 'vertex_predict', (b) => inboundRequest(req, vertexBody(b), 'messages', { model, stream: action === 'streamRawPredict' }));
   });
   return r;
 }
 
-/** Parses the raw body as a JSON object; a clear 400 otherwise. */
-function parseBody(raw: unknown): Record<string, unknown> {
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
-  if (!text.trim()) throw new GatewayError('invalid_request_error', 'Request body is empty: send a JSON object with "model" and "messages".');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new GatewayError('invalid_request_error', `Request body is not valid JSON: ${(err as Error).message}.`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request_error', 'Request body must be a JSON object with "model" and "messages".');
-  }
-  return value as Record<string, unknown>;
-}
-
-function requireModel(body: Record<string, unknown>): void {
-  if (typeof body.model !== 'string' || !body.model.trim()) {
+function inboundRequest(req: Request, body: RequestBody, op: InboundRequest['op'], fromUrl?: { model: string; stream: boolean }): InboundRequest {
+  const model = fromUrl?.model ?? body.value('model');
+  if (typeof model !== 'string' || !model.trim()) {
     throw new GatewayError('invalid_request_error', 'model: field required (a Claude model name such as "claude-sonnet-4-5").');
   }
-}
-
-function anthropicInbound(req: Request, body: Record<string, unknown>, op: InboundRequest['op']): InboundRequest {
-  requireModel(body);
   return {
     op,
+    model,
     body,
-    stream: op === 'messages' && body.stream === true,
+    stream: op === 'messages' && (fromUrl?.stream ?? body.value('stream') === true),
     betas: splitBetas(header(req, 'anthropic-beta')),
     anthropicVersion: header(req, 'anthropic-version') ?? '2023-06-01',
     forwardHeaders: flatHeaders(req),
   };
 }
 
-/** Vertex-format bodies carry `anthropic_version` and no model; the provider adds its own back. */
-function vertexInbound(req: Request, raw: Record<string, unknown>, op: InboundRequest['op']): InboundRequest {
-  const { anthropic_version: _version, ...body } = raw;
-  return anthropicInbound(req, body, op);
-}
-
 function splitBetas(v: string | undefined): string[] {
   return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
-async function serve(deps: GatewayDeps, req: Request, res: Response, route: Route, toInbound: (b: Record<string, unknown>) => InboundRequest): Promise<void> {
+async function serve(deps: GatewayDeps, req: Request, res: Response, route: Route, toInbound: (b: RequestBody) => InboundRequest): Promise<void> {
   const requestId = `req_gth_${deps.newId()}`;
   const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
   const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route, deps.now());
@@ -110,7 +87,7 @@ async function handle(
   record: RequestRecord,
   clientSignal: AbortSignal,
   baseHeaders: Record<string, string>,
-  toInbound: (b: Record<string, unknown>) => InboundRequest,
+  toInbound: (b: RequestBody) => InboundRequest,
 ): Promise<void> {
 
   const key = await deps.keys.authenticate(keyFromHeaders(req.headers));
@@ -121,8 +98,8 @@ async function handle(
   const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
   if (workspace?.status === 'archived') throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: its keys can no longer call models. Ask your Gatehouse admin.`);
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
-  const inbound = toInbound(parseBody(req.body));
-  record.modelRequested = String(inbound.body.model);
+  const inbound = toInbound(RequestBody.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+  record.modelRequested = inbound.model;
   record.stream = inbound.stream;
   const rules = [
     { owner: `key "${key.name}"`, patterns: key.allowed_models },

@@ -1,12 +1,15 @@
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import type { GatewayError } from '../../../shared/src/errors';
+import type { RequestBody } from '../proxy/request-body';
 
 /** A client request in Anthropic format, after parsing and before any provider transform. */
 export interface InboundRequest {
   op: 'messages' | 'count_tokens';
-  /** The parsed body, unknown fields kept. `model` is the client's model name. */
-  body: Record<string, unknown>;
+  /** The model to call: the client's name for it, or a config's override. */
+  model: string;
+  /** The body as the client sent it (unknown fields kept); spliced, not re-serialised, on the way out. */
+  body: RequestBody;
   stream: boolean;
   /** `anthropic-beta` values, split and trimmed, in order. */
   betas: string[];
@@ -19,7 +22,7 @@ export interface InboundRequest {
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   /** The model id the upstream sees (for the usage event). */
   modelUpstream: string;
   /** How the 2xx streaming body is framed. */

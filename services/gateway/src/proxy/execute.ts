@@ -14,6 +14,7 @@ import { usageFromMessage } from '../streaming/usage-tap';
 import type { CacheStatus, RequestRecord } from '../usage/record';
 import { relayStream } from './relay';
 import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
+import { RequestBody } from './request-body';
 import { callUpstream, type UpstreamAnswer } from './upstream';
 
 export interface CallContext {
@@ -61,7 +62,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       continue;
     }
     let req = targetRequest(ctx.inbound, target);
-    ctx.checkModel(String(req.body.model));
+    ctx.checkModel(req.model);
     const adapter = deps.adapters[provider.kind] as ProviderAdapter<Provider>;
     const caching = cachePlanFor(target, provider, req, deps.catalog, cacheScope);
     const cacheStatus: CacheStatus = !caching ? 'DISABLED' : refresh ? 'REFRESH' : 'MISS';
@@ -124,10 +125,10 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
         attempt--;
         continue;
       }
-      const withoutThinking = !thinkingStripped && isThinkingSignatureError(error) ? withoutThinkingBlocks(req.body) : undefined;
+      const withoutThinking = !thinkingStripped && isThinkingSignatureError(error) ? withoutThinkingBlocks(req.body.json) : undefined;
       if (withoutThinking) {
         thinkingStripped = true;
-        req = { ...req, body: withoutThinking };
+        req = { ...req, body: RequestBody.of(withoutThinking) };
         attempt--;
         continue;
       }
@@ -165,29 +166,15 @@ function cancelled(record: RequestRecord): void {
 
 /** The request as one target sends it: its model and override_params applied, its forwarded headers. */
 function targetRequest(inbound: InboundRequest, target: PlannedTarget): InboundRequest {
-  const overrides = target.override_params;
-  // Always a copy: the inbound body is shared by every target of the plan.
-  const body = Object.keys(overrides).length ? deepMerge(inbound.body, overrides) : { ...inbound.body };
-  if (target.model) body.model = target.model;
+  // RequestBody is immutable: the inbound body, shared by every target of the plan, is never changed.
+  const body = inbound.body.merge(target.override_params);
+  const model = target.model ?? inbound.model;
   const forwardHeaders: Record<string, string> = {};
   for (const name of target.forward_headers) {
     const value = inbound.forwardHeaders[name.toLowerCase()];
     if (value !== undefined && name.toLowerCase() !== 'anthropic-beta') forwardHeaders[name.toLowerCase()] = value;
   }
-  return { ...inbound, body, forwardHeaders };
-}
-
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isPlain(b) && isPlain(v) ? deepMerge(b, v) : v;
-  }
-  return out;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return { ...inbound, model, body, forwardHeaders };
 }
 
 function answerHeaders(ctx: CallContext, served: Served): Record<string, string> {

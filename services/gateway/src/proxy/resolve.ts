@@ -4,6 +4,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
 import { type PlannedTarget, planRoute } from '../routing/plan';
+import type { RequestBody } from './request-body';
 
 export interface ResolveInput {
   configHeader?: string;
@@ -11,7 +12,7 @@ export interface ResolveInput {
   key: ApiKey;
   workspace?: Workspace;
   metadata: Metadata;
-  body: Record<string, unknown>;
+  body: RequestBody;
   headers: Record<string, string>;
   sessionId?: string;
 }
@@ -29,7 +30,10 @@ export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarg
     config,
     {
       metadata: input.metadata,
-      params: input.body,
+      // Parsed only if a condition reads `params.*`.
+      get params() {
+        return input.body.json;
+      },
       headers: input.headers,
       random: deps.random,
       isOpen: (_id, target) => deps.breakers.isOpen(breakerKey(target)),

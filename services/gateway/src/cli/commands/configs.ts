@@ -1,26 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import type { Provider, StoredConfig } from '../../../../shared/src/entities';
+import type { StoredConfig } from '../../../../shared/src/entities';
 import { UsageError } from '../args';
-import type { Command, Run } from '../command';
+import type { Command } from '../command';
+import { readJson } from './read-json';
 import { table, when } from '../table';
-
-/** Reads `-f file` (or `-f -`, which tests do not use: stdin is not injected) as JSON. */
-function readJson(r: Run): { value: unknown; file: string } {
-  const file = r.args.get('file');
-  if (!file) throw new UsageError('-f <file.json> is required.');
-  let text: string;
-  try {
-    text = (r.io.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
-  } catch (err) {
-    throw new UsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
-  }
-  try {
-    return { value: JSON.parse(text), file };
-  } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message.replace(/, ".*$/s, '')}.`);
-  }
-}
 
 type ConfigWritten = StoredConfig & { warnings: string[] };
 
@@ -89,53 +72,3 @@ export const configCommands: Command[] = [
     },
   },
 ];
-
-export const providerCommands: Command[] = [
-  {
-    name: 'providers apply',
-    synopsis: 'providers apply -f file.json   (a provider with its slug, or a list; created or replaced)',
-    flags: { values: ['file'] },
-    async run(r) {
-      const { value, file } = readJson(r);
-      const list = Array.isArray(value) ? value : [value];
-      const client = r.client();
-      const results: Provider[] = [];
-      for (const p of list) {
-        const slug = (p as { slug?: unknown } | null)?.slug;
-        if (typeof slug !== 'string' || !slug) throw new UsageError(`${file}: each provider needs a "slug".`);
-        const { status, body } = await client.call<Provider>('PUT', `/providers/${encodeURIComponent(slug.replace(/^@/, ''))}`, { body: p });
-        results.push(body);
-        if (!r.args.has('json')) r.io.stdout.write(`provider @${body.slug}: ${status === 201 ? 'created' : 'updated'}\n`);
-      }
-      if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
-    },
-  },
-  {
-    name: 'providers list',
-    synopsis: 'providers list',
-    flags: {},
-    async run(r) {
-      const { data } = await r.client().get<{ data: Provider[] }>('/providers');
-      r.print(
-        () =>
-          data.length
-            ? table(data, [
-                ['SLUG', (p) => `@${p.slug}`],
-                ['KIND', (p) => p.kind],
-                ['WHERE', (p) => (p.kind === 'vertex' ? `${p.project_id}/${p.region}` : p.kind === 'bedrock' ? p.region : '')],
-                ['CREDENTIALS', (p) => credentialLabel(p)],
-                ['BASE URL', (p) => p.base_url],
-              ])
-            : 'No providers.\n',
-        data,
-      );
-    },
-  },
-];
-
-/** Where the credential lives, never a value (providers only hold references). */
-function credentialLabel(p: Provider): string {
-  const ref = (c: Record<string, unknown>) => ('adc' in c ? 'ADC' : 'env' in c ? `env ${String(c.env)}` : `secret ${String(c.secret).split('/')[3] ?? ''}`);
-  if (p.kind === 'bedrock') return `access key: ${ref(p.credentials.access_key_id)}`;
-  return ref(p.credentials);
-}

@@ -8,7 +8,7 @@ import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types'
 export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, catalog: Catalog): UpstreamRequest {
   const root = (p.base_url ?? 'https://api.anthropic.com').replace(/\/+$/, '');
   const betas = catalog.filterBetas('anthropic', req.betas);
-  const model = catalog.providerModelId('anthropic', String(req.body.model));
+  const model = catalog.providerModelId('anthropic', req.model);
   return {
     url: `${root}/v1/messages${req.op === 'count_tokens' ? '/count_tokens' : ''}`,
     headers: {
@@ -17,7 +17,7 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
       'anthropic-version': req.anthropicVersion,
       ...(betas.length ? { 'anthropic-beta': betas.join(',') } : {}),
     },
-    body: JSON.stringify({ ...req.body, model }),
+    body: req.body.bytes({ model }),
     modelUpstream: model,
     framing: req.stream && req.op === 'messages' ? 'sse' : 'json',
   };

@@ -28,11 +28,8 @@ export function toBedrockRequest(req: InboundRequest, p: BedrockProvider, catalo
       'count_tokens is not supported by Bedrock providers; route /v1/messages/count_tokens to a Vertex or Anthropic provider.',
     );
   }
-  const { model, stream: _stream, ...rest } = req.body;
-  if (typeof model !== 'string' || model === '') {
-    throw new GatewayError('invalid_request_error', 'model: a model name is required.');
-  }
-  const modelId = catalog.providerModelId('bedrock', model, { profilePrefix: p.profile_prefix });
+  const { model: _model, stream: _stream, ...rest } = req.body.json;
+  const modelId = catalog.providerModelId('bedrock', req.model, { profilePrefix: p.profile_prefix });
 
   const body: Record<string, unknown> = { ...rest };
   if (body.anthropic_version === undefined) body.anthropic_version = BEDROCK_ANTHROPIC_VERSION;

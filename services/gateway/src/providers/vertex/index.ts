@@ -19,12 +19,10 @@ export function vertexBaseUrl(p: VertexProvider): string {
  * `anthropic_version` is added, `stream` stays, betas go in the header after the catalog's policy.
  */
 export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog: Catalog): UpstreamRequest {
-  const { model, ...rest } = req.body;
-  const id = catalog.providerModelId('vertex', String(model));
+  const id = catalog.providerModelId('vertex', req.model);
   const root = `${vertexBaseUrl(p)}/v1/projects/${p.project_id}/locations/${p.region}/publishers/anthropic/models`;
   const counting = req.op === 'count_tokens';
   const url = counting ? `${root}/count-tokens:rawPredict` : `${root}/${id}:${req.stream ? 'streamRawPredict' : 'rawPredict'}`;
-  const body = counting ? { ...rest, model: id } : rest;
   const betas = catalog.filterBetas('vertex', req.betas);
   return {
     url,
@@ -34,7 +32,9 @@ export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog:
       'anthropic-version': req.anthropicVersion,
       ...(betas.length ? { 'anthropic-beta': betas.join(',') } : {}),
     },
-    body: JSON.stringify({ anthropic_version: VERTEX_ANTHROPIC_VERSION, ...body }),
+    body: counting
+      ? req.body.bytes({ anthropic_version: VERTEX_ANTHROPIC_VERSION, model: id })
+      : req.body.bytes({ anthropic_version: VERTEX_ANTHROPIC_VERSION, stream: req.stream }, ['model']),
     modelUpstream: id,
     framing: req.stream && !counting ? 'sse' : 'json',
   };
