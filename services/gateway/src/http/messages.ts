@@ -12,7 +12,7 @@ import { resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';
 import { emitUsage } from '../usage/emit';
-import { flatHeaders, gatehouseHeader, header } from './request-context';
+import { clientHeaders, gatehouseHeader, header } from './request-context';
 
 type Route = UsageEvent['route'];
 
@@ -47,7 +47,7 @@ function inboundRequest(req: Request, body: RequestBody, op: InboundRequest['op'
     stream: op === 'messages' && (fromUrl?.stream ?? body.value('stream') === true),
     betas: splitBetas(header(req, 'anthropic-beta')),
     anthropicVersion: header(req, 'anthropic-version') ?? '2023-06-01',
-    forwardHeaders: flatHeaders(req),
+    forwardHeaders: clientHeaders(req),
   };
 }
 

@@ -11,9 +11,10 @@ export function header(req: Request, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** Client headers as a flat lower-case map, for configs' `forward_headers`. */
-export function flatHeaders(req: Request): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : v;
-  return out;
+/**
+ * Client headers as a lower-case map, for configs' `forward_headers` and conditions. Node already
+ * joins repeated headers into one string; only `set-cookie` stays an array, and no client sends it.
+ */
+export function clientHeaders(req: Request): Record<string, string> {
+  return req.headers as Record<string, string>;
 }

@@ -232,7 +232,6 @@ async function deliver(
     return;
   }
   res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.flushHeaders();
   record.ttfbMs = deps.now() - record.startedAt;
   const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
   res.end();

@@ -2,8 +2,17 @@ import type { ServerResponse } from 'node:http';
 import { formatSse, type SseEvent } from '../streaming/sse';
 import { UsageTap } from '../streaming/usage-tap';
 
-/** Writes, waiting for the socket to drain when the client reads slower than the upstream sends. */
+/**
+ * Writes, waiting for the socket to drain when the client reads slower than the upstream sends.
+ * Writes made before the event loop moves on (headers and the first event, the events of one upstream
+ * chunk — they arrive through promise continuations, so a nextTick uncork would come too early) go
+ * out as one syscall.
+ */
 export async function write(res: ServerResponse, chunk: string): Promise<void> {
+  if (!res.writableCorked) {
+    res.cork();
+    setImmediate(() => res.uncork());
+  }
   if (res.write(chunk)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
