@@ -115,6 +115,7 @@ async function handle(
     metadata: record.metadata,
     body: inbound.body,
     headers: inbound.forwardHeaders,
+    sessionId: record.sessionId,
   });
   await execute(deps, { inbound, record, clientSignal, baseHeaders, checkModel }, plan, res);
 }
