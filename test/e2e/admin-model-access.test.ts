@@ -1,4 +1,5 @@
-import { FAKE_METADATA_TOKEN, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import { startWorkloadIdentity } from '../helpers/workload-identity';
+import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { startGateway, type TestGateway } from '../helpers/gateway';
@@ -35,9 +36,7 @@ const seedKey = (key: string, name: string, workspace: string, over: Record<stri
 });
 
 beforeAll(async () => {
-  metadata = await startFakeMetadata();
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   gw = await startGateway({
     seed: {
@@ -63,8 +62,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await Promise.all([vertex.close(), metadata.close()]);
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  delete process.env.GCE_METADATA_HOST;
 });
 
 beforeEach(() => {

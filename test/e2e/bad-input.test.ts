@@ -1,5 +1,6 @@
+import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeVertex } from '../fakes/fake-vertex';
-import { startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import type { FakeMetadata } from '../fakes/fake-metadata';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 
@@ -11,9 +12,7 @@ let vertex: Fake;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  metadata = await startFakeMetadata();
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex();
   const base = { type: 'workspace' as const, kind: 'user' as const, workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } };
   gw = await startGateway({
@@ -33,8 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await Promise.all([vertex.close(), metadata.close()]);
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  delete process.env.GCE_METADATA_HOST;
 });
 
 const okBody = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });

@@ -1,9 +1,10 @@
+import { FAKE_TOKEN_USAGE } from '../fakes/script';
 import Anthropic from '@anthropic-ai/sdk';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { MemoryResponseCache } from '../../services/gateway/src/cache/response-cache';
 import { FAKE_USAGE } from '../fakes/script';
 import { DEV_KEY } from '../helpers/gateway';
-import { EXPECTED_USAGE, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
+import { message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
 
 /**
  * The simple cache (issue 3 §6) end to end: what is stored, what is served, and what the usage event
@@ -39,7 +40,7 @@ describe('non-streaming answers', () => {
     expect(second.headers.get('x-gatehouse-retry-count')).toBe('0');
     expect(rig.vertex.calls).toHaveLength(1);
     const [miss, hit] = await rig.gw.waitForEvents(2);
-    expect(miss).toMatchObject({ usage: EXPECTED_USAGE, cost_micros: SONNET_COST_MICROS, cache: { status: 'MISS', saved_micros: 0 } });
+    expect(miss).toMatchObject({ usage: FAKE_TOKEN_USAGE, cost_micros: SONNET_COST_MICROS, cache: { status: 'MISS', saved_micros: 0 } });
     expect(miss.attempts).toHaveLength(1);
     expect(hit).toMatchObject({
       outcome: 'success',
@@ -132,7 +133,7 @@ describe('streaming answers', () => {
     expect(streamedText(hit.text)).toBe('Hello from fake-bedrock');
     expect(rig.bedrock.calls).toHaveLength(1);
     const [, event] = await rig.gw.waitForEvents(2);
-    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', EXPECTED_USAGE) } });
+    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE) } });
   });
 });
 

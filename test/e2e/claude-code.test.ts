@@ -1,7 +1,8 @@
-import { FAKE_METADATA_TOKEN, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import { startWorkloadIdentity } from '../helpers/workload-identity';
+import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { RecordedCall } from '../fakes/http-fake';
-import { FAKE_USAGE, fakeAnswerText, type Fake } from '../fakes/script';
+import { fakeAnswerText, type Fake, FAKE_TOKEN_USAGE } from '../fakes/script';
 import { betasOf, describeRun, runClaude, startProxyTrap, startTap, type ClaudeRun, type ProxyTrap, type Tap, type TappedRequest } from '../helpers/claude-cli';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 
@@ -28,9 +29,7 @@ let tap: Tap;
 let trap: ProxyTrap;
 
 beforeAll(async () => {
-  metadata = await startFakeMetadata();
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   const base = devSeed({ vertex: vertex.url });
   const devKey = base.api_keys![0];
@@ -53,8 +52,6 @@ afterAll(async () => {
   await trap?.close();
   await gw?.close();
   await Promise.all([vertex?.close(), metadata?.close()]);
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  delete process.env.GCE_METADATA_HOST;
 });
 
 beforeEach(() => {
@@ -64,14 +61,6 @@ beforeEach(() => {
   trap.hits.length = 0;
 });
 
-const expectedUsage = {
-  input: FAKE_USAGE.input_tokens,
-  output: FAKE_USAGE.output_tokens,
-  cache_write_5m: FAKE_USAGE.cache_creation.ephemeral_5m_input_tokens,
-  cache_write_1h: FAKE_USAGE.cache_creation.ephemeral_1h_input_tokens,
-  cache_read: FAKE_USAGE.cache_read_input_tokens,
-  web_search_requests: 0,
-};
 
 /** Runs the CLI against the tap; assertion failures inside `check` carry the CLI's stderr and output. */
 async function claude(env: Record<string, string>): Promise<ClaudeRun> {
@@ -181,7 +170,7 @@ async function expectServedByVertex(run: ClaudeRun): Promise<CliModelCall[]> {
       stream: call.stream,
       model_requested: call.model,
       model_upstream: catalog.providerModelId('vertex', call.model),
-      usage: expectedUsage,
+      usage: FAKE_TOKEN_USAGE,
     });
     const cost = catalog.costMicros(event.model_upstream!, event.usage);
     expect(cost).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
-import { FAKE_METADATA_TOKEN, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
+import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeSecretManager, type FakeSecretManager } from '../fakes/fake-secret-manager';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, startGateway, type TestGateway } from '../helpers/gateway';
@@ -12,9 +13,7 @@ let gw: TestGateway;
 const SECRET = 'projects/my-project/secrets/anthropic-key';
 
 beforeAll(async () => {
-  metadata = await startFakeMetadata();
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  metadata = await startWorkloadIdentity();
   secrets = await startFakeSecretManager({ secrets: { [SECRET]: 'sk-ant-from-secret-manager\n' }, token: FAKE_METADATA_TOKEN });
   anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-from-secret-manager' });
   gw = await startGateway({
@@ -34,8 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await Promise.all([metadata.close(), secrets.close(), anthropic.close()]);
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  delete process.env.GCE_METADATA_HOST;
 });
 
 const ask = (provider: string) =>

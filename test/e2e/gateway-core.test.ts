@@ -1,8 +1,9 @@
+import { startWorkloadIdentity } from '../helpers/workload-identity';
 import Anthropic from '@anthropic-ai/sdk';
-import { FAKE_METADATA_TOKEN, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
-import { FAKE_USAGE } from '../fakes/script';
+import { FAKE_USAGE, FAKE_TOKEN_USAGE } from '../fakes/script';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 
@@ -17,9 +18,7 @@ let gw: TestGateway;
 let client: Anthropic;
 
 beforeAll(async () => {
-  metadata = await startFakeMetadata();
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test-upstream' });
   gw = await startGateway({
@@ -32,8 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await Promise.all([vertex.close(), anthropic.close(), metadata.close()]);
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  delete process.env.GCE_METADATA_HOST;
 });
 
 beforeEach(() => {
@@ -42,14 +39,6 @@ beforeEach(() => {
   gw.events.length = 0;
 });
 
-const expectedUsage = {
-  input: FAKE_USAGE.input_tokens,
-  output: FAKE_USAGE.output_tokens,
-  cache_write_5m: FAKE_USAGE.cache_creation.ephemeral_5m_input_tokens,
-  cache_write_1h: FAKE_USAGE.cache_creation.ephemeral_1h_input_tokens,
-  cache_read: FAKE_USAGE.cache_read_input_tokens,
-  web_search_requests: 0,
-};
 
 // claude-sonnet-4-5 on the global endpoint: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok.
 const sonnetCostMicros = Math.round(25 * 3 + 42 * 15 + 20 * 3.75 + 10 * 6 + 100 * 0.3);
@@ -96,7 +85,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
       key_name: 'dev',
       workspace_id: 'dev',
       metadata: { team: 'dev' },
-      usage: expectedUsage,
+      usage: FAKE_TOKEN_USAGE,
       cost_micros: sonnetCostMicros,
     });
     expect(event.ttfb_ms).toBeGreaterThan(0);
@@ -118,7 +107,7 @@ describe('non-streaming and count_tokens', () => {
     expect(msg.usage.output_tokens).toBe(FAKE_USAGE.output_tokens);
     expect(vertex.calls[0].path).toMatch(/:rawPredict$/);
     const [event] = await gw.waitForEvents(1);
-    expect(event).toMatchObject({ stream: false, usage: expectedUsage, cost_micros: sonnetCostMicros });
+    expect(event).toMatchObject({ stream: false, usage: FAKE_TOKEN_USAGE, cost_micros: sonnetCostMicros });
   });
 
   it('counts tokens through count-tokens:rawPredict with the model kept in the body', async () => {

@@ -1,7 +1,8 @@
+import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import type { Store } from '../../services/shared/src/store/port';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
-import { startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import type { FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
@@ -28,9 +29,7 @@ describeIf(firestoreAvailable())('hot reload of stored configs across instances 
   let gateways: TestGateway[];
 
   beforeAll(async () => {
-    metadata = await startFakeMetadata();
-    process.env.GCE_METADATA_HOST = metadata.host;
-    process.env.METADATA_SERVER_DETECTION = 'assume-present';
+    metadata = await startWorkloadIdentity();
     vertex = await startFakeVertex();
     anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test-upstream' });
     const projectId = uniqueProjectId('hot-reload');
@@ -53,8 +52,6 @@ describeIf(firestoreAvailable())('hot reload of stored configs across instances 
   afterAll(async () => {
     await Promise.all((gateways ?? []).map((g) => g.close()));
     await Promise.all([vertex?.close(), anthropic?.close(), metadata?.close()]);
-    process.env.METADATA_SERVER_DETECTION = 'none';
-    delete process.env.GCE_METADATA_HOST;
   });
 
   /** The provider that answers a request routed by `config` (an id) on one instance. */

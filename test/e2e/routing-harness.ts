@@ -3,9 +3,10 @@ import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { BreakerRegistry } from '../../services/gateway/src/routing/breaker';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import { startFakeBedrock } from '../fakes/fake-bedrock';
-import { startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
+import type { FakeMetadata } from '../fakes/fake-metadata';
+import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeVertex } from '../fakes/fake-vertex';
-import { FAKE_USAGE, type Fake } from '../fakes/script';
+import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 import type { Seed } from '../../services/gateway/src/seed';
 
@@ -53,14 +54,6 @@ export const SEED_CONFIGS: Record<string, Record<string, unknown>> = {
 export const ANTHROPIC_KEY = 'sk-ant-test-upstream';
 export const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIAFAKEROUTING00001', AWS_SECRET_ACCESS_KEY: 'fake-secret-key-routing' };
 
-export const EXPECTED_USAGE = {
-  input: FAKE_USAGE.input_tokens,
-  output: FAKE_USAGE.output_tokens,
-  cache_write_5m: FAKE_USAGE.cache_creation.ephemeral_5m_input_tokens,
-  cache_write_1h: FAKE_USAGE.cache_creation.ephemeral_1h_input_tokens,
-  cache_read: FAKE_USAGE.cache_read_input_tokens,
-  web_search_requests: 0,
-};
 /** claude-sonnet-4-5, no regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
 export const SONNET_COST_MICROS = Math.round(25 * 3 + 42 * 15 + 20 * 3.75 + 10 * 6 + 100 * 0.3);
 
@@ -98,10 +91,7 @@ export function message(model = 'claude-sonnet-4-5', extra: Record<string, unkno
 }
 
 export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig> {
-  const metadata: FakeMetadata = await startFakeMetadata();
-  const previous = { host: process.env.GCE_METADATA_HOST, detection: process.env.METADATA_SERVER_DETECTION };
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  const metadata: FakeMetadata = await startWorkloadIdentity();
   const [vertex, anthropic, bedrock] = await Promise.all([startFakeVertex(), startFakeAnthropic({ apiKey: ANTHROPIC_KEY }), startFakeBedrock()]);
   const vertexRegion = (slug: string, region: string) => ({
     slug,
@@ -175,16 +165,9 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
     async close() {
       await gw.close();
       await Promise.all([vertex.close(), anthropic.close(), bedrock.close(), metadata.close()]);
-      restore('GCE_METADATA_HOST', previous.host);
-      restore('METADATA_SERVER_DETECTION', previous.detection ?? 'none');
     },
   });
   return rig;
-}
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }
 
 /** SSE text → `[event, parsed data]` pairs. */

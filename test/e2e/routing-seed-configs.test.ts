@@ -1,5 +1,6 @@
+import { FAKE_TOKEN_USAGE } from '../fakes/script';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
-import { EXPECTED_USAGE, message, SEED_CONFIGS, SONNET_COST_MICROS, startRoutingRig, type RoutingRig } from './routing-harness';
+import { message, SEED_CONFIGS, SONNET_COST_MICROS, startRoutingRig, type RoutingRig } from './routing-harness';
 
 /**
  * The seven configs of the seed (issue 3), as written, each accepted and doing what it says; and the
@@ -57,7 +58,7 @@ it('fallback-3: Vertex, then Anthropic, then Bedrock, in declared order', async 
     ['targets[1]', 'anthropic-prod', 529, 'overloaded_error'],
     ['targets[2]', 'bedrock-prod', 200],
   ]);
-  expect(event).toMatchObject({ provider: 'bedrock-prod', model_upstream: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', usage: EXPECTED_USAGE });
+  expect(event).toMatchObject({ provider: 'bedrock-prod', model_upstream: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', usage: FAKE_TOKEN_USAGE });
 });
 
 it('lb-regions: 40 requests split evenly over the two Vertex regions, each billed with the regional premium', async () => {
@@ -69,7 +70,7 @@ it('lb-regions: 40 requests split evenly over the two Vertex regions, each bille
   const events = await rig.gw.waitForEvents(40);
   const byProvider = events.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.provider!]: (acc[e.provider!] ?? 0) + 1 }), {});
   expect(byProvider).toEqual({ 'vertex-us-central': 20, 'vertex-us-east': 20 });
-  const premium = rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', EXPECTED_USAGE, { regionalPremium: true });
+  const premium = rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE, { regionalPremium: true });
   expect(premium).toBeGreaterThan(SONNET_COST_MICROS);
   expect(events.every((e) => e.cost_micros === premium && e.attempts.length === 1)).toBe(true);
 });

@@ -1,8 +1,9 @@
+import { FAKE_TOKEN_USAGE } from '../fakes/script';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { BreakerRegistry } from '../../services/gateway/src/routing/breaker';
 import { parseSigV4 } from '../fakes/fake-bedrock';
 import { FAKE_USAGE } from '../fakes/script';
-import { AWS_ENV, EXPECTED_USAGE, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
+import { AWS_ENV, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
 
 /**
  * Routing end to end: Claude clients → gateway → fake upstreams scripted per target. Each test checks
@@ -48,7 +49,7 @@ describe('retries', () => {
       ['root', 'anthropic-prod', 429, 'rate_limit_error'],
       ['root', 'anthropic-prod', 200],
     ]);
-    expect(event).toMatchObject({ outcome: 'success', status: 200, provider: 'anthropic-prod', usage: EXPECTED_USAGE, cost_micros: SONNET_COST_MICROS });
+    expect(event).toMatchObject({ outcome: 'success', status: 200, provider: 'anthropic-prod', usage: FAKE_TOKEN_USAGE, cost_micros: SONNET_COST_MICROS });
   });
 
   it('does not retry a status outside on_status_codes', async () => {
@@ -98,7 +99,7 @@ describe('failover before the first byte', () => {
       ['targets[0]', 'vertex-prod', 529, 'overloaded_error'],
       ['targets[1]', 'anthropic-prod', 200],
     ]);
-    expect(event).toMatchObject({ stream: true, usage: EXPECTED_USAGE });
+    expect(event).toMatchObject({ stream: true, usage: FAKE_TOKEN_USAGE });
   });
 
   it('gives up on a first byte slower than request_timeout and tries the next target', async () => {
@@ -197,8 +198,8 @@ describe('Bedrock', () => {
       provider: 'bedrock-prod',
       provider_kind: 'bedrock',
       model_upstream: bedrockModel,
-      usage: EXPECTED_USAGE,
-      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', EXPECTED_USAGE),
+      usage: FAKE_TOKEN_USAGE,
+      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE),
     });
     expect(attempts(event)).toEqual([['root', 'bedrock-prod', 200]]);
   });
@@ -209,7 +210,7 @@ describe('Bedrock', () => {
     expect(res.json()).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'Hello from fake-bedrock' }], usage: { output_tokens: 42 } });
     expect(rig.bedrock.calls[0].path).toBe(`/model/${bedrockModel}/invoke`);
     const event = await rig.onlyEvent();
-    expect(event).toMatchObject({ stream: false, provider: 'bedrock-prod', usage: EXPECTED_USAGE });
+    expect(event).toMatchObject({ stream: false, provider: 'bedrock-prod', usage: FAKE_TOKEN_USAGE });
   });
 
   it('turns a mid-stream exception frame into an SSE error', async () => {

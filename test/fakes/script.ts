@@ -53,6 +53,15 @@ export const FAKE_USAGE = {
   cache_read_input_tokens: 100,
   cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 },
 } as const;
+/** FAKE_USAGE as a usage event counts it (services/shared/src/usage-event.ts). */
+export const FAKE_TOKEN_USAGE = {
+  input: FAKE_USAGE.input_tokens,
+  output: FAKE_USAGE.output_tokens,
+  cache_write_5m: FAKE_USAGE.cache_creation.ephemeral_5m_input_tokens,
+  cache_write_1h: FAKE_USAGE.cache_creation.ephemeral_1h_input_tokens,
+  cache_read: FAKE_USAGE.cache_read_input_tokens,
+  web_search_requests: 0,
+} as const;
 /** `output_tokens` in `message_start`: a gateway that adds it to the final delta's 42 reports 43. */
 export const FAKE_START_OUTPUT_TOKENS = 1;
 /** The tool call in the `stream` answer; its input arrives as two `input_json_delta` fragments. */
