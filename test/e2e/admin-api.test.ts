@@ -2,8 +2,8 @@ import { hashKey } from '../../services/gateway/src/auth/keys';
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import { USAGE_EVENT_VERSION, type UsageEvent } from '../../services/shared/src/usage-event';
 import { eventually } from '../helpers/emulators';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { adminSeed, call, expectNoSecrets, ROLE_KEYS } from './admin-fixtures';
+import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
+import { adminSeed, call, ROLE_KEYS } from './admin-fixtures';
 
 /** The admin API's behaviour: keys shown once, rotation grace, validation, audit, usage, bootstrap. */
 let gw: TestGateway;

@@ -1,7 +1,7 @@
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import { generateKeySecret, hashKey } from '../../services/gateway/src/auth/keys';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { adminSeed, call, expectNoSecrets, ROLE_KEYS, ROLES, type Role, secretOf } from './admin-fixtures';
+import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
+import { adminSeed, call, ROLE_KEYS, ROLES, type Role, secretOf } from './admin-fixtures';
 
 /**
  * DESIGN §11: every admin route checks scope and workspace. Each route × each role → the exact

@@ -2,8 +2,8 @@ import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { call, expectNoSecrets } from './admin-fixtures';
+import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
+import { call } from './admin-fixtures';
 
 /**
  * Issue 4 §4–5: the allow-lists an admin sets on keys and workspaces hold on every model route

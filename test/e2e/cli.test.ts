@@ -7,8 +7,8 @@ import { createFirestoreStore } from '../../services/shared/src/store/firestore'
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
 import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { adminSeed, call, expectNoSecrets, ROLE_KEYS } from './admin-fixtures';
+import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
+import { adminSeed, call, ROLE_KEYS } from './admin-fixtures';
 
 /** `gatehouse` run in-process (runCli) against a gateway on loopback: each command, and its failures. */
 let gw: TestGateway;

@@ -11,6 +11,7 @@ import { buildDeps, closeDeps } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
+import { hashKey } from '../../services/gateway/src/auth/keys';
 
 export interface TestGateway {
   url: string;
@@ -22,11 +23,23 @@ export interface TestGateway {
   logs: Record<string, unknown>[];
   /** Resolves once `n` usage events have been published (the event is emitted after the response ends). */
   waitForEvents(n: number, timeoutMs?: number): Promise<UsageEvent[]>;
+  /** Stops the gateway, then checks that no seeded key or credential reached its logs. */
   close(): Promise<void>;
 }
 
 /** Raw log text of every gateway started in this test process, for the no-secrets-in-logs checks. */
 export const allLogText: string[] = [];
+
+/**
+ * Every secret must be absent from every log line of this test file's gateways (and from any other
+ * text given, such as the CLI's stderr) — in plain text and, for Gatehouse keys, as their hash.
+ */
+export function expectNoSecrets(secrets: Iterable<string>, extraText: string[] = []): void {
+  const haystack = [...allLogText, ...extraText].join('\n');
+  expect(haystack.length).toBeGreaterThan(0);
+  const leaked = [...secrets].filter((s) => haystack.includes(s) || (s.startsWith('gth_') && haystack.includes(hashKey(s))));
+  expect(leaked.map((s) => `${s.slice(0, 8)}…`)).toEqual([]);
+}
 
 export interface StartOptions {
   seed: Partial<Seed>;
@@ -93,6 +106,9 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await closeDeps(deps);
+      const seeded = (opts.seed.api_keys ?? []).map((k) => k.key).filter((k): k is string => Boolean(k));
+      const credentials = Object.values(opts.processEnv ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 8);
+      expectNoSecrets([...seeded, ...credentials]);
     },
   };
 }
