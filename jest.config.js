@@ -7,4 +7,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 30000,
+  // A failing afterAll (e.g. a secret found in the logs) can skip the closing of fakes; CI must still end.
+  forceExit: true,
 };
