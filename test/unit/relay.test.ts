@@ -5,7 +5,7 @@ import type { SseEvent } from '../../services/gateway/src/streaming/sse';
 /** A response that records what is written to it. */
 function sink(): { res: ServerResponse; text: () => string } {
   const chunks: string[] = [];
-  const res = { destroyed: false, writableCorked: 0, write: (c: string) => (chunks.push(c), true), cork() {}, uncork() {}, on() {}, off() {} };
+  const res = { destroyed: false, write: (c: string) => (chunks.push(c), true), on() {}, off() {} };
   return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
 }
 

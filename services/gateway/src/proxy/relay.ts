@@ -3,26 +3,45 @@ import { formatSse, type SseEvent } from '../streaming/sse';
 import { UsageTap } from '../streaming/usage-tap';
 
 /**
- * Writes, waiting for the socket to drain when the client reads slower than the upstream sends.
- * Writes made before the event loop moves on (headers and the first event, the events of one upstream
- * chunk — they arrive through promise continuations, so a nextTick uncork would come too early) go
- * out as one syscall.
+ * Collects the events that arrive together (one upstream chunk yields several, through promise
+ * continuations) and writes them as one string before the event loop moves on: one chunk of the
+ * chunked response and one syscall instead of a write per event. Waits for the socket to drain when
+ * the client reads slower than the upstream sends.
  */
-export async function write(res: ServerResponse, chunk: string): Promise<void> {
-  if (!res.writableCorked) {
-    res.cork();
-    setImmediate(() => res.uncork());
+class BatchedWriter {
+  private parts: string[] = [];
+  private scheduled = false;
+  private drained: Promise<void> | undefined;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  async write(text: string): Promise<void> {
+    if (this.drained) await this.drained;
+    this.parts.push(text);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
-  if (res.write(chunk)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+
+  /** Writes what is pending now; later writes wait for `drain` if the socket buffer is full. */
+  flush(): void {
+    this.scheduled = false;
+    if (!this.parts.length || this.res.destroyed) return;
+    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
+    this.parts = [];
+    if (this.res.write(text)) return;
+    this.drained = new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
 }
 
 /** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
@@ -50,19 +69,20 @@ export async function relayStream(
 ): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
+  const out = new BatchedWriter(res);
   let ended = false;
   const send = async (e: SseEvent) => {
     if (DROPPED.has(e.event)) return;
     tap.onEvent(e.event, e.data);
     result.events?.push(e);
     if (e.event === 'message_stop' || e.event === 'error') ended = true;
-    await write(res, formatSse(e.event, e.data));
+    await out.write(formatSse(e.event, e.data));
   };
   const fail = async (reason: string) => {
     result.failure = reason;
     const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${reason}` } });
     tap.onEvent('error', data);
-    await write(res, formatSse('error', data));
+    await out.write(formatSse('error', data));
   };
   try {
     if (first) await send(first);
@@ -78,6 +98,7 @@ export async function relayStream(
   } catch (err) {
     if (!res.destroyed) await fail((err as Error).message || 'upstream stream failed');
   } finally {
+    out.flush();
     await rest.return?.().catch(() => undefined);
   }
   return result;
