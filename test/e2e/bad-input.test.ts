@@ -45,6 +45,16 @@ it.each([
   ['a body that is not an object', () => post('/v1/messages', '[1,2]'), 400, 'invalid_request_error', /must be a JSON object/],
   ['an empty body', () => post('/v1/messages', ''), 400, 'invalid_request_error', /body is empty/],
   ['no model', () => post('/v1/messages', '{"messages":[]}'), 400, 'invalid_request_error', /model: field required/],
+  ['a bad escape inside a string', () => post('/v1/messages', '{"model":"\\x"}'), 400, 'invalid_request_error', /member "model": Bad escaped character/],
+  ['a member sent twice', () => post('/v1/messages', '{"model":"claude-haiku-4-5","stream":false,"stream":true}'), 400, 'invalid_request_error', /member "stream" appears twice/],
+  [
+    'a model name that walks out of the Vertex path',
+    () => post('/v1/messages', JSON.stringify({ model: '../../../../projects/victim/locations/x/endpoints/1:predict?x=', max_tokens: 5, messages: [] })),
+    400,
+    'invalid_request_error',
+    /is not a Vertex model id/,
+  ],
+  ['a model name with spaces', () => post('/v1/messages', JSON.stringify({ model: 'claude haiku', messages: [] })), 400, 'invalid_request_error', /printable characters, no spaces/],
   ['no key', () => post('/v1/messages', okBody, { 'x-api-key': '' }), 401, 'authentication_error', /No API key/],
   ['an unknown key', () => post('/v1/messages', okBody, { 'x-api-key': 'gth_nope' }), 401, 'authentication_error', /not known/],
   ['a revoked key', () => post('/v1/messages', okBody, { 'x-api-key': REVOKED }), 401, 'authentication_error', /revoked/],
@@ -66,6 +76,13 @@ it.each([
   const ok = await post('/v1/messages', okBody);
   expect(ok.status).toBe(200);
   await ok.text();
+});
+
+it('sends nothing upstream for a model name that would change the Vertex URL', async () => {
+  vertex.reset();
+  const res = await post('/v1/messages', JSON.stringify({ model: 'x/../../other:rawPredict', messages: [] }));
+  expect(res.status).toBe(400);
+  expect(vertex.calls).toHaveLength(0);
 });
 
 it('records a rejected request as one usage event', async () => {

@@ -17,6 +17,9 @@ import { clientHeaders, gatehouseHeader, header } from './request-context';
 type Route = UsageEvent['route'];
 
 /** Vertex-shaped paths Claude Code sends in Vertex mode, with or without the `/v1` prefix. */
+/** Claude model names, Vertex `@date` and Bedrock ids and ARNs all fit; spaces and control characters do not. */
+const MODEL_NAME = /^[\x21-\x7e]{1,256}$/;
+
 const VERTEX_PREDICT = /^\/(?:v1\/)?projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
 
 export function messageRoutes(deps: GatewayDeps): Router {
@@ -39,6 +42,9 @@ function inboundRequest(req: Request, body: RequestBody, op: InboundRequest['op'
   const model = fromUrl?.model ?? body.value('model');
   if (typeof model !== 'string' || !model.trim()) {
     throw new GatewayError('invalid_request_error', 'model: field required (a Claude model name such as "claude-sonnet-4-5").');
+  }
+  if (!MODEL_NAME.test(model)) {
+    throw new GatewayError('invalid_request_error', 'model: at most 256 printable characters, no spaces (a Claude model name such as "claude-sonnet-4-5").');
   }
   return {
     op,

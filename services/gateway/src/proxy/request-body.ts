@@ -48,7 +48,7 @@ export class RequestBody {
   get json(): Record<string, unknown> {
     if (!this.parsed) {
       const obj: Record<string, unknown> = {};
-      for (const m of this.members!) obj[m.key] = JSON.parse(this.raw!.toString('utf8', m.valueStart, m.end));
+      for (const m of this.members!) obj[m.key] = parseValue(this.raw!, m);
       this.parsed = obj;
     }
     return this.parsed;
@@ -58,7 +58,7 @@ export class RequestBody {
   value(key: string): unknown {
     if (this.parsed || !this.members) return this.json[key];
     const m = this.members.find((x) => x.key === key);
-    return m ? JSON.parse(this.raw!.toString('utf8', m.valueStart, m.end)) : undefined;
+    return m ? parseValue(this.raw!, m) : undefined;
   }
 
   without(keys: readonly string[]): RequestBody {
@@ -119,6 +119,15 @@ const COMMA = Buffer.from(',');
 
 function member(key: string, value: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+}
+
+/** The scan checks structure only; what is inside a value is checked when it is first parsed. */
+function parseValue(raw: Buffer, m: Member): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8', m.valueStart, m.end));
+  } catch (err) {
+    throw invalid(`member "${m.key}": ${(err as Error).message}`);
+  }
 }
 
 function invalid(why: string): GatewayError {
@@ -185,6 +194,8 @@ function scanObject(b: Buffer): Member[] {
     } catch {
       throw invalid(`bad member name at byte ${start}`);
     }
+    // Parsers disagree on which duplicate wins; the gateway and the upstream must read the same body.
+    if (members.some((m) => m.key === key)) throw invalid(`member "${key}" appears twice`);
     i = skipWs(b, i);
     if (b[i] !== 0x3a) throw invalid(`expected ":" at byte ${i}`);
     const valueStart = skipWs(b, i + 1);

@@ -17,7 +17,7 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
       'anthropic-version': req.anthropicVersion,
       ...(betas.length ? { 'anthropic-beta': betas.join(',') } : {}),
     },
-    body: req.body.bytes({ model }),
+    body: req.op === 'messages' ? req.body.bytes({ model, stream: req.stream }) : req.body.bytes({ model }),
     modelUpstream: model,
     framing: req.stream && req.op === 'messages' ? 'sse' : 'json',
   };
