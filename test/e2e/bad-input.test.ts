@@ -85,6 +85,19 @@ it('sends nothing upstream for a model name that would change the Vertex URL', a
   expect(vertex.calls).toHaveLength(0);
 });
 
+it('checks the key before reading the body', async () => {
+  const res = await post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) }), { 'x-api-key': 'gth_nope' });
+  expect(res.status).toBe(401);
+});
+
+it('records an oversize body as one rejected usage event with its key', async () => {
+  gw.events.length = 0;
+  const res = await post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) }));
+  expect(res.status).toBe(413);
+  const [event] = await gw.waitForEvents(1);
+  expect(event).toMatchObject({ outcome: 'rejected', status: 413, error_type: 'request_too_large', key_name: 'dev' });
+});
+
 it('records a rejected request as one usage event', async () => {
   gw.events.length = 0;
   const res = await post('/v1/messages', okBody, { 'x-api-key': REVOKED });

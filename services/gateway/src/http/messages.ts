@@ -1,11 +1,11 @@
-import express, { type Request, type Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { GatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
+import { type Caller, callerFor, checkCallerModel } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
-import { checkModelAccess } from '../policy/model-access';
 import { execute } from '../proxy/execute';
 import { RequestBody } from '../proxy/request-body';
 import { resolvePlan } from '../proxy/resolve';
@@ -16,25 +16,31 @@ import { clientHeaders, gatehouseHeader, header } from './request-context';
 
 type Route = UsageEvent['route'];
 
-/** Vertex-shaped paths Claude Code sends in Vertex mode, with or without the `/v1` prefix. */
 /** Claude model names, Vertex `@date` and Bedrock ids and ARNs all fit; spaces and control characters do not. */
 const MODEL_NAME = /^[\x21-\x7e]{1,256}$/;
 
+/** Vertex-shaped paths Claude Code sends in Vertex mode, with or without the `/v1` prefix. */
 const VERTEX_PREDICT = /^\/(?:v1\/)?projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
 
 export function messageRoutes(deps: GatewayDeps): Router {
   const r = Router();
+  // The key is checked before the body is read: nobody without one can make the gateway buffer 32 MiB.
   const body = express.raw({ type: () => true, limit: deps.env.GATEHOUSE_MAX_BODY_BYTES });
-  r.post('/v1/messages', body, (req, res) => serve(deps, req, res, 'messages', (b) => inboundRequest(req, b, 'messages')));
-  r.post('/v1/messages/count_tokens', body, (req, res) => serve(deps, req, res, 'count_tokens', (b) => inboundRequest(req, b, 'count_tokens')));
-  r.post(VERTEX_PREDICT, body, (req, res) => {
-    const m = VERTEX_PREDICT.exec(req.path)!;
-    const [model, action] = [decodeURIComponent(m[3]), m[4]];
-    // Vertex-format bodies carry `anthropic_version`, which each provider sets (or must not see) itself.
-    const vertexBody = (b: RequestBody) => b.without(['anthropic_version']);
-    if (model === 'count-tokens') return serve(deps, req, res, 'vertex_count_tokens', (b) => inboundRequest(req, vertexBody(b), 'count_tokens'));
-    return serve(deps, req, res, 'vertex_predict', (b) => inboundRequest(req, vertexBody(b), 'messages', { model, stream: action === 'streamRawPredict' }));
-  });
+  r.post('/v1/messages', begin(deps, () => 'messages'), body, serve(deps, (req, b) => inboundRequest(req, b, 'messages')));
+  r.post('/v1/messages/count_tokens', begin(deps, () => 'count_tokens'), body, serve(deps, (req, b) => inboundRequest(req, b, 'count_tokens')));
+  const vertexModel = (req: Request) => decodeURIComponent(VERTEX_PREDICT.exec(req.path)![3]);
+  r.post(
+    VERTEX_PREDICT,
+    begin(deps, (req) => (vertexModel(req) === 'count-tokens' ? 'vertex_count_tokens' : 'vertex_predict')),
+    body,
+    serve(deps, (req, b) => {
+      // Vertex-format bodies carry `anthropic_version`, which each provider sets (or must not see) itself.
+      const vertexBody = b.without(['anthropic_version']);
+      const model = vertexModel(req);
+      if (model === 'count-tokens') return inboundRequest(req, vertexBody, 'count_tokens');
+      return inboundRequest(req, vertexBody, 'messages', { model, stream: VERTEX_PREDICT.exec(req.path)![4] === 'streamRawPredict' });
+    }),
+  );
   return r;
 }
 
@@ -61,58 +67,83 @@ function splitBetas(v: string | undefined): string[] {
   return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
-async function serve(deps: GatewayDeps, req: Request, res: Response, route: Route, toInbound: (b: RequestBody) => InboundRequest): Promise<void> {
-  const requestId = `req_gth_${deps.newId()}`;
-  const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
-  const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route, deps.now());
-  res.locals.requestId = requestId;
-  res.locals.record = record;
-  res.locals.log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
-  const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
-  res.set(baseHeaders);
-  const ac = new AbortController();
-  // The event goes out once the response is over AND the handler has recorded everything it saw: a
-  // client that disconnects mid-stream closes the response before the relay has finished counting.
-  let handled!: () => void;
-  const handlerDone = new Promise<void>((resolve) => (handled = resolve));
-  res.once('close', () => {
-    if (!res.writableFinished) ac.abort();
-    void handlerDone.then(() => emitUsage(deps, record, res.locals.log, req));
-  });
-  try {
-    await handle(deps, req, res, record, ac.signal, baseHeaders, toInbound);
-  } finally {
-    handled();
-  }
+/** One model request as it is served: its record, its caller, and the client's disconnect. */
+interface Exchange {
+  record: RequestRecord;
+  caller?: Caller;
+  clientSignal: AbortSignal;
+  baseHeaders: Record<string, string>;
+  /** Runs the handler; the usage event waits for it (see `begin`). */
+  run(fn: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Opens the request's record (so that every outcome, a rejected key or an oversize body included,
+ * yields exactly one usage event) and authenticates the caller. The event goes out when the response
+ * is over and no handler is still recording: a client that disconnects mid-stream closes the response
+ * before the relay has finished counting.
+ */
+function begin(deps: GatewayDeps, routeOf: (req: Request) => Route): RequestHandler {
+  return async (req, res, next) => {
+    const requestId = `req_gth_${deps.newId()}`;
+    const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
+    const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), routeOf(req), deps.now());
+    const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
+    res.locals.requestId = requestId;
+    res.locals.record = record;
+    res.locals.log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
+    res.set(baseHeaders);
+    const ac = new AbortController();
+    let running = false;
+    let closed = false;
+    const emit = () => emitUsage(deps, record, res.locals.log, req);
+    const exchange: Exchange = {
+      record,
+      clientSignal: ac.signal,
+      baseHeaders,
+      async run(fn) {
+        running = true;
+        try {
+          await fn();
+        } finally {
+          running = false;
+          if (closed) emit();
+        }
+      },
+    };
+    res.locals.exchange = exchange;
+    res.once('close', () => {
+      if (!res.writableFinished) ac.abort();
+      closed = true;
+      if (!running) emit();
+    });
+    record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
+    exchange.caller = callerFor(deps, record.key);
+    next();
+  };
+}
+
+function serve(deps: GatewayDeps, toInbound: (req: Request, b: RequestBody) => InboundRequest): RequestHandler {
+  return (req, res) => {
+    const exchange = res.locals.exchange as Exchange;
+    return exchange.run(() => handle(deps, req, res, exchange, (b) => toInbound(req, b)));
+  };
 }
 
 async function handle(
   deps: GatewayDeps,
   req: Request,
   res: Response,
-  record: RequestRecord,
-  clientSignal: AbortSignal,
-  baseHeaders: Record<string, string>,
+  { record, caller, clientSignal, baseHeaders }: Exchange,
   toInbound: (b: RequestBody) => InboundRequest,
 ): Promise<void> {
-
-  const key = await deps.keys.authenticate(keyFromHeaders(req.headers));
-  record.key = key;
-  if (!key.scopes.includes('completions')) {
-    throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
-  }
-  const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
-  if (workspace?.status === 'archived') throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: its keys can no longer call models. Ask your Gatehouse admin.`);
+  const { key, workspace } = caller!;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
   const inbound = toInbound(RequestBody.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
-  const rules = [
-    { owner: `key "${key.name}"`, patterns: key.allowed_models },
-    { owner: `workspace "${workspace?.id}"`, patterns: workspace?.defaults.allowed_models },
-  ];
-  const checkModel = (model: string) => checkModelAccess(modelNames(deps, model), rules);
-  checkModel(record.modelRequested);
+  const checkModel = (model: string) => checkCallerModel(deps, caller!, model);
+  checkModel(inbound.model);
   const plan = resolvePlan(deps, {
     configHeader: gatehouseHeader(req, 'config'),
     providerHeader: gatehouseHeader(req, 'provider'),
@@ -124,10 +155,4 @@ async function handle(
     sessionId: record.sessionId,
   });
   await execute(deps, { inbound, record, clientSignal, baseHeaders, checkModel }, plan, res);
-}
-
-/** Every spelling of a model an allow-list may name: as sent, canonical id, aliases. */
-export function modelNames(deps: GatewayDeps, model: string): string[] {
-  const entry = deps.catalog.resolve(model);
-  return entry ? [model, entry.id, ...entry.aliases] : [model];
 }

@@ -1,23 +1,17 @@
 import { Router } from 'express';
-import { keyFromHeaders } from '../auth/keys';
+import { authenticateCaller, checkCallerModel } from '../auth/caller';
 import type { GatewayDeps } from '../deps';
-import { checkModelAccess } from '../policy/model-access';
 
 /** `GET /v1/models` in Anthropic's list format: the catalog's models this key may use. */
 export function modelRoutes(deps: GatewayDeps): Router {
   const r = Router();
   r.get('/v1/models', async (req, res) => {
-    const key = await deps.keys.authenticate(keyFromHeaders(req.headers));
-    const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
-    const rules = [
-      { owner: 'key', patterns: key.allowed_models },
-      { owner: 'workspace', patterns: workspace?.defaults.allowed_models },
-    ];
+    const caller = await authenticateCaller(deps, req.headers);
     const data = deps.catalog
       .list()
       .filter((m) => {
         try {
-          checkModelAccess([m.id, ...m.aliases], rules);
+          checkCallerModel(deps, caller, m.id);
           return true;
         } catch {
           return false;

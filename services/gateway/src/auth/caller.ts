@@ -1,0 +1,42 @@
+import type { ApiKey, Workspace } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+import type { GatewayDeps } from '../deps';
+import { type AccessRule, checkModelAccess } from '../policy/model-access';
+import { keyFromHeaders } from './keys';
+
+/** Who is calling a model route, and the model rules that apply to them. */
+export interface Caller {
+  key: ApiKey;
+  workspace?: Workspace;
+  rules: AccessRule[];
+}
+
+/**
+ * The one check every model route makes (`/v1/messages`, count_tokens, the Vertex routes,
+ * `/v1/models`): a valid key (401 otherwise), the `completions` scope, a workspace that is not archived.
+ */
+export async function authenticateCaller(deps: GatewayDeps, headers: Record<string, string | string[] | undefined>): Promise<Caller> {
+  return callerFor(deps, await deps.keys.authenticate(keyFromHeaders(headers)));
+}
+
+/** The checks after authentication, for a key already known to be valid. */
+export function callerFor(deps: GatewayDeps, key: ApiKey): Caller {
+  if (!key.scopes.includes('completions')) {
+    throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
+  }
+  const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
+  if (workspace?.status === 'archived') {
+    throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: its keys can no longer call models. Ask your Gatehouse admin.`);
+  }
+  const rules = [
+    { owner: `key "${key.name}"`, patterns: key.allowed_models },
+    { owner: `workspace "${workspace?.id}"`, patterns: workspace?.defaults.allowed_models },
+  ];
+  return { key, workspace, rules };
+}
+
+/** Throws a 403 naming the model and the rule when the caller may not use `model`. */
+export function checkCallerModel(deps: GatewayDeps, caller: Caller, model: string): void {
+  const entry = deps.catalog.resolve(model);
+  checkModelAccess(entry ? [model, entry.id, ...entry.aliases] : [model], caller.rules);
+}
