@@ -10,15 +10,18 @@ export function serve(deps: GatewayDeps, log: Logger, onClose: () => Promise<voi
   server.keepAliveTimeout = 620_000; // longer than Cloud Run's front end keeps idle connections
   const drain = () => {
     log.info('SIGTERM: draining');
-    server.close();
+    // Requests in flight finish first (their usage events are published as they end); after 8 s the
+    // rest are cut, and their events still go out. Then the bus is flushed.
     setTimeout(() => server.closeAllConnections(), 8_000).unref();
-    void onClose()
-      .then(() => closeDeps(deps))
-      .then(() => process.exit(0))
-      .catch((err) => {
-        log.error('shutdown failed', { err: String(err) });
-        process.exit(1);
-      });
+    server.close(() => {
+      void onClose()
+        .then(() => closeDeps(deps))
+        .then(() => process.exit(0))
+        .catch((err) => {
+          log.error('shutdown failed', { err: String(err) });
+          process.exit(1);
+        });
+    });
   };
   process.once('SIGTERM', drain);
   process.once('SIGINT', drain);

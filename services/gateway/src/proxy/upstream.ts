@@ -36,6 +36,7 @@ export async function callUpstream<P extends Provider>(
   const ac = new AbortController();
   const onClientAbort = () => ac.abort(opts.clientSignal.reason);
   opts.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  if (opts.clientSignal.aborted) onClientAbort(); // the client left while the key or config was being read
   const timer = setTimeout(() => ac.abort(new TimeoutSignal()), opts.timeoutMs);
   const label = `@${provider.slug}`;
   let streaming = false;

@@ -18,25 +18,49 @@ export class LiveMap<T, V = T> {
     private readonly what: string,
   ) {}
 
-  /** Resolves once the first snapshot has arrived. */
+  /**
+   * Resolves once the first snapshot has arrived; rejects when the listener fails before that (the
+   * instance cannot serve without it). A listener that fails later is re-opened with backoff while the
+   * last snapshot keeps serving: a Firestore listener error is final, and an instance that stopped
+   * listening would never see a revoked key.
+   */
   start(): Promise<void> {
-    return new Promise((resolve) => {
-      this.stop = this.collection.watch(
-        (docs) => {
-          const next = new Map<string, V>();
-          for (const doc of docs) {
-            try {
-              next.set(this.idOf(doc), this.derive(doc));
-            } catch (err) {
-              this.log.error(`ignoring invalid ${this.what}`, { id: this.idOf(doc), err: (err as Error).message });
-            }
-          }
-          this.map = next;
-          resolve();
-        },
-        (err) => this.log.error(`${this.what} listener failed; serving the last snapshot`, { err: err.message }),
-      );
+    return new Promise((resolve, reject) => {
+      let started = false;
+      let retryMs = 1000;
+      const listen = () => {
+        this.stop = this.collection.watch(
+          (docs) => {
+            this.map = this.derived(docs);
+            retryMs = 1000;
+            started = true;
+            resolve();
+          },
+          (err) => {
+            if (!started) return reject(new Error(`${this.what} listener failed before its first snapshot: ${err.message}`));
+            this.log.error(`${this.what} listener failed; serving the last snapshot and listening again`, { err: err.message, retryMs });
+            this.stop();
+            const timer = setTimeout(listen, retryMs);
+            timer.unref();
+            this.stop = () => clearTimeout(timer);
+            retryMs = Math.min(retryMs * 2, 60_000);
+          },
+        );
+      };
+      listen();
     });
+  }
+
+  private derived(docs: T[]): Map<string, V> {
+    const next = new Map<string, V>();
+    for (const doc of docs) {
+      try {
+        next.set(this.idOf(doc), this.derive(doc));
+      } catch (err) {
+        this.log.error(`ignoring invalid ${this.what}`, { id: this.idOf(doc), err: (err as Error).message });
+      }
+    }
+    return next;
   }
 
   get(id: string): V | undefined {
@@ -45,10 +69,6 @@ export class LiveMap<T, V = T> {
 
   set(id: string, value: V): void {
     this.map.set(id, value);
-  }
-
-  values(): IterableIterator<V> {
-    return this.map.values();
   }
 
   close(): void {
