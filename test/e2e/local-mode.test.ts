@@ -79,17 +79,22 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
     expect(output).toContain(`"ANTHROPIC_AUTH_TOKEN": "${KEY}"`);
   });
 
-  it('flushes the usage event of the last request to Pub/Sub on SIGTERM', async () => {
+  it('on SIGTERM, finishes a stream in flight and flushes its usage event to Pub/Sub', async () => {
+    // The fake pauses 1.5 s mid-stream: SIGTERM arrives while the answer is still coming.
     const res = await fetch(`${url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'slow-gap-1500', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-gatehouse-request-id');
-    await res.text();
+    const reader = res.body!.getReader();
+    await reader.read();
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
+    let text = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += Buffer.from(r.value).toString();
+    expect(text).toMatch(/event: message_stop/);
     expect(await exited).toBe(0);
 
     // The local worker stops consuming on SIGTERM, so the flushed event waits in the pull subscription —

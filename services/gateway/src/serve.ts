@@ -13,6 +13,8 @@ export function serve(deps: GatewayDeps, log: Logger, onClose: () => Promise<voi
     // Requests in flight finish first (their usage events are published as they end); after 8 s the
     // rest are cut, and their events still go out. Then the bus is flushed.
     setTimeout(() => server.closeAllConnections(), 8_000).unref();
+    // A keep-alive connection whose request ends while draining would otherwise hold close() open.
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     server.close(() => {
       void onClose()
         .then(() => closeDeps(deps))
