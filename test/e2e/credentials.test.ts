@@ -50,10 +50,14 @@ it('reads an API key from Secret Manager once and reuses it', async () => {
   expect(secrets.calls[0].path).toBe(`/v1/${SECRET}/versions/latest:access`);
 });
 
-it('names the missing environment variable when a credential is not configured', async () => {
+it('tells the client which provider is misconfigured, and the log where its credential was looked for', async () => {
   const res = await ask('@from-missing-env');
   expect(res.status).toBe(500);
-  expect((await res.json()).error.message).toMatch(/environment variable NOT_SET_ANYWHERE is not set/);
+  const message = (await res.json()).error.message;
+  expect(message).toMatch(/Anthropic provider @from-missing-env is misconfigured/);
+  expect(message).not.toMatch(/NOT_SET_ANYWHERE/);
+  const logged = gw.logs.find((l) => l.message === 'request failed');
+  expect(JSON.stringify(logged)).toMatch(/environment variable NOT_SET_ANYWHERE is not set/);
 });
 
 it('never writes a credential to the logs', () => {

@@ -31,11 +31,11 @@ export class Credentials {
   async secret(ref: CredentialRef, what: string): Promise<string> {
     if ('env' in ref) {
       const value = this.opts.env[ref.env]?.trim();
-      if (!value) throw misconfigured(`${what}: environment variable ${ref.env} is not set on the gateway.`);
+      if (!value) throw misconfigured(what, `environment variable ${ref.env} is not set on the gateway`);
       return value;
     }
     if ('secret' in ref) return this.secretManager(ref.secret, what);
-    throw misconfigured(`${what}: {"adc": true} is only valid for Vertex providers; give {"env": …} or {"secret": …}.`);
+    throw misconfigured(what, '{"adc": true} is only valid for Vertex providers; give {"env": …} or {"secret": …}');
   }
 
   /** A Google access token for Vertex: ADC / workload identity, or a service-account key held elsewhere. */
@@ -46,7 +46,7 @@ export class Credentials {
       if (!token) throw new Error('no token returned');
       return token;
     } catch (err) {
-      throw new GatewayError('api_error', `${what}: could not obtain a Google access token (${(err as Error).message}).`, {
+      throw new GatewayError('api_error', `${what} could not obtain a Google access token; the gateway log has the details.`, {
         cause: err,
         retryable: true,
       });
@@ -67,7 +67,7 @@ export class Credentials {
       try {
         credentials = JSON.parse(json);
       } catch {
-        throw misconfigured(`${what}: the service-account key is not valid JSON.`);
+        throw misconfigured(what, 'the service-account key is not valid JSON');
       }
       auth = new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
       this.keyAuths.set(json, auth);
@@ -81,7 +81,7 @@ export class Credentials {
     const root = this.opts.secretManagerUrl ?? 'https://secretmanager.googleapis.com';
     const token = await this.googleToken({ adc: true }, what, name.split('/')[1]);
     const res = await fetch(`${root}/v1/${name}:access`, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw misconfigured(`${what}: Secret Manager answered ${res.status} for ${name}.`);
+    if (!res.ok) throw misconfigured(what, `Secret Manager answered ${res.status} for ${name}`);
     const body = (await res.json()) as { payload?: { data?: string } };
     // Secrets created with `echo … | gcloud secrets create` end in a newline that is not part of the key.
     const value = Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8').trim();
@@ -90,6 +90,9 @@ export class Credentials {
   }
 }
 
-function misconfigured(message: string): GatewayError {
-  return new GatewayError('api_error', `Provider misconfigured: ${message}`);
+/** The client learns which provider is misconfigured; where its credential lives stays in the gateway log. */
+function misconfigured(what: string, detail: string): GatewayError {
+  return new GatewayError('api_error', `${what} is misconfigured: its credential could not be read. The gateway log has the details.`, {
+    cause: new Error(`${what}: ${detail}`),
+  });
 }
