@@ -3,7 +3,7 @@ import { createCatalog } from '../../services/shared/src/catalog';
 import type { AnthropicProvider, VertexProvider } from '../../services/shared/src/entities';
 import { toAnthropicRequest } from '../../services/gateway/src/providers/anthropic';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
-import { upstreamError } from '../../services/gateway/src/providers/upstream-errors';
+import { retryAfterSecondsOf, upstreamError } from '../../services/gateway/src/providers/upstream-errors';
 import { rejectedBetas, toVertexRequest, vertexBaseUrl } from '../../services/gateway/src/providers/vertex';
 
 const catalog = createCatalog();
@@ -110,5 +110,19 @@ describe('upstream error translation', () => {
 
   it('describes a non-JSON error body', () => {
     expect(upstreamError('Anthropic', 502, {}, '<html>bad gateway</html>').message).toBe('Anthropic answered HTTP 502: <html>bad gateway</html>');
+  });
+});
+
+describe('retry-after from upstream headers', () => {
+  const now = Date.parse('2026-11-27T10:00:00Z');
+  it.each([
+    [{ 'retry-after': '3' }, 3],
+    [{ 'retry-after-ms': '1500' }, 1.5],
+    [{ 'retry-after-ms': '250', 'retry-after': '9' }, 0.25],
+    [{ 'retry-after': 'Fri, 27 Nov 2026 10:00:07 GMT' }, 7],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{}, undefined],
+  ])('%j → %s s', (headers, want) => {
+    expect(retryAfterSecondsOf(headers, now)).toBe(want);
   });
 });

@@ -1,4 +1,5 @@
 import { GatewayError, STATUS, type ErrorType, typeForStatus } from '../../../shared/src/errors';
+import { retryAfterMs } from '../routing/retry';
 
 /**
  * Upstream error bodies come in two envelopes: Anthropic's (passed through byte for byte, since
@@ -6,8 +7,7 @@ import { GatewayError, STATUS, type ErrorType, typeForStatus } from '../../../sh
  * wrapped in an array (wire-formats §1.5), which is translated.
  */
 export function upstreamError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, body: string): GatewayError {
-  const retryAfter = Number(first(headers['retry-after']));
-  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+  const retryAfterSeconds = retryAfterSecondsOf(headers);
   const retryable = status === 408 || status === 429 || status >= 500;
   let parsed: unknown;
   try {
@@ -36,6 +36,12 @@ export function upstreamError(provider: string, status: number, headers: Record<
     retryable,
     retryAfterSeconds,
   });
+}
+
+/** The wait an upstream asked for: `retry-after-ms`, or `retry-after` in seconds or as an HTTP date. */
+export function retryAfterSecondsOf(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const ms = retryAfterMs({ retryAfterHeader: first(headers['retry-after']), retryAfterMsHeader: first(headers['retry-after-ms']), now });
+  return ms !== undefined && ms > 0 ? ms / 1000 : undefined;
 }
 
 function first(v: string | string[] | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { retryAfterSecondsOf } from '../upstream-errors';
 import { GatewayError, typeForStatus, type ErrorType } from '../../../../shared/src/errors';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
@@ -51,13 +52,13 @@ export function bedrockError(status: number, headers: HeaderBag, body: string): 
   const kind = name ? bedrockErrorKind(name) : undefined;
   const upstream = messageOf(json) ?? (body.trim().slice(0, 500) || undefined);
   const message = anthropicWording(upstream ?? `Bedrock answered HTTP ${status}`);
-  const retryAfter = Number(header(headers, 'retry-after'));
+  const retryAfterSeconds = retryAfterSecondsOf(headers);
   return new GatewayError(
     kind?.type ?? typeForStatus(status),
     name ? `${message} (${name})` : message,
     {
       retryable: kind?.retryable ?? (status === 429 || (status >= 500 && status !== 501)),
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     },
   );
 }
