@@ -7,7 +7,8 @@ import { request } from 'undici';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { BedrockProvider } from '../../services/shared/src/entities';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
-import { bedrockAdapter, decodeBedrockStream, type SseEvent } from '../../services/gateway/src/providers/bedrock';
+import { bedrockAdapter, decodeBedrockStream } from '../../services/gateway/src/providers/bedrock';
+import type { SseEvent } from '../../services/gateway/src/streaming/sse';
 import { FAKE_USAGE } from '../fakes/script';
 import { startFakeBedrock } from '../fakes/fake-bedrock';
 

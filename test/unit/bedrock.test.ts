@@ -12,8 +12,8 @@ import {
   decodeBedrockStream,
   signBedrockRequest,
   toBedrockRequest,
-  type SseEvent,
 } from '../../services/gateway/src/providers/bedrock';
+import type { SseEvent } from '../../services/gateway/src/streaming/sse';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
@@ -364,6 +364,15 @@ describe('decodeBedrockStream', () => {
     expect(got.slice(0, 1).concat(got.slice(-3))).toEqual([EXPECTED[0], ...EXPECTED.slice(1)]); // pings only inside the gap
     // Without pings the client would see one 200 ms silence; with them no gap is much over the interval.
     for (let i = 1; i < stamps.length; i++) expect(stamps[i] - stamps[i - 1]).toBeLessThan(40 + 100);
+  });
+
+  it('sends no ping before the first event (the gateway may still fail over or time out then)', async () => {
+    async function* late(): AsyncGenerator<Uint8Array> {
+      await sleep(150);
+      yield* FRAMES;
+    }
+    const got = await collect(decodeBedrockStream(late(), { pingIntervalMs: 30 }));
+    expect(got).toEqual(EXPECTED);
   });
 
   it('leaves no timer behind', async () => {

@@ -1,11 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { SseEvent } from '../../streaming/sse';
 import { anthropicWording, bedrockErrorKind } from './errors';
-
-export interface SseEvent {
-  event: string;
-  data: string;
-}
 
 export interface DecodeOptions {
   /** Emit a synthesised `ping` after this much silence. Bedrock sends none; Claude Code gives up after 300 s. */
@@ -39,10 +35,13 @@ export async function* decodeBedrockStream(
   let pending: Promise<IteratorResult<Uint8Array>> | undefined;
   let lastEmit = Date.now();
   let finished = false;
+  // No pings before the first real event: the gateway holds the answer until then (failover and
+  // request_timeout still apply), and a synthesised ping would count as the stream having started.
+  let started = false;
   try {
     for (;;) {
       pending ??= source.next();
-      const next = await within(pending, pingIntervalMs - (Date.now() - lastEmit));
+      const next = started ? await within(pending, pingIntervalMs - (Date.now() - lastEmit)) : await pending;
       if (next === TIMEOUT) {
         yield PING;
         lastEmit = Date.now();
@@ -53,6 +52,7 @@ export async function* decodeBedrockStream(
 
       for (const ev of decodeChunk(codec, frames, next.value)) {
         if (ev.event === '') continue;
+        started = true;
         yield ev;
         lastEmit = Date.now();
         if (ev.event === 'error') return;
