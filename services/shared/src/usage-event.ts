@@ -26,6 +26,9 @@ export const Attempt = z.object({
 });
 export type Attempt = z.infer<typeof Attempt>;
 
+export const CacheStatus = z.enum(['HIT', 'MISS', 'REFRESH', 'DISABLED']);
+export type CacheStatus = z.infer<typeof CacheStatus>;
+
 export const Outcome = z.enum(['success', 'upstream_error', 'client_cancel', 'rejected', 'gateway_error']);
 export type Outcome = z.infer<typeof Outcome>;
 
@@ -36,7 +39,7 @@ export const UsageEvent = z.object({
   trace_id: z.string().min(1),
   session_id: z.string().optional(),
   timestamp: z.string().datetime(),
-  route: z.enum(['messages', 'count_tokens', 'vertex_predict', 'vertex_count_tokens', 'models']),
+  route: z.enum(['messages', 'count_tokens', 'vertex_predict', 'vertex_count_tokens']),
   stream: z.boolean(),
   status: z.number().int(),
   outcome: Outcome,
@@ -54,7 +57,7 @@ export const UsageEvent = z.object({
   ttfb_ms: z.number().nonnegative().optional(),
   metadata: z.record(z.string(), z.string()),
   attempts: z.array(Attempt),
-  cache: z.object({ status: z.enum(['HIT', 'MISS', 'REFRESH', 'DISABLED']), saved_micros: z.number().int().nonnegative() }).optional(),
+  cache: z.object({ status: CacheStatus, saved_micros: z.number().int().nonnegative() }).optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 

@@ -1,8 +1,12 @@
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../../../shared/src/errors';
 
-/** `*` matches any run of characters; everything else is literal. */
+const compiled = new LRUCache<string, RegExp>({ max: 5000 });
+
+/** `*` matches any run of characters; everything else is literal. Patterns are compiled once. */
 export function modelPatternMatches(pattern: string, model: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)));
   return re.test(model);
 }
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from '../../../shared/src/entities';
+import { isRegionalVertex } from '../../../shared/src/catalog';
 import { GatewayError } from '../../../shared/src/errors';
 import type { CachedAnswer } from '../cache/response-cache';
 import { CACHE_STATUS_HEADER, cachePlanFor, forceRefresh, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
@@ -11,7 +12,8 @@ import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
 import { nextRetryDelay } from '../routing/retry';
 import { breakerKey } from './resolve';
 import { usageFromMessage } from '../streaming/usage-tap';
-import type { CacheStatus, RequestRecord } from '../usage/record';
+import type { CacheStatus } from '../../../shared/src/usage-event';
+import type { RequestRecord } from '../usage/record';
 import { relayStream } from './relay';
 import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
 import { RequestBody } from './request-body';
@@ -190,7 +192,7 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
-  record.regionalPremium = provider.kind === 'vertex' ? provider.region !== 'global' : false;
+  record.regionalPremium = provider.kind === 'vertex' && isRegionalVertex(provider.region);
   record.modelUpstream = modelUpstream;
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }

@@ -49,21 +49,16 @@ export function usageFromMessage(body: unknown): TokenUsage {
  */
 export class UsageTap {
   usage: TokenUsage = ZERO_USAGE;
-  /** The model the upstream reported in `message_start`. */
-  model?: string;
-  stopReason?: string;
   /** The error type of an SSE `error` event, when the upstream sent one. */
   errorType?: string;
 
   onEvent(event: string, data: string): void {
     if (event === 'message_start') {
-      const msg = safeParse(data) as { message?: { usage?: AnthropicUsage; model?: string } } | undefined;
+      const msg = safeParse(data) as { message?: { usage?: AnthropicUsage } } | undefined;
       this.usage = foldUsage(this.usage, msg?.message?.usage);
-      this.model = msg?.message?.model ?? this.model;
     } else if (event === 'message_delta') {
-      const delta = safeParse(data) as { usage?: AnthropicUsage; delta?: { stop_reason?: string } } | undefined;
+      const delta = safeParse(data) as { usage?: AnthropicUsage } | undefined;
       this.usage = foldUsage(this.usage, delta?.usage);
-      this.stopReason = delta?.delta?.stop_reason ?? this.stopReason;
     } else if (event === 'error') {
       const err = safeParse(data) as { error?: { type?: string } } | undefined;
       this.errorType = err?.error?.type ?? 'api_error';

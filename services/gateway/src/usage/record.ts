@@ -3,6 +3,7 @@ import type { Catalog } from '../../../shared/src/catalog';
 import type { ApiKey, Metadata } from '../../../shared/src/entities';
 import {
   type Attempt,
+  type CacheStatus,
   type Outcome,
   type TokenUsage,
   USAGE_EVENT_VERSION,
@@ -10,7 +11,6 @@ import {
   ZERO_USAGE,
 } from '../../../shared/src/usage-event';
 
-export type CacheStatus = 'HIT' | 'MISS' | 'REFRESH' | 'DISABLED';
 
 /**
  * What the gateway learns about one request while serving it. Turned into exactly one usage event
