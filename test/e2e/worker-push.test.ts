@@ -5,7 +5,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { USAGE_EVENT_VERSION, type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
-import { createWorkerApp } from '../../services/worker/src/app';
+import { createWorkerApp } from '../../services/worker/src/http/app';
 import { pushVerifier } from '../../services/worker/src/push-auth';
 import { Writable } from 'node:stream';
 

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { PubSub } from '@google-cloud/pubsub';
-import { ensureSubscription, ensureTopic } from '../../shared/src/bus/pubsub';
+import { prepareLocalPubSub } from '../../shared/src/bus/pubsub';
 import { GatewayEnv, parseEnv } from '../../shared/src/env';
 import { createLogger } from '../../shared/src/log';
 import { consumeBus } from '../../worker/src/consume';
@@ -19,13 +18,8 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'gateway', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
   const seedPath = env.GATEHOUSE_SEED ?? (existsSync('gatehouse.seed.json') ? 'gatehouse.seed.json' : undefined);
   const store = storeFromEnv(env);
-  if (busKind(env) === 'pubsub') {
-    // The emulator starts empty: without the topic and subscription, the first events would be lost.
-    const pubsub = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local' });
-    await ensureTopic(pubsub, env.GATEHOUSE_USAGE_TOPIC);
-    await ensureSubscription(pubsub, env.GATEHOUSE_USAGE_TOPIC, `${env.GATEHOUSE_USAGE_TOPIC}-pull`);
-    await pubsub.close();
-  }
+  // The emulator starts empty: without the topic and subscription, the first events would be lost.
+  if (busKind(env) === 'pubsub') await prepareLocalPubSub(env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local', env.GATEHOUSE_USAGE_TOPIC);
   const keys = await applySeed(store, seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT));
   const deps = await buildDeps({ env, log, processEnv: process.env, store });
   const stopWorker = consumeBus(deps.bus, store, log.child({ service: 'worker' }));

@@ -1,8 +1,8 @@
-import { PubSub } from '@google-cloud/pubsub';
+import { pubsubDeadLetter } from '../../shared/src/bus/pubsub';
 import { parseEnv, WorkerEnv } from '../../shared/src/env';
 import { createLogger } from '../../shared/src/log';
 import { createFirestoreStore } from '../../shared/src/store/firestore';
-import { createWorkerApp } from './app';
+import { createWorkerApp } from './http/app';
 import { pushVerifier } from './push-auth';
 
 /** The worker on Cloud Run: Pub/Sub push in, Firestore totals out. */
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv, process.env);
   const log = createLogger({ service: 'worker', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
   const store = createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT, prefix: env.GATEHOUSE_COLLECTION_PREFIX });
-  const deadLetterTopic = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }).topic(env.DEAD_LETTER_TOPIC);
+  const publishDeadLetter = pubsubDeadLetter(env.GOOGLE_CLOUD_PROJECT, env.DEAD_LETTER_TOPIC);
   if (!env.PUSH_AUTH_DISABLED && (!env.PUSH_AUDIENCE || !env.PUSH_SERVICE_ACCOUNT)) {
     throw new Error('PUSH_AUDIENCE and PUSH_SERVICE_ACCOUNT are required unless PUSH_AUTH_DISABLED=true (emulator only).');
   }
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     deadLetter: async (data, reason) => {
       deadLettered++;
       log.error('usage event dead-lettered', { reason, deadLettered });
-      await deadLetterTopic.publishMessage({ data: Buffer.from(data), attributes: { reason } });
+      await publishDeadLetter(data, reason);
     },
     verifyPush: env.PUSH_AUTH_DISABLED ? undefined : pushVerifier({ audience: env.PUSH_AUDIENCE!, serviceAccount: env.PUSH_SERVICE_ACCOUNT! }),
   });

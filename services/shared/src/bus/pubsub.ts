@@ -211,6 +211,24 @@ export async function ensureSubscription(pubsub: PubSub, topicName: string, name
   return sub;
 }
 
+/** For `npm start` on the emulator, which starts empty: the usage topic and the local worker's pull subscription. */
+export async function prepareLocalPubSub(projectId: string, topic: string): Promise<void> {
+  const pubsub = new PubSub({ projectId });
+  try {
+    await ensureSubscription(pubsub, topic, `${topic}-pull`);
+  } finally {
+    await pubsub.close();
+  }
+}
+
+/** Keeps a message the worker cannot read: published to the dead-letter topic, with the reason. */
+export function pubsubDeadLetter(projectId: string, topic: string): (data: string, reason: string) => Promise<void> {
+  const deadLetters = new PubSub({ projectId }).topic(topic);
+  return async (data, reason) => {
+    await deadLetters.publishMessage({ data: Buffer.from(data), attributes: { reason } });
+  };
+}
+
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

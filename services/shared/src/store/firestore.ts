@@ -3,7 +3,7 @@ import { FieldValue, Firestore, Timestamp, type CollectionReference, type Docume
 import type { UsageTotals } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
-import { DEDUP_TTL_MS, TOKEN_KINDS, usageScopes } from './memory';
+import { DEDUP_TTL_MS, TOKEN_KINDS, usageScopes } from './port';
 import { type Collection, type Store, totalsId, usagePeriod } from './port';
 
 export interface FirestoreStoreOptions {

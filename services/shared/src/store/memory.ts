@@ -1,7 +1,7 @@
 import type { ApiKey, AuditEntry, Provider, StoredConfig, UsageTotals, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
-import { type Collection, type Store, totalsId, usagePeriod } from './port';
+import { type Collection, DEDUP_TTL_MS, type Store, TOKEN_KINDS, totalsId, usageScopes, usagePeriod } from './port';
 
 /**
  * The in-process Store: local mode (`npm start`) and tests. It behaves like the Firestore adapter
@@ -14,9 +14,6 @@ export interface MemoryStoreOptions {
   dedupTtlMs?: number;
   now?: () => number;
 }
-
-/** Pub/Sub retains unacked messages for at most 31 days, so a redelivery cannot come later than that. */
-export const DEDUP_TTL_MS = 32 * 24 * 3600 * 1000;
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
@@ -73,17 +70,6 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       for (const c of [workspaces, apiKeys, providers, configs, audit]) c.closeWatchers();
     },
   };
-}
-
-/** The token kinds usage totals keep (web search requests show only in cost_micros). */
-export const TOKEN_KINDS = ['input', 'output', 'cache_write_5m', 'cache_write_1h', 'cache_read'] as const;
-
-/** The totals an event counts towards: its key and its workspace, whichever it names. */
-export function usageScopes(event: UsageEvent): Array<[UsageTotals['scope'], string]> {
-  const scopes: Array<[UsageTotals['scope'], string]> = [];
-  if (event.key_id) scopes.push(['key', event.key_id]);
-  if (event.workspace_id) scopes.push(['workspace', event.workspace_id]);
-  return scopes;
 }
 
 function emptyTotals(scope: UsageTotals['scope'], scopeId: string, period: string): UsageTotals {

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
-import type { WorkerDeps } from './deps';
-import { pushRoutes } from './http/push';
+import type { WorkerDeps } from '../deps';
+import { pushRoutes } from './push';
 
 export function createWorkerApp(deps: WorkerDeps): Express {
   const app = express();
