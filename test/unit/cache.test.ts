@@ -89,6 +89,18 @@ describe('cachePlanFor', () => {
     expect(cachePlanFor(t, bedrock, req('claude-sonnet-4-5'), catalog, 'dev')!.key).not.toBe(alias);
   });
 
+  it('gives a repeated body the key of its canonical form, whatever its key order or session metadata', () => {
+    const t = target({ mode: 'simple' });
+    const body = (n: number, user: string) => ({ model: 'm', max_tokens: n, messages: [{ role: 'user', content: 'hi' }], metadata: { user_id: user } });
+    const reordered = inboundRequest({ messages: [{ content: 'hi', role: 'user' }], max_tokens: 5, model: 'm' });
+    const first = cachePlanFor(t, vertex, inboundRequest(body(5, 'u1')), catalog, 'dev')!.key;
+    expect(cachePlanFor(t, vertex, inboundRequest(body(5, 'u1')), catalog, 'dev')!.key).toBe(first); // the memoised path
+    expect(cachePlanFor(t, vertex, inboundRequest(body(5, 'u2')), catalog, 'dev')!.key).toBe(first);
+    expect(cachePlanFor(t, vertex, reordered, catalog, 'dev')!.key).toBe(first);
+    expect(cachePlanFor(t, vertex, inboundRequest(body(6, 'u1')), catalog, 'dev')!.key).not.toBe(first);
+    expect(first).toBe(cacheKey({ scope: 'dev', family: 'vertex', modelUpstream: 'm', stream: false, anthropicVersion: '2023-06-01', betas: [], body: body(5, 'u1') }));
+  });
+
   it('keys by the betas the provider would receive', () => {
     const t = target({ mode: 'simple' });
     const plain = cachePlanFor(t, vertex, req('m'), catalog, 'dev')!.key;

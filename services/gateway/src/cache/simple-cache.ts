@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import type { TokenUsage } from '../../../shared/src/usage-event';
 import type { InboundRequest } from '../providers/types';
 import type { PlannedTarget } from '../routing/plan';
 import { formatSse, type SseEvent } from '../streaming/sse';
-import { cacheKey } from './key';
+import { cacheKey, UNKEYED_BODY_FIELDS } from './key';
 import type { CachedAnswer } from './response-cache';
 
 /**
@@ -22,6 +23,12 @@ import type { CachedAnswer } from './response-cache';
  */
 
 export const CACHE_STATUS_HEADER = 'x-gatehouse-cache-status';
+
+/**
+ * Canonical keys by the bytes they were computed from. The request that can hit is a repeat, and a
+ * repeat has the same bytes: it skips parsing and key-sorting its body (most of a hit's cost).
+ */
+const keysByBytes = new LRUCache<string, string>({ max: 10_000 });
 export const DEFAULT_MAX_AGE_SECONDS = 24 * 60 * 60;
 
 export interface CachePlan {
@@ -34,15 +41,21 @@ export function cachePlanFor(target: PlannedTarget, provider: Provider, req: Inb
   if (!target.cache || req.op !== 'messages') return undefined;
   const model = req.model;
   const modelUpstream = catalog.providerModelId(provider.kind, model, provider.kind === 'bedrock' ? { profilePrefix: provider.profile_prefix } : {});
-  const key = cacheKey({
+  const parts = {
     scope,
     family: provider.kind,
     modelUpstream,
     stream: req.stream,
     anthropicVersion: req.anthropicVersion,
     betas: catalog.filterBetas(provider.kind, req.betas),
-    body: req.body.json,
-  });
+  };
+  const fingerprint = req.body.fingerprint(UNKEYED_BODY_FIELDS);
+  const memo = fingerprint && `${fingerprint}:${JSON.stringify(parts)}`;
+  let key = memo ? keysByBytes.get(memo) : undefined;
+  if (!key) {
+    key = cacheKey({ ...parts, body: req.body.json });
+    if (memo) keysByBytes.set(memo, key);
+  }
   return { key, maxAgeMs: (target.cache.max_age ?? DEFAULT_MAX_AGE_SECONDS) * 1000 };
 }
 

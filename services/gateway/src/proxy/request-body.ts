@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GatewayError } from '../../../shared/src/errors';
 import { deepMerge } from '../routing/plan';
 
@@ -66,6 +67,15 @@ export class RequestBody {
     const obj = { ...this.json };
     for (const k of keys) delete obj[k];
     return RequestBody.of(obj);
+  }
+
+  /**
+   * SHA-256 of the client's bytes without the `exclude` members, or undefined once the body is an
+   * object (overrides, stripped thinking): identical requests have identical fingerprints.
+   */
+  fingerprint(exclude: readonly string[]): string | undefined {
+    if (!this.members || this.parsed) return undefined;
+    return createHash('sha256').update(this.bytes({}, exclude)).digest('hex');
   }
 
   /** `override_params`: deep-merged into the body (parent objects merge, anything else is replaced). */
