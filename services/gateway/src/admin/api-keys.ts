@@ -6,7 +6,7 @@ import { usagePeriod } from '../../../shared/src/store/port';
 import { displayPrefix, generateKeySecret, hashKey } from '../auth/keys';
 import { audit } from './audit';
 import { requireGrantable, requireOrganisation, requireWorkspace, visibleWorkspace } from './authorize';
-import { type AdminContext, badRequest, conflict, created, iso, notFound, ok, type Reply } from './context';
+import { type AdminContext, badRequest, requireConfig, conflict, created, iso, notFound, ok, type Reply } from './context';
 import type { KeyCreate, KeyListQuery, KeyRotate, KeyUpdate, KeyView } from './schemas';
 
 /**
@@ -94,10 +94,6 @@ async function viewOf(ctx: AdminContext, k: KeyDocs): Promise<View> {
   return keyView(k.current, ctx.now(), { lastUsed: await lastUsed(ctx.store, k.current.key_id, ctx.now()), previousExpires });
 }
 
-async function checkReferences(ctx: AdminContext, configId: string | null | undefined): Promise<void> {
-  if (configId && !(await ctx.store.configs.get(configId))) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
-}
-
 function futureTimestamp(value: string, now: number, field: string): string {
   const ms = Date.parse(value);
   if (ms <= now) throw badRequest(`${field}: ${value} is in the past.`);
@@ -119,7 +115,7 @@ export async function createKey(ctx: AdminContext, body: z.infer<typeof KeyCreat
     if (ws.status === 'archived') throw badRequest(`workspace_id: workspace "${workspaceId}" is archived.`);
   }
   requireGrantable(actor, body.scopes, 'create a key');
-  await checkReferences(ctx, body.defaults.config_id);
+  await requireConfig(ctx, body.defaults.config_id);
   const now = ctx.now();
   const secret = generateKeySecret();
   const doc: ApiKey = {
@@ -168,7 +164,7 @@ export async function updateKey(ctx: AdminContext, keyId: string, body: z.infer<
   if (keyStatus(k.current, now) === 'revoked') throw conflict(`API key "${keyId}" is revoked; revocation is final. Create a new key.`);
   requireGrantable(ctx.actor, k.current.scopes, 'update a key');
   if (body.scopes) requireGrantable(ctx.actor, body.scopes, 'give a key');
-  await checkReferences(ctx, body.defaults?.config_id);
+  await requireConfig(ctx, body.defaults?.config_id);
   const expires = body.expires_at === null ? null : body.expires_at ? futureTimestamp(body.expires_at, now, 'expires_at') : undefined;
   const apply = (d: ApiKey): ApiKey => {
     const next: ApiKey = { ...d, updated_at: iso(now) };

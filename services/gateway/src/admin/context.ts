@@ -32,6 +32,11 @@ export function badRequest(message: string): GatewayError {
   return new GatewayError('invalid_request_error', message);
 }
 
+/** A default `config_id` must name a config that exists (keys and workspaces alike). */
+export async function requireConfig(ctx: AdminContext, configId: string | null | undefined): Promise<void> {
+  if (configId && !(await ctx.store.configs.get(configId))) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
+}
+
 export function notFound(what: string, id: string): GatewayError {
   return new GatewayError('not_found_error', `No ${what} "${id}".`);
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Workspace } from '../../../shared/src/entities';
 import { audit } from './audit';
 import { requireOrganisation, requireWorkspace, visibleWorkspace } from './authorize';
-import { type AdminContext, badRequest, created, iso, notFound, ok, type Reply } from './context';
+import { type AdminContext, requireConfig, created, iso, notFound, ok, type Reply } from './context';
 import type { WorkspaceCreate, WorkspaceUpdate } from './schemas';
 
 /**
@@ -10,10 +10,6 @@ import type { WorkspaceCreate, WorkspaceUpdate } from './schemas';
  * organisation-level (they set policy); a workspace key with `workspaces.write` may rename its own
  * workspace and change its default config and metadata.
  */
-async function checkConfig(ctx: AdminContext, configId: string | null | undefined): Promise<void> {
-  if (configId && !(await ctx.store.configs.get(configId))) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
-}
-
 async function load(ctx: AdminContext, id: string): Promise<Workspace> {
   requireWorkspace(ctx.actor, id, ctx.what);
   const ws = await ctx.store.workspaces.get(id);
@@ -22,7 +18,7 @@ async function load(ctx: AdminContext, id: string): Promise<Workspace> {
 }
 
 export async function createWorkspace(ctx: AdminContext, body: z.infer<typeof WorkspaceCreate>): Promise<Reply> {
-  await checkConfig(ctx, body.defaults.config_id);
+  await requireConfig(ctx, body.defaults.config_id);
   const now = iso(ctx.now());
   const ws: Workspace = { id: body.id, name: body.name, status: 'active', defaults: body.defaults, created_at: now, updated_at: now };
   await ctx.store.workspaces.create(ws.id, ws);
@@ -44,7 +40,7 @@ export async function updateWorkspace(ctx: AdminContext, id: string, body: z.inf
   const before = await load(ctx, id);
   if (body.status !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s status');
   if (body.defaults?.allowed_models !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_models');
-  await checkConfig(ctx, body.defaults?.config_id);
+  await requireConfig(ctx, body.defaults?.config_id);
   const after: Workspace = structuredClone(before);
   if (body.name !== undefined) after.name = body.name;
   if (body.status !== undefined) after.status = body.status;
