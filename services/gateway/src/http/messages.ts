@@ -28,7 +28,14 @@ export function messageRoutes(deps: GatewayDeps): Router {
   const body = express.raw({ type: () => true, limit: deps.env.GATEHOUSE_MAX_BODY_BYTES });
   r.post('/v1/messages', begin(deps, () => 'messages'), body, serve(deps, (req, b) => inboundRequest(req, b, 'messages')));
   r.post('/v1/messages/count_tokens', begin(deps, () => 'count_tokens'), body, serve(deps, (req, b) => inboundRequest(req, b, 'count_tokens')));
-  const vertexModel = (req: Request) => decodeURIComponent(VERTEX_PREDICT.exec(req.path)![3]);
+  const vertexModel = (req: Request) => {
+    const raw = VERTEX_PREDICT.exec(req.path)![3];
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw; // malformed %-escapes: the model check answers 400
+    }
+  };
   r.post(
     VERTEX_PREDICT,
     begin(deps, (req) => (vertexModel(req) === 'count-tokens' ? 'vertex_count_tokens' : 'vertex_predict')),
