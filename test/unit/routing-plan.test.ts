@@ -1,14 +1,12 @@
 import { configError, parseConfig } from '../../services/gateway/src/routing/config-schema';
+import { flattenConfig, leafTargets, type ResolvedTree } from '../../services/gateway/src/routing/flatten';
 import {
-  flattenConfig,
-  leafTargets,
   nextAttemptIndex,
   planAttempts,
   planRoute,
   triggersFallback,
   type PlanContext,
   type PlannedTarget,
-  type ResolvedTree,
 } from '../../services/gateway/src/routing/plan';
 
 /** A small seeded PRNG (mulberry32), so distributions are reproducible. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../../../shared/src/errors';
-import { deepMerge } from '../routing/plan';
+import { deepMerge } from '../routing/flatten';
 
 /** One top-level member of a JSON object body, as byte offsets into the raw body. */
 interface Member {
