@@ -1,3 +1,4 @@
+import { seededRandom } from '../helpers/random';
 /**
  * A Claude-Code-shaped `POST /v1/messages` for the bench: the shape Claude Code 2.1.x sends
  * (three system blocks with cache_control on the last two, a dozen tools whose JSON schemas are most
@@ -15,17 +16,6 @@ const WORDS = (
   'not raw commands so describe each action plainly include line numbers when quoting code and keep answers short'
 ).split(' ');
 
-/** A small deterministic PRNG (mulberry32): stable bodies across runs and machines. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function prose(rand: () => number, chars: number): string {
   const out: string[] = [];
@@ -112,7 +102,7 @@ export const SESSION_ID = '6d09f3e0-d822-4596-a86c-22cfb522181a';
 
 /** The request body, about `targetBytes` long once serialised (within a few bytes). */
 export function claudeCodeBody(targetBytes: number, seed = 1): Record<string, unknown> {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   // Tool schemas are 60–75% of a first request (claude-code.md §Body).
   const toolBytes = Math.floor(targetBytes * 0.6);
   const tools = TOOL_NAMES.map((name) => tool(rand, name, Math.floor(toolBytes / TOOL_NAMES.length) - 900));

@@ -1,3 +1,4 @@
+import { seededRandom } from '../helpers/random';
 import { configError, parseConfig } from '../../services/gateway/src/routing/config-schema';
 import { flattenConfig, leafTargets, type ResolvedTree } from '../../services/gateway/src/routing/flatten';
 import {
@@ -9,17 +10,6 @@ import {
   type PlannedTarget,
 } from '../../services/gateway/src/routing/plan';
 
-/** A small seeded PRNG (mulberry32), so distributions are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CTX: PlanContext = { metadata: {}, params: {}, headers: {}, random: () => 0 };
 
@@ -271,7 +261,7 @@ describe('weighted load balancing over 10,000 seeded draws', () => {
     [[3, 0, 1], 5],
   ])('weights %j stay within ±2 %% of their share', (weights, seed) => {
     const t = tree(lb(...weights.map((w, i) => p(`t${i}`, { weight: w }))));
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const counts = weights.map(() => 0);
     for (let i = 0; i < 10_000; i++) counts[Number(planAttempts(t, { ...CTX, random })[0].provider.slice(1))]++;
     const total = weights.reduce((a, b) => a + b, 0);
@@ -288,7 +278,7 @@ describe('sticky load balancing', () => {
 
   it('a session keeps its target whatever the random draw', () => {
     const t = tree(sticky());
-    const random = seeded(7);
+    const random = seededRandom(7);
     for (const key of ['session-1', 'session-2', 'session-3']) {
       const first = pick(t, { stickyKey: key, random });
       for (let i = 0; i < 50; i++) expect(pick(t, { stickyKey: key, random })).toBe(first);
@@ -305,7 +295,7 @@ describe('sticky load balancing', () => {
 
   it('hash_fields alone make it sticky, and their values spread sessions', () => {
     const t = tree(sticky({ hash_fields: ['metadata.user', 'headers.x-session'] }));
-    const at = (user: string) => pick(t, { metadata: { user }, headers: { 'x-session': 'z' }, random: seeded(1) });
+    const at = (user: string) => pick(t, { metadata: { user }, headers: { 'x-session': 'z' }, random: seededRandom(1) });
     expect(at('ann')).toBe(at('ann'));
     expect(new Set(Array.from({ length: 30 }, (_, i) => at(`user-${i}`))).size).toBe(3);
   });

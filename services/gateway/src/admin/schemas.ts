@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnthropicProvider, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { AnthropicProvider, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 
@@ -221,20 +221,7 @@ export const UsageQuery = z.object({
 });
 export const UsageView = named(
   'Usage',
-  z.object({
-    scope: z.enum(['key', 'workspace']),
-    id: z.string(),
-    period: z.string(),
-    requests: z.number().int(),
-    cost_micros: z.number().int(),
-    cost_usd: z.number(),
-    input: z.number().int(),
-    output: z.number().int(),
-    cache_write_5m: z.number().int(),
-    cache_write_1h: z.number().int(),
-    cache_read: z.number().int(),
-    last_used_at: z.string().optional(),
-  }),
+  UsageTotals.omit({ id: true, scope_id: true }).extend({ id: z.string(), cost_usd: z.number() }),
   'Totals for one key or workspace over one month, as the worker keeps them (usually seconds behind).',
 );
 
