@@ -1,0 +1,68 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { PubSub } from '@google-cloud/pubsub';
+import { createPubSubBus, ensureTopic } from '../../services/shared/src/bus/pubsub';
+import { createLogger } from '../../services/shared/src/log';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import { USAGE_EVENT_VERSION, type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { createWorkerApp } from '../../services/worker/src/http/app';
+import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
+
+/** The path production takes: gateway bus → Pub/Sub (emulator) → push subscription → worker → totals. */
+describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', () => {
+  const project = uniqueProjectId('push');
+  const store = createMemoryStore();
+  const deadLetters: string[] = [];
+  let server: Server;
+  let pubsub: PubSub;
+
+  beforeAll(async () => {
+    const log = createLogger({ service: 'worker', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
+    server = createWorkerApp({ store, log, deadLetter: async (data) => void deadLetters.push(data) }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    pubsub = new PubSub({ projectId: project });
+    const topic = await ensureTopic(pubsub, 'usage');
+    await topic.createSubscription('usage-push', {
+      pushConfig: { pushEndpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pubsub/usage` },
+    });
+  });
+
+  afterAll(async () => {
+    await pubsub.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  const event = (): UsageEvent => ({
+    version: USAGE_EVENT_VERSION,
+    event_id: randomUUID(),
+    request_id: 'req_1',
+    trace_id: 't',
+    timestamp: '2026-11-27T10:00:00.000Z',
+    route: 'messages',
+    stream: true,
+    status: 200,
+    outcome: 'success',
+    workspace_id: 'push-ws',
+    key_id: 'key_push',
+    usage: { ...ZERO_USAGE, input: 10, output: 4 },
+    cost_micros: 90,
+    latency_ms: 5,
+    metadata: {},
+    attempts: [],
+  });
+
+  it('applies every published event exactly once, and dead-letters what it cannot read', async () => {
+    const bus = createPubSubBus({ projectId: project, topic: 'usage', pubsub });
+    const events = Array.from({ length: 20 }, event);
+    for (const e of events) bus.publish(e);
+    bus.publish(events[0]); // a redelivery of the same event id
+    await bus.flush();
+    await pubsub.topic('usage').publishMessage({ data: Buffer.from('not an event') });
+    await eventually(async () => expect((await store.usageTotals('workspace', 'push-ws', '2026-11'))?.requests).toBe(20), 15_000, 100);
+    await eventually(() => expect(deadLetters).toHaveLength(1), 15_000, 100);
+    expect(await store.usageTotals('key', 'key_push', '2026-11')).toMatchObject({ requests: 20, cost_micros: 1800, input: 200, output: 80 });
+    expect(Buffer.from(deadLetters[0], 'base64').toString()).toBe('not an event');
+  }, 40_000);
+});
