@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashKey } from '../../services/gateway/src/auth/keys';
+import { applySeed, devSeed, readSeed } from '../../services/gateway/src/seed';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+
+describe('seed file', () => {
+  it('applies the shipped example, keeping only the hash of its key', async () => {
+    const store = createMemoryStore();
+    const keys = await applySeed(store, readSeed('services/gateway/seed.example.json'));
+    expect(keys).toEqual([{ name: 'dev', key: 'gth_dev_0123456789abcdef0123456789abcdef' }]);
+    const stored = await store.apiKeys.get(hashKey('gth_dev_0123456789abcdef0123456789abcdef'));
+    expect(stored).toMatchObject({ name: 'dev', workspace_id: 'dev', defaults: { config_id: 'default' } });
+    expect(JSON.stringify(await store.apiKeys.list())).not.toContain('gth_dev_0123456789abcdef0123456789abcdef');
+    expect((await store.configs.list()).map((c) => c.id)).toEqual(['default', 'vertex-then-anthropic']);
+  });
+
+  it('generates a dev setup with a fresh key when there is no seed file', async () => {
+    const seed = devSeed('my-project');
+    expect(seed.providers[0]).toMatchObject({ slug: 'vertex', kind: 'vertex', project_id: 'my-project', credentials: { adc: true } });
+    expect(seed.api_keys[0].key).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(devSeed(undefined).api_keys[0].key).not.toBe(seed.api_keys[0].key);
+  });
+
+  it.each([
+    ['not JSON', '{', /Seed file .*: /],
+    ['a provider of an unknown kind', '{"providers":[{"slug":"x","kind":"openai"}]}', /providers\.0\.kind/],
+    ['an invalid config', '{"configs":[{"id":"c","config":{"strategy":{"mode":"sometimes"}}}]}', /Seed config "c": /],
+    ['a key without secret or hash', '{"api_keys":[{"name":"k","type":"workspace"}]}', /give "key" \(plain text, hashed on load\) or "key_hash"/],
+  ])('rejects %s with a message naming the problem', async (_name, text, message) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'seed-')), 'seed.json');
+    writeFileSync(path, text);
+    await expect((async () => applySeed(createMemoryStore(), readSeed(path)))()).rejects.toThrow(message);
+  });
+});
