@@ -1,7 +1,7 @@
 import type { EventBus } from '../../services/shared/src/bus/port';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { eventually } from '../helpers/emulators';
-import { usageEventFixture } from './store.contract';
+import { usageEventFixture } from '../helpers/usage-event';
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 

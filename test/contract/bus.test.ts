@@ -4,7 +4,7 @@ import { createPubSubBus, ensureSubscription, ensureTopic } from '../../services
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
 import { busContract } from './bus.contract';
-import { usageEventFixture } from './store.contract';
+import { usageEventFixture } from '../helpers/usage-event';
 
 busContract('memory', async () => createMemoryBus({ retryDelayMs: 10, onError: () => undefined }));
 

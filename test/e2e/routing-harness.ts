@@ -195,3 +195,14 @@ export function streamedText(text: string): string {
     .map((e) => e.data.delta.text)
     .join('');
 }
+
+/** `[target, provider, status, error_type?]` per attempt of a usage event. */
+export function attempts(event: UsageEvent): unknown[][] {
+  return event.attempts.map((a) => [a.target, a.provider, a.status, ...(a.error_type ? [a.error_type] : [])]);
+}
+
+/** An even sweep of [0, 1) over 40 draws: load balancing becomes exact. */
+export function sweep40(): () => number {
+  let n = 0;
+  return () => ((n++ % 40) + 0.5) / 40;
+}

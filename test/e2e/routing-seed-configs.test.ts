@@ -1,6 +1,5 @@
 import { FAKE_TOKEN_USAGE } from '../fakes/script';
-import type { UsageEvent } from '../../services/shared/src/usage-event';
-import { message, SEED_CONFIGS, SONNET_COST_MICROS, startRoutingRig, type RoutingRig } from './routing-harness';
+import { attempts, message, SEED_CONFIGS, SONNET_COST_MICROS, startRoutingRig, sweep40, type RoutingRig } from './routing-harness';
 
 /**
  * The seven configs of the seed (issue 3), as written, each accepted and doing what it says; and the
@@ -14,15 +13,7 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 beforeEach(() => rig.reset());
 
-function attempts(event: UsageEvent): unknown[][] {
-  return event.attempts.map((a) => [a.target, a.provider, a.status, ...(a.error_type ? [a.error_type] : [])]);
-}
 
-/** An even sweep of [0, 1) over 40 draws: load balancing becomes exact. */
-function sweep40(): () => number {
-  let n = 0;
-  return () => ((n++ % 40) + 0.5) / 40;
-}
 
 describe.each(Object.keys(SEED_CONFIGS))('seed config "%s"', (id) => {
   it.each([

@@ -1,9 +1,8 @@
 import { FAKE_TOKEN_USAGE } from '../fakes/script';
-import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { BreakerRegistry } from '../../services/gateway/src/routing/breaker';
 import { parseSigV4 } from '../fakes/fake-bedrock';
 import { FAKE_USAGE } from '../fakes/script';
-import { AWS_ENV, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
+import { AWS_ENV, attempts, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, sweep40, type RoutingRig } from './routing-harness';
 
 /**
  * Routing end to end: Claude clients → gateway → fake upstreams scripted per target. Each test checks
@@ -18,10 +17,6 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 beforeEach(() => rig.reset());
 
-/** `[target, provider, status, error_type?]` per attempt. */
-function attempts(event: UsageEvent): unknown[][] {
-  return event.attempts.map((a) => [a.target, a.provider, a.status, ...(a.error_type ? [a.error_type] : [])]);
-}
 
 function headersOf(res: { headers: Headers }) {
   return {
@@ -253,8 +248,7 @@ describe('forward_headers', () => {
 
 describe('load balancing', () => {
   it('splits 40 requests by weight (3:1) with the injected random source', async () => {
-    let n = 0;
-    rig.random = () => ((n++ % 40) + 0.5) / 40; // an even sweep of [0, 1)
+    rig.random = sweep40();
     const config = {
       strategy: { mode: 'loadbalance' },
       targets: [

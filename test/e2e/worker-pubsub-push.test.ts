@@ -6,7 +6,8 @@ import { PubSub } from '@google-cloud/pubsub';
 import { createPubSubBus, ensureTopic } from '../../services/shared/src/bus/pubsub';
 import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
-import { USAGE_EVENT_VERSION, type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
 
@@ -34,24 +35,8 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
     await new Promise((r) => server.close(r));
   });
 
-  const event = (): UsageEvent => ({
-    version: USAGE_EVENT_VERSION,
-    event_id: randomUUID(),
-    request_id: 'req_1',
-    trace_id: 't',
-    timestamp: '2026-11-27T10:00:00.000Z',
-    route: 'messages',
-    stream: true,
-    status: 200,
-    outcome: 'success',
-    workspace_id: 'push-ws',
-    key_id: 'key_push',
-    usage: { ...ZERO_USAGE, input: 10, output: 4 },
-    cost_micros: 90,
-    latency_ms: 5,
-    metadata: {},
-    attempts: [],
-  });
+  const event = (): UsageEvent =>
+    usageEventFixture({ event_id: randomUUID(), timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'push-ws', key_id: 'key_push', usage: { ...ZERO_USAGE, input: 10, output: 4 }, cost_micros: 90 });
 
   it('applies every published event exactly once, and dead-letters what it cannot read', async () => {
     const bus = createPubSubBus({ projectId: project, topic: 'usage', pubsub });

@@ -4,7 +4,8 @@ import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
-import { USAGE_EVENT_VERSION, type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { pushVerifier } from '../../services/worker/src/push-auth';
 import { Writable } from 'node:stream';
@@ -13,25 +14,7 @@ import { Writable } from 'node:stream';
 const quiet = createLogger({ service: 'worker', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
-  return {
-    version: USAGE_EVENT_VERSION,
-    event_id: randomUUID(),
-    request_id: 'req_1',
-    trace_id: 't',
-    timestamp: '2026-11-27T10:00:00.000Z',
-    route: 'messages',
-    stream: true,
-    status: 200,
-    outcome: 'success',
-    workspace_id: 'dev',
-    key_id: 'key_1',
-    usage: { ...ZERO_USAGE, input: 10, output: 5 },
-    cost_micros: 105,
-    latency_ms: 12,
-    metadata: {},
-    attempts: [],
-    ...over,
-  };
+  return usageEventFixture({ event_id: randomUUID(), timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'dev', key_id: 'key_1', usage: { ...ZERO_USAGE, input: 10, output: 5 }, cost_micros: 105, ...over });
 }
 
 function push(data: unknown) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnthropicProvider, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 
@@ -113,25 +113,11 @@ export const KeyRotate = named(
 
 export const KeyView = named(
   'Key',
-  z.object({
-    key_id: z.string(),
-    name: z.string(),
-    type: z.enum(['organisation', 'workspace']),
-    kind: z.enum(['user', 'service']),
+  // The stored key without its hash (`id`) and rotation marker, plus what a reader needs to know.
+  ApiKey.omit({ id: true, rotated_at: true, status: true }).extend({
     /** `organisation`, or the workspace id. */
     owner: z.string(),
-    workspace_id: z.string().optional(),
-    scopes: z.array(z.string()),
-    defaults: z.object({ config_id: z.string().optional(), metadata: z.record(z.string(), z.string()).optional() }),
-    allowed_models: z.array(z.string()).optional(),
-    /** The first characters of the secret, to recognise it. */
-    prefix: z.string(),
     status: z.enum(['active', 'revoked', 'expired']),
-    expires_at: z.string().optional(),
-    created_at: z.string().optional(),
-    updated_at: z.string().optional(),
-    created_by: z.string().optional(),
-    last_used_at: z.string().optional(),
     /** After a rotation: when the previous secret stops working. */
     previous_secret_expires_at: z.string().optional(),
   }),

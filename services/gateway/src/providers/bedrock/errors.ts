@@ -85,7 +85,8 @@ function header(headers: HeaderBag, name: string): string | undefined {
   return undefined;
 }
 
-function parseObject(body: string): Record<string, unknown> | undefined {
+/** A JSON object, or undefined for anything else (Bedrock error bodies and event payloads alike). */
+export function parseObject(body: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(body);
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;

@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { SseEvent } from '../../streaming/sse';
-import { anthropicWording, bedrockErrorKind } from './errors';
+import { anthropicWording, bedrockErrorKind, parseObject } from './errors';
 
 export interface DecodeOptions {
   /** Emit a synthesised `ping` after this much silence. Bedrock sends none; Claude Code gives up after 300 s. */
@@ -205,11 +205,3 @@ function pickString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
