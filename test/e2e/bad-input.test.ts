@@ -36,6 +36,17 @@ afterAll(async () => {
 
 const okBody = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
 
+/** A request body streamed in `n` chunks of `size` bytes, so that no content-length announces it. */
+function chunked(n: number, size: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (sent++ < n) c.enqueue(new Uint8Array(size).fill(0x20));
+      else c.close();
+    },
+  });
+}
+
 function post(path: string, body: string, headers: Record<string, string> = {}) {
   return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEV_KEY, ...headers }, body });
 }
@@ -65,6 +76,14 @@ it.each([
   ['metadata that is not an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '["a"]' }), 400, 'invalid_request_error', /must be a JSON object/],
   ['a metadata value that is an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '{"a":{"b":1}}' }), 400, 'invalid_request_error', /value of "a" must be a string/],
   ['an oversize body', () => post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) })), 413, 'request_too_large', /limit of 65536 bytes/],
+  ['a compressed body', () => post('/v1/messages', okBody, { 'content-encoding': 'gzip' }), 400, 'invalid_request_error', /Unsupported request encoding "gzip"/],
+  [
+    'an oversize body sent without a length',
+    () => fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': DEV_KEY }, body: chunked(3, 30 * 1024), duplex: 'half' } as RequestInit),
+    413,
+    'request_too_large',
+    /limit of 65536 bytes/,
+  ],
   ['an unknown route', () => fetch(`${gw.url}/v1/complete`, { method: 'POST' }), 404, 'not_found_error', /No route for POST \/v1\/complete/],
 ])('%s', async (_name, send, status, type, message) => {
   const res = await send();
@@ -96,6 +115,18 @@ it('records an oversize body as one rejected usage event with its key', async ()
   expect(res.status).toBe(413);
   const [event] = await gw.waitForEvents(1);
   expect(event).toMatchObject({ outcome: 'rejected', status: 413, error_type: 'request_too_large', key_name: 'dev' });
+});
+
+it('records a client that goes away while sending its body as one cancelled usage event', async () => {
+  gw.events.length = 0;
+  const { request } = await import('node:http');
+  const req = request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': DEV_KEY, 'content-length': '50000' } });
+  req.on('error', () => undefined);
+  req.write('{"model": "claude-haiku-4-5", "messages": [');
+  await new Promise((r) => setTimeout(r, 50));
+  req.destroy();
+  const [event] = await gw.waitForEvents(1);
+  expect(event).toMatchObject({ outcome: 'client_cancel', status: 499, key_name: 'dev' });
 });
 
 it('records a rejected request as one usage event', async () => {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createMemoryBus } from '../../services/shared/src/bus/memory';
 import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
@@ -82,7 +82,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     secretManagerUrl: opts.secretManagerUrl,
     random: opts.random,
   });
-  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  const server: Server = createServer(createApp(deps)).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -9,7 +9,8 @@ function sink(): { res: ServerResponse; text: () => string } {
   return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
 }
 
-async function* events(list: SseEvent[], fail?: Error): AsyncGenerator<SseEvent> {
+/** The upstream's batches: one per chunk, each holding the events that chunk completed. */
+async function* batches(list: SseEvent[][], fail?: Error): AsyncGenerator<SseEvent[]> {
   yield* list;
   if (fail) throw fail;
 }
@@ -19,8 +20,7 @@ const whole = [ev('message_start', { message: { usage: { input_tokens: 3 } } }),
 
 it('relays a whole stream, drops provider noise and collects what it sent', async () => {
   const { res, text } = sink();
-  const [first, ...rest] = whole;
-  const r = await relayStream(res, first, events(rest), true);
+  const r = await relayStream(res, whole.slice(0, 1), batches([whole.slice(1, 3), whole.slice(3)]), true);
   expect(r.failure).toBeUndefined();
   expect(r.events?.map((e) => e.event)).toEqual(['message_start', 'content_block_delta', 'message_stop']);
   expect(text()).not.toMatch(/vertex_event/);
@@ -29,7 +29,7 @@ it('relays a whole stream, drops provider noise and collects what it sent', asyn
 
 it('ends a stream that closes before message_stop with an SSE error', async () => {
   const { res, text } = sink();
-  const r = await relayStream(res, whole[0], events(whole.slice(1, 2)), true);
+  const r = await relayStream(res, whole.slice(0, 2), batches([]), true);
   expect(r.failure).toMatch(/before message_stop/);
   expect(r.tap.errorType).toBe('api_error');
   expect(text()).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before message_stop"\}\}\n\n$/);
@@ -37,7 +37,7 @@ it('ends a stream that closes before message_stop with an SSE error', async () =
 
 it('turns an upstream failure mid-stream into an SSE error', async () => {
   const { res, text } = sink();
-  const r = await relayStream(res, whole[0], events([], new Error('other side closed')), false);
+  const r = await relayStream(res, [whole[0]], batches([], new Error('other side closed')), false);
   expect(r.failure).toBe('other side closed');
   expect(r.events).toBeUndefined();
   expect(text()).toMatch(/Upstream stream failed: other side closed/);
@@ -46,8 +46,29 @@ it('turns an upstream failure mid-stream into an SSE error', async () => {
 it('adds nothing after an upstream error event', async () => {
   const { res, text } = sink();
   const error = { event: 'error', data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' };
-  const r = await relayStream(res, whole[0], events([error]), false);
+  const r = await relayStream(res, [whole[0]], batches([[error]]), false);
   expect(r.failure).toBeUndefined();
   expect(r.tap.errorType).toBe('overloaded_error');
   expect(text().match(/event: error/g)).toHaveLength(1);
+});
+
+it('writes each upstream batch as one chunk, and reads the next only once the client has drained', async () => {
+  const { EventEmitter } = await import('node:events');
+  const writes: string[] = [];
+  const res = Object.assign(new EventEmitter(), { destroyed: false, write: (c: string) => (writes.push(c), writes.length > 1) });
+  let reads = 0;
+  const rest: AsyncIterator<SseEvent[]> = {
+    next: async () => (++reads === 1 ? { done: false, value: whole.slice(2) } : { done: true, value: undefined }),
+  };
+  const relayed = relayStream(res as unknown as ServerResponse, whole.slice(0, 2), rest, false);
+  await new Promise((r) => setImmediate(r));
+  expect(writes).toHaveLength(1);
+  expect(writes[0].match(/^event: /gm)).toEqual(['event: ', 'event: ']);
+  expect(reads).toBe(0); // the socket is full: nothing more is read from the upstream
+  res.emit('drain');
+  const r = await relayed;
+  expect(reads).toBe(2);
+  expect(writes).toHaveLength(2);
+  expect(writes[1]).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+  expect(r.failure).toBeUndefined();
 });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from '../../shared/src/log';
 import type { GatewayDeps } from './deps';
 import { closeDeps } from './build-deps';
@@ -6,7 +6,7 @@ import { createApp } from './http/app';
 
 /** Listens, and on SIGTERM stops accepting, lets requests finish, flushes usage events (Cloud Run: ~10 s). */
 export function serve(deps: GatewayDeps, log: Logger, onClose: () => Promise<void> = async () => {}): Promise<Server> {
-  const server = createApp(deps).listen(deps.env.PORT, deps.env.HOST);
+  const server = createServer(createApp(deps)).listen(deps.env.PORT, deps.env.HOST);
   server.keepAliveTimeout = 620_000; // longer than Cloud Run's front end keeps idle connections
   const drain = () => {
     log.info('SIGTERM: draining');

@@ -1,22 +1,28 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { GatewayDeps } from '../deps';
 import { adminRoutes } from './admin';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './health';
-import { messageRoutes } from './messages';
+import { messageHandler } from './messages';
 import { modelRoutes } from './models';
 
-/** Builds the gateway's HTTP app. Never listens: main.ts and the tests do (STYLE §1). */
-export function createApp(deps: GatewayDeps): Express {
+/**
+ * The gateway's request listener: the model routes on node:http directly, everything else (health,
+ * `/v1/models`, admin, 404) through express. Never listens: serve.ts and the tests do (STYLE §1).
+ */
+export function createApp(deps: GatewayDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(healthRoutes());
-  app.use(messageRoutes(deps));
   app.use(modelRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
-  return app;
+  const models = messageHandler(deps);
+  return (req, res) => {
+    if (!models(req, res)) app(req, res);
+  };
 }

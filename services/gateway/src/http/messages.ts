@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
@@ -12,6 +12,8 @@ import { resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';
 import { emitUsage } from '../usage/emit';
+import { readBody } from './body';
+import { sendError } from './errors';
 import { clientHeaders, gatehouseHeader, header } from './request-context';
 
 type Route = UsageEvent['route'];
@@ -22,36 +24,59 @@ const MODEL_NAME = /^[\x21-\x7e]{1,256}$/;
 /** Vertex-shaped paths Claude Code sends in Vertex mode, with or without the `/v1` prefix. */
 const VERTEX_PREDICT = /^\/(?:v1\/)?projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
 
-export function messageRoutes(deps: GatewayDeps): Router {
-  const r = Router();
-  // The key is checked before the body is read: nobody without one can make the gateway buffer 32 MiB.
-  const body = express.raw({ type: () => true, limit: deps.env.GATEHOUSE_MAX_BODY_BYTES });
-  r.post('/v1/messages', begin(deps, () => 'messages'), body, serve(deps, (req, b) => inboundRequest(req, b, 'messages')));
-  r.post('/v1/messages/count_tokens', begin(deps, () => 'count_tokens'), body, serve(deps, (req, b) => inboundRequest(req, b, 'count_tokens')));
-  const vertexModel = (req: Request) => {
-    const raw = VERTEX_PREDICT.exec(req.path)![3];
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw; // malformed %-escapes: the model check answers 400
-    }
-  };
-  r.post(
-    VERTEX_PREDICT,
-    begin(deps, (req) => (vertexModel(req) === 'count-tokens' ? 'vertex_count_tokens' : 'vertex_predict')),
-    body,
-    serve(deps, (req, b) => {
-      // Vertex-format bodies carry `anthropic_version`, which each provider sets (or must not see) itself.
-      const vertexBody = b.without(['anthropic_version']);
-      const model = vertexModel(req);
-      if (model === 'count-tokens') return inboundRequest(req, vertexBody, 'count_tokens');
-      return inboundRequest(req, vertexBody, 'messages', { model, stream: VERTEX_PREDICT.exec(req.path)![4] === 'streamRawPredict' });
-    }),
-  );
-  return r;
+/** A model route: what the usage event calls it, and how its request reads. */
+interface ModelRoute {
+  route: Route;
+  inbound(req: IncomingMessage, body: RequestBody): InboundRequest;
 }
 
-function inboundRequest(req: Request, body: RequestBody, op: InboundRequest['op'], fromUrl?: { model: string; stream: boolean }): InboundRequest {
+const MESSAGES: ModelRoute = { route: 'messages', inbound: (req, b) => inboundRequest(req, b, 'messages') };
+const COUNT_TOKENS: ModelRoute = { route: 'count_tokens', inbound: (req, b) => inboundRequest(req, b, 'count_tokens') };
+
+function vertexRoute(match: RegExpExecArray): ModelRoute {
+  let model = match[3];
+  try {
+    model = decodeURIComponent(model);
+  } catch {
+    // malformed %-escapes: the model check answers 400
+  }
+  const stream = match[4] === 'streamRawPredict';
+  return {
+    route: model === 'count-tokens' ? 'vertex_count_tokens' : 'vertex_predict',
+    inbound(req, b) {
+      // Vertex-format bodies carry `anthropic_version`, which each provider sets (or must not see) itself.
+      const vertexBody = b.without(['anthropic_version']);
+      if (model === 'count-tokens') return inboundRequest(req, vertexBody, 'count_tokens');
+      return inboundRequest(req, vertexBody, 'messages', { model, stream });
+    },
+  };
+}
+
+function modelRoute(method: string | undefined, url: string | undefined): ModelRoute | undefined {
+  if (method !== 'POST' || !url) return undefined;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path === '/v1/messages') return MESSAGES;
+  if (path === '/v1/messages/count_tokens') return COUNT_TOKENS;
+  const vertex = VERTEX_PREDICT.exec(path);
+  return vertex ? vertexRoute(vertex) : undefined;
+}
+
+/**
+ * The model routes, served on node:http directly (the request path is the product: no router or
+ * body-parser layers on it); everything else goes to the express app. Returns false for a request
+ * that is not a model route.
+ */
+export function messageHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const route = modelRoute(req.method, req.url);
+    if (!route) return false;
+    void serveModelRequest(deps, req, res, route);
+    return true;
+  };
+}
+
+function inboundRequest(req: IncomingMessage, body: RequestBody, op: InboundRequest['op'], fromUrl?: { model: string; stream: boolean }): InboundRequest {
   const model = fromUrl?.model ?? body.value('model');
   if (typeof model !== 'string' || !model.trim()) {
     throw new GatewayError('invalid_request_error', 'model: field required (a Claude model name such as "claude-sonnet-4-5").');
@@ -77,79 +102,60 @@ function splitBetas(v: string | undefined): string[] {
 /** One model request as it is served: its record, its caller, and the client's disconnect. */
 interface Exchange {
   record: RequestRecord;
-  caller?: Caller;
+  caller: Caller;
   clientSignal: AbortSignal;
   baseHeaders: Record<string, string>;
-  /** Runs the handler; the usage event waits for it (see `begin`). */
-  run(fn: () => Promise<void>): Promise<void>;
 }
 
 /**
- * Opens the request's record (so that every outcome, a rejected key or an oversize body included,
- * yields exactly one usage event) and authenticates the caller. The event goes out when the response
- * is over and no handler is still recording: a client that disconnects mid-stream closes the response
- * before the relay has finished counting.
+ * Serves one model request. Its record is opened first, so that every outcome (a rejected key or an
+ * oversize body included) yields exactly one usage event; the key is checked before the body is read,
+ * so nobody without one can make the gateway buffer 32 MiB. The event goes out when the response is
+ * over and the handler has stopped recording: a client that disconnects mid-stream closes the
+ * response before the relay has finished counting.
  */
-function begin(deps: GatewayDeps, routeOf: (req: Request) => Route): RequestHandler {
-  return async (req, res, next) => {
-    const requestId = `req_gth_${deps.newId()}`;
-    const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
-    const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), routeOf(req), deps.now());
-    const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
-    res.locals.requestId = requestId;
-    res.locals.record = record;
-    res.locals.log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
-    res.set(baseHeaders);
-    const ac = new AbortController();
-    let running = false;
-    let closed = false;
-    const emit = () => emitUsage(deps, record, res.locals.log, req);
-    const exchange: Exchange = {
-      record,
-      clientSignal: ac.signal,
-      baseHeaders,
-      async run(fn) {
-        running = true;
-        try {
-          await fn();
-        } finally {
-          running = false;
-          if (closed) emit();
-        }
-      },
-    };
-    res.locals.exchange = exchange;
-    res.once('close', () => {
-      if (!res.writableFinished) ac.abort();
-      closed = true;
-      if (!running) emit();
-    });
+async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
+  const requestId = `req_gth_${deps.newId()}`;
+  const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
+  const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route.route, deps.now());
+  const log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
+  const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
+  res.setHeader('x-gatehouse-request-id', requestId);
+  res.setHeader('x-gatehouse-trace-id', traceId);
+  const ac = new AbortController();
+  let handling = true;
+  let closed = false;
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort();
+    closed = true;
+    if (!handling) emitUsage(deps, record, log, req);
+  });
+  try {
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
-    exchange.caller = callerFor(deps, record.key);
-    next();
-  };
-}
-
-function serve(deps: GatewayDeps, toInbound: (req: Request, b: RequestBody) => InboundRequest): RequestHandler {
-  return (req, res) => {
-    const exchange = res.locals.exchange as Exchange;
-    return exchange.run(() => handle(deps, req, res, exchange, (b) => toInbound(req, b)));
-  };
+    const caller = callerFor(deps, record.key);
+    const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
+    await handle(deps, req, res, { record, caller, clientSignal: ac.signal, baseHeaders }, () => route.inbound(req, RequestBody.parse(body)));
+  } catch (err) {
+    sendError(res, err, { log, requestId, record });
+  } finally {
+    handling = false;
+    if (closed) emitUsage(deps, record, log, req);
+  }
 }
 
 async function handle(
   deps: GatewayDeps,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   { record, caller, clientSignal, baseHeaders }: Exchange,
-  toInbound: (b: RequestBody) => InboundRequest,
+  readInbound: () => InboundRequest,
 ): Promise<void> {
-  const { key, workspace } = caller!;
+  const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
-  const inbound = toInbound(RequestBody.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+  const inbound = readInbound();
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
-  const checkModel = (model: string) => checkCallerModel(deps, caller!, model);
+  const checkModel = (model: string) => checkCallerModel(deps, caller, model);
   checkModel(inbound.model);
   const plan = resolvePlan(deps, {
     configHeader: gatehouseHeader(req, 'config'),

@@ -2,48 +2,6 @@ import type { ServerResponse } from 'node:http';
 import { formatSse, type SseEvent } from '../streaming/sse';
 import { UsageTap } from '../streaming/usage-tap';
 
-/**
- * Collects the events that arrive together (one upstream chunk yields several, through promise
- * continuations) and writes them as one string before the event loop moves on: one chunk of the
- * chunked response and one syscall instead of a write per event. Waits for the socket to drain when
- * the client reads slower than the upstream sends.
- */
-class BatchedWriter {
-  private parts: string[] = [];
-  private scheduled = false;
-  private drained: Promise<void> | undefined;
-
-  constructor(private readonly res: ServerResponse) {}
-
-  async write(text: string): Promise<void> {
-    if (this.drained) await this.drained;
-    this.parts.push(text);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Writes what is pending now; later writes wait for `drain` if the socket buffer is full. */
-  flush(): void {
-    this.scheduled = false;
-    if (!this.parts.length || this.res.destroyed) return;
-    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
-    this.parts = [];
-    if (this.res.write(text)) return;
-    this.drained = new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        this.drained = undefined;
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
-  }
-}
-
 /** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
 const DROPPED = new Set(['vertex_event']);
 
@@ -56,50 +14,65 @@ export interface RelayResult {
 }
 
 /**
- * Relays an upstream event stream to the client as it arrives, tapping usage. An upstream failure
- * after the first byte becomes an SSE `error` event (failover is no longer possible); so does a
- * stream that ends cleanly without `message_stop`, which clients would otherwise take for a whole
- * (truncated) answer.
+ * Relays an upstream event stream to the client as it arrives, tapping usage: each batch (the events
+ * one upstream chunk completed) is written as one string, so one chunk of the chunked response and
+ * one syscall, and the next is read once the client has taken it. An upstream failure after the
+ * first byte becomes an SSE `error` event (failover is no longer possible); so does a stream that
+ * ends cleanly without `message_stop`, which clients would otherwise take for a whole (truncated) answer.
  */
 export async function relayStream(
   res: ServerResponse,
-  first: SseEvent | undefined,
-  rest: AsyncIterator<SseEvent>,
+  first: SseEvent[],
+  rest: AsyncIterator<SseEvent[]>,
   collect: boolean,
 ): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
-  const out = new BatchedWriter(res);
   let ended = false;
-  const send = async (e: SseEvent) => {
-    if (DROPPED.has(e.event)) return;
-    tap.onEvent(e.event, e.data);
-    result.events?.push(e);
-    if (e.event === 'message_stop' || e.event === 'error') ended = true;
-    await out.write(formatSse(e.event, e.data));
+  const format = (batch: SseEvent[]): string => {
+    let text = '';
+    for (const e of batch) {
+      if (DROPPED.has(e.event)) continue;
+      tap.onEvent(e.event, e.data);
+      result.events?.push(e);
+      if (e.event === 'message_stop' || e.event === 'error') ended = true;
+      text += formatSse(e.event, e.data);
+    }
+    return text;
   };
-  const fail = async (reason: string) => {
+  const fail = (reason: string) => {
     result.failure = reason;
     const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${reason}` } });
     tap.onEvent('error', data);
-    await out.write(formatSse('error', data));
+    if (!res.destroyed) res.write(formatSse('error', data));
   };
   try {
-    if (first) await send(first);
-    for (;;) {
+    for (let batch = first; ; ) {
+      const text = format(batch);
+      if (text && !res.write(text)) await drained(res);
       if (res.destroyed) break;
       const next = await rest.next();
       if (next.done) {
-        if (!ended && !res.destroyed) await fail('the upstream closed the stream before message_stop');
+        if (!ended) fail('the upstream closed the stream before message_stop');
         break;
       }
-      await send(next.value);
+      batch = next.value;
     }
   } catch (err) {
-    if (!res.destroyed) await fail((err as Error).message || 'upstream stream failed');
+    fail((err as Error).message || 'upstream stream failed');
   } finally {
-    out.flush();
-    await rest.return?.().catch(() => undefined);
+    await rest.return?.(undefined).catch(() => undefined);
   }
   return result;
+}
+
+/** Resolves when the client has taken what was written, or has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }

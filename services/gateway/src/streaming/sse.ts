@@ -11,10 +11,11 @@ export interface SseEvent {
 }
 
 /**
- * Splits an upstream SSE byte stream into events (eventsource-parser does the parsing), yielding
- * each event as soon as its terminating blank line arrives.
+ * Splits an upstream SSE byte stream into events (eventsource-parser does the parsing), yielding the
+ * events each chunk completes as one batch, as soon as the chunk arrives: the relay then handles a
+ * chunk's events with one write, not one await and one write per event.
  */
-export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
   const decoder = new TextDecoder();
   let pending: SseEvent[] = [];
   const parser = createParser({
@@ -27,9 +28,14 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
     if (pending.length) {
       const ready = pending;
       pending = [];
-      yield* ready;
+      yield ready;
     }
   }
   parser.feed(decoder.decode());
-  yield* pending;
+  if (pending.length) yield pending;
+}
+
+/** Batches of one, for a source that decodes events one by one (Bedrock's event stream). */
+export async function* singly(events: AsyncIterable<SseEvent>): AsyncGenerator<SseEvent[]> {
+  for await (const e of events) yield [e];
 }
