@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { relayStream } from '../../services/gateway/src/proxy/relay';
-import type { SseEvent } from '../../services/gateway/src/streaming/sse';
+import { parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
 
 /** A response that records what is written to it. */
 function sink(): { res: ServerResponse; text: () => string } {
@@ -10,17 +10,19 @@ function sink(): { res: ServerResponse; text: () => string } {
 }
 
 /** The upstream's batches: one per chunk, each holding the events that chunk completed. */
-async function* batches(list: SseEvent[][], fail?: Error): AsyncGenerator<SseEvent[]> {
-  yield* list;
+async function* batches(list: SseEvent[][], fail?: Error): AsyncGenerator<SseBatch> {
+  for (const events of list) yield { events };
   if (fail) throw fail;
 }
+
+const batch = (events: SseEvent[]): SseBatch => ({ events });
 
 const ev = (event: string, data: Record<string, unknown> = {}): SseEvent => ({ event, data: JSON.stringify({ type: event, ...data }) });
 const whole = [ev('message_start', { message: { usage: { input_tokens: 3 } } }), ev('content_block_delta'), ev('vertex_event'), ev('message_stop')];
 
 it('relays a whole stream, drops provider noise and collects what it sent', async () => {
   const { res, text } = sink();
-  const r = await relayStream(res, whole.slice(0, 1), batches([whole.slice(1, 3), whole.slice(3)]), true);
+  const r = await relayStream(res, batch(whole.slice(0, 1)), batches([whole.slice(1, 3), whole.slice(3)]), true);
   expect(r.failure).toBeUndefined();
   expect(r.events?.map((e) => e.event)).toEqual(['message_start', 'content_block_delta', 'message_stop']);
   expect(text()).not.toMatch(/vertex_event/);
@@ -29,7 +31,7 @@ it('relays a whole stream, drops provider noise and collects what it sent', asyn
 
 it('ends a stream that closes before message_stop with an SSE error', async () => {
   const { res, text } = sink();
-  const r = await relayStream(res, whole.slice(0, 2), batches([]), true);
+  const r = await relayStream(res, batch(whole.slice(0, 2)), batches([]), true);
   expect(r.failure).toMatch(/before message_stop/);
   expect(r.tap.errorType).toBe('api_error');
   expect(text()).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before message_stop"\}\}\n\n$/);
@@ -37,7 +39,7 @@ it('ends a stream that closes before message_stop with an SSE error', async () =
 
 it('turns an upstream failure mid-stream into an SSE error', async () => {
   const { res, text } = sink();
-  const r = await relayStream(res, [whole[0]], batches([], new Error('other side closed')), false);
+  const r = await relayStream(res, batch([whole[0]]), batches([], new Error('other side closed')), false);
   expect(r.failure).toBe('other side closed');
   expect(r.events).toBeUndefined();
   expect(text()).toMatch(/Upstream stream failed: other side closed/);
@@ -46,7 +48,7 @@ it('turns an upstream failure mid-stream into an SSE error', async () => {
 it('adds nothing after an upstream error event', async () => {
   const { res, text } = sink();
   const error = { event: 'error', data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' };
-  const r = await relayStream(res, [whole[0]], batches([[error]]), false);
+  const r = await relayStream(res, batch([whole[0]]), batches([[error]]), false);
   expect(r.failure).toBeUndefined();
   expect(r.tap.errorType).toBe('overloaded_error');
   expect(text().match(/event: error/g)).toHaveLength(1);
@@ -57,10 +59,10 @@ it('writes each upstream batch as one chunk, and reads the next only once the cl
   const writes: string[] = [];
   const res = Object.assign(new EventEmitter(), { destroyed: false, write: (c: string) => (writes.push(c), writes.length > 1) });
   let reads = 0;
-  const rest: AsyncIterator<SseEvent[]> = {
-    next: async () => (++reads === 1 ? { done: false, value: whole.slice(2) } : { done: true, value: undefined }),
+  const rest: AsyncIterator<SseBatch> = {
+    next: async () => (++reads === 1 ? { done: false, value: batch(whole.slice(2)) } : { done: true, value: undefined }),
   };
-  const relayed = relayStream(res as unknown as ServerResponse, whole.slice(0, 2), rest, false);
+  const relayed = relayStream(res as unknown as ServerResponse, batch(whole.slice(0, 2)), rest, false);
   await new Promise((r) => setImmediate(r));
   expect(writes).toHaveLength(1);
   expect(writes[0].match(/^event: /gm)).toEqual(['event: ', 'event: ']);
@@ -71,4 +73,42 @@ it('writes each upstream batch as one chunk, and reads the next only once the cl
   expect(writes).toHaveLength(2);
   expect(writes[1]).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n');
   expect(r.failure).toBeUndefined();
+});
+
+const sse = (e: SseEvent) => `event: ${e.event}\ndata: ${e.data}\n\n`;
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield Buffer.from(p);
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('parseSse', () => {
+  const [a, b, c] = [whole[0], whole[1], whole[3]];
+
+  it('yields the events of each chunk as one batch, with the chunk when it holds them whole', async () => {
+    const got = await collect(parseSse(chunks(sse(a) + sse(b), sse(c))));
+    expect(got.map((x) => x.events.map((e) => e.event))).toEqual([['message_start', 'content_block_delta'], ['message_stop']]);
+    expect(got.map((x) => Buffer.from(x.raw!).toString())).toEqual([sse(a) + sse(b), sse(c)]);
+  });
+
+  it('gives no bytes for a chunk that starts or ends inside an event', async () => {
+    const text = sse(a) + sse(b);
+    const got = await collect(parseSse(chunks(text.slice(0, text.length - 10), text.slice(-10) + sse(c), sse(c))));
+    expect(got.map((x) => x.events.map((e) => e.event))).toEqual([['message_start'], ['content_block_delta', 'message_stop'], ['message_stop']]);
+    expect(got.map((x) => x.raw !== undefined)).toEqual([false, false, true]);
+  });
+
+  it('relays whole chunks byte for byte, and re-frames those that drop an event', async () => {
+    const { res, text } = sink();
+    const upstream = [sse(a) + sse(b), sse(whole[2]) + sse(c)];
+    const it = parseSse(chunks(...upstream));
+    const first = (await it.next()).value as SseBatch;
+    await relayStream(res, first, it, false);
+    expect(text()).toBe(upstream[0] + sse(c));
+  });
 });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { formatSse, type SseEvent } from '../streaming/sse';
+import { formatSse, type SseBatch, type SseEvent } from '../streaming/sse';
 import { UsageTap } from '../streaming/usage-tap';
 
 /** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
@@ -15,29 +15,35 @@ export interface RelayResult {
 
 /**
  * Relays an upstream event stream to the client as it arrives, tapping usage: each batch (the events
- * one upstream chunk completed) is written as one string, so one chunk of the chunked response and
- * one syscall, and the next is read once the client has taken it. An upstream failure after the
+ * one upstream chunk completed) is one write — the upstream's own bytes when the chunk held whole
+ * events and none is dropped, else the events re-framed — and the next is read once the client has
+ * taken it. An upstream failure after the
  * first byte becomes an SSE `error` event (failover is no longer possible); so does a stream that
  * ends cleanly without `message_stop`, which clients would otherwise take for a whole (truncated) answer.
  */
 export async function relayStream(
   res: ServerResponse,
-  first: SseEvent[],
-  rest: AsyncIterator<SseEvent[]>,
+  first: SseBatch,
+  rest: AsyncIterator<SseBatch>,
   collect: boolean,
 ): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
   let ended = false;
-  const format = (batch: SseEvent[]): string => {
-    let text = '';
-    for (const e of batch) {
-      if (DROPPED.has(e.event)) continue;
+  const take = ({ events, raw }: SseBatch): string | Uint8Array => {
+    let asReceived = raw !== undefined;
+    for (const e of events) {
+      if (DROPPED.has(e.event)) {
+        asReceived = false;
+        continue;
+      }
       tap.onEvent(e.event, e.data);
       result.events?.push(e);
       if (e.event === 'message_stop' || e.event === 'error') ended = true;
-      text += formatSse(e.event, e.data);
     }
+    if (asReceived) return raw!;
+    let text = '';
+    for (const e of events) if (!DROPPED.has(e.event)) text += formatSse(e.event, e.data);
     return text;
   };
   const fail = (reason: string) => {
@@ -48,8 +54,8 @@ export async function relayStream(
   };
   try {
     for (let batch = first; ; ) {
-      const text = format(batch);
-      if (text && !res.write(text)) await drained(res);
+      const out = take(batch);
+      if (out.length && !res.write(out)) await drained(res);
       if (res.destroyed) break;
       const next = await rest.next();
       if (next.done) {

@@ -4,12 +4,12 @@ import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import { decodeBedrockStream } from '../providers/bedrock/event-stream';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
-import { parseSse, type SseEvent, singly } from '../streaming/sse';
+import { parseSse, type SseBatch, singly } from '../streaming/sse';
 
 /** A 2xx answer, held before anything reaches the client so that failover is still possible. */
 export type UpstreamAnswer =
   | { kind: 'json'; status: number; text: string; up: UpstreamRequest }
-  | { kind: 'stream'; status: number; first: SseEvent[]; rest: AsyncIterator<SseEvent[]>; up: UpstreamRequest };
+  | { kind: 'stream'; status: number; first: SseBatch; rest: AsyncIterator<SseBatch>; up: UpstreamRequest };
 
 export interface CallOptions {
   dispatcher: Dispatcher;
@@ -59,13 +59,13 @@ export async function callUpstream<P extends Provider>(
     const batches = up.framing === 'sse' ? parseSse(res.body) : singly(decodeBedrockStream(res.body));
     const rest = batches[Symbol.asyncIterator]();
     const first = await rest.next();
-    if (!first.done && first.value[0].event === 'error') {
+    if (!first.done && first.value.events[0].event === 'error') {
       await rest.return?.(undefined);
-      throw streamError(label, first.value[0].data);
+      throw streamError(label, first.value.events[0].data);
     }
     // From here the client's disconnect must still abort the upstream: the listener stays.
     streaming = true;
-    return { kind: 'stream', status: res.statusCode, first: first.done ? [] : first.value, rest, up };
+    return { kind: 'stream', status: res.statusCode, first: first.done ? { events: [] } : first.value, rest, up };
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (ac.signal.reason instanceof TimeoutSignal) {

@@ -10,12 +10,26 @@ export interface SseEvent {
   data: string;
 }
 
+/** The events one upstream chunk completed. */
+export interface SseBatch {
+  events: SseEvent[];
+  /** The chunk itself when it holds exactly these events, whole: it can be relayed as it came. */
+  raw?: Uint8Array;
+}
+
+/** Whether a chunk ends where an event does (a blank line). */
+function endsEvent(chunk: Uint8Array): boolean {
+  const n = chunk.length;
+  return n >= 2 && chunk[n - 1] === 0x0a && (chunk[n - 2] === 0x0a || (n >= 4 && chunk[n - 2] === 0x0d && chunk[n - 3] === 0x0a));
+}
+
 /**
  * Splits an upstream SSE byte stream into events (eventsource-parser does the parsing), yielding the
- * events each chunk completes as one batch, as soon as the chunk arrives: the relay then handles a
- * chunk's events with one write, not one await and one write per event.
+ * events each chunk completes as one batch as soon as the chunk arrives: the relay handles a chunk
+ * with one write, not one await and one write per event. A chunk that starts and ends on event
+ * boundaries (the usual case: upstreams flush whole events) comes with its bytes.
  */
-export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
+export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseBatch> {
   const decoder = new TextDecoder();
   let pending: SseEvent[] = [];
   const parser = createParser({
@@ -23,19 +37,22 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
       pending.push({ event: m.event ?? 'message', data: m.data });
     },
   });
+  let aligned = true;
   for await (const chunk of body) {
     parser.feed(decoder.decode(chunk, { stream: true }));
+    const whole = aligned && endsEvent(chunk);
+    aligned = endsEvent(chunk);
     if (pending.length) {
-      const ready = pending;
+      const events = pending;
       pending = [];
-      yield ready;
+      yield whole ? { events, raw: chunk } : { events };
     }
   }
   parser.feed(decoder.decode());
-  if (pending.length) yield pending;
+  if (pending.length) yield { events: pending };
 }
 
 /** Batches of one, for a source that decodes events one by one (Bedrock's event stream). */
-export async function* singly(events: AsyncIterable<SseEvent>): AsyncGenerator<SseEvent[]> {
-  for await (const e of events) yield [e];
+export async function* singly(events: AsyncIterable<SseEvent>): AsyncGenerator<SseBatch> {
+  for await (const e of events) yield { events: [e] };
 }
