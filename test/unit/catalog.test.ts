@@ -159,6 +159,13 @@ describe('filterBetas applies each provider policy', () => {
     catalog.filterBetas('vertex', input);
     expect(input).toEqual(['advanced-tool-use-2025-11-20', 'effort-2025-11-24']);
   });
+
+  it('works a list out once per provider kind and hands out the same frozen answer', () => {
+    const first = catalog.filterBetas('vertex', ['advanced-tool-use-2025-11-20']);
+    expect(catalog.filterBetas('vertex', ['advanced-tool-use-2025-11-20'])).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(catalog.filterBetas('anthropic', ['advanced-tool-use-2025-11-20'])).toEqual(['advanced-tool-use-2025-11-20']);
+  });
 });
 
 describe('isRegionalVertex', () => {

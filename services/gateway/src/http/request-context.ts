@@ -1,8 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 
-/** One header value, whichever spelling (`x-gatehouse-*` or Portkey's `x-portkey-*`) the client used. */
-export function gatehouseHeader(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[`x-gatehouse-${name}`] ?? req.headers[`x-portkey-${name}`];
+/** The gateway's own request headers, each in its two spellings (`x-gatehouse-*`, Portkey's `x-portkey-*`). */
+const SPELLINGS = {
+  'trace-id': ['x-gatehouse-trace-id', 'x-portkey-trace-id'],
+  metadata: ['x-gatehouse-metadata', 'x-portkey-metadata'],
+  config: ['x-gatehouse-config', 'x-portkey-config'],
+  provider: ['x-gatehouse-provider', 'x-portkey-provider'],
+} as const;
+
+/** One header value, whichever spelling the client used. */
+export function gatehouseHeader(req: IncomingMessage, name: keyof typeof SPELLINGS): string | undefined {
+  const [ours, portkey] = SPELLINGS[name];
+  const v = req.headers[ours] ?? req.headers[portkey];
   return Array.isArray(v) ? v[0] : v;
 }
 

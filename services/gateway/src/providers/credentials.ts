@@ -22,15 +22,18 @@ export class Credentials {
   private readonly adc = new Map<string, GoogleAuth>();
   private readonly secrets: LRUCache<string, string>;
   private readonly keyAuths = new Map<string, GoogleAuth>();
+  /** A copy of the environment: a process's environment does not change, and reading process.env costs a getenv per key. */
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly opts: CredentialsOptions) {
+    this.env = { ...opts.env };
     this.secrets = new LRUCache({ max: 500, ttl: opts.secretTtlMs ?? 300_000 });
   }
 
   /** A secret string (API key, AWS key) from env or Secret Manager. */
   async secret(ref: CredentialRef, what: string): Promise<string> {
     if ('env' in ref) {
-      const value = this.opts.env[ref.env]?.trim();
+      const value = this.env[ref.env]?.trim();
       if (!value) throw misconfigured(what, `environment variable ${ref.env} is not set on the gateway`);
       return value;
     }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { TokenUsage } from '../usage-event';
 import { applyBetaPolicy } from './betas';
 import { costMicrosFor } from './cost';
@@ -19,18 +20,30 @@ export function createCatalog(data?: CatalogData): Catalog {
   const parsed = parseCatalogData(data ?? shipped);
   const models = deepFreeze(parsed.models);
   const betas = deepFreeze(parsed.betas);
+  const filtered = new LRUCache<string, readonly string[]>({ max: 512 });
 
   const bySpelling = new Map<string, ModelEntry>();
   for (const m of models) for (const s of spellingsOf(m)) bySpelling.set(s, m);
   const newestFirst = [...models].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
 
+  // A request resolves its model several times (access check, upstream id, cost) and clients use a
+  // few names: each name is looked up once. Unknown names are remembered too; the LRU bounds both.
+  const resolved = new LRUCache<string, ModelEntry | 'unknown'>({ max: 1024 });
   function resolve(name: string): ModelEntry | undefined {
     if (typeof name !== 'string') return undefined;
-    for (const key of lookupKeys(name)) {
-      const hit = bySpelling.get(key);
-      if (hit) return hit;
+    let hit = resolved.get(name);
+    if (!hit) {
+      hit = 'unknown';
+      for (const key of lookupKeys(name)) {
+        const m = bySpelling.get(key);
+        if (m) {
+          hit = m;
+          break;
+        }
+      }
+      resolved.set(name, hit);
     }
-    return undefined;
+    return hit === 'unknown' ? undefined : hit;
   }
 
   function providerModelId(kind: CatalogProviderKind, name: string, opts: { profilePrefix?: string } = {}): string {
@@ -58,7 +71,13 @@ export function createCatalog(data?: CatalogData): Catalog {
   return {
     resolve,
     providerModelId,
-    filterBetas: (kind, list) => applyBetaPolicy(betas[kind], list),
+    filterBetas(kind, list) {
+      // Clients send the same few beta lists on every request: each is worked out once per provider kind.
+      const key = `${kind}\n${list.join(',')}`;
+      let out = filtered.get(key);
+      if (!out) filtered.set(key, (out = Object.freeze(applyBetaPolicy(betas[kind], list))));
+      return out;
+    },
     costMicros(name: string, usage: TokenUsage, opts: CostOptions = {}) {
       const model = resolve(name);
       return model ? costMicrosFor(model, usage, opts) : undefined;

@@ -54,8 +54,8 @@ export interface Catalog {
   resolve(name: string): ModelEntry | undefined;
   /** The id to send to a provider kind. Unknown models: strip `[1m]`; for vertex turn a trailing `-YYYYMMDD` into `@YYYYMMDD`; for bedrock return as is. `profilePrefix` (e.g. 'us','global') is prepended (`us.anthropic…`) to bedrock ids that need a profile, unless already prefixed. */
   providerModelId(kind: CatalogProviderKind, name: string, opts?: { profilePrefix?: string }): string;
-  /** Applies the kind's beta policy: keeps order, renames, drops, removes duplicates. */
-  filterBetas(kind: CatalogProviderKind, betas: string[]): string[];
+  /** Applies the kind's beta policy: keeps order, renames, drops, removes duplicates. Memoised: the list is shared, never change it. */
+  filterBetas(kind: CatalogProviderKind, betas: string[]): readonly string[];
   /** Cost in integer micro-USD. Undefined for unknown models. */
   costMicros(name: string, usage: TokenUsage, opts?: CostOptions): number | undefined;
   /** Models for GET /v1/models, newest first. */
