@@ -1,5 +1,5 @@
 import { Logging } from '@google-cloud/logging';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 /**
  * JSON lines in Cloud Logging's structured format, written to stdout through @google-cloud/logging's
@@ -28,9 +28,35 @@ export interface LoggerOptions {
   transport?: Writable;
 }
 
+/**
+ * Stdout, with the lines written during one turn of the event loop joined into one write: node writes
+ * stdout synchronously (files and pipes alike), a syscall per line, and a busy gateway logs a line per
+ * request. What is pending is written before the process exits.
+ */
+function batchedStdout(): Writable {
+  let pending: string[] = [];
+  const flush = () => {
+    if (!pending.length) return;
+    const text = pending.join('');
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return new Writable({
+    decodeStrings: false,
+    write(line: string, _encoding, done) {
+      if (!pending.length) setImmediate(flush);
+      pending.push(line);
+      done();
+    },
+  });
+}
+
+let stdout: Writable | undefined;
+
 export function createLogger(opts: LoggerOptions): Logger {
   const logging = new Logging({ projectId: opts.project ?? 'local' });
-  const sink = logging.logSync(opts.service, opts.transport, { useMessageField: false });
+  const sink = logging.logSync(opts.service, opts.transport ?? (stdout ??= batchedStdout()), { useMessageField: false });
   const min = RANK[opts.level ?? 'info'];
   const make = (base: Fields): Logger => {
     const write = (level: Level, message: string, fields?: Fields) => {
