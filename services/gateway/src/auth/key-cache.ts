@@ -4,7 +4,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
 import { LiveMap } from '../state/live-map';
-import { hashKey, sameHash } from './keys';
+import { hashKey } from './keys';
 
 /**
  * Keys live in memory, kept fresh by a store listener: the hot path never reads the store for a key
@@ -43,7 +43,7 @@ export class KeyCache {
       if (key) this.keys.set(hash, key);
       else this.misses.set(hash, true);
     }
-    if (!key || !sameHash(key.id, hash)) {
+    if (!key) {
       throw new GatewayError('authentication_error', 'Invalid API key: this key is not known to Gatehouse. Check the key you configured.');
     }
     if (key.status !== 'active') {
