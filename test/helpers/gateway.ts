@@ -47,6 +47,7 @@ export interface StartOptions {
   processEnv?: NodeJS.ProcessEnv;
   store?: Store;
   secretManagerUrl?: string;
+  googleTokenUrl?: string;
   random?: () => number;
 }
 
@@ -80,6 +81,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     store,
     bus,
     secretManagerUrl: opts.secretManagerUrl,
+    googleTokenUrl: opts.googleTokenUrl,
     random: opts.random,
   });
   const server: Server = createServer(createApp(deps)).listen(0, '127.0.0.1');

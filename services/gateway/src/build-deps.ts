@@ -30,6 +30,7 @@ export interface BuildOptions {
   bus?: EventBus;
   catalog?: Catalog;
   secretManagerUrl?: string;
+  googleTokenUrl?: string;
   random?: () => number;
 }
 
@@ -59,7 +60,7 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   const { env, log } = opts;
   const store = opts.store ?? storeFromEnv(env);
   if (env.GATEHOUSE_BOOTSTRAP_KEY_HASH) await ensureBootstrapKey(store, env.GATEHOUSE_BOOTSTRAP_KEY_HASH, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS);
-  const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl });
+  const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl, googleTokenUrl: opts.googleTokenUrl });
   const deps: GatewayDeps = {
     env,
     log,

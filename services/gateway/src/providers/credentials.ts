@@ -4,6 +4,8 @@ import type { CredentialRef } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+/** Where google-auth-library exchanges a service-account key's signed JWT for an access token. */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 export interface CredentialsOptions {
   env: NodeJS.ProcessEnv;
@@ -11,6 +13,8 @@ export interface CredentialsOptions {
   secretManagerUrl?: string;
   /** How long a fetched secret is reused before it is read again. */
   secretTtlMs?: number;
+  /** Google's OAuth token endpoint for service-account keys; tests point it at a fake on loopback. */
+  googleTokenUrl?: string;
 }
 
 /**
@@ -73,6 +77,13 @@ export class Credentials {
         throw misconfigured(what, 'the service-account key is not valid JSON');
       }
       auth = new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
+      const tokenUrl = this.opts.googleTokenUrl;
+      if (tokenUrl) {
+        const client = await auth.getClient();
+        client.transporter.interceptors.request.add({
+          resolved: async (req) => (String(req.url) === GOOGLE_TOKEN_URL ? { ...req, url: new URL(tokenUrl) } : req),
+        });
+      }
       this.keyAuths.set(json, auth);
     }
     return auth;
