@@ -18,7 +18,7 @@ import { CLAUDE_CODE_HEADERS, claudeCodeBody } from './claude-code-request';
 import { answerStream } from './fake-upstream';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord, type Processes } from './phases';
-import { type Child, forkChild, procStats, startGatewayChild } from './processes';
+import { type Child, forkChild, GATEWAY_NODE_FLAGS, procStats, startGatewayChild } from './processes';
 import { comparisonTable, phaseTable, type Summary, summarise, targetTable } from './report';
 import { requestStats, round } from './stats';
 
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
         gateway: 'dist/gateway/src/local.js (npm start: memory store, in-process bus and worker, info logs to /dev/null), Anthropic-kind provider',
         floor: 'node:http + undici Pool pass-through (test/bench/bare-proxy.ts)',
         generator: 'undici Pool.dispatch in the parent process; latency from dispatch to end of stream, ttfb to the first body chunk',
-        gateway_node_flags: GATEWAY_FLAGS,
+        gateway_node_flags: [...GATEWAY_NODE_FLAGS, ...GATEWAY_FLAGS],
         cpu_profile: CPU_PROF ? profDir : undefined,
       },
       gateway_rss_mb: { boot: round(rssAtBoot / 1024, 1), after_warmup: round(rssAfterWarmup / 1024, 1), end: round((procStats(gateway.pid)?.rssKb ?? NaN) / 1024, 1) },
