@@ -5,7 +5,17 @@ import { parseSse, type SseBatch, type SseEvent } from '../../services/gateway/s
 /** A response that records what is written to it. */
 function sink(): { res: ServerResponse; text: () => string } {
   const chunks: string[] = [];
-  const res = { destroyed: false, write: (c: string) => (chunks.push(c), true), on() {}, off() {} };
+  const res = {
+    destroyed: false,
+    writableEnded: false,
+    write: (c: string) => (chunks.push(c), true),
+    end(c?: string) {
+      if (c?.length) chunks.push(c);
+      res.writableEnded = true;
+    },
+    on() {},
+    off() {},
+  };
   return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
 }
 
@@ -57,7 +67,12 @@ it('adds nothing after an upstream error event', async () => {
 it('writes each upstream batch as one chunk, and reads the next only once the client has drained', async () => {
   const { EventEmitter } = await import('node:events');
   const writes: string[] = [];
-  const res = Object.assign(new EventEmitter(), { destroyed: false, write: (c: string) => (writes.push(c), writes.length > 1) });
+  const res = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    writableEnded: false,
+    write: (c: string) => (writes.push(c), writes.length > 1),
+    end: (c: string) => writes.push(c),
+  });
   let reads = 0;
   const rest: AsyncIterator<SseBatch> = {
     next: async () => (++reads === 1 ? { done: false, value: batch(whole.slice(2)) } : { done: true, value: undefined }),
@@ -69,7 +84,7 @@ it('writes each upstream batch as one chunk, and reads the next only once the cl
   expect(reads).toBe(0); // the socket is full: nothing more is read from the upstream
   res.emit('drain');
   const r = await relayed;
-  expect(reads).toBe(2);
+  expect(reads).toBe(2); // the last batch ended the response; the upstream was still read to its end
   expect(writes).toHaveLength(2);
   expect(writes[1]).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n');
   expect(r.failure).toBeUndefined();
@@ -111,4 +126,22 @@ describe('parseSse', () => {
     await relayStream(res, first, it, false);
     expect(text()).toBe(upstream[0] + sse(c));
   });
+});
+
+it('ends the response with the batch that holds message_stop, then reads the upstream to its end', async () => {
+  const { res, text } = sink();
+  let reads = 0;
+  const rest: AsyncIterator<SseBatch> = {
+    next: async () => {
+      reads++;
+      if (reads === 1) return { done: false, value: batch(whole.slice(1)) };
+      if (reads === 2) throw new Error('connection reset after the answer was complete');
+      return { done: true, value: undefined };
+    },
+  };
+  const r = await relayStream(res, batch(whole.slice(0, 1)), rest, false);
+  expect(res.writableEnded).toBe(true);
+  expect(text()).toMatch(/event: message_stop\ndata: \{"type":"message_stop"\}\n\n$/);
+  expect(r.failure).toBeUndefined(); // a failure after the whole answer changes nothing for the client
+  expect(reads).toBe(2);
 });

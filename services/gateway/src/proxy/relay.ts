@@ -20,6 +20,7 @@ export interface RelayResult {
  * taken it. An upstream failure after the
  * first byte becomes an SSE `error` event (failover is no longer possible); so does a stream that
  * ends cleanly without `message_stop`, which clients would otherwise take for a whole (truncated) answer.
+ * The response is ended as soon as `message_stop` (or `error`) has been relayed.
  */
 export async function relayStream(
   res: ServerResponse,
@@ -47,6 +48,7 @@ export async function relayStream(
     return text;
   };
   const fail = (reason: string) => {
+    if (res.writableEnded) return; // the client already has the whole answer
     result.failure = reason;
     const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${reason}` } });
     tap.onEvent('error', data);
@@ -55,6 +57,13 @@ export async function relayStream(
   try {
     for (let batch = first; ; ) {
       const out = take(batch);
+      if (ended) {
+        // The answer is whole: the client gets its end now, in the same write as the last events, and
+        // the rest of the upstream body (its chunk terminator) is read without keeping the client waiting.
+        res.end(out);
+        while (!(await rest.next()).done);
+        break;
+      }
       if (out.length && !res.write(out)) await drained(res);
       if (res.destroyed) break;
       const next = await rest.next();
