@@ -16,13 +16,15 @@ type Handler = (event: UsageEvent) => Promise<void>;
  * The in-process bus of local mode. Like a Pub/Sub topic with one subscription: events published
  * while nobody subscribes are kept, each event goes to one subscriber (round robin when there are
  * several), and a handler that throws gets the event again after `retryDelayMs`, for as long as it
- * keeps throwing (at least once, never dropped). Events are copied on publish and per delivery.
+ * keeps throwing (at least once, never dropped). Events are serialised on publish, as Pub/Sub
+ * carries them, and each delivery parses its own copy: neither publisher nor handler can change
+ * what another delivery sees.
  */
 export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
   const retryDelayMs = opts.retryDelayMs ?? 1000;
   const maxInFlight = opts.maxInFlight ?? 100;
   const onError = opts.onError ?? defaultOnError;
-  const queue: UsageEvent[] = [];
+  const queue: string[] = [];
   const retries = new Set<NodeJS.Timeout>();
   const deliveries = new Set<Promise<void>>();
   let subscribers: Handler[] = [];
@@ -52,16 +54,16 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
   function pump() {
     pumpScheduled = false;
     while (!closed && queue.length > 0 && subscribers.length > 0 && deliveries.size < maxInFlight) {
-      const event = queue.shift() as UsageEvent;
+      const json = queue.shift() as string;
       const handler = subscribers[next++ % subscribers.length];
       const delivery: Promise<void> = Promise.resolve()
-        .then(() => handler(structuredClone(event)))
+        .then(() => handler(JSON.parse(json) as UsageEvent))
         .catch((err: unknown) => {
-          onError(err, event);
+          onError(err, JSON.parse(json) as UsageEvent);
           if (closed) return;
           const timer = setTimeout(() => {
             retries.delete(timer);
-            queue.push(event);
+            queue.push(json);
             schedule();
           }, retryDelayMs);
           retries.add(timer);
@@ -82,7 +84,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
         onError(new Error('usage event published after the bus was closed'), event);
         return;
       }
-      queue.push(structuredClone(event));
+      queue.push(JSON.stringify(event));
       schedule();
     },
 
