@@ -241,24 +241,32 @@ describe('Claude Code shows the gateway’s errors', () => {
     return body.error.message;
   }
 
+  /**
+   * A request the gateway refuses: one request, Claude Code exits non-zero printing the gateway's
+   * message, nothing reaches Vertex or the internet, and one rejected usage event records it.
+   */
+  async function expectRefused(run: ClaudeRun, status: number, fragment: string, event: Record<string, unknown>): Promise<void> {
+    await check(run, async () => {
+      expect(run.timedOut).toBe(false);
+      expect(run.code).not.toBe(0);
+      expect(tap.requests).toHaveLength(1);
+      const message = gatewayMessage(status);
+      expect(message).toContain(fragment);
+      expect(run.json).toMatchObject({ is_error: true, api_error_status: status });
+      expect(run.json!.result).toContain(message);
+      expect(vertex.calls).toHaveLength(0);
+      expect(trap.hits).toEqual([]);
+      const [recorded] = await gw.waitForEvents(1);
+      expect(recorded).toMatchObject({ status, outcome: 'rejected', cost_micros: 0, ...event });
+    });
+  }
+
   it(
     'a revoked key: 401 authentication_error, printed, nothing sent upstream',
     async () => {
       // Claude Code retries 401s like 5xx (11 tries over minutes): CLAUDE_CODE_MAX_RETRIES=0 keeps this to one request.
       const run = await claude({ ANTHROPIC_BASE_URL: tap.url, ANTHROPIC_AUTH_TOKEN: REVOKED_KEY, CLAUDE_CODE_MAX_RETRIES: '0' });
-      await check(run, async () => {
-        expect(run.timedOut).toBe(false);
-        expect(run.code).not.toBe(0);
-        expect(tap.requests).toHaveLength(1);
-        const message = gatewayMessage(401);
-        expect(message).toContain('API key "revoked-user" has been revoked');
-        expect(run.json).toMatchObject({ is_error: true, api_error_status: 401 });
-        expect(run.json!.result).toContain(message);
-        expect(vertex.calls).toHaveLength(0);
-        expect(trap.hits).toEqual([]);
-        const [event] = await gw.waitForEvents(1);
-        expect(event).toMatchObject({ status: 401, outcome: 'rejected', error_type: 'authentication_error', cost_micros: 0 });
-      });
+      await expectRefused(run, 401, 'API key "revoked-user" has been revoked', { error_type: 'authentication_error' });
     },
     TEST_TIMEOUT_MS,
   );
@@ -268,19 +276,7 @@ describe('Claude Code shows the gateway’s errors', () => {
     async () => {
       // Default retry settings: Claude Code does not retry a 403, so this is one request and a quick exit.
       const run = await claude({ ANTHROPIC_BASE_URL: tap.url, ANTHROPIC_AUTH_TOKEN: NO_SCOPE_KEY });
-      await check(run, async () => {
-        expect(run.timedOut).toBe(false);
-        expect(run.code).not.toBe(0);
-        expect(tap.requests).toHaveLength(1);
-        const message = gatewayMessage(403);
-        expect(message).toContain('lacks the "completions" scope');
-        expect(run.json).toMatchObject({ is_error: true, api_error_status: 403 });
-        expect(run.json!.result).toContain(message);
-        expect(vertex.calls).toHaveLength(0);
-        expect(trap.hits).toEqual([]);
-        const [event] = await gw.waitForEvents(1);
-        expect(event).toMatchObject({ status: 403, outcome: 'rejected', error_type: 'permission_error', key_name: 'reader', cost_micros: 0 });
-      });
+      await expectRefused(run, 403, 'lacks the "completions" scope', { error_type: 'permission_error', key_name: 'reader' });
     },
     TEST_TIMEOUT_MS,
   );

@@ -7,6 +7,7 @@ import { openApiDocument } from '../admin/openapi';
 import { ADMIN_ROUTES, type AdminRoute } from '../admin/routes';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
+import { abortedUpload, unsupportedEncoding } from './body';
 
 export interface AdminRouteOptions {
   /** Wall-clock milliseconds; tests inject one to step through expiry and grace periods. */
@@ -26,11 +27,15 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
   const clock = opts.clock ?? Date.now;
   const r = Router();
   const json = express.json({ limit: ADMIN_BODY_LIMIT });
-  // body-parser's parse errors quote the body, which may hold a secret: answer without echoing it.
+  // body-parser's errors become the client's; its parse errors quote the body, which may hold a
+  // secret: answer without echoing it.
   const body: RequestHandler = (req, res, next) =>
-    json(req, res, (err?: { type?: string }) => {
+    json(req, res, (err?: { type?: string; encoding?: string; charset?: string }) => {
       if (err?.type === 'entity.parse.failed') return next(new GatewayError('invalid_request_error', 'Request body is not valid JSON.'));
       if (err?.type === 'entity.too.large') return next(new GatewayError('request_too_large', `Admin request bodies are limited to ${ADMIN_BODY_LIMIT}.`));
+      if (err?.type === 'encoding.unsupported') return next(unsupportedEncoding(err.encoding ?? 'unknown'));
+      if (err?.type === 'charset.unsupported') return next(unsupportedEncoding(`charset=${err.charset ?? 'unknown'}`));
+      if (err?.type === 'request.aborted') return next(abortedUpload());
       next(err);
     });
 

@@ -8,9 +8,7 @@ import { GatewayError } from '../../../shared/src/errors';
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
-  if (encoding && encoding.toLowerCase() !== 'identity') {
-    return Promise.reject(new GatewayError('invalid_request_error', `Unsupported request encoding "${encoding}": send the body as uncompressed UTF-8 JSON.`));
-  }
+  if (encoding && encoding.toLowerCase() !== 'identity') return Promise.reject(unsupportedEncoding(encoding));
   if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -26,7 +24,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       else chunks.push(chunk);
     };
     const onEnd = () => stop();
-    const onAbort = () => stop(new GatewayError('invalid_request_error', 'Client aborted the request while sending it.', { status: 499 }));
+    const onAbort = () => stop(abortedUpload());
     const onClose = () => {
       if (!req.complete) onAbort();
     };
@@ -36,4 +34,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError('request_too_large', `Request body is larger than the gateway's limit of ${limit} bytes (GATEHOUSE_MAX_BODY_BYTES).`);
+}
+
+/** The errors any body reader gives (the admin routes' body-parser included). */
+export function unsupportedEncoding(encoding: string): GatewayError {
+  return new GatewayError('invalid_request_error', `Unsupported request encoding "${encoding}": send the body as uncompressed UTF-8 JSON.`);
+}
+
+export function abortedUpload(): GatewayError {
+  return new GatewayError('invalid_request_error', 'Client aborted the request while sending it.', { status: 499 });
 }

@@ -6,18 +6,6 @@ import { errorFields } from '../../../shared/src/log';
 import { formatSse } from '../streaming/sse';
 import type { RequestRecord } from '../usage/record';
 
-/** Turns body-parser's failures (admin routes) into the error a client can act on. */
-export function bodyParserError(err: { type?: string; limit?: number }): GatewayError | undefined {
-  if (err.type === 'entity.too.large') {
-    return new GatewayError('request_too_large', `Request body is larger than the gateway's limit of ${err.limit} bytes (GATEHOUSE_MAX_BODY_BYTES).`);
-  }
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-    return new GatewayError('invalid_request_error', 'Unsupported request encoding: send the body as uncompressed UTF-8 JSON.');
-  }
-  if (err.type === 'request.aborted') return new GatewayError('invalid_request_error', 'Client aborted the request while sending it.', { status: 499 });
-  return undefined;
-}
-
 export interface ErrorContext {
   log: Logger;
   requestId?: string;
@@ -30,7 +18,7 @@ export interface ErrorContext {
  * started. Upstream Anthropic-shaped errors are passed through byte for byte.
  */
 export function sendError(res: ServerResponse, raw: unknown, { log, requestId, record }: ErrorContext): void {
-  const err = bodyParserError(raw as { type?: string }) ?? toGatewayError(raw);
+  const err = toGatewayError(raw);
   if (record) {
     record.status = err.status;
     record.errorType = err.type;

@@ -17,10 +17,10 @@ export interface RelayResult {
  * Relays an upstream event stream to the client as it arrives, tapping usage: each batch (the events
  * one upstream chunk completed) is one write — the upstream's own bytes when the chunk held whole
  * events and none is dropped, else the events re-framed — and the next is read once the client has
- * taken it. An upstream failure after the
- * first byte becomes an SSE `error` event (failover is no longer possible); so does a stream that
- * ends cleanly without `message_stop`, which clients would otherwise take for a whole (truncated) answer.
- * The response is ended as soon as `message_stop` (or `error`) has been relayed.
+ * taken it. The response ends as soon as `message_stop` (or `error`) has been relayed. An upstream
+ * failure after the first byte becomes an SSE `error` event (failover is no longer possible); so does
+ * a stream that ends without `message_stop`, which clients would otherwise take for a whole
+ * (truncated) answer.
  */
 export async function relayStream(
   res: ServerResponse,
@@ -68,7 +68,7 @@ export async function relayStream(
       if (res.destroyed) break;
       const next = await rest.next();
       if (next.done) {
-        if (!ended) fail('the upstream closed the stream before message_stop');
+        fail('the upstream closed the stream before message_stop');
         break;
       }
       batch = next.value;
