@@ -11,7 +11,6 @@ import {
   ZERO_USAGE,
 } from '../../../shared/src/usage-event';
 
-
 /**
  * What the gateway learns about one request while serving it. Turned into exactly one usage event
  * when the response is over, whatever the outcome.
@@ -74,12 +73,13 @@ export class RequestRecord {
       latency_ms: round(now - this.startedAt),
       ...(this.ttfbMs !== undefined ? { ttfb_ms: round(this.ttfbMs) } : {}),
       metadata: this.metadata,
-      attempts: this.attempts,
+      attempts: this.attempts.map((a) => ({ ...a, latency_ms: round(a.latency_ms) })),
       ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost : 0 } } : {}),
     };
   }
 }
 
+/** Milliseconds to the microsecond: what the event's readers can use, not a clock's float noise. */
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

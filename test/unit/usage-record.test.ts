@@ -1,0 +1,64 @@
+import { createCatalog } from '../../services/shared/src/catalog';
+import type { ApiKey } from '../../services/shared/src/entities';
+import { UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { RequestRecord } from '../../services/gateway/src/usage/record';
+
+const catalog = createCatalog();
+const key = { key_id: 'key_1', name: 'dev', workspace_id: 'ws' } as ApiKey;
+
+function served(): RequestRecord {
+  const r = new RequestRecord('req_gth_1', 'trace1', 'session1', 'messages', 100);
+  r.key = key;
+  r.provider = 'vertex-prod';
+  r.providerKind = 'vertex';
+  r.modelRequested = 'claude-sonnet-4-5';
+  r.modelUpstream = 'claude-sonnet-4-5@20250929';
+  r.usage = { ...ZERO_USAGE, input: 1000, output: 500 };
+  r.ttfbMs = 12.3456789;
+  r.attempts.push({ target: 'root', provider: 'vertex-prod', status: 200, latency_ms: 7.312055000000328 });
+  r.status = 200;
+  r.outcome = 'success';
+  return r;
+}
+
+it('turns a served request into one schema-valid event, priced from the catalog, times to the microsecond', () => {
+  const event = served().finish(catalog, 145.0004999)!;
+  expect(UsageEvent.parse(event)).toEqual(event);
+  expect(event).toMatchObject({
+    request_id: 'req_gth_1',
+    trace_id: 'trace1',
+    session_id: 'session1',
+    workspace_id: 'ws',
+    key_id: 'key_1',
+    provider: 'vertex-prod',
+    model_upstream: 'claude-sonnet-4-5@20250929',
+    cost_micros: 10_500, // 1000 × $3 + 500 × $15 per MTok
+    latency_ms: 45,
+    ttfb_ms: 12.346,
+    attempts: [{ target: 'root', provider: 'vertex-prod', status: 200, latency_ms: 7.312 }],
+  });
+});
+
+it('yields its event once: a request is never counted twice', () => {
+  const r = served();
+  expect(r.finish(catalog, 200)).toBeDefined();
+  expect(r.finish(catalog, 300)).toBeUndefined();
+});
+
+it('records a cache hit as free, with the cost it saved', () => {
+  const r = served();
+  r.cacheStatus = 'HIT';
+  const event = r.finish(catalog, 110)!;
+  expect(event.usage).toEqual(ZERO_USAGE);
+  expect(event.cost_micros).toBe(0);
+  expect(event.cache).toEqual({ status: 'HIT', saved_micros: 10_500 });
+});
+
+it('calls a request that ended without an outcome by its status', () => {
+  const rejected = new RequestRecord('req_gth_2', 't2', undefined, 'messages', 0);
+  rejected.status = 401;
+  const event = rejected.finish(catalog, 1)!;
+  expect(event).toMatchObject({ outcome: 'gateway_error', status: 401, cost_micros: 0, usage: ZERO_USAGE });
+  expect(event).not.toHaveProperty('session_id');
+  expect(event).not.toHaveProperty('key_id');
+});
