@@ -14,17 +14,12 @@ import {
   toBedrockRequest,
 } from '../../services/gateway/src/providers/bedrock';
 import type { SseEvent } from '../../services/gateway/src/streaming/sse';
+import { BEDROCK_PROVIDER } from '../helpers/providers';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
 
-const provider: BedrockProvider = {
-  slug: 'bedrock-prod',
-  kind: 'bedrock',
-  region: 'us-east-1',
-  profile_prefix: 'us',
-  credentials: { access_key_id: { env: 'AWS_KEY' }, secret_access_key: { env: 'AWS_SECRET' } },
-};
+const provider = BEDROCK_PROVIDER;
 
 const ARN = 'arn:aws:bedrock:us-east-2:1234:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 

@@ -7,6 +7,7 @@ import { answerSize, type CachedAnswer, MemoryResponseCache } from '../../servic
 import { cachePlanFor, DEFAULT_MAX_AGE_SECONDS, forceRefresh, jsonAnswer, streamAnswer } from '../../services/gateway/src/cache/simple-cache';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
 import type { PlannedTarget } from '../../services/gateway/src/routing/plan';
+import { BEDROCK_PROVIDER } from '../helpers/providers';
 
 const catalog = createCatalog();
 
@@ -52,13 +53,7 @@ describe('cacheKey', () => {
 
 describe('cachePlanFor', () => {
   const vertex: Provider = { slug: 'vertex-prod', kind: 'vertex', project_id: 'p', region: 'global', credentials: { adc: true } };
-  const bedrock: Provider = {
-    slug: 'bedrock-prod',
-    kind: 'bedrock',
-    region: 'us-east-1',
-    profile_prefix: 'us',
-    credentials: { access_key_id: { env: 'A' }, secret_access_key: { env: 'B' } },
-  };
+  const bedrock = BEDROCK_PROVIDER;
   const target = (cache?: PlannedTarget['cache']): PlannedTarget => ({
     id: 'root',
     provider: 'vertex-prod',

@@ -104,7 +104,6 @@ interface Exchange {
   record: RequestRecord;
   caller: Caller;
   clientSignal: AbortSignal;
-  baseHeaders: Record<string, string>;
 }
 
 /**
@@ -119,7 +118,6 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
   const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
   const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route.route, deps.now());
   const log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
-  const baseHeaders = { 'x-gatehouse-request-id': requestId, 'x-gatehouse-trace-id': traceId };
   res.setHeader('x-gatehouse-request-id', requestId);
   res.setHeader('x-gatehouse-trace-id', traceId);
   const ac = new AbortController();
@@ -134,7 +132,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
     const caller = callerFor(deps, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
-    await handle(deps, req, res, { record, caller, clientSignal: ac.signal, baseHeaders }, () => route.inbound(req, RequestBody.parse(body)));
+    await handle(deps, req, res, { record, caller, clientSignal: ac.signal }, () => route.inbound(req, RequestBody.parse(body)));
   } catch (err) {
     sendError(res, err, { log, requestId, record });
   } finally {
@@ -147,7 +145,7 @@ async function handle(
   deps: GatewayDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  { record, caller, clientSignal, baseHeaders }: Exchange,
+  { record, caller, clientSignal }: Exchange,
   readInbound: () => InboundRequest,
 ): Promise<void> {
   const { key, workspace } = caller;
@@ -167,5 +165,5 @@ async function handle(
     headers: inbound.forwardHeaders,
     sessionId: record.sessionId,
   });
-  await execute(deps, { inbound, record, clientSignal, baseHeaders, checkModel }, plan, res);
+  await execute(deps, { inbound, record, clientSignal, checkModel }, plan, res);
 }

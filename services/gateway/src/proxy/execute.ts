@@ -1,20 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from '../../../shared/src/entities';
-import { isRegionalVertex } from '../../../shared/src/catalog';
 import { GatewayError } from '../../../shared/src/errors';
 import type { CachedAnswer } from '../cache/response-cache';
-import { CACHE_STATUS_HEADER, cachePlanFor, forceRefresh, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
+import { cachePlanFor, forceRefresh } from '../cache/simple-cache';
 import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
 import type { InboundRequest, ProviderAdapter } from '../providers/types';
 import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
 import { nextRetryDelay } from '../routing/retry';
 import { breakerKey } from './resolve';
-import { usageFromMessage } from '../streaming/usage-tap';
 import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { RequestRecord } from '../usage/record';
-import { relayStream } from './relay';
+import { deliver, type Served, servedHeaders, serveHit } from './deliver';
 import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
 import { RequestBody } from './request-body';
 import { callUpstream, type UpstreamAnswer } from './upstream';
@@ -24,18 +22,8 @@ export interface CallContext {
   record: RequestRecord;
   /** Aborted when the client goes away. */
   clientSignal: AbortSignal;
-  /** Headers every answer carries (request id, trace id). */
-  baseHeaders: Record<string, string>;
   /** Checks model access for the model a target will use; throws a 403. */
   checkModel(model: string): void;
-}
-
-/** What the answer's headers and usage event say about how it was obtained. */
-interface Served {
-  provider: Provider;
-  /** Upstream calls made before the one that answered (all of them, for a cache hit). */
-  retries: number;
-  cacheStatus: CacheStatus;
 }
 
 /**
@@ -72,7 +60,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       // A cache that fails (a future shared layer) is a miss, never a failed request.
       const hit = await cache.get(caching.key, caching.maxAgeMs).catch(() => undefined);
       if (hit) {
-        serveHit(deps, ctx, { provider, retries: tries, cacheStatus: 'HIT' }, hit, res);
+        serveHit(deps, record, { provider, retries: tries, cacheStatus: 'HIT' }, hit, res);
         return;
       }
     }
@@ -153,9 +141,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
   }
   record.outcome = 'upstream_error';
   if (last) {
-    res.setHeader('x-gatehouse-provider', `@${last.provider.slug}`);
-    res.setHeader('x-gatehouse-retry-count', String(last.retries));
-    res.setHeader(CACHE_STATUS_HEADER, last.cacheStatus);
+    for (const [name, value] of Object.entries(servedHeaders(last))) res.setHeader(name, value);
     if (last.cacheStatus !== 'DISABLED') record.cacheStatus = last.cacheStatus;
   }
   throw lastError ?? new GatewayError('api_error', 'The routing config produced no target to try.');
@@ -177,83 +163,4 @@ function targetRequest(inbound: InboundRequest, target: PlannedTarget): InboundR
     if (value !== undefined && name.toLowerCase() !== 'anthropic-beta') forwardHeaders[name.toLowerCase()] = value;
   }
   return { ...inbound, model, body, forwardHeaders };
-}
-
-function answerHeaders(ctx: CallContext, served: Served): Record<string, string> {
-  return {
-    ...ctx.baseHeaders,
-    'x-gatehouse-provider': `@${served.provider.slug}`,
-    'x-gatehouse-retry-count': String(served.retries),
-    [CACHE_STATUS_HEADER]: served.cacheStatus,
-  };
-}
-
-function describeProvider(record: RequestRecord, served: Served, modelUpstream: string): void {
-  const { provider } = served;
-  record.provider = provider.slug;
-  record.providerKind = provider.kind;
-  record.regionalPremium = provider.kind === 'vertex' && isRegionalVertex(provider.region);
-  record.modelUpstream = modelUpstream;
-  if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
-}
-
-/** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
-function serveHit(deps: GatewayDeps, ctx: CallContext, served: Served, hit: CachedAnswer, res: ServerResponse): void {
-  const { record } = ctx;
-  describeProvider(record, served, hit.modelUpstream);
-  record.usage = hit.usage;
-  record.ttfbMs = deps.now() - record.startedAt;
-  replay(res, hit, answerHeaders(ctx, served));
-  record.status = hit.status;
-  record.outcome = 'success';
-}
-
-async function deliver(
-  deps: GatewayDeps,
-  ctx: CallContext,
-  served: Served,
-  answer: UpstreamAnswer,
-  store: ((a: CachedAnswer) => void) | undefined,
-  res: ServerResponse,
-): Promise<void> {
-  const { record } = ctx;
-  describeProvider(record, served, answer.up.modelUpstream);
-  const headers = answerHeaders(ctx, served);
-  if (answer.kind === 'json') {
-    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json' });
-    record.ttfbMs = deps.now() - record.startedAt;
-    res.end(answer.text);
-    if (ctx.inbound.op === 'messages') {
-      const parsed = safeJson(answer.text);
-      record.usage = usageFromMessage(parsed);
-      const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
-      if (cached) store!(cached);
-    }
-    record.status = answer.status;
-    record.outcome = 'success';
-    return;
-  }
-  res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  record.ttfbMs = deps.now() - record.startedAt;
-  const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
-  res.end();
-  record.usage = relayed.tap.usage;
-  record.status = answer.status;
-  if (ctx.clientSignal.aborted) record.outcome = 'client_cancel';
-  else if (relayed.failure || relayed.tap.errorType) {
-    record.outcome = 'upstream_error';
-    record.errorType = relayed.tap.errorType ?? 'api_error';
-  } else {
-    record.outcome = 'success';
-    const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
-    if (cached) store!(cached);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,105 @@
+import type { ServerResponse } from 'node:http';
+import { isRegionalVertex } from '../../../shared/src/catalog';
+import type { Provider } from '../../../shared/src/entities';
+import type { CacheStatus } from '../../../shared/src/usage-event';
+import type { CachedAnswer } from '../cache/response-cache';
+import { CACHE_STATUS_HEADER, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
+import type { GatewayDeps } from '../deps';
+import { usageFromMessage } from '../streaming/usage-tap';
+import type { RequestRecord } from '../usage/record';
+import type { CallContext } from './execute';
+import { relayStream } from './relay';
+import type { UpstreamAnswer } from './upstream';
+
+/** What the answer's headers and usage event say about how it was obtained. */
+export interface Served {
+  provider: Provider;
+  /** Upstream calls made before the one that answered (all of them, for a cache hit). */
+  retries: number;
+  cacheStatus: CacheStatus;
+}
+
+/**
+ * The headers saying which provider answered, after how many retries, from the cache or not; the
+ * request and trace ids are already set on the response (http/messages.ts).
+ */
+export function servedHeaders(served: Served): Record<string, string> {
+  return {
+    'x-gatehouse-provider': `@${served.provider.slug}`,
+    'x-gatehouse-retry-count': String(served.retries),
+    [CACHE_STATUS_HEADER]: served.cacheStatus,
+  };
+}
+
+function describeProvider(record: RequestRecord, served: Served, modelUpstream: string): void {
+  const { provider } = served;
+  record.provider = provider.slug;
+  record.providerKind = provider.kind;
+  record.regionalPremium = provider.kind === 'vertex' && isRegionalVertex(provider.region);
+  record.modelUpstream = modelUpstream;
+  if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
+}
+
+/** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
+export function serveHit(deps: GatewayDeps, record: RequestRecord, served: Served, hit: CachedAnswer, res: ServerResponse): void {
+  describeProvider(record, served, hit.modelUpstream);
+  record.usage = hit.usage;
+  record.ttfbMs = deps.now() - record.startedAt;
+  replay(res, hit, servedHeaders(served));
+  record.status = hit.status;
+  record.outcome = 'success';
+}
+
+/**
+ * Writes an upstream's answer to the client — a JSON body at once, a stream as it arrives — and
+ * records its usage and outcome; `store` keeps a complete, successful answer in the response cache.
+ */
+export async function deliver(
+  deps: GatewayDeps,
+  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal'>,
+  served: Served,
+  answer: UpstreamAnswer,
+  store: ((a: CachedAnswer) => void) | undefined,
+  res: ServerResponse,
+): Promise<void> {
+  const { record } = ctx;
+  describeProvider(record, served, answer.up.modelUpstream);
+  const headers = servedHeaders(served);
+  if (answer.kind === 'json') {
+    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json' });
+    record.ttfbMs = deps.now() - record.startedAt;
+    res.end(answer.text);
+    if (ctx.inbound.op === 'messages') {
+      const parsed = safeJson(answer.text);
+      record.usage = usageFromMessage(parsed);
+      const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
+      if (cached) store!(cached);
+    }
+    record.status = answer.status;
+    record.outcome = 'success';
+    return;
+  }
+  res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  record.ttfbMs = deps.now() - record.startedAt;
+  const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
+  res.end();
+  record.usage = relayed.tap.usage;
+  record.status = answer.status;
+  if (ctx.clientSignal.aborted) record.outcome = 'client_cancel';
+  else if (relayed.failure || relayed.tap.errorType) {
+    record.outcome = 'upstream_error';
+    record.errorType = relayed.tap.errorType ?? 'api_error';
+  } else {
+    record.outcome = 'success';
+    const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
+    if (cached) store!(cached);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
