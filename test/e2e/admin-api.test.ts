@@ -1,9 +1,10 @@
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
-import { USAGE_EVENT_VERSION, type UsageEvent } from '../../services/shared/src/usage-event';
+import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { eventually } from '../helpers/emulators';
 import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
 import { adminSeed, call, ROLE_KEYS } from './admin-fixtures';
+import { usageEventFixture } from '../helpers/usage-event';
 
 /** The admin API's behaviour: keys shown once, rotation grace, validation, audit, usage, bootstrap. */
 let gw: TestGateway;
@@ -317,25 +318,17 @@ describe('audit log', () => {
 });
 
 describe('usage', () => {
-  const event = (keyId: string, over: Partial<UsageEvent> = {}): UsageEvent => ({
-    version: USAGE_EVENT_VERSION,
-    event_id: `ev-${Math.random()}`,
-    request_id: 'r',
-    trace_id: 't',
-    timestamp: new Date().toISOString(),
-    route: 'messages',
-    stream: false,
-    status: 200,
-    outcome: 'success',
-    workspace_id: 'alpha',
-    key_id: keyId,
-    usage: { input: 100, output: 50, cache_write_5m: 0, cache_write_1h: 0, cache_read: 1000, web_search_requests: 0 },
-    cost_micros: 2500,
-    latency_ms: 10,
-    metadata: {},
-    attempts: [],
-    ...over,
-  });
+  const event = (keyId: string, over: Partial<UsageEvent> = {}): UsageEvent =>
+    usageEventFixture({
+      timestamp: new Date().toISOString(),
+      stream: false,
+      workspace_id: 'alpha',
+      key_id: keyId,
+      usage: { input: 100, output: 50, cache_write_5m: 0, cache_write_1h: 0, cache_read: 1000, web_search_requests: 0 },
+      cost_micros: 2500,
+      latency_ms: 10,
+      ...over,
+    });
 
   it('reads a key\'s and a workspace\'s monthly totals, and a key\'s last use', async () => {
     const { key_id } = (await createKey({ name: 'metered' })).body;

@@ -60,8 +60,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gw.close();
-  await Promise.all([vertex.close(), metadata.close()]);
+  try {
+    await gw.close();
+  } finally {
+    await Promise.all([vertex.close(), metadata.close()]);
+  }
 });
 
 beforeEach(() => {

@@ -30,8 +30,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gw.close();
-  await Promise.all([vertex.close(), metadata.close()]);
+  try {
+    await gw.close();
+  } finally {
+    await Promise.all([vertex.close(), metadata.close()]);
+  }
 });
 
 const okBody = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });

@@ -1,10 +1,9 @@
-import { FAKE_TOKEN_USAGE } from '../fakes/script';
 import Anthropic from '@anthropic-ai/sdk';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { MemoryResponseCache } from '../../services/gateway/src/cache/response-cache';
-import { FAKE_USAGE } from '../fakes/script';
+import { FAKE_TOKEN_USAGE, FAKE_USAGE, SONNET_COST_MICROS } from '../fakes/script';
 import { DEV_KEY } from '../helpers/gateway';
-import { message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
+import { message, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
 
 /**
  * The simple cache (issue 3 §6) end to end: what is stored, what is served, and what the usage event

@@ -50,8 +50,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await tap?.close();
   await trap?.close();
-  await gw?.close();
-  await Promise.all([vertex?.close(), metadata?.close()]);
+  try {
+    await gw?.close();
+  } finally {
+    await Promise.all([vertex?.close(), metadata?.close()]);
+  }
 });
 
 beforeEach(() => {

@@ -43,8 +43,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gw.close();
-  await Promise.all([metadata.close(), secrets.close(), anthropic.close(), oauth.close(), vertex.close()]);
+  try {
+    await gw.close();
+  } finally {
+    await Promise.all([metadata.close(), secrets.close(), anthropic.close(), oauth.close(), vertex.close()]);
+  }
 });
 
 const ask = (provider: string) =>

@@ -3,8 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
-import { FAKE_USAGE, FAKE_TOKEN_USAGE } from '../fakes/script';
-import type { Fake } from '../fakes/script';
+import { FAKE_TOKEN_USAGE, FAKE_USAGE, SONNET_COST_MICROS, type Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 
 /**
@@ -29,8 +28,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gw.close();
-  await Promise.all([vertex.close(), anthropic.close(), metadata.close()]);
+  try {
+    await gw.close();
+  } finally {
+    await Promise.all([vertex.close(), anthropic.close(), metadata.close()]);
+  }
 });
 
 beforeEach(() => {
@@ -38,10 +40,6 @@ beforeEach(() => {
   anthropic.reset();
   gw.events.length = 0;
 });
-
-
-// claude-sonnet-4-5 on the global endpoint: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok.
-const sonnetCostMicros = Math.round(25 * 3 + 42 * 15 + 20 * 3.75 + 10 * 6 + 100 * 0.3);
 
 describe('a streamed request reaches Vertex and comes back untouched', () => {
   it('streams the answer with the Vertex transform applied and vertex_event removed', async () => {
@@ -86,7 +84,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
       workspace_id: 'dev',
       metadata: { team: 'dev' },
       usage: FAKE_TOKEN_USAGE,
-      cost_micros: sonnetCostMicros,
+      cost_micros: SONNET_COST_MICROS,
     });
     expect(event.ttfb_ms).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 100));
@@ -94,7 +92,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
     const totals = await gw.store.usageTotals('workspace', 'dev', period);
     expect(totals).toMatchObject({
       requests: before.requests + 1,
-      cost_micros: before.cost_micros + sonnetCostMicros,
+      cost_micros: before.cost_micros + SONNET_COST_MICROS,
       output: before.output + FAKE_USAGE.output_tokens,
     });
   });
@@ -107,7 +105,7 @@ describe('non-streaming and count_tokens', () => {
     expect(msg.usage.output_tokens).toBe(FAKE_USAGE.output_tokens);
     expect(vertex.calls[0].path).toMatch(/:rawPredict$/);
     const [event] = await gw.waitForEvents(1);
-    expect(event).toMatchObject({ stream: false, usage: FAKE_TOKEN_USAGE, cost_micros: sonnetCostMicros });
+    expect(event).toMatchObject({ stream: false, usage: FAKE_TOKEN_USAGE, cost_micros: SONNET_COST_MICROS });
   });
 
   it('counts tokens through count-tokens:rawPredict with the model kept in the body', async () => {

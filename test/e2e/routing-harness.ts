@@ -54,9 +54,6 @@ export const SEED_CONFIGS: Record<string, Record<string, unknown>> = {
 export const ANTHROPIC_KEY = 'sk-ant-test-upstream';
 export const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIAFAKEROUTING00001', AWS_SECRET_ACCESS_KEY: 'fake-secret-key-routing' };
 
-/** claude-sonnet-4-5, no regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
-export const SONNET_COST_MICROS = Math.round(25 * 3 + 42 * 15 + 20 * 3.75 + 10 * 6 + 100 * 0.3);
-
 export interface Answer {
   status: number;
   headers: Headers;
@@ -163,8 +160,12 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       return event;
     },
     async close() {
-      await gw.close();
-      await Promise.all([vertex.close(), anthropic.close(), bedrock.close(), metadata.close()]);
+      // The gateway's close checks its logs for secrets: a failure there must not leave the fakes running.
+      try {
+        await gw.close();
+      } finally {
+        await Promise.all([vertex.close(), anthropic.close(), bedrock.close(), metadata.close()]);
+      }
     },
   });
   return rig;

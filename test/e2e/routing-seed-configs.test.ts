@@ -1,5 +1,6 @@
 import { FAKE_TOKEN_USAGE } from '../fakes/script';
-import { attempts, message, SEED_CONFIGS, SONNET_COST_MICROS, startRoutingRig, sweep40, type RoutingRig } from './routing-harness';
+import { SONNET_COST_MICROS } from '../fakes/script';
+import { attempts, message, SEED_CONFIGS, startRoutingRig, sweep40, type RoutingRig } from './routing-harness';
 
 /**
  * The seven configs of the seed (issue 3), as written, each accepted and doing what it says; and the

@@ -1,8 +1,7 @@
-import { FAKE_TOKEN_USAGE } from '../fakes/script';
 import { BreakerRegistry } from '../../services/gateway/src/routing/breaker';
 import { parseSigV4 } from '../fakes/fake-bedrock';
-import { FAKE_USAGE } from '../fakes/script';
-import { AWS_ENV, attempts, message, SONNET_COST_MICROS, sseEvents, startRoutingRig, streamedText, sweep40, type RoutingRig } from './routing-harness';
+import { FAKE_TOKEN_USAGE, FAKE_USAGE, SONNET_COST_MICROS } from '../fakes/script';
+import { AWS_ENV, attempts, message, sseEvents, startRoutingRig, streamedText, sweep40, type RoutingRig } from './routing-harness';
 
 /**
  * Routing end to end: Claude clients → gateway → fake upstreams scripted per target. Each test checks
@@ -268,6 +267,40 @@ describe('load balancing', () => {
     const events = await rig.gw.waitForEvents(40);
     expect(events.every((e) => e.attempts.length === 1 && e.outcome === 'success')).toBe(true);
     expect(events.filter((e) => e.attempts[0].target === 'targets[1]')).toHaveLength(10);
+  });
+
+  /** `strategy.sticky` keeps one Claude Code session on one target (and its prompt cache) across requests. */
+  describe('sticky sessions', () => {
+    const sticky = {
+      strategy: { mode: 'loadbalance', sticky: { enabled: true } },
+      targets: [
+        { name: 'central', provider: '@vertex-us-central' },
+        { name: 'east', provider: '@vertex-us-east' },
+      ],
+    };
+
+    async function regionsFor(session: string, n: number): Promise<Set<string>> {
+      const regions = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const res = await rig.send(message(), { config: sticky, headers: { 'x-claude-code-session-id': session } });
+        expect(res.status).toBe(200);
+        regions.add(res.headers.get('x-gatehouse-provider')!);
+      }
+      return regions;
+    }
+
+    it('sends every request of a session to the same target, whatever the random draws', async () => {
+      let flip = 0;
+      rig.random = () => (flip++ % 2 ? 0.99 : 0.01);
+      for (const session of ['session-a', 'session-b', 'session-c']) expect((await regionsFor(session, 6)).size).toBe(1);
+    });
+
+    it('spreads different sessions over the targets by their id, not by the random draw', async () => {
+      rig.random = () => 0.01; // an unsticky draw would pick the first target every time
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i++) for (const r of await regionsFor(`s-${i}`, 1)) seen.add(r);
+      expect(seen).toEqual(new Set(['@vertex-us-central', '@vertex-us-east']));
+    });
   });
 });
 

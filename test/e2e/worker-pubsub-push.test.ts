@@ -1,15 +1,14 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { PubSub } from '@google-cloud/pubsub';
 import { createPubSubBus, ensureTopic } from '../../services/shared/src/bus/pubsub';
-import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
+import { silentLogger } from '../helpers/log';
+import { listenOnLoopback } from '../helpers/listen';
 
 /** The path production takes: gateway bus → Pub/Sub (emulator) → push subscription → worker → totals. */
 describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', () => {
@@ -20,13 +19,12 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
   let pubsub: PubSub;
 
   beforeAll(async () => {
-    const log = createLogger({ service: 'worker', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
-    server = createWorkerApp({ store, log, deadLetter: async (data) => void deadLetters.push(data) }).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    let url: string;
+    ({ url, server } = await listenOnLoopback(createWorkerApp({ store, log: silentLogger('worker'), deadLetter: async (data) => void deadLetters.push(data) })));
     pubsub = new PubSub({ projectId: project });
     const topic = await ensureTopic(pubsub, 'usage');
     await topic.createSubscription('usage-push', {
-      pushConfig: { pushEndpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pubsub/usage` },
+      pushConfig: { pushEndpoint: `${url}/pubsub/usage` },
     });
   });
 
@@ -44,6 +42,7 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
     for (const e of events) bus.publish(e);
     bus.publish(events[0]); // a redelivery of the same event id
     await bus.flush();
+    await bus.close();
     await pubsub.topic('usage').publishMessage({ data: Buffer.from('not an event') });
     await eventually(async () => expect((await store.usageTotals('workspace', 'push-ws', '2026-11'))?.requests).toBe(20), 15_000, 100);
     await eventually(() => expect(deadLetters).toHaveLength(1), 15_000, 100);

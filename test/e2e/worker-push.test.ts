@@ -1,17 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
-import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { pushVerifier } from '../../services/worker/src/push-auth';
-import { Writable } from 'node:stream';
+import { silentLogger } from '../helpers/log';
+import { listenOnLoopback } from '../helpers/listen';
 
 /** The worker's Pub/Sub push endpoint: idempotent, explicit about acks, dead-letters what it cannot read. */
-const quiet = createLogger({ service: 'worker', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
+const quiet = silentLogger('worker');
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
   return usageEventFixture({ event_id: randomUUID(), timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'dev', key_id: 'key_1', usage: { ...ZERO_USAGE, input: 10, output: 5 }, cost_micros: 105, ...over });
@@ -21,19 +20,13 @@ function push(data: unknown) {
   return { message: { data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64'), messageId: '1' }, subscription: 'projects/p/subscriptions/s' };
 }
 
-async function listen(app: ReturnType<typeof createWorkerApp>): Promise<{ url: string; server: Server }> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 describe('push endpoint', () => {
   const store = createMemoryStore();
   const deadLetters: { data: string; reason: string }[] = [];
   let url: string;
   let server: Server;
   beforeAll(async () => {
-    ({ url, server } = await listen(createWorkerApp({ store, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) })));
+    ({ url, server } = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) })));
   });
   afterAll(() => new Promise((r) => server.close(r)));
 
@@ -60,12 +53,12 @@ describe('push authentication', () => {
   let certs: Server;
   let certsUrl: string;
   beforeAll(async () => {
-    certs = createServer((_req, res) => {
+    let url: string;
+    ({ url, server: certs } = await listenOnLoopback((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
       res.end(JSON.stringify({ [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }));
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => certs.once('listening', r));
-    certsUrl = `http://127.0.0.1:${(certs.address() as AddressInfo).port}/certs`;
+    }));
+    certsUrl = `${url}/certs`;
   });
   afterAll(() => new Promise((r) => certs.close(r)));
 
@@ -97,7 +90,7 @@ describe('push authentication', () => {
 
   it('answers 401 (a nack) to an unauthenticated push and applies nothing', async () => {
     const store = createMemoryStore();
-    const { url, server } = await listen(createWorkerApp({ store, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
+    const { url, server } = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
     const res = await fetch(`${url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push(event({ key_id: 'k_unauth' }))) });
     expect(res.status).toBe(401);
     expect(await store.usageTotals('key', 'k_unauth', '2026-11')).toBeUndefined();

@@ -28,7 +28,7 @@ export interface TestGateway {
 }
 
 /** Raw log text of every gateway started in this test process, for the no-secrets-in-logs checks. */
-export const allLogText: string[] = [];
+const allLogText: string[] = [];
 
 /**
  * Every secret must be absent from every log line of this test file's gateways (and from any other

@@ -1,12 +1,12 @@
-import { type FakeMetadata, type FakeMetadataOptions, startFakeMetadata } from '../fakes/fake-metadata';
+import { type FakeMetadata, startFakeMetadata } from '../fakes/fake-metadata';
 
 /**
  * Points google-auth-library's workload-identity path (ADC → metadata server) at a fake metadata
  * server on loopback for one test file; `close()` stops it and puts the environment back, so no
  * Google client can look for the real one afterwards.
  */
-export async function startWorkloadIdentity(opts?: FakeMetadataOptions): Promise<FakeMetadata> {
-  const metadata = await startFakeMetadata(opts);
+export async function startWorkloadIdentity(): Promise<FakeMetadata> {
+  const metadata = await startFakeMetadata();
   const previous = { host: process.env.GCE_METADATA_HOST, detection: process.env.METADATA_SERVER_DETECTION };
   process.env.GCE_METADATA_HOST = metadata.host;
   process.env.METADATA_SERVER_DETECTION = 'assume-present';

@@ -15,6 +15,7 @@ import {
 } from '../../services/gateway/src/providers/bedrock';
 import type { SseEvent } from '../../services/gateway/src/streaming/sse';
 import { BEDROCK_PROVIDER } from '../helpers/providers';
+import { collect } from '../helpers/iterate';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
@@ -259,12 +260,6 @@ async function* source(chunks: Uint8Array[], onClose?: () => void): AsyncGenerat
   } finally {
     onClose?.();
   }
-}
-
-async function collect(it: AsyncIterable<SseEvent>): Promise<SseEvent[]> {
-  const out: SseEvent[] = [];
-  for await (const ev of it) out.push(ev);
-  return out;
 }
 
 describe('decodeBedrockStream', () => {

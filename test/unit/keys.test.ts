@@ -4,12 +4,11 @@ import { KeyCache } from '../../services/gateway/src/auth/key-cache';
 import { displayPrefix, generateKeySecret, hashKey, KEY_PREFIX, keyFromHeaders } from '../../services/gateway/src/auth/keys';
 import type { ApiKey } from '../../services/shared/src/entities';
 import { GatewayError } from '../../services/shared/src/errors';
-import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
-import { Writable } from 'node:stream';
+import { silentLogger } from '../helpers/log';
 
-const silent = createLogger({ service: 'test', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = silentLogger();
 
 describe('key secrets', () => {
   it('are gth_ + 43 base62 characters (256 bits), from the injected randomness', () => {

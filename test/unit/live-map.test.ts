@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../services/shared/src/log';
 import type { Collection } from '../../services/shared/src/store/port';
 import { LiveMap } from '../../services/gateway/src/state/live-map';
+import { silentLogger } from '../helpers/log';
 
 type Doc = { id: string; v: number };
-const log = createLogger({ service: 'test', transport: new Writable({ write: (_c, _e, cb) => cb() }) });
+const log = silentLogger();
 
 /** A collection whose listeners the test drives by hand. */
 function scripted() {

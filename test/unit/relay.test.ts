@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { relayStream } from '../../services/gateway/src/proxy/relay';
 import { parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
+import { collect } from '../helpers/iterate';
 
 /** A response that records what is written to it. */
 function sink(): { res: ServerResponse; text: () => string } {
@@ -94,12 +95,6 @@ const sse = (e: SseEvent) => `event: ${e.event}\ndata: ${e.data}\n\n`;
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield Buffer.from(p);
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }
 
 describe('parseSse', () => {

@@ -1,18 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { applySeed, devSeed, readSeed } from '../../services/gateway/src/seed';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 
+/** The key written in plain text in services/gateway/seed.example.json (issue 2's seed file). */
+const EXAMPLE_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
+
 describe('seed file', () => {
   it('applies the shipped example, keeping only the hash of its key', async () => {
     const store = createMemoryStore();
     const keys = await applySeed(store, readSeed('services/gateway/seed.example.json'));
-    expect(keys).toEqual([{ name: 'dev', key: 'gth_dev_0123456789abcdef0123456789abcdef' }]);
-    const stored = await store.apiKeys.get(hashKey('gth_dev_0123456789abcdef0123456789abcdef'));
+    expect(keys).toEqual([{ name: 'dev', key: EXAMPLE_KEY }]);
+    const stored = await store.apiKeys.get(hashKey(EXAMPLE_KEY));
     expect(stored).toMatchObject({ name: 'dev', workspace_id: 'dev', defaults: { config_id: 'default' } });
-    expect(JSON.stringify(await store.apiKeys.list())).not.toContain('gth_dev_0123456789abcdef0123456789abcdef');
+    expect(JSON.stringify(await store.apiKeys.list())).not.toContain(EXAMPLE_KEY);
     expect((await store.configs.list()).map((c) => c.id)).toEqual(['default', 'vertex-then-anthropic']);
   });
 
@@ -29,8 +32,13 @@ describe('seed file', () => {
     ['an invalid config', '{"configs":[{"id":"c","config":{"strategy":{"mode":"sometimes"}}}]}', /Seed config "c": /],
     ['a key without secret or hash', '{"api_keys":[{"name":"k","type":"workspace"}]}', /give "key" \(plain text, hashed on load\) or "key_hash"/],
   ])('rejects %s with a message naming the problem', async (_name, text, message) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'seed-')), 'seed.json');
-    writeFileSync(path, text);
-    await expect((async () => applySeed(createMemoryStore(), readSeed(path)))()).rejects.toThrow(message);
+    const dir = mkdtempSync(join(tmpdir(), 'seed-'));
+    try {
+      const path = join(dir, 'seed.json');
+      writeFileSync(path, text);
+      await expect((async () => applySeed(createMemoryStore(), readSeed(path)))()).rejects.toThrow(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,15 +11,17 @@ export interface Caller {
   rules: AccessRule[];
 }
 
-/**
- * The one check every model route makes (`/v1/messages`, count_tokens, the Vertex routes,
- * `/v1/models`): a valid key (401 otherwise), the `completions` scope, a workspace that is not archived.
- */
+/** A valid key (401 otherwise) that passes `callerFor`: `/v1/models`, which records no usage. */
 export async function authenticateCaller(deps: GatewayDeps, headers: Record<string, string | string[] | undefined>): Promise<Caller> {
   return callerFor(deps, await deps.keys.authenticate(keyFromHeaders(headers)));
 }
 
-/** The checks after authentication, for a key already known to be valid. */
+/**
+ * The one check every model route makes (`/v1/messages`, count_tokens, the Vertex routes,
+ * `/v1/models`) once the key is known to be valid: the `completions` scope, a workspace that is not
+ * archived. The messages routes authenticate first on their own, so that the usage event of a refused
+ * request still names its key.
+ */
 export function callerFor(deps: GatewayDeps, key: ApiKey): Caller {
   if (!key.scopes.includes('completions')) {
     throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
