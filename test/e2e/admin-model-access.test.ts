@@ -4,6 +4,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
 import { call } from './admin-fixtures';
+import { closeAll } from '../helpers/listen';
 
 /**
  * Issue 4 §4–5: the allow-lists an admin sets on keys and workspaces hold on every model route
@@ -59,13 +60,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  try {
-    await gw.close();
-  } finally {
-    await Promise.all([vertex.close(), metadata.close()]);
-  }
-});
+afterAll(() => closeAll(gw, vertex, metadata));
 
 beforeEach(() => {
   vertex.reset();

@@ -3,6 +3,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import type { FakeMetadata } from '../fakes/fake-metadata';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { closeAll } from '../helpers/listen';
 
 /** Every client mistake gets an Anthropic-shaped 4xx that says what to fix, and the gateway keeps serving. */
 const REVOKED = 'gth_revoked_0123456789abcdef0123456789ab';
@@ -29,13 +30,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  try {
-    await gw.close();
-  } finally {
-    await Promise.all([vertex.close(), metadata.close()]);
-  }
-});
+afterAll(() => closeAll(gw, vertex, metadata));
 
 const okBody = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
 

@@ -5,6 +5,7 @@ import type { RecordedCall } from '../fakes/http-fake';
 import { fakeAnswerText, type Fake, FAKE_TOKEN_USAGE } from '../fakes/script';
 import { betasOf, describeRun, runClaude, startProxyTrap, startTap, type ClaudeRun, type ProxyTrap, type Tap, type TappedRequest } from '../helpers/claude-cli';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { closeAll } from '../helpers/listen';
 
 /**
  * The real Claude Code CLI (`claude -p … --output-format json`, the version pinned in package.json)
@@ -47,15 +48,7 @@ beforeAll(async () => {
   trap = await startProxyTrap();
 });
 
-afterAll(async () => {
-  await tap?.close();
-  await trap?.close();
-  try {
-    await gw?.close();
-  } finally {
-    await Promise.all([vertex?.close(), metadata?.close()]);
-  }
-});
+afterAll(() => closeAll(tap, trap, gw, vertex, metadata));
 
 beforeEach(() => {
   vertex.reset();

@@ -6,6 +6,7 @@ import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeSecretManager, type FakeSecretManager } from '../fakes/fake-secret-manager';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, startGateway, type TestGateway } from '../helpers/gateway';
+import { closeAll } from '../helpers/listen';
 
 /**
  * Provider credentials come from where the provider says: Secret Manager (read with workload identity),
@@ -42,13 +43,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  try {
-    await gw.close();
-  } finally {
-    await Promise.all([metadata.close(), secrets.close(), anthropic.close(), oauth.close(), vertex.close()]);
-  }
-});
+afterAll(() => closeAll(gw, metadata, secrets, anthropic, oauth, vertex));
 
 const ask = (provider: string) =>
   fetch(`${gw.url}/v1/messages`, {

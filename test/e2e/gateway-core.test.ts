@@ -5,6 +5,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import { FAKE_TOKEN_USAGE, FAKE_USAGE, SONNET_COST_MICROS, type Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { closeAll } from '../helpers/listen';
 
 /**
  * Claude clients → Gatehouse → fake Vertex (exact wire format), with the real google-auth-library
@@ -27,13 +28,7 @@ beforeAll(async () => {
   client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' });
 });
 
-afterAll(async () => {
-  try {
-    await gw.close();
-  } finally {
-    await Promise.all([vertex.close(), anthropic.close(), metadata.close()]);
-  }
-});
+afterAll(() => closeAll(gw, vertex, anthropic, metadata));
 
 beforeEach(() => {
   vertex.reset();

@@ -7,6 +7,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { closeAll } from '../helpers/listen';
 
 /**
  * Stored configs change without a restart (DESIGN §6, issue 3 §2): two gateway instances, each with
@@ -49,10 +50,7 @@ describeIf(firestoreAvailable())('hot reload of stored configs across instances 
     }
   }, 30_000);
 
-  afterAll(async () => {
-    await Promise.all((gateways ?? []).map((g) => g.close()));
-    await Promise.all([vertex?.close(), anthropic?.close(), metadata?.close()]);
-  });
+  afterAll(() => closeAll(...(gateways ?? []), vertex, anthropic, metadata));
 
   /** The provider that answers a request routed by `config` (an id) on one instance. */
   async function providerOf(gw: TestGateway, config?: string): Promise<string | null> {

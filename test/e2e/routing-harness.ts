@@ -9,6 +9,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 import type { Seed } from '../../services/gateway/src/seed';
+import { closeAll } from '../helpers/listen';
 
 /**
  * The routing rig: fake Vertex, Anthropic and Bedrock upstreams (plus the metadata server for
@@ -159,14 +160,7 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       gw.events.length = 0;
       return event;
     },
-    async close() {
-      // The gateway's close checks its logs for secrets: a failure there must not leave the fakes running.
-      try {
-        await gw.close();
-      } finally {
-        await Promise.all([vertex.close(), anthropic.close(), bedrock.close(), metadata.close()]);
-      }
-    },
+    close: () => closeAll(gw, vertex, anthropic, bedrock, metadata),
   });
   return rig;
 }

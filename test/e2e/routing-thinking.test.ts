@@ -1,6 +1,7 @@
 import { answerMessage, anthropicError } from '../fakes/answer';
 import { sendJson, startHttpFake, type HttpFake } from '../fakes/http-fake';
 import { message, startRoutingRig, type RoutingRig } from './routing-harness';
+import { closeAll } from '../helpers/listen';
 
 /**
  * Thinking-signature safety (issue 3 §3): a thinking block's signature is valid only with the
@@ -27,10 +28,7 @@ beforeAll(async () => {
     seed: { providers: [{ slug: 'anthropic-strict', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: strict.url }] },
   });
 });
-afterAll(async () => {
-  await rig.close();
-  await strict.close();
-});
+afterAll(() => closeAll(rig, strict));
 beforeEach(() => {
   rig.reset();
   strict.reset();

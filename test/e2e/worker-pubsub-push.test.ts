@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { createPubSubBus, ensureTopic } from '../../services/shared/src/bus/pubsub';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
@@ -8,42 +6,49 @@ import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
 import { silentLogger } from '../helpers/log';
-import { listenOnLoopback } from '../helpers/listen';
+import { closeAll, type LoopbackServer, listenOnLoopback } from '../helpers/listen';
 
 /** The path production takes: gateway bus → Pub/Sub (emulator) → push subscription → worker → totals. */
 describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', () => {
   const project = uniqueProjectId('push');
   const store = createMemoryStore();
   const deadLetters: string[] = [];
-  let server: Server;
+  /** Pushes the worker has answered, whatever their outcome. */
+  let answered = 0;
+  let worker: LoopbackServer;
   let pubsub: PubSub;
 
   beforeAll(async () => {
-    let url: string;
-    ({ url, server } = await listenOnLoopback(createWorkerApp({ store, log: silentLogger('worker'), deadLetter: async (data) => void deadLetters.push(data) })));
+    const app = createWorkerApp({ store, log: silentLogger('worker'), deadLetter: async (data) => void deadLetters.push(data) });
+    worker = await listenOnLoopback((req, res) => {
+      res.once('finish', () => answered++);
+      app(req, res);
+    });
     pubsub = new PubSub({ projectId: project });
     const topic = await ensureTopic(pubsub, 'usage');
     await topic.createSubscription('usage-push', {
-      pushConfig: { pushEndpoint: `${url}/pubsub/usage` },
+      pushConfig: { pushEndpoint: `${worker.url}/pubsub/usage` },
     });
   });
 
-  afterAll(async () => {
-    await pubsub.close();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => closeAll(worker, pubsub));
 
   const event = (): UsageEvent =>
-    usageEventFixture({ event_id: randomUUID(), timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'push-ws', key_id: 'key_push', usage: { ...ZERO_USAGE, input: 10, output: 4 }, cost_micros: 90 });
+    usageEventFixture({ timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'push-ws', key_id: 'key_push', usage: { ...ZERO_USAGE, input: 10, output: 4 }, cost_micros: 90 });
 
   it('applies every published event exactly once, and dead-letters what it cannot read', async () => {
     const bus = createPubSubBus({ projectId: project, topic: 'usage', pubsub });
     const events = Array.from({ length: 20 }, event);
-    for (const e of events) bus.publish(e);
-    bus.publish(events[0]); // a redelivery of the same event id
-    await bus.flush();
-    await bus.close();
+    try {
+      for (const e of events) bus.publish(e);
+      bus.publish(events[0]); // a redelivery of the same event id
+    } finally {
+      await bus.close(); // sends what is batched
+    }
     await pubsub.topic('usage').publishMessage({ data: Buffer.from('not an event') });
+    // Every push answered (20 events, the redelivery, the malformed one) before the totals are read:
+    // a redelivery applied twice would show, whatever order the pushes came in.
+    await eventually(() => expect(answered).toBeGreaterThanOrEqual(22), 15_000, 100);
     await eventually(async () => expect((await store.usageTotals('workspace', 'push-ws', '2026-11'))?.requests).toBe(20), 15_000, 100);
     await eventually(() => expect(deadLetters).toHaveLength(1), 15_000, 100);
     expect(await store.usageTotals('key', 'key_push', '2026-11')).toMatchObject({ requests: 20, cost_micros: 1800, input: 200, output: 80 });

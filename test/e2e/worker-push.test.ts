@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
@@ -7,13 +6,14 @@ import { usageEventFixture } from '../helpers/usage-event';
 import { createWorkerApp } from '../../services/worker/src/http/app';
 import { pushVerifier } from '../../services/worker/src/push-auth';
 import { silentLogger } from '../helpers/log';
-import { listenOnLoopback } from '../helpers/listen';
+import { type LoopbackServer, listenOnLoopback } from '../helpers/listen';
+import { type HttpFake, sendJson, startHttpFake } from '../fakes/http-fake';
 
 /** The worker's Pub/Sub push endpoint: idempotent, explicit about acks, dead-letters what it cannot read. */
 const quiet = silentLogger('worker');
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
-  return usageEventFixture({ event_id: randomUUID(), timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'dev', key_id: 'key_1', usage: { ...ZERO_USAGE, input: 10, output: 5 }, cost_micros: 105, ...over });
+  return usageEventFixture({ timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'dev', key_id: 'key_1', usage: { ...ZERO_USAGE, input: 10, output: 5 }, cost_micros: 105, ...over });
 }
 
 function push(data: unknown) {
@@ -23,14 +23,13 @@ function push(data: unknown) {
 describe('push endpoint', () => {
   const store = createMemoryStore();
   const deadLetters: { data: string; reason: string }[] = [];
-  let url: string;
-  let server: Server;
+  let worker: LoopbackServer;
   beforeAll(async () => {
-    ({ url, server } = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) })));
+    worker = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) }));
   });
-  afterAll(() => new Promise((r) => server.close(r)));
+  afterAll(() => worker?.close());
 
-  const send = (body: unknown) => fetch(`${url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const send = (body: unknown) => fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('applies a redelivered event once', async () => {
     const e = event({ key_id: 'key_once' });
@@ -50,17 +49,13 @@ describe('push endpoint', () => {
 describe('push authentication', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = 'test-kid';
-  let certs: Server;
+  let certs: HttpFake;
   let certsUrl: string;
   beforeAll(async () => {
-    let url: string;
-    ({ url, server: certs } = await listenOnLoopback((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
-      res.end(JSON.stringify({ [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }));
-    }));
-    certsUrl = `${url}/certs`;
+    certs = await startHttpFake((_req, res) => sendJson(res, 200, { [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }, { 'cache-control': 'max-age=60' }));
+    certsUrl = `${certs.url}/certs`;
   });
-  afterAll(() => new Promise((r) => certs.close(r)));
+  afterAll(() => certs?.close());
 
   function jwt(claims: Record<string, unknown>): string {
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -90,10 +85,13 @@ describe('push authentication', () => {
 
   it('answers 401 (a nack) to an unauthenticated push and applies nothing', async () => {
     const store = createMemoryStore();
-    const { url, server } = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
-    const res = await fetch(`${url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push(event({ key_id: 'k_unauth' }))) });
-    expect(res.status).toBe(401);
-    expect(await store.usageTotals('key', 'k_unauth', '2026-11')).toBeUndefined();
-    await new Promise((r) => server.close(r));
+    const worker = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
+    try {
+      const res = await fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push(event({ key_id: 'k_unauth' }))) });
+      expect(res.status).toBe(401);
+      expect(await store.usageTotals('key', 'k_unauth', '2026-11')).toBeUndefined();
+    } finally {
+      await worker.close();
+    }
   });
 });

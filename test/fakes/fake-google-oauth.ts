@@ -6,6 +6,7 @@
  * fake checks the signature against the key's public half, so a token is only issued for that key.
  */
 import { generateKeyPairSync, verify } from 'node:crypto';
+import { FAKE_PROJECT_ID } from './fake-metadata';
 import { sendJson, startHttpFake, type FakeBase } from './http-fake';
 
 export const FAKE_SA_KEY_TOKEN = 'ya29.fake-service-account-key-token';
@@ -24,10 +25,10 @@ export interface FakeGoogleOAuth extends FakeBase {
 
 export async function startFakeGoogleOAuth(): Promise<FakeGoogleOAuth> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const clientEmail = 'gatehouse-vertex@fake-project.iam.gserviceaccount.com';
+  const clientEmail = `gatehouse-vertex@${FAKE_PROJECT_ID}.iam.gserviceaccount.com`;
   const keyJson = JSON.stringify({
     type: 'service_account',
-    project_id: 'fake-project',
+    project_id: FAKE_PROJECT_ID,
     private_key_id: 'fake-key-1',
     private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     client_email: clientEmail,

@@ -64,7 +64,9 @@ export const FAKE_TOKEN_USAGE = {
 } as const;
 
 /** What FAKE_USAGE costs on claude-sonnet-4-5 without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
-export const SONNET_COST_MICROS = Math.round(25 * 3 + 42 * 15 + 20 * 3.75 + 10 * 6 + 100 * 0.3);
+export const SONNET_COST_MICROS = Math.round(
+  FAKE_TOKEN_USAGE.input * 3 + FAKE_TOKEN_USAGE.output * 15 + FAKE_TOKEN_USAGE.cache_write_5m * 3.75 + FAKE_TOKEN_USAGE.cache_write_1h * 6 + FAKE_TOKEN_USAGE.cache_read * 0.3,
+);
 /** `output_tokens` in `message_start`: a gateway that adds it to the final delta's 42 reports 43. */
 export const FAKE_START_OUTPUT_TOKENS = 1;
 /** The tool call in the `stream` answer; its input arrives as two `input_json_delta` fragments. */

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createMemoryBus } from '../../services/shared/src/bus/memory';
 import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
@@ -12,6 +10,7 @@ import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { hashKey } from '../../services/gateway/src/auth/keys';
+import { listenOnLoopback } from './listen';
 
 export interface TestGateway {
   url: string;
@@ -84,9 +83,8 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     googleTokenUrl: opts.googleTokenUrl,
     random: opts.random,
   });
-  const server: Server = createServer(createApp(deps)).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback(createApp(deps));
+  const url = server.url;
   return {
     url,
     deps,
@@ -105,8 +103,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
       return events.slice(0, n);
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
       await closeDeps(deps);
       const seeded = (opts.seed.api_keys ?? []).map((k) => k.key).filter((k): k is string => Boolean(k));
       const credentials = Object.values(opts.processEnv ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 8);

@@ -11,6 +11,7 @@ import { bedrockAdapter, decodeBedrockStream } from '../../services/gateway/src/
 import type { SseEvent } from '../../services/gateway/src/streaming/sse';
 import { FAKE_USAGE } from '../fakes/script';
 import { startFakeBedrock } from '../fakes/fake-bedrock';
+import { collect } from '../helpers/iterate';
 
 const catalog = createCatalog();
 const adapter = bedrockAdapter(async (ref) => ('env' in ref ? `value-of-${ref.env}` : 'unexpected'));
@@ -43,9 +44,7 @@ async function send(req: InboundRequest) {
 async function events(model: string, pingIntervalMs?: number): Promise<SseEvent[]> {
   const { res } = await send(inbound(model, true));
   expect(res.statusCode).toBe(200);
-  const out: SseEvent[] = [];
-  for await (const ev of decodeBedrockStream(res.body, { pingIntervalMs })) out.push(ev);
-  return out;
+  return collect(decodeBedrockStream(res.body, { pingIntervalMs }));
 }
 
 it('streams a signed request and decodes the answer into the Anthropic event grammar', async () => {

@@ -2,9 +2,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { GoogleAuth } from 'google-auth-library';
 import { FAKE_PROJECT_ID, startFakeMetadata, type FakeMetadata } from '../fakes/fake-metadata';
 import { crc32c, startFakeSecretManager, type FakeSecretManager } from '../fakes/fake-secret-manager';
+import { FAKE_SA_KEY_TOKEN, type FakeGoogleOAuth, startFakeGoogleOAuth } from '../fakes/fake-google-oauth';
 
 const FLAVOR = { 'metadata-flavor': 'Google' };
 
@@ -82,4 +84,39 @@ describe('fake Secret Manager', () => {
   });
 
   it('computes the standard CRC32C check value', () => expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283));
+});
+
+describe('fake Google OAuth token endpoint', () => {
+  let fake: FakeGoogleOAuth;
+  beforeAll(async () => (fake = await startFakeGoogleOAuth()));
+  afterAll(() => fake.close());
+
+  /** A jwt-bearer grant as google-auth-library posts it, signed with `key`. */
+  function grant(key: KeyObject | string, claims: Record<string, unknown>, grantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}`;
+    const assertion = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key).toString('base64url')}`;
+    return fetch(fake.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: grantType, assertion }) });
+  }
+  const good = () => ({ iss: fake.clientEmail, aud: 'https://oauth2.googleapis.com/token', scope: 'https://www.googleapis.com/auth/cloud-platform' });
+  const ownKey = () => JSON.parse(fake.keyJson).private_key as string;
+
+  it('issues a token for a JWT signed with its key', async () => {
+    const res = await grant(ownKey(), good());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ access_token: FAKE_SA_KEY_TOKEN, token_type: 'Bearer' });
+  });
+
+  it.each([
+    ['a JWT signed with another key', () => grant(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, good()), /Invalid JWT Signature/],
+    ['another issuer', () => grant(ownKey(), { ...good(), iss: 'someone@else.iam.gserviceaccount.com' }), /Invalid JWT: iss/],
+    ['another audience', () => grant(ownKey(), { ...good(), aud: 'https://elsewhere/token' }), /Invalid JWT: iss .* aud https:\/\/elsewhere/],
+    ['another grant type', () => grant(ownKey(), good(), 'client_credentials'), /unsupported grant_type/],
+  ])('refuses a grant with %s', async (_name, send, why) => {
+    const res = await send();
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_grant');
+    expect(body.error_description).toMatch(why);
+  });
 });

@@ -31,6 +31,18 @@ describe('key secrets', () => {
   it('are stored as SHA-256 hex', () => {
     expect(hashKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(hashKey(generateKeySecret())).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashKey('abd')).not.toBe(hashKey('abc'));
+  });
+
+  it.each([
+    [{ authorization: 'Bearer k1' }, 'k1'],
+    [{ 'x-api-key': 'k2' }, 'k2'],
+    [{ 'x-gatehouse-api-key': 'k3', authorization: 'Bearer other' }, 'k3'],
+    [{ 'x-portkey-api-key': 'k4' }, 'k4'],
+    [{ authorization: 'Basic xyz' }, undefined],
+    [{}, undefined],
+  ])('read from %j, x-gatehouse-api-key first; none from Basic auth or no header', (headers, want) => {
+    expect(keyFromHeaders(headers)).toBe(want);
   });
 
   it.each([

@@ -18,6 +18,7 @@ function run(body: string): Record<string, unknown>[] {
       cwd: resolve(__dirname, '../..'),
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', NODE_OPTIONS: '' },
       encoding: 'utf8',
+      timeout: 20_000, // a logger that kept the child alive must fail the test, not hang the run
     });
     return out
       .split('\n')

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { relayStream } from '../../services/gateway/src/proxy/relay';
-import { parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
+import { formatSse, parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
 import { collect } from '../helpers/iterate';
 
 /** A response that records what is written to it. */
@@ -72,7 +72,10 @@ it('writes each upstream batch as one chunk, and reads the next only once the cl
     destroyed: false,
     writableEnded: false,
     write: (c: string) => (writes.push(c), writes.length > 1),
-    end: (c: string) => writes.push(c),
+    end(c: string) {
+      writes.push(c);
+      res.writableEnded = true;
+    },
   });
   let reads = 0;
   const rest: AsyncIterator<SseBatch> = {
@@ -91,7 +94,7 @@ it('writes each upstream batch as one chunk, and reads the next only once the cl
   expect(r.failure).toBeUndefined();
 });
 
-const sse = (e: SseEvent) => `event: ${e.event}\ndata: ${e.data}\n\n`;
+const sse = (e: SseEvent) => formatSse(e.event, e.data);
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield Buffer.from(p);

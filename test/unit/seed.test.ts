@@ -1,17 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { applySeed, devSeed, readSeed } from '../../services/gateway/src/seed';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
+import { DEV_KEY } from '../helpers/gateway';
 
 /** The key written in plain text in services/gateway/seed.example.json (issue 2's seed file). */
-const EXAMPLE_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
+const EXAMPLE_KEY = DEV_KEY;
+const EXAMPLE_SEED = resolve(__dirname, '../../services/gateway/seed.example.json');
 
 describe('seed file', () => {
   it('applies the shipped example, keeping only the hash of its key', async () => {
     const store = createMemoryStore();
-    const keys = await applySeed(store, readSeed('services/gateway/seed.example.json'));
+    const keys = await applySeed(store, readSeed(EXAMPLE_SEED));
     expect(keys).toEqual([{ name: 'dev', key: EXAMPLE_KEY }]);
     const stored = await store.apiKeys.get(hashKey(EXAMPLE_KEY));
     expect(stored).toMatchObject({ name: 'dev', workspace_id: 'dev', defaults: { config_id: 'default' } });

@@ -32,6 +32,16 @@ export const GatewayEnv = z.object({
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 
+/**
+ * The gateway on Cloud Run (main.ts): Firestore and Pub/Sub unless told otherwise, and a project,
+ * which Cloud Run does not set: without it the adapters would talk to a project named "gatehouse-local".
+ */
+export const CloudRunGatewayEnv = GatewayEnv.extend({
+  GOOGLE_CLOUD_PROJECT: z.string({ error: 'required (the project of Firestore and Pub/Sub)' }).min(1),
+  GATEHOUSE_STORE: GatewayEnv.shape.GATEHOUSE_STORE.unwrap().default('firestore'),
+  GATEHOUSE_BUS: GatewayEnv.shape.GATEHOUSE_BUS.unwrap().default('pubsub'),
+});
+
 export const WorkerEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),

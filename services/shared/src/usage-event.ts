@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson } from './json';
 
 /**
  * The contract between gateway and worker. Versioned: a consumer rejects versions it does not know
@@ -72,14 +73,7 @@ export const ZERO_USAGE: TokenUsage = Object.freeze({
 
 /** Decode a usage event from bytes or a parsed value; undefined when it does not match the schema. */
 export function decodeUsageEvent(raw: unknown): UsageEvent | undefined {
-  let value = raw;
-  if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
-    try {
-      value = JSON.parse(raw.toString());
-    } catch {
-      return undefined;
-    }
-  }
+  const value = typeof raw === 'string' || Buffer.isBuffer(raw) ? parseJson(raw.toString()) : raw;
   const parsed = UsageEvent.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }

@@ -1,11 +1,10 @@
-import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import type { TokenUsage } from '../../../shared/src/usage-event';
 import type { InboundRequest } from '../providers/types';
 import type { PlannedTarget } from '../routing/plan';
-import { formatSse, type SseEvent } from '../streaming/sse';
+import type { SseEvent } from '../streaming/sse';
 import { cacheKey, UNKEYED_BODY_FIELDS } from './key';
 import type { CachedAnswer } from './response-cache';
 
@@ -79,13 +78,3 @@ export function streamAnswer(status: number, events: readonly SseEvent[], usage:
   return { kind: 'stream', status, events: events.filter((e) => e.event !== 'ping'), usage, modelUpstream };
 }
 
-/** Writes a cached answer as the upstream's would have been: JSON, or the recorded SSE events in order. */
-export function replay(res: ServerResponse, answer: CachedAnswer, headers: Record<string, string>): void {
-  if (answer.kind === 'json') {
-    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json' });
-    res.end(answer.text);
-    return;
-  }
-  res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.end(answer.events.map((e) => formatSse(e.event, e.data)).join(''));
-}

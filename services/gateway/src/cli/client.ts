@@ -1,5 +1,5 @@
-import type { Args } from './args';
-import { UsageError } from './args';
+import { parseJson } from '../../../shared/src/json';
+import { type Args, UsageError } from './args';
 
 /** A failed API call or an unreachable gateway: printed as one line, exit code 1. */
 export class ApiError extends Error {
@@ -44,12 +44,7 @@ export class AdminClient {
       throw new ApiError(`Cannot reach Gatehouse at ${this.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}. Check --url / GATEHOUSE_URL.`);
     }
     const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(text);
     if (!res.ok) {
       const e = (body as { error?: { type?: string; message?: string } } | undefined)?.error;
       const detail = e?.message ? `${e.type}: ${e.message}` : `${res.statusText || 'error'} (not a Gatehouse answer; is ${this.url} the gateway?)`;

@@ -21,8 +21,8 @@ export function createApp(deps: GatewayDeps): RequestListener {
   app.use(adminRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
-  const models = messageHandler(deps);
+  const messages = messageHandler(deps);
   return (req, res) => {
-    if (!models(req, res)) app(req, res);
+    if (!messages(req, res)) app(req, res);
   };
 }

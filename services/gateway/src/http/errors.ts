@@ -6,7 +6,7 @@ import { errorFields } from '../../../shared/src/log';
 import { formatSse } from '../streaming/sse';
 import type { RequestRecord } from '../usage/record';
 
-export interface ErrorContext {
+interface ErrorContext {
   log: Logger;
   requestId?: string;
   /** The model request's record, which learns the status and error type. */

@@ -99,13 +99,6 @@ function splitBetas(v: string | undefined): string[] {
   return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
-/** One model request as it is served: its record, its caller, and the client's disconnect. */
-interface Exchange {
-  record: RequestRecord;
-  caller: Caller;
-  clientSignal: AbortSignal;
-}
-
 /**
  * Serves one model request. Its record is opened first, so that every outcome (a rejected key or an
  * oversize body included) yields exactly one usage event; the key is checked before the body is read,
@@ -132,7 +125,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
     const caller = callerFor(deps, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
-    await handle(deps, req, res, { record, caller, clientSignal: ac.signal }, () => route.inbound(req, RequestBody.parse(body)));
+    await handle(deps, req, res, { route, body, record, caller, clientSignal: ac.signal });
   } catch (err) {
     sendError(res, err, { log, requestId, record });
   } finally {
@@ -141,16 +134,21 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
   }
 }
 
-async function handle(
-  deps: GatewayDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  { record, caller, clientSignal }: Exchange,
-  readInbound: () => InboundRequest,
-): Promise<void> {
+/** One model request as it is served, once its caller is known and its body read. */
+interface Exchange {
+  route: ModelRoute;
+  body: Buffer;
+  record: RequestRecord;
+  caller: Caller;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+}
+
+/** Metadata, the model check, routing, then the upstream call. */
+async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal }: Exchange): Promise<void> {
   const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
-  const inbound = readInbound();
+  const inbound = route.inbound(req, RequestBody.parse(body));
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
   const checkModel = (model: string) => checkCallerModel(deps, caller, model);

@@ -1,4 +1,5 @@
 import { GatewayError, STATUS, type ErrorType, typeForStatus } from '../../../shared/src/errors';
+import { parseJson } from '../../../shared/src/json';
 import { retryAfterMs } from '../routing/retry';
 
 /**
@@ -9,12 +10,7 @@ import { retryAfterMs } from '../routing/retry';
 export function upstreamError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, body: string): GatewayError {
   const retryAfterSeconds = retryAfterSecondsOf(headers);
   const retryable = status === 408 || status === 429 || status >= 500;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJson(body);
   const anthropic = parsed as { type?: string; error?: { type?: string; message?: string } } | undefined;
   if (anthropic?.type === 'error' && anthropic.error?.type && typeof anthropic.error.message === 'string') {
     const type = anthropic.error.type in STATUS ? (anthropic.error.type as ErrorType) : typeForStatus(status);

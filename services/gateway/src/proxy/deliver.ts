@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { isRegionalVertex } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
+import { parseJson } from '../../../shared/src/json';
 import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { CachedAnswer } from '../cache/response-cache';
-import { CACHE_STATUS_HEADER, jsonAnswer, replay, streamAnswer } from '../cache/simple-cache';
+import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/simple-cache';
 import type { GatewayDeps } from '../deps';
+import { formatSse } from '../streaming/sse';
 import { usageFromMessage } from '../streaming/usage-tap';
 import type { RequestRecord } from '../usage/record';
 import type { CallContext } from './execute';
@@ -31,6 +33,10 @@ export function servedHeaders(served: Served): Record<string, string> {
   };
 }
 
+/** The content headers of an answer, upstream or cached. */
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
 function describeProvider(record: RequestRecord, served: Served, modelUpstream: string): void {
   const { provider } = served;
   record.provider = provider.slug;
@@ -45,7 +51,15 @@ export function serveHit(deps: GatewayDeps, record: RequestRecord, served: Serve
   describeProvider(record, served, hit.modelUpstream);
   record.usage = hit.usage;
   record.ttfbMs = deps.now() - record.startedAt;
-  replay(res, hit, servedHeaders(served));
+  const headers = servedHeaders(served);
+  if (hit.kind === 'json') {
+    res.writeHead(hit.status, { ...headers, ...JSON_HEADERS });
+    res.end(hit.text);
+  } else {
+    // The recorded events in order, as the upstream sent them.
+    res.writeHead(hit.status, { ...headers, ...SSE_HEADERS });
+    res.end(hit.events.map((e) => formatSse(e.event, e.data)).join(''));
+  }
   record.status = hit.status;
   record.outcome = 'success';
 }
@@ -66,11 +80,11 @@ export async function deliver(
   describeProvider(record, served, answer.up.modelUpstream);
   const headers = servedHeaders(served);
   if (answer.kind === 'json') {
-    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json' });
+    res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
     record.ttfbMs = deps.now() - record.startedAt;
     res.end(answer.text);
     if (ctx.inbound.op === 'messages') {
-      const parsed = safeJson(answer.text);
+      const parsed = parseJson(answer.text);
       record.usage = usageFromMessage(parsed);
       const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
       if (cached) store!(cached);
@@ -79,10 +93,9 @@ export async function deliver(
     record.outcome = 'success';
     return;
   }
-  res.writeHead(answer.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  res.writeHead(answer.status, { ...headers, ...SSE_HEADERS });
   record.ttfbMs = deps.now() - record.startedAt;
   const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
-  res.end();
   record.usage = relayed.tap.usage;
   record.status = answer.status;
   if (ctx.clientSignal.aborted) record.outcome = 'client_cancel';
@@ -93,13 +106,5 @@ export async function deliver(
     record.outcome = 'success';
     const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
     if (cached) store!(cached);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

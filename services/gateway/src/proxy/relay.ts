@@ -5,7 +5,7 @@ import { UsageTap } from '../streaming/usage-tap';
 /** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
 const DROPPED = new Set(['vertex_event']);
 
-export interface RelayResult {
+interface RelayResult {
   tap: UsageTap;
   /** Set when the upstream failed after the first byte; the client got an SSE `error` event. */
   failure?: string;
@@ -16,11 +16,11 @@ export interface RelayResult {
 /**
  * Relays an upstream event stream to the client as it arrives, tapping usage: each batch (the events
  * one upstream chunk completed) is one write — the upstream's own bytes when the chunk held whole
- * events and none is dropped, else the events re-framed — and the next is read once the client has
- * taken it. The response ends as soon as `message_stop` (or `error`) has been relayed. An upstream
- * failure after the first byte becomes an SSE `error` event (failover is no longer possible); so does
- * a stream that ends without `message_stop`, which clients would otherwise take for a whole
- * (truncated) answer.
+ * events and none is dropped, else the events re-framed — and reading pauses while the client's
+ * socket is full. The relay ends the client's response: as soon as `message_stop` (or `error`) has
+ * been relayed, in the same write, or with an SSE `error` event when the upstream fails after the
+ * first byte (failover is no longer possible) or ends without `message_stop`, which clients would
+ * otherwise take for a whole (truncated) answer.
  */
 export async function relayStream(
   res: ServerResponse,
@@ -31,6 +31,7 @@ export async function relayStream(
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
   let ended = false;
+  let draining = false;
   const take = ({ events, raw }: SseBatch): string | Uint8Array => {
     let asReceived = raw !== undefined;
     for (const e of events) {
@@ -52,16 +53,18 @@ export async function relayStream(
     result.failure = reason;
     const data = JSON.stringify({ type: 'error', error: { type: 'api_error', message: `Upstream stream failed: ${reason}` } });
     tap.onEvent('error', data);
-    if (!res.destroyed) res.write(formatSse('error', data));
+    if (!res.destroyed) res.end(formatSse('error', data));
   };
   try {
     for (let batch = first; ; ) {
       const out = take(batch);
       if (ended) {
-        // The answer is whole: the client gets its end now, in the same write as the last events, and
-        // the rest of the upstream body (its chunk terminator) is read without keeping the client waiting.
+        // The answer is whole: the client gets its end now, in the same write as the last events. The
+        // rest of the upstream body (its chunk terminator) is read in the background, so that neither
+        // the client nor the usage event waits for it and the connection can be reused.
         res.end(out);
-        while (!(await rest.next()).done);
+        draining = true;
+        void drain(rest);
         break;
       }
       if (out.length && !res.write(out)) await drained(res);
@@ -76,9 +79,19 @@ export async function relayStream(
   } catch (err) {
     fail((err as Error).message || 'upstream stream failed');
   } finally {
-    await rest.return?.(undefined).catch(() => undefined);
+    if (!res.writableEnded) res.end(); // the client went away
+    if (!draining) await rest.return?.(undefined).catch(() => undefined);
   }
   return result;
+}
+
+/** Reads what the upstream still sends after the answer is whole; a failure there costs only the connection. */
+async function drain(rest: AsyncIterator<SseBatch>): Promise<void> {
+  try {
+    while (!(await rest.next()).done);
+  } catch {
+    await rest.return?.(undefined).catch(() => undefined);
+  }
 }
 
 /** Resolves when the client has taken what was written, or has gone. */

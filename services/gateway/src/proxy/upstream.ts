@@ -3,6 +3,7 @@ import { type Dispatcher, errors as undiciErrors, request } from 'undici';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
+import { parseJsonObject } from '../../../shared/src/json';
 import { decodeBedrockStream } from '../providers/bedrock/event-stream';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
 import { parseSse, type SseBatch, singly } from '../streaming/sse';
@@ -88,12 +89,7 @@ export async function callUpstream<P extends Provider>(
 }
 
 function streamError(label: string, data: string): GatewayError {
-  let parsed: { error?: { type?: string; message?: string } } = {};
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    /* keep the generic message */
-  }
+  const parsed = (parseJsonObject(data) ?? {}) as { error?: { type?: string; message?: string } };
   const type = parsed.error?.type ?? 'api_error';
   const known = ['overloaded_error', 'rate_limit_error', 'api_error', 'timeout_error', 'invalid_request_error'] as const;
   const t = (known as readonly string[]).includes(type) ? (type as (typeof known)[number]) : 'api_error';

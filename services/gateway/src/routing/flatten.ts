@@ -2,7 +2,7 @@ import { MODEL_REF } from './config-checks';
 import { formatPath, type CacheSettings, type ConfigIssue, type RetrySettings, type RoutingCondition, type RoutingConfig, type StickySettings, type StrategyMode } from './config-schema';
 import { DEFAULT_RETRY_STATUS_CODES } from './retry';
 
-/**
+/*
  * Inheritance, applied once per config (`planRoute` memoises it), parent → child: `override_params`
  * deep-merged (objects merge, anything else the child replaces); `retry` and `cache` replaced whole
  * when the child sets them; `request_timeout`, `forward_headers` and the provider inherited unless the
@@ -10,6 +10,8 @@ import { DEFAULT_RETRY_STATUS_CODES } from './retry';
  * targets. `override_params.model: "@slug/model"` sets the provider and the bare model, and the
  * nearest setting to the leaf wins.
  */
+
+/** A target at a leaf of the config, with everything it inherits applied. */
 export interface ResolvedTarget {
   /** Stable path in the config: `root` for a config without targets, else like `targets[0].targets[1]`. */
   id: string;
@@ -28,7 +30,7 @@ export interface ResolvedTarget {
 
 export type FallbackOn = number[] | 'any';
 
-export interface ResolvedLeaf {
+interface ResolvedLeaf {
   kind: 'leaf';
   id: string;
   name?: string;

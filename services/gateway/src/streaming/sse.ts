@@ -40,8 +40,9 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
   let aligned = true;
   for await (const chunk of body) {
     parser.feed(decoder.decode(chunk, { stream: true }));
-    const whole = aligned && endsEvent(chunk);
+    const startsEvent = aligned;
     aligned = endsEvent(chunk);
+    const whole = startsEvent && aligned;
     if (pending.length) {
       const events = pending;
       pending = [];

@@ -1,3 +1,4 @@
+import { parseJson } from '../../../shared/src/json';
 import { type TokenUsage, ZERO_USAGE } from '../../../shared/src/usage-event';
 
 /** Anthropic's usage object as it appears in messages, `message_start` and `message_delta`. */
@@ -54,22 +55,14 @@ export class UsageTap {
 
   onEvent(event: string, data: string): void {
     if (event === 'message_start') {
-      const msg = safeParse(data) as { message?: { usage?: AnthropicUsage } } | undefined;
+      const msg = parseJson(data) as { message?: { usage?: AnthropicUsage } } | undefined;
       this.usage = foldUsage(this.usage, msg?.message?.usage);
     } else if (event === 'message_delta') {
-      const delta = safeParse(data) as { usage?: AnthropicUsage } | undefined;
+      const delta = parseJson(data) as { usage?: AnthropicUsage } | undefined;
       this.usage = foldUsage(this.usage, delta?.usage);
     } else if (event === 'error') {
-      const err = safeParse(data) as { error?: { type?: string } } | undefined;
+      const err = parseJson(data) as { error?: { type?: string } } | undefined;
       this.errorType = err?.error?.type ?? 'api_error';
     }
-  }
-}
-
-function safeParse(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
   }
 }

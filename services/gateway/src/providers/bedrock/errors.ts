@@ -1,5 +1,6 @@
 import { retryAfterSecondsOf } from '../upstream-errors';
 import { GatewayError, typeForStatus, type ErrorType } from '../../../../shared/src/errors';
+import { parseJsonObject } from '../../../../shared/src/json';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
 
@@ -47,7 +48,7 @@ export function anthropicWording(message: string): string {
 
 /** A non-2xx InvokeModel answer (`{"message": …}` + `x-amzn-errortype: Name:…`) → the client's error. */
 export function bedrockError(status: number, headers: HeaderBag, body: string): GatewayError {
-  const json = parseObject(body);
+  const json = parseJsonObject(body);
   const name = errorName(headers, json);
   const kind = name ? bedrockErrorKind(name) : undefined;
   const upstream = messageOf(json) ?? (body.trim().slice(0, 500) || undefined);
@@ -85,12 +86,3 @@ function header(headers: HeaderBag, name: string): string | undefined {
   return undefined;
 }
 
-/** A JSON object, or undefined for anything else (Bedrock error bodies and event payloads alike). */
-export function parseObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,8 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { SseEvent } from '../../streaming/sse';
-import { anthropicWording, bedrockErrorKind, parseObject } from './errors';
+import { parseJsonObject } from '../../../../shared/src/json';
+import { anthropicWording, bedrockErrorKind } from './errors';
 
 export interface DecodeOptions {
   /** Emit a synthesised `ping` after this much silence. Bedrock sends none; Claude Code gives up after 300 s. */
@@ -83,7 +84,7 @@ function toSseEvent(msg: Message): SseEvent {
   const messageType = headerString(msg, ':message-type');
   if (messageType === 'exception') {
     const name = headerString(msg, ':exception-type') ?? 'internalServerException';
-    const payload = parseObject(toUtf8(msg.body));
+    const payload = parseJsonObject(toUtf8(msg.body));
     // modelStreamErrorException carries the model's own failure in originalMessage.
     const text = pickString(payload?.originalMessage) ?? pickString(payload?.message) ?? name;
     return streamError(bedrockErrorKind(name)?.type ?? 'api_error', anthropicWording(text));
@@ -93,10 +94,10 @@ function toSseEvent(msg: Message): SseEvent {
     return streamError('api_error', `${headerString(msg, ':error-message') ?? 'Bedrock stream error'} (${code})`);
   }
   if (headerString(msg, ':event-type') !== 'chunk') return { event: '', data: '' };
-  const bytes = pickString(parseObject(toUtf8(msg.body))?.bytes);
+  const bytes = pickString(parseJsonObject(toUtf8(msg.body))?.bytes);
   if (bytes === undefined) return { event: '', data: '' };
   const data = Buffer.from(bytes, 'base64').toString('utf8');
-  const event = parseObject(data);
+  const event = parseJsonObject(data);
   const type = pickString(event?.type);
   if (!event || !type) return { event: '', data: '' };
   if (!('amazon-bedrock-invocationMetrics' in event)) return { event: type, data };
