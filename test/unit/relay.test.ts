@@ -116,6 +116,18 @@ describe('parseSse', () => {
     expect(got.map((x) => x.raw !== undefined)).toEqual([false, false, true]);
   });
 
+  it('keeps a character whose bytes arrive in two chunks', async () => {
+    const event = { event: 'content_block_delta', data: '{"delta":{"text":"naïve € 😀"}}' };
+    const bytes = Buffer.from(sse(event));
+    const cut = bytes.indexOf(Buffer.from('€')) + 1; // inside the euro sign's three bytes
+    async function* split(): AsyncGenerator<Uint8Array> {
+      yield bytes.subarray(0, cut);
+      yield bytes.subarray(cut);
+    }
+    const got = await collect(parseSse(split()));
+    expect(got.flatMap((x) => x.events)).toEqual([event]);
+  });
+
   it('relays whole chunks byte for byte, and re-frames those that drop an event', async () => {
     const { res, text } = sink();
     const upstream = [sse(a) + sse(b), sse(whole[2]) + sse(c)];

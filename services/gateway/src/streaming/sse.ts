@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /** One SSE event in Anthropic's framing. */
@@ -30,7 +31,9 @@ function endsEvent(chunk: Uint8Array): boolean {
  * boundaries (the usual case: upstreams flush whole events) comes with its bytes.
  */
 export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseBatch> {
-  const decoder = new TextDecoder();
+  // Node's own UTF-8 decoder: a character split across chunks waits for its last byte, as with
+  // TextDecoder's stream mode, at a third of its cost on Node 20 (which decodes through ICU).
+  const decoder = new StringDecoder('utf8');
   let pending: SseEvent[] = [];
   const parser = createParser({
     onEvent: (m: EventSourceMessage) => {
@@ -39,7 +42,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
   });
   let aligned = true;
   for await (const chunk of body) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    parser.feed(decoder.write(chunk));
     const startsEvent = aligned;
     aligned = endsEvent(chunk);
     const whole = startsEvent && aligned;
@@ -49,7 +52,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
       yield whole ? { events, raw: chunk } : { events };
     }
   }
-  parser.feed(decoder.decode());
+  parser.feed(decoder.end());
   if (pending.length) yield { events: pending };
 }
 
