@@ -34,8 +34,9 @@ export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarg
 /**
  * What one request's conditions and draws read. A class, so that the lazy `params` is a getter on
  * the prototype: built as an object literal with its own getter (a dictionary-mode object in V8),
- * the context kept each request, its body included, alive into the old generation, and at 2,000
- * req/s the gateway ran a full collection every ~0.4 s instead of about once a minute (`--trace-gc`).
+ * the context had V8 promote each request's objects, its body included, into the old generation, and
+ * at 2,000 req/s the gateway ran a full collection every ~0.4 s instead of about once per 10,000
+ * requests (`--trace-gc`; README, Performance).
  */
 class RequestPlanContext implements PlanContext {
   readonly metadata: Metadata;
