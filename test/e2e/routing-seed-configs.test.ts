@@ -1,5 +1,4 @@
-import { FAKE_TOKEN_USAGE } from '../fakes/script';
-import { SONNET_COST_MICROS } from '../fakes/script';
+import { FAKE_TOKEN_USAGE, SONNET_COST_MICROS } from '../fakes/script';
 import { attempts, message, SEED_CONFIGS, startRoutingRig, sweep40, type RoutingRig } from './routing-harness';
 
 /**

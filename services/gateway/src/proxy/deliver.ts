@@ -87,7 +87,7 @@ export async function deliver(
       const parsed = parseJson(answer.text);
       record.usage = usageFromMessage(parsed);
       const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
-      if (cached) store!(cached);
+      if (store && cached) store(cached);
     }
     record.status = answer.status;
     record.outcome = 'success';
@@ -105,6 +105,6 @@ export async function deliver(
   } else {
     record.outcome = 'success';
     const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
-    if (cached) store!(cached);
+    if (store && cached) store(cached);
   }
 }

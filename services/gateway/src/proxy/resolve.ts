@@ -3,6 +3,7 @@ import type { ApiKey, Metadata, Workspace } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
+import type { ResolvedTarget } from '../routing/flatten';
 import { type PlanContext, type PlannedTarget, planRoute } from '../routing/plan';
 import type { RequestBody } from './request-body';
 
@@ -42,22 +43,26 @@ class RequestPlanContext implements PlanContext {
   readonly metadata: Metadata;
   readonly headers: Record<string, string>;
   readonly random: () => number;
-  readonly isOpen: NonNullable<PlanContext['isOpen']>;
   readonly stickyKey?: string;
   private readonly body: RequestBody;
+  private readonly breakers: GatewayDeps['breakers'];
 
   constructor(deps: GatewayDeps, input: ResolveInput) {
     this.metadata = input.metadata;
     this.headers = input.headers;
     this.random = deps.random;
-    this.isOpen = (_id, target) => deps.breakers.isOpen(breakerKey(target));
     this.stickyKey = input.sessionId;
     this.body = input.body;
+    this.breakers = deps.breakers;
   }
 
   /** Parsed only if a condition reads `params.*`. */
   get params(): Record<string, unknown> {
     return this.body.json;
+  }
+
+  isOpen(_targetId: string, target: ResolvedTarget): boolean {
+    return this.breakers.isOpen(breakerKey(target));
   }
 }
 
