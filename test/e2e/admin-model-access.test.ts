@@ -62,9 +62,9 @@ beforeAll(async () => {
 
 afterAll(() => closeAll(gw, vertex, metadata));
 
-beforeEach(() => {
+beforeEach(async () => {
   vertex.reset();
-  gw.events.length = 0;
+  await gw.clearEvents();
 });
 
 const messages = { max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] };

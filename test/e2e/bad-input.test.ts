@@ -108,7 +108,7 @@ it('checks the key before reading the body', async () => {
 });
 
 it('records an oversize body as one rejected usage event with its key', async () => {
-  gw.events.length = 0;
+  await gw.clearEvents();
   const res = await post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) }));
   expect(res.status).toBe(413);
   const [event] = await gw.waitForEvents(1);
@@ -116,7 +116,7 @@ it('records an oversize body as one rejected usage event with its key', async ()
 });
 
 it('records a client that goes away while sending its body as one cancelled usage event', async () => {
-  gw.events.length = 0;
+  await gw.clearEvents();
   const { request } = await import('node:http');
   const req = request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': DEV_KEY, 'content-length': '50000' } });
   req.on('error', () => undefined);
@@ -128,7 +128,7 @@ it('records a client that goes away while sending its body as one cancelled usag
 });
 
 it('records a rejected request as one usage event', async () => {
-  gw.events.length = 0;
+  await gw.clearEvents();
   const res = await post('/v1/messages', okBody, { 'x-api-key': REVOKED });
   await res.text();
   const [event] = await gw.waitForEvents(1);

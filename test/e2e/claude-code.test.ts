@@ -50,9 +50,9 @@ beforeAll(async () => {
 
 afterAll(() => closeAll(tap, trap, gw, vertex, metadata));
 
-beforeEach(() => {
+beforeEach(async () => {
   vertex.reset();
-  gw.events.length = 0;
+  await gw.clearEvents();
   tap.requests.length = 0;
   trap.hits.length = 0;
 });

@@ -30,10 +30,10 @@ beforeAll(async () => {
 
 afterAll(() => closeAll(gw, vertex, anthropic, metadata));
 
-beforeEach(() => {
+beforeEach(async () => {
   vertex.reset();
   anthropic.reset();
-  gw.events.length = 0;
+  await gw.clearEvents();
 });
 
 describe('a streamed request reaches Vertex and comes back untouched', () => {

@@ -72,7 +72,7 @@ export interface RoutingRig {
   /** POST /v1/messages with the dev key; `config` (object → inline JSON, string → id) goes in x-gatehouse-config. */
   send(body: Record<string, unknown>, opts?: { config?: Record<string, unknown> | string; headers?: Record<string, string> }): Promise<Answer>;
   /** Forget calls, queued behaviours, events, breaker states and cached answers. */
-  reset(): void;
+  reset(): Promise<void>;
   /** The one usage event of the last request (waits for it; fails if more than one arrived). */
   onlyEvent(): Promise<UsageEvent>;
   close(): Promise<void>;
@@ -144,11 +144,11 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       const text = await res.text();
       return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
     },
-    reset() {
+    async reset() {
       vertex.reset();
       anthropic.reset();
       bedrock.reset();
-      gw.events.length = 0;
+      await gw.clearEvents();
       gw.deps.breakers = new BreakerRegistry();
       gw.deps.responseCache.clear();
       rig.random = Math.random;

@@ -29,9 +29,9 @@ beforeAll(async () => {
   });
 });
 afterAll(() => closeAll(rig, strict));
-beforeEach(() => {
-  rig.reset();
+beforeEach(async () => {
   strict.reset();
+  await rig.reset();
 });
 
 const config = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-strict' }] };

@@ -20,6 +20,7 @@ import { vertexAdapter } from './providers/vertex';
 import { BreakerRegistry } from './routing/breaker';
 import { parseConfig } from './routing/config-schema';
 import { LiveMap } from './state/live-map';
+import { createUsageOutbox } from './usage/emit';
 
 export interface BuildOptions {
   env: GatewayEnv;
@@ -61,11 +62,13 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   const store = opts.store ?? storeFromEnv(env);
   if (env.GATEHOUSE_BOOTSTRAP_KEY_HASH) await ensureBootstrapKey(store, env.GATEHOUSE_BOOTSTRAP_KEY_HASH, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS);
   const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl, googleTokenUrl: opts.googleTokenUrl });
+  const bus = opts.bus ?? busFromEnv(env, log);
   const deps: GatewayDeps = {
     env,
     log,
     store,
-    bus: opts.bus ?? busFromEnv(env, log),
+    bus,
+    usage: createUsageOutbox(bus),
     catalog: opts.catalog ?? createCatalog(),
     keys: new KeyCache(store, log),
     workspaces: new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace'),
@@ -102,6 +105,7 @@ export async function closeDeps(deps: GatewayDeps): Promise<void> {
   deps.workspaces.close();
   deps.providers.close();
   deps.configs.close();
+  deps.usage.flush();
   await deps.bus.flush();
   await deps.bus.close();
   await deps.dispatcher.close();

@@ -11,6 +11,7 @@ import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
 import type { LiveMap } from './state/live-map';
+import type { UsageOutbox } from './usage/emit';
 
 /** Everything the gateway's request path needs, built once at boot (STYLE §1). */
 export interface GatewayDeps {
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   log: Logger;
   store: Store;
   bus: EventBus;
+  /** Usage events of finished requests, sent shortly after their response (usage/emit.ts). */
+  usage: UsageOutbox;
   catalog: Catalog;
   keys: KeyCache;
   workspaces: LiveMap<Workspace>;
