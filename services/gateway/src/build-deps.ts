@@ -63,13 +63,14 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   if (env.GATEHOUSE_BOOTSTRAP_KEY_HASH) await ensureBootstrapKey(store, env.GATEHOUSE_BOOTSTRAP_KEY_HASH, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS);
   const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl, googleTokenUrl: opts.googleTokenUrl });
   const bus = opts.bus ?? busFromEnv(env, log);
+  const catalog = opts.catalog ?? createCatalog();
   const deps: GatewayDeps = {
     env,
     log,
     store,
     bus,
-    usage: createUsageOutbox(bus),
-    catalog: opts.catalog ?? createCatalog(),
+    usage: createUsageOutbox(bus, catalog),
+    catalog,
     keys: new KeyCache(store, log),
     workspaces: new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace'),
     providers: new LiveMap(store.providers, (p) => p.slug, (p) => p, log, 'provider'),

@@ -30,23 +30,21 @@ export async function relayStream(
 ): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
-  let ended = false;
   let draining = false;
-  const take = ({ events, raw }: SseBatch): string | Uint8Array => {
-    let asReceived = raw !== undefined;
-    for (const e of events) {
-      if (DROPPED.has(e.event)) {
-        asReceived = false;
-        continue;
-      }
-      tap.onEvent(e.event, e.data);
-      result.events?.push(e);
-      if (e.event === 'message_stop' || e.event === 'error') ended = true;
-    }
-    if (asReceived) return raw!;
+  /** The bytes for a batch: the upstream's own when they hold exactly these events, else re-framed. */
+  const framed = ({ events, raw }: SseBatch): string | Uint8Array => {
+    if (raw !== undefined && !events.some((e) => DROPPED.has(e.event))) return raw;
     let text = '';
     for (const e of events) if (!DROPPED.has(e.event)) text += formatSse(e.event, e.data);
     return text;
+  };
+  /** Usage and the cache's copy, read once the batch's bytes are on their way to the client. */
+  const observe = (events: SseEvent[]) => {
+    for (const e of events) {
+      if (DROPPED.has(e.event)) continue;
+      tap.onEvent(e.event, e.data);
+      result.events?.push(e);
+    }
   };
   const fail = (reason: string) => {
     if (res.writableEnded) return; // the client already has the whole answer
@@ -57,17 +55,20 @@ export async function relayStream(
   };
   try {
     for (let batch = first; ; ) {
-      const out = take(batch);
-      if (ended) {
+      const out = framed(batch);
+      if (batch.events.some((e) => e.event === 'message_stop' || e.event === 'error')) {
         // The answer is whole: the client gets its end now, in the same write as the last events. The
         // rest of the upstream body (its chunk terminator) is read in the background, so that neither
         // the client nor the usage event waits for it and the connection can be reused.
         res.end(out);
+        observe(batch.events);
         draining = true;
         void drain(rest);
         break;
       }
-      if (out.length && !res.write(out)) await drained(res);
+      const flowing = !out.length || res.write(out);
+      observe(batch.events);
+      if (!flowing) await drained(res);
       if (res.destroyed) break;
       const next = await rest.next();
       if (next.done) {
