@@ -6,6 +6,7 @@ import { type Caller, callerFor, checkCallerModel } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
+import { AbortEmitter } from '../proxy/abort';
 import { execute } from '../proxy/execute';
 import { RequestBody } from '../proxy/request-body';
 import { resolvePlan } from '../proxy/resolve';
@@ -113,11 +114,11 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
   const log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
   res.setHeader('x-gatehouse-request-id', requestId);
   res.setHeader('x-gatehouse-trace-id', traceId);
-  const ac = new AbortController();
+  const clientGone = new AbortEmitter();
   let handling = true;
   let closed = false;
   res.once('close', () => {
-    if (!res.writableFinished) ac.abort();
+    if (!res.writableFinished) clientGone.abort();
     closed = true;
     if (!handling) emitUsage(deps, record, log, req);
   });
@@ -125,7 +126,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
     const caller = callerFor(deps, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
-    await handle(deps, req, res, { route, body, record, caller, clientSignal: ac.signal });
+    await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
   } catch (err) {
     sendError(res, err, { log, requestId, record });
   } finally {
@@ -141,7 +142,7 @@ interface Exchange {
   record: RequestRecord;
   caller: Caller;
   /** Aborted when the client goes away. */
-  clientSignal: AbortSignal;
+  clientSignal: AbortEmitter;
 }
 
 /** Metadata, the model check, routing, then the upstream call. */

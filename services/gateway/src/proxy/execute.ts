@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { CachedAnswer } from '../cache/response-cache';
@@ -12,6 +11,7 @@ import { nextRetryDelay } from '../routing/retry';
 import { breakerKey } from './resolve';
 import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { RequestRecord } from '../usage/record';
+import type { AbortEmitter } from './abort';
 import { deliver, type Served, servedHeaders, serveHit } from './deliver';
 import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
 import { RequestBody } from './request-body';
@@ -21,7 +21,7 @@ export interface CallContext {
   inbound: InboundRequest;
   record: RequestRecord;
   /** Aborted when the client goes away. */
-  clientSignal: AbortSignal;
+  clientSignal: AbortEmitter;
   /** Checks model access for the model a target will use; throws a 403. */
   checkModel(model: string): void;
 }
@@ -133,7 +133,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       });
       if (delay === undefined) break;
       waited += delay;
-      await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => undefined);
+      await ctx.clientSignal.wait(delay);
       if (ctx.clientSignal.aborted) return cancelled(record);
     }
     // A target skipped by its breaker hands over to the enclosing fallback whatever its status codes say.
