@@ -16,8 +16,8 @@ import {
  * when the response is over, whatever the outcome.
  */
 export class RequestRecord {
-  readonly eventId = randomUUID();
-  readonly timestamp = new Date().toISOString();
+  /** Wall-clock start, for the event's timestamp (formatted, like its id, only when the event is built). */
+  private readonly startedAtWall = Date.now();
   key?: ApiKey;
   provider?: string;
   providerKind?: string;
@@ -52,11 +52,11 @@ export class RequestRecord {
     const hit = this.cacheStatus === 'HIT';
     return {
       version: USAGE_EVENT_VERSION,
-      event_id: this.eventId,
+      event_id: randomUUID(),
       request_id: this.requestId,
       trace_id: this.traceId,
       ...(this.sessionId ? { session_id: this.sessionId } : {}),
-      timestamp: this.timestamp,
+      timestamp: new Date(this.startedAtWall).toISOString(),
       route: this.route,
       stream: this.stream,
       status: this.status,
