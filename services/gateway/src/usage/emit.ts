@@ -23,14 +23,14 @@ export interface UsageOutbox {
 }
 
 /**
- * Building, publishing and logging a usage event takes the gateway a few hundred microseconds of CPU,
- * and it comes right after the response's last write, when the client is about to read it. Done in
- * that same turn of the event loop, the client waits for it whenever the two share a CPU (the bench
- * VM packs its processes onto one: +0.2 ms on the gateway's p50 at 200 req/s, two builds interleaved
- * request by request). A timer instead lets the gateway wait in epoll first, so the client and the
- * upstream run before it; `setImmediate` would not, since it runs before the process next waits.
- * Each event is published (batched by the bus, off the request path) and written as one structured
- * log line: Cloud Logging holds a second, independent record.
+ * Building, publishing and logging a usage event takes the gateway about 0.2 ms of CPU, and it comes
+ * right after the response's last write, when the client is about to read it. Done in that same turn
+ * of the event loop, the client waits for it whenever the two share a CPU (the bench VM packs its
+ * processes onto one: +0.2 ms on the gateway's p50 at 200 req/s, two builds interleaved request by
+ * request). A timer instead lets the gateway wait in epoll first, so the client and the upstream run
+ * before it; `setImmediate` would not, since it runs before the process next waits. Each event is
+ * published (batched by the bus, off the request path) and written as one structured log line: Cloud
+ * Logging holds a second, independent record.
  */
 export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox {
   let pending: FinishedRequest[] = [];
