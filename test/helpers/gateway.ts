@@ -1,16 +1,15 @@
-import { Writable } from 'node:stream';
 import { createMemoryBus } from '../../services/shared/src/bus/memory';
 import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
-import { createLogger } from '../../services/shared/src/log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
-import { buildDeps, closeDeps } from '../../services/gateway/src/build-deps';
+import { buildDeps, closeDeps, flushUsage } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { listenOnLoopback } from './listen';
+import { capturingLogger } from './log';
 
 export interface TestGateway {
   url: string;
@@ -58,17 +57,8 @@ export interface StartOptions {
 
 /** The gateway as `npm start` builds it, mounted on 127.0.0.1:0, with the worker applying events to the store. */
 export async function startGateway(opts: StartOptions): Promise<TestGateway> {
-  const logs: Record<string, unknown>[] = [];
-  const transport = new Writable({
-    write(chunk, _enc, cb) {
-      const text = chunk.toString();
-      allLogText.push(text);
-      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
+  const { log, lines: logs } = capturingLogger({ service: 'gateway', level: 'debug', onText: (text) => allLogText.push(text) });
   const env = parseEnv(GatewayEnv, { PORT: '0', HOST: '127.0.0.1', GATEHOUSE_STORE: 'memory', GATEHOUSE_BUS: 'memory', ...opts.env });
-  const log = createLogger({ service: 'gateway', level: 'debug', transport });
   const store = opts.store ?? createMemoryStore();
   await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], ...opts.seed } as Seed);
   const bus = createMemoryBus({ retryDelayMs: 50 });
@@ -109,8 +99,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
       return events.slice(0, n);
     },
     async clearEvents() {
-      deps.usage.flush();
-      await deps.bus.flush();
+      await flushUsage(deps);
       events.length = 0;
     },
     async close() {

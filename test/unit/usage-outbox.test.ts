@@ -1,12 +1,14 @@
-import { Writable } from 'node:stream';
 import type { EventBus } from '../../services/shared/src/bus/port';
 import { createCatalog } from '../../services/shared/src/catalog';
-import { createLogger } from '../../services/shared/src/log';
 import { type UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { createUsageOutbox } from '../../services/gateway/src/usage/emit';
 import { RequestRecord } from '../../services/gateway/src/usage/record';
+import { capturingLogger } from '../helpers/log';
 
-/** A bus that records what is published, in order. */
+/**
+ * A bus that records what is published, in order, as it is published (the memory bus delivers on a
+ * later turn, so it could not show that `add` itself publishes nothing).
+ */
 function recordingBus(): EventBus & { published: UsageEvent[] } {
   const published: UsageEvent[] = [];
   return {
@@ -18,17 +20,9 @@ function recordingBus(): EventBus & { published: UsageEvent[] } {
   };
 }
 
-/** The real logger, keeping each line it writes. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const transport = new Writable({
-    decodeStrings: false,
-    write(chunk: string, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ service: 'gateway', transport }).child({ requestId: 'req_1' }) };
+function capturing() {
+  const { log, lines } = capturingLogger({ service: 'gateway' });
+  return { lines, log: log.child({ requestId: 'req_1' }) };
 }
 
 /** A request served at t=100 ms by Vertex, 1,000 tokens in and 500 out. */
@@ -47,7 +41,7 @@ const request = { method: 'POST', url: '/v1/messages?beta=true', userAgent: 'cla
 
 test('events leave together on a timer, in order, timed at the end of their response, each with its log line', async () => {
   const bus = recordingBus();
-  const { lines, log } = capturingLogger();
+  const { lines, log } = capturing();
   const outbox = createUsageOutbox(bus, catalog);
   outbox.add({ record: served('req_a'), endedAt: 145, log, request });
   outbox.add({ record: served('req_b', 429), endedAt: 160, log, request });
@@ -70,7 +64,7 @@ test('events leave together on a timer, in order, timed at the end of their resp
 test('flush sends what is pending at once; nothing is sent twice, even for a record added twice', async () => {
   const bus = recordingBus();
   const outbox = createUsageOutbox(bus, catalog);
-  const { log } = capturingLogger();
+  const { log } = capturing();
   const a = served('req_a');
   outbox.add({ record: a, endedAt: 145, log, request });
   outbox.add({ record: a, endedAt: 150, log, request });

@@ -100,14 +100,19 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   return deps;
 }
 
+/** Sends the usage events the outbox still holds, then waits until the bus has accepted every one. */
+export async function flushUsage(deps: GatewayDeps): Promise<void> {
+  deps.usage.flush();
+  await deps.bus.flush();
+}
+
 /** Stops listeners, flushes usage events still queued, closes clients. Cloud Run allows ~10 s after SIGTERM. */
 export async function closeDeps(deps: GatewayDeps): Promise<void> {
   deps.keys.close();
   deps.workspaces.close();
   deps.providers.close();
   deps.configs.close();
-  deps.usage.flush();
-  await deps.bus.flush();
+  await flushUsage(deps);
   await deps.bus.close();
   await deps.dispatcher.close();
   await deps.store.close();
