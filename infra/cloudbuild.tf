@@ -37,15 +37,11 @@ resource "google_artifact_registry_repository_iam_member" "build_pushes_images" 
   member     = google_service_account.build.member
 }
 
-resource "google_project_iam_member" "build_deploys" {
-  project = var.project_id
-  role    = "roles/run.developer"
-  member  = google_service_account.build.member
-}
+resource "google_project_iam_member" "build" {
+  for_each = toset(["roles/run.developer", "roles/logging.logWriter"])
 
-resource "google_project_iam_member" "build_logs" {
   project = var.project_id
-  role    = "roles/logging.logWriter"
+  role    = each.value
   member  = google_service_account.build.member
 }
 

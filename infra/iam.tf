@@ -19,21 +19,11 @@ resource "google_service_account" "push" {
 }
 
 # Gateway: calls Claude on Vertex AI, reads keys/configs/providers, writes audit entries and keys.
-resource "google_project_iam_member" "gateway_vertex" {
-  project = var.project_id
-  role    = "roles/aiplatform.user"
-  member  = google_service_account.gateway.member
-}
+resource "google_project_iam_member" "gateway" {
+  for_each = toset(["roles/aiplatform.user", "roles/datastore.user", "roles/logging.logWriter"])
 
-resource "google_project_iam_member" "gateway_firestore" {
   project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.gateway.member
-}
-
-resource "google_project_iam_member" "gateway_logs" {
-  project = var.project_id
-  role    = "roles/logging.logWriter"
+  role    = each.value
   member  = google_service_account.gateway.member
 }
 
@@ -52,15 +42,11 @@ resource "google_secret_manager_secret_iam_member" "gateway_reads_provider_secre
 }
 
 # Worker: applies usage to Firestore totals, dead-letters what it cannot read, raises alerts.
-resource "google_project_iam_member" "worker_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.worker.member
-}
+resource "google_project_iam_member" "worker" {
+  for_each = toset(["roles/datastore.user", "roles/logging.logWriter"])
 
-resource "google_project_iam_member" "worker_logs" {
   project = var.project_id
-  role    = "roles/logging.logWriter"
+  role    = each.value
   member  = google_service_account.worker.member
 }
 

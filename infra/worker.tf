@@ -79,5 +79,5 @@ resource "google_cloud_run_v2_service" "worker" {
     ignore_changes = [template[0].containers[0].image, client, client_version]
   }
 
-  depends_on = [google_project_service.apis, google_project_iam_member.worker_firestore]
+  depends_on = [google_project_service.apis, google_project_iam_member.worker]
 }

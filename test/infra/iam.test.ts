@@ -31,7 +31,7 @@ const EXPECTED: Record<string, string[]> = {
 
 /** The resource an IAM member grant is on, as `type.name` (or `project`); for_each grants name the collection. */
 function target(block: Block): string {
-  if (block.project !== undefined && Object.keys(block).every((k) => ['project', 'role', 'member', 'condition'].includes(k))) return 'project';
+  if ('project' in block && !['topic', 'subscription', 'secret_id', 'name'].some((k) => k in block)) return 'project';
   const arg = ['topic', 'subscription', 'secret_id', 'name', 'repository', 'bucket', 'service_account_id', 'table_id'].find((k) => k in block);
   const expr = ref(arg && block[arg].includes('each.') ? block.for_each : block[arg ?? '']);
   return expr.split('.').slice(0, 2).join('.');
@@ -42,7 +42,9 @@ function grantsByAccount(tf: Terraform): Record<string, string[]> {
   for (const [addr, block] of allResources(tf)) {
     if (!/_iam_member\./.test(addr)) continue;
     const account = /^google_service_account\.(\w+)\.member$/.exec(ref(block.member))?.[1];
-    if (account) (out[account] ??= []).push(`${block.role} on ${target(block)}`);
+    // `for_each = toset(["roles/a", …])` with `role = each.value`: one grant per role listed.
+    const roles = block.role === '${each.value}' ? [...String(block.for_each).matchAll(/"(roles\/[^"]+)"/g)].map((m) => m[1]) : [block.role];
+    if (account) (out[account] ??= []).push(...roles.map((role) => `${role} on ${target(block)}`));
   }
   for (const list of Object.values(out)) list.sort();
   return out;
