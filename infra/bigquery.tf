@@ -4,7 +4,7 @@ resource "google_bigquery_dataset" "analytics" {
   count = var.bigquery_export ? 1 : 0
 
   dataset_id = "${replace(var.prefix, "-", "_")}analytics"
-  location   = coalesce(var.firestore_location, var.region)
+  location   = var.region
   depends_on = [google_project_service.apis]
 }
 
