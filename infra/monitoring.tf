@@ -25,7 +25,7 @@ resource "google_logging_metric" "errors" {
   }
 }
 
-# The worker's structured log line for a budget threshold crossed (DESIGN §7: once per period).
+# The worker's structured log line for a budget threshold crossed (docs/design.md §7.5: once per period).
 resource "google_logging_metric" "budget_alerts" {
   name   = "${var.prefix}budget-alerts"
   filter = "${local.services_filter} AND jsonPayload.message=\"budget alert\""

@@ -11,7 +11,7 @@ export const TOPICS = {
   usage: 'usage',
   /** Usage messages the worker cannot read, and those Pub/Sub gave up delivering. */
   usageDeadLetter: 'usage-dead-letter',
-  /** Budget and rate-limit alerts (DESIGN §7). */
+  /** Budget and rate-limit alerts (docs/design.md §7.5). */
   alerts: 'alerts',
 } as const;
 
