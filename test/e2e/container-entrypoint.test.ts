@@ -16,6 +16,11 @@ import { loadTerraform, resource } from '../helpers/terraform';
 const ROOT = join(__dirname, '..', '..');
 const SERVICES = ['gateway', 'worker'] as const;
 
+interface Started {
+  url: string;
+  output: () => string;
+}
+
 interface FinalStage {
   from: string;
   user?: string;
@@ -82,6 +87,9 @@ it('keeps node_modules, dist and tests out of the build context (.dockerignore)'
 describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on the emulators', () => {
   let app: string;
   const children: ChildProcess[] = [];
+  const key = generateKeySecret();
+  let gateway: Promise<Started>;
+  let worker: Promise<Started>;
 
   beforeAll(async () => {
     // One image layout for both services, built once per run.
@@ -102,6 +110,14 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
       run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app),
       run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'services/tsconfig.json', '--noCheck', '--outDir', join(app, 'dist')], ROOT),
     ]);
+    // Both boot at once; each test awaits its own (allSettled: a failed boot fails its test, not this hook).
+    gateway = start('gateway', { GOOGLE_CLOUD_PROJECT: uniqueProjectId('image-gateway'), GATEHOUSE_BOOTSTRAP_KEY_HASH: hashKey(key) });
+    worker = start('worker', {
+      GOOGLE_CLOUD_PROJECT: uniqueProjectId('image-worker'),
+      PUSH_AUDIENCE: 'https://worker.example/pubsub',
+      PUSH_SERVICE_ACCOUNT: 'push@project.iam.gserviceaccount.com',
+    });
+    await Promise.allSettled([gateway, worker]);
   }, 240_000);
 
   afterAll(() => {
@@ -110,7 +126,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
   });
 
   /** Starts the Dockerfile's command in the image layout with `env` (and the Dockerfile's ENV), as Cloud Run would. */
-  async function start(service: string, env: Record<string, string>): Promise<{ url: string; output: () => string }> {
+  async function start(service: string, env: Record<string, string>): Promise<Started> {
     const { command, env: imageEnv } = finalStage(service);
     const port = await freePort();
     let output = '';
@@ -141,8 +157,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
 
   it('the gateway boots on Firestore and Pub/Sub and serves the admin API with the bootstrap key', async () => {
     expect(existsSync(join(app, 'dist', 'gateway', 'src', 'main.js'))).toBe(true);
-    const key = generateKeySecret();
-    const { url, output } = await start('gateway', { GOOGLE_CLOUD_PROJECT: uniqueProjectId('image-gateway'), GATEHOUSE_BOOTSTRAP_KEY_HASH: hashKey(key) });
+    const { url, output } = await gateway;
     const res = await fetch(`${url}/admin/v1/workspaces`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(expect.objectContaining({ data: [] }));
@@ -154,11 +169,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
   it('the worker boots with push verification on and refuses a push without a token', async () => {
     const tf = await loadTerraform();
     const pushPath = resource(tf, 'google_pubsub_subscription', 'usage_push').push_config[0].push_endpoint.replace(/^\$\{[^}]*\}/, '');
-    const { url } = await start('worker', {
-      GOOGLE_CLOUD_PROJECT: uniqueProjectId('image-worker'),
-      PUSH_AUDIENCE: 'https://worker.example/pubsub',
-      PUSH_SERVICE_ACCOUNT: 'push@project.iam.gserviceaccount.com',
-    });
+    const { url } = await worker;
     const res = await fetch(url + pushPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: { data: '' } }) });
     expect(res.status).toBe(401);
   });
