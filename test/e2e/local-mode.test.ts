@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
@@ -10,20 +9,13 @@ import { hashKey } from '../../services/gateway/src/auth/keys';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
 import { describeIf, eventually, firestoreAvailable, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
+import { freePort } from '../helpers/listen';
 
 /**
  * `npm start` as a user runs it — a real process, seeded from a file, on the Firestore and Pub/Sub
  * emulators — and the guarantee that a usage event published just before SIGTERM is flushed, not lost.
  */
 const KEY = 'gth_local_0123456789abcdef0123456789abcd';
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulators', () => {
   let upstream: Fake;

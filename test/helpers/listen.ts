@@ -1,5 +1,5 @@
 import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 
 export interface LoopbackServer {
   url: string;
@@ -29,4 +29,13 @@ export async function closeAll(...closables: ({ close(): Promise<unknown> } | un
   const results = await Promise.allSettled(closables.map((c) => c?.close()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** A port free on 127.0.0.1 right now, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

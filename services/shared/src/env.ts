@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PREFIX, TOPICS } from './bus/topics';
 
 /** Environment of the gateway process (also the local all-in-one mode). Parsed once at boot. */
 export const GatewayEnv = z.object({
@@ -12,7 +13,7 @@ export const GatewayEnv = z.object({
   GATEHOUSE_STORE: z.enum(['memory', 'firestore']).optional(),
   GATEHOUSE_BUS: z.enum(['memory', 'pubsub']).optional(),
   GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
-  GATEHOUSE_USAGE_TOPIC: z.string().default('gatehouse-usage'),
+  GATEHOUSE_USAGE_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usage),
   GATEHOUSE_SEED: z.string().optional(),
   GATEHOUSE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   /** Size bound of the in-memory response cache (configs with `cache: {mode: "simple"}`). */
@@ -47,7 +48,7 @@ export const WorkerEnv = z.object({
   HOST: z.string().default('0.0.0.0'),
   GOOGLE_CLOUD_PROJECT: z.string().min(1),
   GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
-  DEAD_LETTER_TOPIC: z.string().default('gatehouse-usage-dead-letter'),
+  DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
   /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
   PUSH_AUDIENCE: z.string().optional(),
   PUSH_SERVICE_ACCOUNT: z.string().optional(),
@@ -57,6 +58,12 @@ export const WorkerEnv = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+}).superRefine((env, ctx) => {
+  // Pushes are verified unless the emulator, which sends no token, is the sender.
+  if (env.PUSH_AUTH_DISABLED) return;
+  for (const name of ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT'] as const) {
+    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required unless PUSH_AUTH_DISABLED=true (emulator only)' });
+  }
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

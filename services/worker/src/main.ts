@@ -11,9 +11,6 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'worker', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
   const store = createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT, prefix: env.GATEHOUSE_COLLECTION_PREFIX });
   const publishDeadLetter = pubsubDeadLetter(env.GOOGLE_CLOUD_PROJECT, env.DEAD_LETTER_TOPIC);
-  if (!env.PUSH_AUTH_DISABLED && (!env.PUSH_AUDIENCE || !env.PUSH_SERVICE_ACCOUNT)) {
-    throw new Error('PUSH_AUDIENCE and PUSH_SERVICE_ACCOUNT are required unless PUSH_AUTH_DISABLED=true (emulator only).');
-  }
   let deadLettered = 0;
   const app = createWorkerApp({
     store,

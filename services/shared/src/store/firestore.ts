@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData } from '@google-cloud/firestore';
+import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
 import type { UsageTotals } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
 import { DEDUP_TTL_MS, TOKEN_KINDS, usageScopes } from './port';
+import { COLLECTIONS, type CompositeIndex, TTL_POLICIES } from './indexes';
 import { type Collection, type Store, totalsId, usagePeriod } from './port';
 
 export interface FirestoreStoreOptions {
@@ -24,24 +25,23 @@ const ALREADY_EXISTS = 6;
 
 /**
  * The Firestore Store. Documents are the entities as plain JSON (undefined fields dropped), one
- * collection per entity. Collections: `${prefix}workspaces`, `api_keys`, `providers`, `configs`,
- * `usage_totals`, `processed_events` (the dedup markers; infra/firestore.tf needs a TTL policy on
- * their `expires_at` field to delete them).
+ * collection per entity, `${prefix}` + the ids in COLLECTIONS; TTL fields and composite indexes are
+ * declared in indexes.ts, where infra/firestore.tf finds them.
  */
 export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const owned = !opts.firestore;
   const db = opts.firestore ?? new Firestore({ projectId: opts.projectId, ignoreUndefinedProperties: true });
   const prefix = opts.prefix ?? '';
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
-  const totals = db.collection(`${prefix}usage_totals`);
-  const processed = db.collection(`${prefix}processed_events`);
+  const totals = db.collection(prefix + COLLECTIONS.usageTotals);
+  const processed = db.collection(prefix + COLLECTIONS.processedEvents);
 
   return {
-    workspaces: firestoreCollection(db.collection(`${prefix}workspaces`)),
-    apiKeys: firestoreCollection(db.collection(`${prefix}api_keys`)),
-    providers: firestoreCollection(db.collection(`${prefix}providers`)),
-    configs: firestoreCollection(db.collection(`${prefix}configs`)),
-    audit: firestoreCollection(db.collection(`${prefix}audit_log`), ['expires_at']),
+    workspaces: firestoreCollection(db.collection(prefix + COLLECTIONS.workspaces)),
+    apiKeys: firestoreCollection(db.collection(prefix + COLLECTIONS.apiKeys)),
+    providers: firestoreCollection(db.collection(prefix + COLLECTIONS.providers)),
+    configs: firestoreCollection(db.collection(prefix + COLLECTIONS.configs)),
+    audit: firestoreCollection(db.collection(prefix + COLLECTIONS.audit), [TTL_POLICIES.audit.field]),
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
       const period = usagePeriod(event.timestamp);
@@ -55,7 +55,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
           tx.create(marker, {
             event_id: event.event_id,
             applied_at: Timestamp.fromMillis(now),
-            expires_at: Timestamp.fromMillis(now + ttl),
+            [TTL_POLICIES.processedEvents.field]: Timestamp.fromMillis(now + ttl),
           });
           // Blind increments: the totals are not read, so concurrent events do not contend on them in
           // the transaction. They are still one document per key and month, and Firestore sustains
@@ -86,6 +86,17 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
       if (owned) await db.terminate();
     },
   };
+}
+
+/**
+ * A declared composite query (indexes.ts): equality on `index.equal`, then `index.order`. The only
+ * place queries are built, so none runs in production without the index Terraform creates for it.
+ */
+export function compositeQuery<I extends CompositeIndex>(col: CollectionReference, index: I, equal: Record<I['equal'][number], unknown>): Query {
+  let q: Query = col;
+  for (const field of index.equal) q = q.where(field, '==', equal[field as I['equal'][number]]);
+  for (const { field, direction } of index.order) q = q.orderBy(field, direction);
+  return q;
 }
 
 /** `timestamps`: ISO-string fields stored as Firestore Timestamps (TTL policies only read Timestamps). */

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { PUSH_PATHS } from '../../../shared/src/bus/topics';
 import { decodeUsageEvent } from '../../../shared/src/usage-event';
 import type { WorkerDeps } from '../deps';
 
@@ -14,7 +15,7 @@ interface PushBody {
  */
 export function pushRoutes(deps: WorkerDeps): Router {
   const r = Router();
-  r.post('/pubsub/usage', express.json({ limit: '10mb' }), async (req, res) => {
+  r.post(PUSH_PATHS.usage, express.json({ limit: '10mb' }), async (req, res) => {
     if (deps.verifyPush) {
       try {
         await deps.verifyPush(req.headers.authorization);

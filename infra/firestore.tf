@@ -1,0 +1,49 @@
+# Composite indexes and TTL policies mirror services/shared/src/store/indexes.ts (COMPOSITE_INDEXES,
+# TTL_POLICIES); test/infra fails when the two differ. Keys are the collection ids without
+# var.collection_prefix.
+locals {
+  # name = { collection = "…", fields = [["field", "ASCENDING" | "DESCENDING"], …] }: equality fields first.
+  composite_indexes = {}
+
+  # collection = TTL field (a Timestamp).
+  ttl_fields = {
+    processed_events = "expires_at"
+    audit_log        = "expires_at"
+  }
+}
+
+resource "google_firestore_database" "main" {
+  name        = "(default)"
+  location_id = coalesce(var.firestore_location, var.region)
+  type        = "FIRESTORE_NATIVE"
+  # Destroying Terraform's record of the database leaves the data in place (README, Tearing down).
+  deletion_policy = "ABANDON"
+  depends_on      = [google_project_service.apis]
+}
+
+resource "google_firestore_index" "composite" {
+  for_each = local.composite_indexes
+
+  database   = google_firestore_database.main.name
+  collection = "${var.collection_prefix}${each.value.collection}"
+
+  dynamic "fields" {
+    for_each = each.value.fields
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}
+
+resource "google_firestore_field" "ttl" {
+  for_each = local.ttl_fields
+
+  database   = google_firestore_database.main.name
+  collection = "${var.collection_prefix}${each.key}"
+  field      = each.value
+
+  ttl_config {}
+  # No single-field index on the TTL timestamp: monotonically rising values would hotspot writes.
+  index_config {}
+}
