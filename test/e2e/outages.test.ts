@@ -23,8 +23,12 @@ import { capturingLogger, silentLogger } from '../helpers/log';
  * test file. The deadline is 1 s here (5 s by default) to keep the file short.
  */
 const DEADLINE_MS = 1000;
-/** What a loaded 2-core machine (load average above 10 while the suite runs) may add to a deadline before the answer is out. */
-const SLACK_MS = 2000;
+/**
+ * What a loaded 2-core machine (load average above 10 while the suite runs) may add to a deadline
+ * before the answer is out: up to 1.5 s seen. Every such answer arrives while the store is still
+ * paused, so none of them can be a call that hung until it resumed.
+ */
+const SLACK_MS = 3000;
 const UPSTREAM_KEY = 'sk-ant-test-upstream';
 const KNOWN = 'gth_outage_known_0123456789abcdef0123456789ab';
 const REVOKED = 'gth_outage_revoked_0123456789abcdef0123456789';
@@ -177,6 +181,8 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
   const traffic = new Traffic();
   /** Figures for the README's "Outages" section, printed at the end. */
   const figures: Record<string, number> = {};
+  /** The shared emulators' hosts, put back for whatever runs in this jest worker next. */
+  const sharedHosts = { FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST };
 
   const pause = (e: LaunchedEmulator) => killGroups([e.pid!], 'SIGSTOP');
   const resume = (e: LaunchedEmulator) => killGroups([e.pid!], 'SIGCONT');
@@ -206,6 +212,10 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     for (const e of [firestore, pubsub]) if (e?.pid) resume(e);
     await Promise.allSettled([a?.close(), b?.close(), stopping, worker?.close(), reader?.close(), upstream?.close()]);
     for (const e of [firestore, pubsub]) if (e?.pid) killGroups([e.pid], 'SIGKILL');
+    for (const [name, host] of Object.entries(sharedHosts)) {
+      if (host === undefined) delete process.env[name];
+      else process.env[name] = host;
+    }
     console.log(`outage figures: ${JSON.stringify(figures)}`);
   }, 30_000);
 

@@ -38,10 +38,6 @@ export class KeyCache {
     this.keys.close();
   }
 
-  get started(): boolean {
-    return this.keys.started;
-  }
-
   state(now?: number): ListenerState {
     return this.keys.state(now);
   }

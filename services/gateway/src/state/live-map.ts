@@ -79,14 +79,9 @@ export class LiveMap<T, V = T> {
     return next;
   }
 
-  /** Whether the first snapshot has arrived: until then the instance cannot serve (it is not ready). */
-  get started(): boolean {
-    return this.snapshotAt !== undefined;
-  }
-
   state(now = Date.now()): ListenerState {
-    const age = this.snapshotAt === undefined ? null : Math.round((now - this.snapshotAt) / 100) / 10;
-    return { connected: this.listening && this.started, last_snapshot_age_s: age };
+    if (this.snapshotAt === undefined) return { connected: false, last_snapshot_age_s: null };
+    return { connected: this.listening, last_snapshot_age_s: Math.round((now - this.snapshotAt) / 100) / 10 };
   }
 
   get(id: string): V | undefined {
