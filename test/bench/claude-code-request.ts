@@ -103,7 +103,7 @@ export const SESSION_ID = '6d09f3e0-d822-4596-a86c-22cfb522181a';
 /** The request body, about `targetBytes` long once serialised (within a few bytes). */
 export function claudeCodeBody(targetBytes: number, seed = 1): Record<string, unknown> {
   const rand = seededRandom(seed);
-  // Tool schemas are 60–75% of a first request (claude-code.md §Body).
+  // Tool schemas are 60–75% of a first request (docs/claude-code.md §3).
   const toolBytes = Math.floor(targetBytes * 0.6);
   const tools = TOOL_NAMES.map((name) => tool(rand, name, Math.floor(toolBytes / TOOL_NAMES.length) - 900));
   const body: Record<string, unknown> = {
@@ -153,7 +153,7 @@ export function claudeCodeBody(targetBytes: number, seed = 1): Record<string, un
   return body;
 }
 
-/** The headers Claude Code sends with every model call (claude-code.md §Headers), minus the auth. */
+/** The headers Claude Code sends with every model call (docs/claude-code.md §2), minus the auth. */
 export const CLAUDE_CODE_HEADERS: Record<string, string> = {
   accept: 'application/json',
   'content-type': 'application/json',

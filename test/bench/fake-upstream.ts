@@ -1,6 +1,6 @@
 /**
  * Bench child process: a fake api.anthropic.com on 127.0.0.1 that reads the whole request and answers
- * at once with a realistic streamed Message (wire-formats §5.2): message_start, a text block of ~40
+ * at once with a realistic streamed Message (docs/wire-formats.md §5.2): message_start, a text block of ~40
  * deltas, ping, a tool_use block streamed as input_json_delta, a cumulative message_delta, message_stop.
  * Reports `{ port }` to the parent over IPC.
  */

@@ -1,6 +1,6 @@
 /**
  * The bench's verdict: a table of every phase, the gateway's cost over the direct call and over the
- * bare proxy, and the targets of issues 2 and 3 next to the figures measured (informational marks).
+ * bare proxy, and the targets (docs/testing.md §6) next to the figures measured (informational marks).
  */
 import type { PhaseRecord } from './phases';
 import { round } from './stats';

@@ -3,7 +3,7 @@
  * and a bare node:http + undici pass-through (the floor), each in its own process, under a
  * Claude-Code-shaped streaming request. Measures latency, TTFB, throughput, CPU and RSS at 200 req/s,
  * 1,000 req/s (open loop) and saturation (closed loop), then the routed (fallback) and cache-hit
- * cases of issue 3. Prints a table and the issues' targets with PASS/FAIL marks, writes
+ * cases. Prints a table and the targets (docs/testing.md §6) with PASS/FAIL marks, writes
  * bench-results/bench-<date>.json. Exits 0 whatever the figures; 1 only when the bench itself broke.
  *
  * Knobs: BENCH_PHASE_SECONDS (default 10), BENCH_WARMUP_SECONDS (gateway warm-up, default 8), BENCH_BODY_KB (default 75), BENCH_CONNECTIONS (saturation,
@@ -161,8 +161,9 @@ async function main(): Promise<void> {
       await sleep(500);
     }
 
-    // Issue 3: a fallback config whose first target answers vs the single-provider path, interleaved
-    // request by request at 200 req/s in total so that both see the same machine at the same moment.
+    // The routing target (docs/testing.md §6): a fallback config whose first target answers vs the
+    // single-provider path, interleaved request by request at 200 req/s in total so that both see the
+    // same machine at the same moment.
     const routed = await measure(
       procs,
       { phase: 'routed (200 req/s)', target: 'gateway single+fallback', offered_rps: 200, seconds: SECONDS },
@@ -180,7 +181,8 @@ async function main(): Promise<void> {
       fallback_p99_ms: round(fallback.latency_ms.p99),
     };
 
-    // Issue 3: a cache hit, when the gateway has the simple cache (detected by its response header).
+    // The cache-hit target (docs/testing.md §6), when the gateway has the simple cache (detected by its
+    // response header).
     let cache: Summary['cache'];
     const cacheSpec = gwSpec('cached', cacheBody);
     const prime = await gw.once(cacheSpec);

@@ -22,7 +22,7 @@ const events = (tag: string, n: number) =>
   Array.from({ length: n }, (_, i) => usageEventFixture({ event_id: `${tag}-${i}`, request_id: `req-${tag}-${i}`, cost_micros: i }));
 
 /**
- * The guarantees every EventBus adapter gives (STYLE §7). `make` returns a bus on a fresh topic whose
+ * The guarantees every EventBus adapter gives (docs/style.md §7). `make` returns a bus on a fresh topic whose
  * subscription already exists, so nothing published before subscribe() is lost.
  */
 export function busContract(name: string, make: () => Promise<EventBus>): void {

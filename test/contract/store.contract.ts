@@ -72,7 +72,7 @@ function idOf(doc: Workspace | ApiKey | Provider | StoredConfig | AuditEntry): s
   return 'slug' in doc ? doc.slug : doc.id;
 }
 
-/** The guarantees every Store adapter gives (STYLE §7). `make` returns an empty store each call. */
+/** The guarantees every Store adapter gives (docs/style.md §7). `make` returns an empty store each call. */
 export function storeContract(name: string, make: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
     const opened: Store[] = [];

@@ -3,7 +3,7 @@ import type { Seed } from '../../services/gateway/src/seed';
 import type { TestGateway } from '../helpers/gateway';
 
 /**
- * The roles of the admin access matrix (issue 4), as seeded keys. Workspace admins hold every scope,
+ * The roles of the admin access matrix (docs/design.md §7.2), as seeded keys. Workspace admins hold every scope,
  * so a 403 for them proves the workspace / organisation rule, not a missing scope.
  */
 export const ROLE_KEYS = {

@@ -4,7 +4,7 @@ import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gate
 import { adminSeed, call, ROLE_KEYS, ROLES, type Role, secretOf } from './admin-fixtures';
 
 /**
- * DESIGN §11: every admin route checks scope and workspace. Each route × each role → the exact
+ * docs/design.md §11: every admin route checks scope and workspace. Each route × each role → the exact
  * status. Targets live in workspace "alpha"; each call gets fresh targets, so a write by one role
  * never changes what the next role sees.
  */

@@ -7,7 +7,7 @@ import { call } from './admin-fixtures';
 import { closeAll } from '../helpers/listen';
 
 /**
- * Issue 4 §4–5: the allow-lists an admin sets on keys and workspaces hold on every model route
+ * docs/design.md §7.2–7.3: the allow-lists an admin sets on keys and workspaces hold on every model route
  * (Anthropic and Vertex shaped, count_tokens, the model list), and the metadata an admin pins cannot
  * be overridden by the request. Behind the gateway: fake Vertex, with ADC from a fake metadata server.
  */

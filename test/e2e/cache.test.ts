@@ -6,7 +6,7 @@ import { DEV_KEY } from '../helpers/gateway';
 import { message, sseEvents, startRoutingRig, streamedText, type RoutingRig } from './routing-harness';
 
 /**
- * The simple cache (issue 3 §6) end to end: what is stored, what is served, and what the usage event
+ * The simple cache (docs/design.md §6.4) end to end: what is stored, what is served, and what the usage event
  * says. `cached` is the seed's `{ "provider": "@vertex-prod", "cache": { "mode": "simple" } }`.
  */
 const OTHER_KEY = 'gth_other_0123456789abcdef0123456789abcd';

@@ -10,7 +10,7 @@ import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gat
 import { closeAll } from '../helpers/listen';
 
 /**
- * Stored configs change without a restart (DESIGN §6, issue 3 §2): two gateway instances, each with
+ * Stored configs change without a restart (docs/design.md §6.1): two gateway instances, each with
  * its own Firestore client on one emulator project (two Cloud Run instances), see a config change
  * within 5 s through their snapshot listeners.
  */

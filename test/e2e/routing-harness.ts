@@ -15,10 +15,10 @@ import { closeAll } from '../helpers/listen';
  * The routing rig: fake Vertex, Anthropic and Bedrock upstreams (plus the metadata server for
  * Vertex's workload identity) behind one gateway whose providers are the seed's
  * (`vertex-prod`, `anthropic-prod`, `bedrock-prod`, `vertex-us-central`, `vertex-us-east`) and whose
- * stored configs are the seven configs of issue 3, by the ids in `SEED_CONFIGS`.
+ * stored configs are the seven example configs of the README's "Routing configs", by the ids in `SEED_CONFIGS`.
  */
 
-/** The seed's configs exactly as issue 3 writes them. */
+/** The README's example configs exactly as it writes them (docs/design.md §6.1). */
 export const SEED_CONFIGS: Record<string, Record<string, unknown>> = {
   'vertex-direct': { provider: '@vertex-prod', forward_headers: ['anthropic-beta'] },
   'fallback-3': {

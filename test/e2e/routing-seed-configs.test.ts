@@ -2,8 +2,8 @@ import { FAKE_TOKEN_USAGE, SONNET_COST_MICROS } from '../fakes/script';
 import { attempts, message, SEED_CONFIGS, startRoutingRig, sweep40, type RoutingRig } from './routing-harness';
 
 /**
- * The seven configs of the seed (issue 3), as written, each accepted and doing what it says; and the
- * config mistakes a client can make, each a 4xx that names the problem.
+ * The seven example configs of the README's "Routing configs", as written, each accepted and doing
+ * what it says; and the config mistakes a client can make, each a 4xx that names the problem.
  */
 let rig: RoutingRig;
 

@@ -4,7 +4,7 @@ import { message, startRoutingRig, type RoutingRig } from './routing-harness';
 import { closeAll } from '../helpers/listen';
 
 /**
- * Thinking-signature safety (issue 3 §3): a thinking block's signature is valid only with the
+ * Thinking-signature safety (docs/design.md §6.3): a thinking block's signature is valid only with the
  * provider that made it. This upstream speaks the Anthropic API and, like it, rejects a thinking block
  * whose signature it did not issue (its own start with `strict-`). The scripted fakes have no
  * behaviour for that 400, so it is a small fake of its own here.

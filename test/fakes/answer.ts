@@ -1,6 +1,6 @@
 /**
  * The successful answers the fakes give, as an Anthropic Message or as the Anthropic stream events
- * (wire-formats §5.2). Each fake frames them its own way (SSE, or AWS event-stream on Bedrock).
+ * (docs/wire-formats.md §5.2). Each fake frames them its own way (SSE, or AWS event-stream on Bedrock).
  */
 import type { ServerResponse } from 'node:http';
 import { FAKE_START_OUTPUT_TOKENS, FAKE_TOOL, FAKE_USAGE, fakeAnswerText, type Behaviour, type FakeLabel } from './script';

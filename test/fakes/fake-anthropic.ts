@@ -1,5 +1,5 @@
 /**
- * Fake api.anthropic.com on 127.0.0.1 (wire-formats §5): `POST /v1/messages` (JSON or SSE by
+ * Fake api.anthropic.com on 127.0.0.1 (docs/wire-formats.md §5): `POST /v1/messages` (JSON or SSE by
  * `body.stream`) and `POST /v1/messages/count_tokens`, scripted by model name (script.ts).
  */
 import type { ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Fake Bedrock runtime on 127.0.0.1 (wire-formats §4): `POST /model/{modelId}/invoke` (JSON) and
+ * Fake Bedrock runtime on 127.0.0.1 (docs/wire-formats.md §4): `POST /model/{modelId}/invoke` (JSON) and
  * `/model/{modelId}/invoke-with-response-stream` (binary AWS event-stream, no pings), scripted by
  * the model ID in the path (script.ts). SigV4 is required in form but its signature is not checked.
  */

@@ -1,5 +1,5 @@
 /**
- * Fake GCE/Cloud Run metadata server on 127.0.0.1 (wire-formats §2.2), for google-auth-library via
+ * Fake GCE/Cloud Run metadata server on 127.0.0.1 (docs/wire-formats.md §2.2), for google-auth-library via
  * `GCE_METADATA_HOST=<fake.host>`. Every response carries `Metadata-Flavor: Google` (gcp-metadata
  * throws without it); like the real server, requests without that header are refused.
  */

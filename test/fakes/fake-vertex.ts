@@ -1,5 +1,5 @@
 /**
- * Fake Vertex AI (Claude partner models) on 127.0.0.1 (wire-formats §1): `:rawPredict`,
+ * Fake Vertex AI (Claude partner models) on 127.0.0.1 (docs/wire-formats.md §1): `:rawPredict`,
  * `:streamRawPredict` and `count-tokens:rawPredict` under `/v1/projects/{p}/locations/{r}/publishers/anthropic/models/`,
  * scripted by the model name in the URL (script.ts). Quota and platform errors use the Google envelope,
  * model-level rejections the Anthropic one with `req_vrtx_` IDs — as Vertex does.
@@ -113,7 +113,10 @@ function validate(call: RecordedCall, countTokens: boolean): string | undefined 
   return undefined;
 }
 
-/** Vertex's extra `vertex_event` (§1.6), sent just before `message_stop`; Anthropic-format clients must not see it. */
+/**
+ * Vertex's extra `vertex_event` (docs/wire-formats.md §1.6), sent just before `message_stop`;
+ * Anthropic-format clients must not see it.
+ */
 function withVertexEvent(events: AnswerEvent[]): AnswerEvent[] {
   const { cache_creation, ...counts } = FAKE_USAGE;
   const usage = { ...counts, web_search_requests: null, cache_creation: { ...cache_creation } };

@@ -1,5 +1,5 @@
 /**
- * Behaviour scripting shared by every fake upstream (STYLE §8): a fake behaves according to the model
+ * Behaviour scripting shared by every fake upstream (docs/style.md §8): a fake behaves according to the model
  * name it is asked for, matched as a substring so that provider forms work too
  * (`error-429@20250101` on Vertex, `us.anthropic.error-429-v1:0` on Bedrock). `fake.enqueue(b)`
  * overrides the name rule for the next call of that fake.

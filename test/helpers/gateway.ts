@@ -114,7 +114,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
 
 export const DEV_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
 
-/** The seed of issue 2 with its provider URLs pointed at fakes. */
+/** The README's seed-file example with its provider URLs pointed at fakes. */
 export function devSeed(urls: { vertex: string; anthropic?: string; bedrock?: string }, extra: Partial<Seed> = {}): Partial<Seed> {
   return {
     workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],

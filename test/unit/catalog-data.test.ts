@@ -5,7 +5,7 @@ const catalog = createCatalog();
 const clone = (): CatalogData => structuredClone(shipped) as CatalogData;
 
 describe('the shipped catalog', () => {
-  it('lists every model from wire-formats §1.7 and the Sep–Nov 2026 releases', () => {
+  it('lists every model from docs/wire-formats.md §1.7 and the Sep–Nov 2026 releases', () => {
     expect(catalog.list().map((m) => m.id).sort()).toEqual(
       [
         'claude-fable-5-2', 'claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5', 'claude-fable-5-1',

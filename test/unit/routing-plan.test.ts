@@ -180,7 +180,7 @@ describe('flattenConfig: Portkey inheritance', () => {
   });
 });
 
-describe('the seed configs from issue 3 plan as described', () => {
+describe('the README example configs plan as described', () => {
   const retry3 = { attempts: 3, on_status_codes: [429, 500, 502, 503], use_retry_after_header: true };
   const noRetry = { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true };
   const beta = ['anthropic-beta'];

@@ -6,7 +6,7 @@ import { applySeed, devSeed, readSeed } from '../../services/gateway/src/seed';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { DEV_KEY } from '../helpers/gateway';
 
-/** The key written in plain text in services/gateway/seed.example.json (issue 2's seed file). */
+/** The key written in plain text in services/gateway/seed.example.json (the README's seed-file example). */
 const EXAMPLE_KEY = DEV_KEY;
 const EXAMPLE_SEED = resolve(__dirname, '../../services/gateway/seed.example.json');
 

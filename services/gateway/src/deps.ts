@@ -14,7 +14,7 @@ import type { ParseConfigResult } from './routing/config-schema';
 import type { ListenerState, LiveMap } from './state/live-map';
 import type { UsageOutbox } from './usage/emit';
 
-/** Everything the gateway's request path needs, built once at boot (STYLE §1). */
+/** Everything the gateway's request path needs, built once at boot (docs/style.md §1). */
 export interface GatewayDeps {
   env: GatewayEnv;
   log: Logger;

@@ -9,7 +9,7 @@ import { applySeed, devSeed, readSeed } from './seed';
 import { serve } from './serve';
 
 /**
- * `npm start`: gateway and worker in one process (DESIGN §3) — memory store and in-process bus, or
+ * `npm start`: gateway and worker in one process (docs/design.md §3) — memory store and in-process bus, or
  * the Firestore / Pub/Sub emulators when their hosts are set — seeded from GATEHOUSE_SEED
  * (default ./gatehouse.seed.json) or, without a seed file, a generated dev setup.
  */

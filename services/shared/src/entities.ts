@@ -125,7 +125,7 @@ export const UsageTotals = z.object({
 export type UsageTotals = z.infer<typeof UsageTotals>;
 
 /**
- * One admin write (issue 4): who did what to which object, with before/after summaries that never
+ * One admin write (docs/design.md §7.4): who did what to which object, with before/after summaries that never
  * hold a secret or a key hash. `expires_at` drives a Firestore TTL policy (stored as a Timestamp there).
  */
 export const AuditEntry = z.object({

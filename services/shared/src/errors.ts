@@ -1,4 +1,4 @@
-/** One error type and one status table for everything a client can see (DESIGN §10). */
+/** One error type and one status table for everything a client can see (docs/design.md §10). */
 export const STATUS = {
   invalid_request_error: 400,
   authentication_error: 401,

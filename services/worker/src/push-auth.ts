@@ -2,7 +2,7 @@ import { OAuth2Client } from 'google-auth-library';
 
 /**
  * Pub/Sub push carries a Google-signed OIDC token; verifyIdToken checks signature, issuer, expiry and
- * audience, but not who the token is for — the push service account is checked here (wire-formats §2.3).
+ * audience, but not who the token is for — the push service account is checked here (docs/wire-formats.md §2.3).
  */
 export function pushVerifier(opts: { audience: string; serviceAccount: string; client?: OAuth2Client }) {
   const client = opts.client ?? new OAuth2Client();

@@ -134,7 +134,7 @@ export const KeyListQuery = z.object({
 // ---- configs
 
 const ConfigBody = z.record(z.string(), z.unknown());
-export const ConfigCreate = named('ConfigCreate', z.object({ id: ConfigId, config: ConfigBody }).strict(), 'A Portkey-compatible routing config (DESIGN §6).');
+export const ConfigCreate = named('ConfigCreate', z.object({ id: ConfigId, config: ConfigBody }).strict(), 'A Portkey-compatible routing config (docs/design.md §6).');
 export const ConfigPut = named(
   'ConfigPut',
   z.object({ config: ConfigBody, version: z.number().int().positive().optional() }).strict(),
@@ -214,5 +214,5 @@ export const UsageView = named(
 export const ErrorView = named(
   'Error',
   z.object({ type: z.literal('error'), error: z.object({ type: z.string(), message: z.string() }), request_id: z.string().optional() }),
-  'Anthropic-shaped error (DESIGN §10).',
+  'Anthropic-shaped error (docs/design.md §10).',
 );

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The scopes a key can carry (issue 4). Every admin route names exactly one; a key without it gets a
- * 403 that names it. `budgets.*`, `logs.view` are defined here for the routes other issues add.
+ * The scopes a key can carry (docs/design.md §7.2). Every admin route names exactly one; a key without it gets a
+ * 403 that names it. `budgets.*`, `logs.view` are defined here for routes not built yet (docs/design.md §7.5).
  */
 export const SCOPES = {
   completions: 'Call models: /v1/messages, count_tokens, /v1/models and the Vertex-shaped routes.',

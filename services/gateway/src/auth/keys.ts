@@ -30,7 +30,7 @@ export function displayPrefix(secret: string): string {
   return secret.slice(0, KEY_PREFIX.length + 6);
 }
 
-/** The client's key, from any header a client may use (DESIGN §4.2). */
+/** The client's key, from any header a client may use (docs/design.md §4.2). */
 export function keyFromHeaders(h: Record<string, string | string[] | undefined>): string | undefined {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
   const auth = first(h.authorization);

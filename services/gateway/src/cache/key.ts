@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The simple (exact-match) cache key (issue 3 §6). SHA-256 over a canonical JSON array of:
+ * The simple (exact-match) cache key (docs/design.md §6.4). SHA-256 over a canonical JSON array of:
  *
  * 1. `v1` — bumped when the definition changes, so old entries are never misread;
  * 2. the workspace of the caller's key (`""` for organisation keys): tenants never share answers;

@@ -9,7 +9,7 @@ import { cacheKey, UNKEYED_BODY_FIELDS } from './key';
 import type { CachedAnswer } from './response-cache';
 
 /**
- * The simple cache's rules (issue 3 §6), used by the executor once per target before it calls the
+ * The simple cache's rules (docs/design.md §6.4), used by the executor once per target before it calls the
  * upstream:
  * - only `messages` requests of a target whose config has `cache` (inherited like Portkey: replaced
  *   whole by a child) are looked up; `mode: "semantic"` is served as exact match (an exact hit is

@@ -9,7 +9,7 @@ import { modelRoutes } from './models';
 
 /**
  * The gateway's request listener: the model routes on node:http directly, everything else (health,
- * `/v1/models`, admin, 404) through express. Never listens: serve.ts and the tests do (STYLE §1).
+ * `/v1/models`, admin, 404) through express. Never listens: serve.ts and the tests do (docs/style.md §1).
  */
 export function createApp(deps: GatewayDeps): RequestListener {
   const app = express();

@@ -14,7 +14,7 @@ interface ErrorContext {
 }
 
 /**
- * The one error renderer (STYLE §3): Anthropic-shaped JSON, or an SSE `error` event once a stream has
+ * The one error renderer (docs/style.md §3): Anthropic-shaped JSON, or an SSE `error` event once a stream has
  * started. Upstream Anthropic-shaped errors are passed through byte for byte.
  */
 export function sendError(res: ServerResponse, raw: unknown, { log, requestId, record }: ErrorContext): void {

@@ -29,7 +29,7 @@ export interface UpstreamRequest {
   framing: 'sse' | 'aws-eventstream' | 'json';
 }
 
-/** A provider is data plus small pure transforms (STYLE §5); only `authorize` does I/O. */
+/** A provider is data plus small pure transforms (docs/style.md §5); only `authorize` does I/O. */
 export interface ProviderAdapter<P extends Provider = Provider> {
   toUpstream(req: InboundRequest, provider: P, catalog: Catalog): UpstreamRequest;
   /** Adds credentials (bearer token, API key, SigV4 signature) to a built request. */

@@ -5,7 +5,7 @@ import { retryAfterMs } from '../routing/retry';
 /**
  * Upstream error bodies come in two envelopes: Anthropic's (passed through byte for byte, since
  * Claude Code matches on its wording) and Google's `{"error":{code,message,status}}`, sometimes
- * wrapped in an array (wire-formats §1.5), which is translated.
+ * wrapped in an array (docs/wire-formats.md §1.5), which is translated.
  */
 export function upstreamError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, body: string): GatewayError {
   const retryAfterSeconds = retryAfterSecondsOf(headers);

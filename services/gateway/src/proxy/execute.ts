@@ -109,7 +109,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       if (error.retryable) deps.breakers.record(breakerKey(target), 'failure');
       const named = provider.kind === 'vertex' && error.status === 400 && !betasStripped ? rejectedBetas(error.message) : [];
       if (named.length) {
-        // Vertex names the betas it rejects; one retry without them (wire-formats §1.3).
+        // Vertex names the betas it rejects; one retry without them (docs/wire-formats.md §1.3).
         betasStripped = true;
         req = { ...req, betas: req.betas.filter((b) => !named.includes(b)) };
         attempt--;

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { formatSse, type SseBatch, type SseEvent } from '../streaming/sse';
 import { UsageTap } from '../streaming/usage-tap';
 
-/** Provider noise that Anthropic clients must not see (wire-formats §1.6). */
+/** Provider noise that Anthropic clients must not see (docs/wire-formats.md §1.6). */
 const DROPPED = new Set(['vertex_event']);
 
 interface RelayResult {

@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../../shared/src/errors';
 
 /**
- * Thinking-signature safety (issue 3 §3). A thinking block's `signature` is only valid with the
+ * Thinking-signature safety (docs/design.md §6.3). A thinking block's `signature` is only valid with the
  * provider that produced it, so a conversation that moves to another provider (a fallback, a load
  * balancer, a config change — in this request or an earlier one of the session) is rejected with a
  * 400 such as Anthropic's "messages.1.content.0: Invalid `signature` in `thinking` block". The

@@ -4,7 +4,7 @@ import { MAX_CONFIG_BYTES, normaliseConfig, type KnownKeys, type RawIssue } from
 import type { Query } from './conditions';
 
 /**
- * Portkey-compatible routing configs (DESIGN §6; Portkey `src/middlewares/requestValidator/schema/config.ts`).
+ * Portkey-compatible routing configs (docs/design.md §6; Portkey `src/middlewares/requestValidator/schema/config.ts`).
  * `parseConfig` is the only entry point: it renames camelCase keys, enforces the limits, validates the
  * shape with zod and the cross-field rules with `checkConfig`, and returns the config in canonical form
  * (`load-balance` → `loadbalance`, `virtual_key` → `provider: "@slug"`, header names lower-case).

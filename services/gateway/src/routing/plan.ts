@@ -4,7 +4,7 @@ import { type FallbackOn, type FlattenResult, flattenConfig, leafTargets, type R
 import { rendezvousIndex, weightedIndex } from './pick';
 
 /**
- * Attempt planning (Portkey `tryTargetsRecursively`, peers.md §2.2), split in two pure steps:
+ * Attempt planning (Portkey `tryTargetsRecursively`, docs/design.md §6.2), split in two pure steps:
  * `flattenConfig` (flatten.ts) applies inheritance once per config; `planAttempts` runs per request and returns the
  * leaf targets in the order to try them.
  *

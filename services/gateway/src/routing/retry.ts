@@ -2,7 +2,7 @@
  * Retry timing for one target (Portkey `retry: { attempts, on_status_codes, use_retry_after_header }`).
  *
  * - Codes: only the listed statuses are retried; a `retry` without `on_status_codes` retries
- *   429, 500, 502, 503, 504 (Portkey `retryHandler.ts`, peers.md §2.2).
+ *   429, 500, 502, 503, 504 (Portkey `retryHandler.ts`, docs/design.md §6.2).
  * - Backoff: exponential with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
  *   after n retries (0 before the first) the wait is uniform in [0, min(cap, 250 ms × 2^n)].
  *   Portkey's `async-retry` backoff has no jitter, which retries an overloaded upstream in lock-step.

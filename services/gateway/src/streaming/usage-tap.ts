@@ -15,7 +15,7 @@ const n = (v: number | null | undefined): number | undefined => (typeof v === 'n
 
 /**
  * Folds one usage object into the running totals. Every count Anthropic reports is cumulative for the
- * whole message, so a present value overwrites and is never added (wire-formats §5.3). The 5m/1h split
+ * whole message, so a present value overwrites and is never added (docs/wire-formats.md §5.3). The 5m/1h split
  * of cache writes only appears in `message_start`; when a later total disagrees with the split, the
  * remainder is billed at the 5-minute rate.
  */

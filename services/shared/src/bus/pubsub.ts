@@ -34,7 +34,7 @@ const MAX_LOGGED_BYTES = 8192;
  * The Pub/Sub bus. publish() hands the event to the client's batcher (100 messages or 50 ms) and
  * returns at once; a failed publish is retried with backoff, then logged with the event id. Losing
  * the event there is not losing the usage: the gateway's per-request log line is a second,
- * independent record of it (DESIGN §4.7).
+ * independent record of it (docs/design.md §4.7).
  *
  * subscribe() uses a streaming pull subscription, for local runs and the emulator. In production the
  * worker receives Pub/Sub push instead, and dead-letters malformed events there.

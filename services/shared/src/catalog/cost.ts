@@ -8,7 +8,7 @@ import type { ModelEntry, PriceRow } from './types';
  * counts; the result is rounded once, half up.
  */
 
-// $10 per 1,000 searches (wire-formats §6.1): 10,000 micro-USD each. Not subject to the regional premium,
+// $10 per 1,000 searches (docs/wire-formats.md §6.1): 10,000 micro-USD each. Not subject to the regional premium,
 // which Google and AWS define on token prices.
 export const WEB_SEARCH_MICROS_PER_REQUEST = 10_000n;
 

@@ -11,7 +11,7 @@ export type { BetaPolicy, Catalog, CatalogData, CatalogProviderKind, CostOptions
 export { WEB_SEARCH_MICROS_PER_REQUEST } from './cost';
 
 /**
- * The model catalog (DESIGN §5): Claude model ids per provider, prices, and `anthropic-beta` policies,
+ * The model catalog (docs/design.md §5): Claude model ids per provider, prices, and `anthropic-beta` policies,
  * as data. `createCatalog()` uses the shipped models.json; the gateway passes a store override instead
  * to change prices or ids without a redeploy. Data is validated on the way in, so a bad override fails
  * when it is loaded, not when a request needs it.
@@ -88,7 +88,7 @@ export function createCatalog(data?: CatalogData): Catalog {
 
 /**
  * Vertex bills the 10 % premium on every endpoint but `global`: regional (`us-east5`) and the `us` / `eu`
- * multi-regions alike (wire-formats §6.3).
+ * multi-regions alike (docs/wire-formats.md §6.3).
  */
 export function isRegionalVertex(region: string): boolean {
   return region.trim().toLowerCase() !== 'global';

@@ -4,10 +4,10 @@
  */
 
 // Claude Code lets users pick `claude-opus-4-8[1m]`; it is a client-side switch, never a model id
-// (wire-formats §1.7 notes). Case-insensitive because users type it by hand.
+// (docs/wire-formats.md §1.7). Case-insensitive because users type it by hand.
 const ONE_M_SUFFIX = /\[1m\]$/i;
 // Bedrock inference profiles put a geography before the base id: `us.`, `eu.`, `apac.`, `jp.`, `au.`,
-// `global.`, `us-gov.` (wire-formats §4.1).
+// `global.`, `us-gov.` (docs/wire-formats.md §4.1).
 const PROFILE_PREFIX = /^([a-z][a-z-]*)\.(?=anthropic\.)/;
 // Bedrock base ids end in an ARN version: `-v1:0`, `-v2:0`, or bare `-v1` (Opus 4.6).
 const BEDROCK_VERSION = /-v\d+(?::\d+)?$/;

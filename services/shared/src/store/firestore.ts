@@ -59,7 +59,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
           });
           // Blind increments: the totals are not read, so concurrent events do not contend on them in
           // the transaction. They are still one document per key and month, and Firestore sustains
-          // about one write per second per document (DESIGN §8): a hot key needs the budgets work's
+          // about one write per second per document (docs/design.md §8): a hot key needs the budgets work's
           // in-memory aggregation with group commits, or sharded counters, before it reaches here.
           for (const [scope, scopeId] of usageScopes(event)) {
             const id = totalsId(scope, scopeId, period);

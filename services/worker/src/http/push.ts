@@ -8,7 +8,7 @@ interface PushBody {
 }
 
 /**
- * Pub/Sub push endpoint (STYLE §9). 2xx acks; anything else is a nack and Pub/Sub redelivers, so the
+ * Pub/Sub push endpoint (docs/style.md §9). 2xx acks; anything else is a nack and Pub/Sub redelivers, so the
  * handler must be idempotent — the store applies each event id once. Malformed events are
  * dead-lettered and counted, never silently dropped.
  */

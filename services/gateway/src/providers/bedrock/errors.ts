@@ -7,7 +7,7 @@ type HeaderBag = Record<string, string | string[] | undefined>;
 /**
  * Every Bedrock exception we translate, by its HTTP (`x-amzn-errortype`) name. Stream exception frames use
  * the same names in camelCase (`throttlingException`) and are looked up here too. `retryable` decides
- * whether routing may try again or fail over (STYLE §3).
+ * whether routing may try again or fail over (docs/style.md §3).
  */
 export const BEDROCK_ERRORS: Record<string, { status: number; type: ErrorType; retryable: boolean }> = {
   ValidationException: { status: 400, type: 'invalid_request_error', retryable: false },
@@ -37,7 +37,7 @@ export function bedrockErrorKind(name: string): (typeof BEDROCK_ERRORS)[string] 
 
 /**
  * Bedrock's context-overflow wording, rewritten to Anthropic's so Claude Code recognises it and compacts
- * instead of failing (wire-formats §4.2). Anthropic's own wording, which Bedrock sometimes relays, is kept.
+ * instead of failing (docs/wire-formats.md §4.2). Anthropic's own wording, which Bedrock sometimes relays, is kept.
  */
 export function anthropicWording(message: string): string {
   if (/input is too long for requested model/i.test(message) && !/^prompt is too long/i.test(message)) {

@@ -20,7 +20,7 @@ type Message = ReturnType<EventStreamCodec['decode']>;
 
 /**
  * AWS event-stream (InvokeModelWithResponseStream) → Anthropic SSE events, as the official SDK
- * transcodes it (wire-formats §4.2): each `chunk` frame's base64 `bytes` is one Anthropic event, emitted
+ * transcodes it (docs/wire-formats.md §4.2): each `chunk` frame's base64 `bytes` is one Anthropic event, emitted
  * under its own `type` minus Bedrock's `amazon-bedrock-invocationMetrics`; payloads without `type` are
  * dropped; an exception frame or a malformed stream becomes one `error` event and ends the stream.
  * Errors thrown by `body` itself (network) propagate. Returning early closes `body`.

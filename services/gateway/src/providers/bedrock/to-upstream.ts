@@ -16,7 +16,7 @@ const NEVER_FORWARD = new Set([
 
 /**
  * Anthropic Messages request → Bedrock InvokeModel(WithResponseStream). Only what differs: `model` moves
- * to the URL, `stream` picks the operation, betas move into the body (wire-formats §4.1).
+ * to the URL, `stream` picks the operation, betas move into the body (docs/wire-formats.md §4.1).
  */
 export function toBedrockRequest(req: InboundRequest, p: BedrockProvider, catalog: Catalog): UpstreamRequest {
   if (req.op === 'count_tokens') {

@@ -8,7 +8,7 @@ import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types'
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 const VERTEX_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(@[0-9]{8})?$/;
 
-/** Vertex's host for a region (wire-formats §1.1): global, `us`/`eu` multi-region, or regional. */
+/** Vertex's host for a region (docs/wire-formats.md §1.1): global, `us`/`eu` multi-region, or regional. */
 export function vertexBaseUrl(p: VertexProvider): string {
   if (p.base_url) return p.base_url.replace(/\/+$/, '');
   if (p.region === 'global') return 'https://aiplatform.googleapis.com';
