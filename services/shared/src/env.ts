@@ -20,7 +20,7 @@ export const GatewayEnv = z.object({
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /**
    * Deadline of every store call made while a client waits (a key the mirror does not hold, admin
-   * reads and writes): past it the client gets a 503 that Claude Code retries (README, "Outages").
+   * reads and writes): past it the client gets a 503 that Claude Code retries (docs/claude-code.md §4).
    */
   GATEHOUSE_STORE_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
   /**

@@ -43,7 +43,7 @@ export class StoreOutage {
  */
 const UNREACHABLE_CODES = new Set([14, 4]);
 
-/** The 503 a client gets: Claude Code retries it with backoff (README, "Outages"), unlike a 529. */
+/** The 503 a client gets: Claude Code retries it with backoff, unlike a 529 (docs/claude-code.md §4). */
 export function storeUnavailable(message: string, cause?: unknown): GatewayError {
   return new GatewayError('api_error', message, { status: 503, cause, reported: true });
 }
