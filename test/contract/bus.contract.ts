@@ -68,6 +68,18 @@ export function busContract(name: string, make: () => Promise<EventBus>): void {
       expect(r.attempts.get('retry-1')).toBeGreaterThanOrEqual(3);
     });
 
+    it('counts published events as pending until the bus has taken them', async () => {
+      const bus = await fresh();
+      const r = recorder();
+      bus.subscribe(r.handler);
+      expect(bus.pending()).toBe(0);
+      for (const e of events('pending', 3)) bus.publish(e);
+      expect(bus.pending()).toBe(3);
+      await bus.flush();
+      await eventually(() => expect(r.delivered.size).toBe(3), DELIVERY_TIMEOUT_MS);
+      await eventually(() => expect(bus.pending()).toBe(0), DELIVERY_TIMEOUT_MS);
+    });
+
     it('flush resolves with nothing published, and after it every published event is accepted', async () => {
       const bus = await fresh();
       await bus.flush();

@@ -1,6 +1,7 @@
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { eventually } from '../helpers/emulators';
 import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
 import { adminSeed, call, ROLE_KEYS } from './admin-fixtures';
@@ -407,6 +408,23 @@ describe('bootstrap through GATEHOUSE_BOOTSTRAP_KEY_HASH', () => {
       expect((await other.store.apiKeys.list()).some((k) => k.name === 'bootstrap admin')).toBe(false);
     } finally {
       await other.close();
+    }
+  });
+
+  it('retries with backoff while the store does not answer, and the instance is ready only once the key exists', async () => {
+    const secret = 'gth_bootstrap_secret_after_an_outage_000000';
+    secrets.add(secret);
+    const store = createMemoryStore();
+    const list = store.apiKeys.list;
+    let calls = 0;
+    store.apiKeys.list = () => (++calls === 1 ? new Promise(() => undefined) : list()); // the first call never answers
+    const gw = await startGateway({ seed: {}, store, env: { GATEHOUSE_BOOTSTRAP_KEY_HASH: hashKey(secret), GATEHOUSE_STORE_DEADLINE_MS: '100' } });
+    try {
+      expect(calls).toBe(2);
+      expect(gw.logs.map((l) => l.message)).toContain('bootstrap key: store unavailable, retrying');
+      expect((await call(gw, secret, 'GET', '/admin/v1/keys')).status).toBe(200);
+    } finally {
+      await gw.close();
     }
   });
 });

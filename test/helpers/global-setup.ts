@@ -25,7 +25,7 @@ const WATCHDOG =
   'while kill -0 "$parent" 2>/dev/null && kill -0 "$jvm" 2>/dev/null; do sleep 1; done; ' +
   'kill "$jvm" 2>/dev/null; wait "$jvm"';
 
-interface Emulator {
+export interface Emulator {
   name: string;
   envVar: 'FIRESTORE_EMULATOR_HOST' | 'PUBSUB_EMULATOR_HOST';
   jar: string;
@@ -33,7 +33,7 @@ interface Emulator {
   suites: string;
 }
 
-const EMULATORS: Emulator[] = [
+export const EMULATORS: Emulator[] = [
   {
     name: 'Firestore',
     envVar: 'FIRESTORE_EMULATOR_HOST',
@@ -75,10 +75,35 @@ async function start(e: Emulator, pids: number[], logs: string[]): Promise<void>
     console.log(`\n!!! ${e.name} emulator jar not found at ${e.jar}: ${e.suites} are SKIPPED\n`);
     return;
   }
+  const started = await launchEmulator(e);
+  if (started.pid) pids.push(started.pid);
+  logs.push(started.logPath);
+  if (started.ready) {
+    process.env[e.envVar] = started.host;
+    return;
+  }
+  if (started.pid) killGroups([started.pid], 'SIGKILL');
+  logs.splice(logs.indexOf(started.logPath), 1); // kept for whoever reads the line below
+  console.log(`\n!!! ${e.name} emulator did not answer on ${started.host} within ${READY_TIMEOUT_MS / 1000} s (log: ${started.logPath}): ${e.suites} are SKIPPED\n`);
+}
+
+export interface LaunchedEmulator {
+  host: string;
+  /** The watchdog shell's pid, which is also its process group: signal `-pid` to reach the JVM too. */
+  pid?: number;
+  logPath: string;
+  ready: boolean;
+}
+
+/**
+ * Starts one emulator on a free loopback port, stopped by its watchdog within a second of this
+ * process's exit; resolves once it answers (`ready`) or after READY_TIMEOUT_MS. Fault tests start
+ * their own with it, so that pausing one disturbs no other test file.
+ */
+export async function launchEmulator(e: Emulator): Promise<LaunchedEmulator> {
   const port = await freePort();
   const logPath = join(tmpdir(), `gatehouse-${e.name.replace('/', '')}-emulator-${port}.log`);
   const out = openSync(logPath, 'w');
-  logs.push(logPath);
   // Its own process group, so teardown kills the JVM and its watchdog in one signal. The watchdog
   // stops the JVM within a second of jest dying without running globalTeardown (killed, timed out).
   const child = spawn('sh', ['-c', WATCHDOG, 'emulator', String(process.pid), 'java', ...JVM_FLAGS, ...e.args(port)], {
@@ -88,15 +113,8 @@ async function start(e: Emulator, pids: number[], logs: string[]): Promise<void>
   closeSync(out);
   child.unref();
   child.on('error', () => undefined); // reported by the readiness timeout below
-  if (child.pid) pids.push(child.pid);
   const host = `127.0.0.1:${port}`;
-  if (await ready(host, child)) {
-    process.env[e.envVar] = host;
-    return;
-  }
-  if (child.pid) killGroups([child.pid], 'SIGKILL');
-  logs.splice(logs.indexOf(logPath), 1); // kept for whoever reads the line below
-  console.log(`\n!!! ${e.name} emulator did not answer on ${host} within ${READY_TIMEOUT_MS / 1000} s (log: ${logPath}): ${e.suites} are SKIPPED\n`);
+  return { host, pid: child.pid, logPath, ready: await ready(host, child) };
 }
 
 async function ready(host: string, child: ReturnType<typeof spawn>): Promise<boolean> {

@@ -41,6 +41,21 @@ it('listens again, with backoff, after its listener fails, serving the last snap
   expect(listeners).toHaveLength(3); // a snapshot in between reset the backoff to 1 s
 });
 
+it('reports itself connected from its first snapshot until its listener fails, and again once a new one delivers', async () => {
+  const { collection, listeners } = scripted();
+  const map = new LiveMap(collection, (d) => d.id, (d) => d.v, log, 'doc');
+  const started = map.start();
+  expect(map.state()).toEqual({ connected: false, last_snapshot_age_s: null });
+  listeners[0].onChange([{ id: 'a', v: 1 }]);
+  await started;
+  expect(map.state(Date.now() + 2500)).toEqual({ connected: true, last_snapshot_age_s: 2.5 });
+  listeners[0].onError!(new Error('stream closed'));
+  expect(map.state().connected).toBe(false);
+  jest.advanceTimersByTime(1000);
+  listeners[1].onChange([{ id: 'a', v: 2 }]);
+  expect(map.state()).toEqual({ connected: true, last_snapshot_age_s: 0 });
+});
+
 it('fails start when the listener fails before the first snapshot', async () => {
   const { collection, listeners } = scripted();
   const started = new LiveMap(collection, (d) => d.id, (d) => d.v, log, 'doc').start();

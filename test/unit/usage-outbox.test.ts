@@ -15,6 +15,7 @@ function recordingBus(): EventBus & { published: UsageEvent[] } {
     published,
     publish: (e) => void published.push(e),
     flush: async () => undefined,
+    pending: () => 0,
     subscribe: () => () => undefined,
     close: async () => undefined,
   };

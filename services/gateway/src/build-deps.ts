@@ -6,6 +6,7 @@ import { createPubSubBus } from '../../shared/src/bus/pubsub';
 import { type Catalog, createCatalog } from '../../shared/src/catalog';
 import type { GatewayEnv } from '../../shared/src/env';
 import type { Logger } from '../../shared/src/log';
+import { isStoreUnavailable, StoreOutage, withDeadline } from '../../shared/src/store/deadline';
 import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
@@ -56,33 +57,63 @@ export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
   });
 }
 
-/** Wires the request path and waits for the first snapshot of every mirrored collection. */
+/** Wires the request path and waits until it can serve (every listener's first snapshot). */
 export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
+  const deps = createDeps(opts);
+  await deps.started;
+  return deps;
+}
+
+/**
+ * Wires the request path without waiting for the store, so that the instance can listen (and answer
+ * its readiness probe, not ready) while the store is away: `started` resolves once the listeners have
+ * their first snapshots and the bootstrap key exists, and rejects when a listener fails for good.
+ */
+export function createDeps(opts: BuildOptions): GatewayDeps {
   const { env, log } = opts;
-  const store = opts.store ?? storeFromEnv(env);
-  if (env.GATEHOUSE_BOOTSTRAP_KEY_HASH) await ensureBootstrapKey(store, env.GATEHOUSE_BOOTSTRAP_KEY_HASH, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS);
+  const storeOutage = new StoreOutage(log);
+  const store = withDeadline(opts.store ?? storeFromEnv(env), env.GATEHOUSE_STORE_DEADLINE_MS, storeOutage);
   const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl, googleTokenUrl: opts.googleTokenUrl });
   const bus = opts.bus ?? busFromEnv(env, log);
   const catalog = opts.catalog ?? createCatalog();
-  const deps: GatewayDeps = {
+  let ready = false;
+  const keys = new KeyCache(store, log, () => ready);
+  const workspaces = new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace');
+  const providers = new LiveMap(store.providers, (p) => p.slug, (p) => p, log, 'provider');
+  const configs = new LiveMap(
+    store.configs,
+    (c) => c.id,
+    // Kept even when invalid (written to the store directly, not through the admin API), so requests
+    // naming it learn what is wrong with it instead of hearing that it does not exist.
+    (c) => parseConfig(c.config),
+    log,
+    'config',
+  );
+  const listeners = { api_keys: keys, workspaces, providers, configs };
+  const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
+  const bootstrap = bootstrapHash
+    ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
+    : undefined;
+  const bootedAt = Date.now();
+  const started = Promise.all([bootstrap, ...Object.values(listeners).map((l) => l.start())]).then(() => {
+    ready = true;
+    log.info('gateway ready', { waitedMs: Date.now() - bootedAt });
+  });
+  return {
     env,
     log,
     store,
+    storeOutage,
     bus,
     usage: createUsageOutbox(bus, catalog),
     catalog,
-    keys: new KeyCache(store, log),
-    workspaces: new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace'),
-    providers: new LiveMap(store.providers, (p) => p.slug, (p) => p, log, 'provider'),
-    configs: new LiveMap(
-      store.configs,
-      (c) => c.id,
-      // Kept even when invalid (written to the store directly, not through the admin API), so requests
-      // naming it learn what is wrong with it instead of hearing that it does not exist.
-      (c) => parseConfig(c.config),
-      log,
-      'config',
-    ),
+    keys,
+    workspaces,
+    providers,
+    configs,
+    listeners,
+    started,
+    isReady: () => ready,
     adapters: {
       vertex: vertexAdapter(credentials),
       anthropic: anthropicAdapter(credentials),
@@ -96,8 +127,19 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
     now: () => performance.now(),
     newId: () => randomUUID().replaceAll('-', ''),
   };
-  await Promise.all([deps.keys.start(), deps.workspaces.start(), deps.providers.start(), deps.configs.start()]);
-  return deps;
+}
+
+/** Boot work off the request path: retried with backoff (1 s doubling to 30 s) while the store is away. */
+async function retryWhileUnavailable<T>(call: () => Promise<T>, log: Logger, what: string): Promise<T> {
+  for (let waitMs = 1000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      log.warn(`${what}: store unavailable, retrying`, { retryMs: waitMs });
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+    }
+  }
 }
 
 /** Sends the usage events the outbox still holds, then waits until the bus has accepted every one. */
@@ -108,10 +150,7 @@ export async function flushUsage(deps: GatewayDeps): Promise<void> {
 
 /** Stops listeners, flushes usage events still queued, closes clients. Cloud Run allows ~10 s after SIGTERM. */
 export async function closeDeps(deps: GatewayDeps): Promise<void> {
-  deps.keys.close();
-  deps.workspaces.close();
-  deps.providers.close();
-  deps.configs.close();
+  for (const l of Object.values(deps.listeners)) l.close();
   await flushUsage(deps);
   await deps.bus.close();
   await deps.dispatcher.close();

@@ -4,20 +4,24 @@ import type { Provider, ProviderKind, StoredConfig, Workspace } from '../../shar
 import type { EventBus } from '../../shared/src/bus/port';
 import type { GatewayEnv } from '../../shared/src/env';
 import type { Logger } from '../../shared/src/log';
+import type { StoreOutage } from '../../shared/src/store/deadline';
 import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
 import type { ResponseCache } from './cache/response-cache';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
-import type { LiveMap } from './state/live-map';
+import type { ListenerState, LiveMap } from './state/live-map';
 import type { UsageOutbox } from './usage/emit';
 
 /** Everything the gateway's request path needs, built once at boot (docs/style.md §1). */
 export interface GatewayDeps {
   env: GatewayEnv;
   log: Logger;
+  /** The store with a deadline on every call (store/deadline.ts): a client never waits longer. */
   store: Store;
+  /** Whether calls through `store` are failing now; logs once per outage. */
+  storeOutage: StoreOutage;
   bus: EventBus;
   /** Usage events of finished requests, sent shortly after their response (usage/emit.ts). */
   usage: UsageOutbox;
@@ -32,8 +36,24 @@ export interface GatewayDeps {
   breakers: BreakerRegistry;
   /** The simple cache of configs with `cache: {mode: "simple"}`: in memory, per instance. */
   responseCache: ResponseCache;
+  /**
+   * Every store listener, by collection: started at boot, reported by the readiness view, closed at
+   * shutdown. The instance is ready once each has delivered its first snapshot.
+   */
+  listeners: Record<string, Listener>;
+  /** Resolves once the instance can serve: every listener's first snapshot, the bootstrap key. */
+  started: Promise<void>;
+  /** Whether `started` has resolved. Until then every key is refused with a 503 (auth/key-cache.ts). */
+  isReady(): boolean;
   /** Injected so tests and routing stay deterministic. */
   random: () => number;
   now: () => number;
   newId: () => string;
+}
+
+/** A store listener mirroring a collection in memory (state/live-map.ts). */
+export interface Listener {
+  start(): Promise<void>;
+  state(now?: number): ListenerState;
+  close(): void;
 }

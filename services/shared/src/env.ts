@@ -20,6 +20,11 @@ export const GatewayEnv = z.object({
   GATEHOUSE_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /**
+   * Deadline of every store call made while a client waits (a key the mirror does not hold, admin
+   * reads and writes): past it the client gets a 503 that Claude Code retries (docs/claude-code.md §4).
+   */
+  GATEHOUSE_STORE_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
+  /**
    * SHA-256 hex of the first organisation admin key (Terraform: a random secret in Secret Manager,
    * its hash here). At boot, when the store holds no organisation key, one is created with this hash.
    */

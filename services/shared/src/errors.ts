@@ -25,6 +25,8 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** An upstream error body to pass through byte for byte (Claude Code matches on its wording). */
   rawBody?: string;
+  /** Already logged where it was detected (a store outage: once per outage), so not once per request. */
+  reported?: boolean;
 }
 
 export class GatewayError extends Error {

@@ -2,8 +2,9 @@ import { LRUCache } from 'lru-cache';
 import type { ApiKey } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
+import { storeUnavailable } from '../../../shared/src/store/deadline';
 import type { Store } from '../../../shared/src/store/port';
-import { LiveMap } from '../state/live-map';
+import { type ListenerState, LiveMap } from '../state/live-map';
 import { hashKey } from './keys';
 
 /**
@@ -16,7 +17,16 @@ export class KeyCache {
   private readonly keys: LiveMap<ApiKey>;
   private readonly misses = new LRUCache<string, true>({ max: 10_000, ttl: 5_000 });
 
-  constructor(private readonly store: Store, log: Logger) {
+  /**
+   * `isReady`: whether the instance holds the first snapshot of everything it serves from memory.
+   * Until then every key is refused with a 503: an instance that boots while the store is away must
+   * not serve what it cannot authorise (a key revoked long ago, a workspace archived).
+   */
+  constructor(
+    private readonly store: Store,
+    log: Logger,
+    private readonly isReady: () => boolean = () => true,
+  ) {
     this.keys = new LiveMap(store.apiKeys, (k) => k.id, (k) => k, log, 'api key');
   }
 
@@ -28,6 +38,10 @@ export class KeyCache {
     this.keys.close();
   }
 
+  state(now?: number): ListenerState {
+    return this.keys.state(now);
+  }
+
   /** The active key for a secret, or a 401 saying what is wrong. */
   async authenticate(secret: string | undefined, now = Date.now()): Promise<ApiKey> {
     if (!secret) {
@@ -36,6 +50,7 @@ export class KeyCache {
         'No API key: send your Gatehouse key as `Authorization: Bearer <key>`, `x-api-key` or `x-gatehouse-api-key`.',
       );
     }
+    if (!this.isReady()) throw storeUnavailable('This Gatehouse instance is starting and has not loaded its keys from the store yet. Retry shortly.');
     const hash = hashKey(secret);
     let key = this.keys.get(hash);
     if (!key && !this.misses.has(hash)) {

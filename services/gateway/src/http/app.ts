@@ -16,7 +16,7 @@ export function createApp(deps: GatewayDeps): RequestListener {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  app.use(healthRoutes());
+  app.use(healthRoutes(deps));
   app.use(modelRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(notFound);

@@ -24,7 +24,7 @@ export function sendError(res: ServerResponse, raw: unknown, { log, requestId, r
     record.errorType = err.type;
     record.outcome ??= err.status === 499 ? 'client_cancel' : record.attempts.length ? 'upstream_error' : err.status >= 500 ? 'gateway_error' : 'rejected';
   }
-  if (err.status >= 500 && !err.opts.rawBody) log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
+  if (err.status >= 500 && !err.opts.rawBody && !err.opts.reported) log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
   if (res.headersSent) {
     if (!res.writableEnded) res.end(formatSse('error', JSON.stringify(errorBody(err))));
     return;

@@ -1,6 +1,17 @@
 import type { Logger } from '../../../shared/src/log';
 import type { Collection } from '../../../shared/src/store/port';
 
+/** A listener as the readiness view reports it. */
+export interface ListenerState {
+  /** Listening (not waiting to listen again after an error) and holding a snapshot. */
+  connected: boolean;
+  /**
+   * Seconds since the last snapshot, which arrives when something changed: a long age is normal for
+   * a quiet collection, and says nothing about whether the listener is still live.
+   */
+  last_snapshot_age_s: number | null;
+}
+
 /**
  * A store collection mirrored in memory by a listener (Firestore snapshot listeners in production),
  * so the request path reads a Map instead of the store. `derive` turns each document into what the
@@ -9,6 +20,8 @@ import type { Collection } from '../../../shared/src/store/port';
 export class LiveMap<T, V = T> {
   private map = new Map<string, V>();
   private stop: () => void = () => {};
+  private snapshotAt?: number;
+  private listening = false;
 
   constructor(
     private readonly collection: Collection<T>,
@@ -29,9 +42,11 @@ export class LiveMap<T, V = T> {
       let started = false;
       let retryMs = 1000;
       const listen = () => {
+        this.listening = true;
         this.stop = this.collection.watch(
           (docs) => {
             this.map = this.derived(docs);
+            this.snapshotAt = Date.now();
             retryMs = 1000;
             started = true;
             resolve();
@@ -40,6 +55,7 @@ export class LiveMap<T, V = T> {
             if (!started) return reject(new Error(`${this.what} listener failed before its first snapshot: ${err.message}`));
             this.log.error(`${this.what} listener failed; serving the last snapshot and listening again`, { err: err.message, retryMs });
             this.stop();
+            this.listening = false;
             const timer = setTimeout(listen, retryMs);
             timer.unref();
             this.stop = () => clearTimeout(timer);
@@ -61,6 +77,11 @@ export class LiveMap<T, V = T> {
       }
     }
     return next;
+  }
+
+  state(now = Date.now()): ListenerState {
+    if (this.snapshotAt === undefined) return { connected: false, last_snapshot_age_s: null };
+    return { connected: this.listening, last_snapshot_age_s: Math.round((now - this.snapshotAt) / 100) / 10 };
   }
 
   get(id: string): V | undefined {

@@ -20,6 +20,8 @@ export interface UsageOutbox {
   add(finished: FinishedRequest): void;
   /** Sends everything pending now (shutdown). */
   flush(): void;
+  /** Finished requests whose event has not been handed to the bus yet (the readiness view). */
+  depth(): number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox 
       timer ??= setTimeout(flush, 1);
     },
     flush,
+    depth: () => pending.length,
   };
 }
 

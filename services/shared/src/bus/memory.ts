@@ -98,6 +98,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
       });
     },
 
+    pending: () => queue.length + retries.size + deliveries.size,
+
     subscribe(handler) {
       subscribers = [...subscribers, handler];
       schedule();

@@ -7,6 +7,11 @@ export interface EventBus {
   /** Resolves when every event published so far has been accepted by the bus (or failed for good). */
   flush(): Promise<void>;
   /**
+   * Events published and not yet accepted (Pub/Sub: not yet confirmed by the service; in-process: not
+   * yet handled by a subscriber). For the readiness view: it grows while the bus is away.
+   */
+  pending(): number;
+  /**
    * Delivers events to `handler` (at least once). A handler that throws gets the event again.
    * Returns an unsubscribe function.
    */

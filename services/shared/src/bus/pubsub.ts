@@ -107,6 +107,8 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
       await Promise.allSettled(pending);
     },
 
+    pending: () => inFlight.size,
+
     subscribe(handler) {
       const running = new Set<Promise<void>>();
       let stopped = false;
