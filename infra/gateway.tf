@@ -55,10 +55,12 @@ resource "google_cloud_run_v2_service" "gateway" {
         }
       }
 
-      # The gateway waits for the first snapshot of keys, configs and providers before it listens.
+      # Ready once every store listener has its first snapshot (keys, configs, providers): an
+      # instance that cannot yet authorise a key takes no traffic. Liveness stays on /healthz, so a
+      # store outage never restarts instances that are serving from memory.
       startup_probe {
         http_get {
-          path = "/healthz"
+          path = "/readyz"
         }
         period_seconds    = 2
         timeout_seconds   = 2

@@ -8,10 +8,11 @@ function missing(schema: ZodType, env: Record<string, string>): string[] {
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 }
 
+// The gateway's startup probe is its readiness view (first snapshot in); the worker has no listeners.
 describe.each([
-  ['gateway', CloudRunGatewayEnv],
-  ['worker', WorkerEnv],
-] as const)('the %s Cloud Run service', (name, schema) => {
+  ['gateway', CloudRunGatewayEnv, '/readyz'],
+  ['worker', WorkerEnv, '/healthz'],
+] as const)('the %s Cloud Run service', (name, schema, startupPath) => {
   it('sets every variable its env schema requires', async () => {
     const { fixed } = containerEnv(resource(await loadTerraform(), 'google_cloud_run_v2_service', name));
     // What an empty environment lacks, read from the schema rather than listed here.
@@ -27,10 +28,10 @@ describe.each([
     expect([...Object.keys(fixed), ...optional].filter((v) => !(v in schema.shape))).toEqual([]);
   });
 
-  it('probes the health route, runs its own service account, and leaves images to Cloud Build', async () => {
+  it('probes its health routes, runs its own service account, and leaves images to Cloud Build', async () => {
     const svc = resource(await loadTerraform(), 'google_cloud_run_v2_service', name);
     const container = svc.template[0].containers[0];
-    expect(container.startup_probe[0].http_get[0].path).toBe('/healthz');
+    expect(container.startup_probe[0].http_get[0].path).toBe(startupPath);
     expect(container.liveness_probe[0].http_get[0].path).toBe('/healthz');
     expect(svc.template[0].service_account).toBe(`\${google_service_account.${name}.email}`);
     expect(svc.template[0].max_instance_request_concurrency).toBeDefined();
