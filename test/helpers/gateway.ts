@@ -112,6 +112,9 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   };
 }
 
+/** The fakes are scripted by model name (`error-429`, `slow-200`): names no catalog knows. */
+export const SCRIPTED_NAMES = { allow_uncatalogued_models: true } as const;
+
 export const DEV_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
 
 /** The seed of issue 2 with its provider URLs pointed at fakes. */
@@ -119,8 +122,8 @@ export function devSeed(urls: { vertex: string; anthropic?: string; bedrock?: st
   return {
     workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],
     providers: [
-      { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex },
-      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic }] : []),
+      { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex, ...SCRIPTED_NAMES },
+      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic, ...SCRIPTED_NAMES }] : []),
       ...(extra.providers ?? []),
     ],
     configs: [{ id: 'default', config: { provider: '@vertex-prod' } }, ...(extra.configs ?? [])],

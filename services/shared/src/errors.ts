@@ -25,6 +25,8 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** An upstream error body to pass through byte for byte (Claude Code matches on its wording). */
   rawBody?: string;
+  /** Set when the gateway stopped waiting for the upstream itself (request_timeout): after this many ms. */
+  timedOutAfterMs?: number;
 }
 
 export class GatewayError extends Error {
