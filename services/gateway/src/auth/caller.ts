@@ -55,7 +55,7 @@ export function checkCallerTarget(deps: GatewayDeps, caller: Caller, provider: P
   checkProviderAccess(caller.workspace, provider.slug);
   const model = resolveTargetModel(deps.catalog, provider, name);
   // The error names what the client wrote, and what it resolved to when that is another model's spelling.
-  const label = model.names.includes(name.toLowerCase()) ? `"${name}"` : `"${name}" (resolves to "${model.names[0]}" on @${provider.slug})`;
+  const label = () => (model.names.includes(name.toLowerCase()) ? `"${name}"` : `"${name}" (resolves to "${model.names[0]}" on @${provider.slug})`);
   checkModelAccess(model.names, caller.rules, label);
   return model.upstream;
 }

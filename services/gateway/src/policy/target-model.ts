@@ -16,9 +16,9 @@ export interface TargetModel {
 // profiles, provisioned throughput and custom models are opaque, so the catalog cannot vouch for them.
 const MODEL_NAMING_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d{0,12}:(?:inference-profile|foundation-model)\//;
 
-// A request resolves each target's model; names, providers and catalogs repeat, so each combination is
-// worked out once (the catalog is replaced as a whole when its store override changes).
-const memo = new WeakMap<Catalog, LRUCache<string, TargetModel | { refused: string }>>();
+// A request resolves each target's model; names repeat, so each is worked out once per provider and
+// catalog. Both are replaced as whole objects when the store changes them, which drops their entries.
+const memo = new WeakMap<Catalog, WeakMap<Provider, LRUCache<string, TargetModel | { refused: string }>>>();
 
 /**
  * Resolves the name a client or config wrote to the model the provider will actually call. Access
@@ -28,12 +28,12 @@ const memo = new WeakMap<Catalog, LRUCache<string, TargetModel | { refused: stri
  * is a 400 unless the provider allows uncatalogued ids; then the rules see the exact upstream id.
  */
 export function resolveTargetModel(catalog: Catalog, provider: Provider, name: string): TargetModel {
-  let cache = memo.get(catalog);
-  if (!cache) memo.set(catalog, (cache = new LRUCache({ max: 2048 })));
-  const profile = provider.kind === 'bedrock' ? provider.profile_prefix : '';
-  const key = `${provider.slug}\n${provider.kind}\n${profile}\n${provider.allow_uncatalogued_models === true}\n${name}`;
-  let hit = cache.get(key);
-  if (!hit) cache.set(key, (hit = compute(catalog, provider, name)));
+  let byProvider = memo.get(catalog);
+  if (!byProvider) memo.set(catalog, (byProvider = new WeakMap()));
+  let names = byProvider.get(provider);
+  if (!names) byProvider.set(provider, (names = new LRUCache({ max: 256 })));
+  let hit = names.get(name);
+  if (!hit) names.set(name, (hit = compute(catalog, provider, name)));
   if ('refused' in hit) throw new GatewayError('invalid_request_error', hit.refused);
   return hit;
 }
