@@ -100,13 +100,20 @@ describe('one tenant cannot steer another tenant\'s traffic', () => {
   /** Beta's ordinary request through the shared fallback config: which provider answered it. */
   const betaServedBy = async () => (await rig.send(message(), as(KEYS.beta))).headers.get('x-gatehouse-provider');
 
-  it("alpha's own tight request_timeout and retries do not open the shared breaker for beta", async () => {
-    const impatient = {
-      strategy: { mode: 'fallback' },
-      targets: [{ provider: '@vertex-prod', request_timeout: 1000, retry: { attempts: 2, on_status_codes: [504] } }, { provider: '@anthropic-prod' }],
-    };
+  it("alpha's own tight request_timeout does not open the shared breaker for beta", async () => {
+    const impatient = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', request_timeout: 1000 }, { provider: '@anthropic-prod' }] };
     const answers = await Promise.all(Array.from({ length: 5 }, () => rig.send(message('slow-1500'), { ...as(KEYS.alpha), config: impatient })));
     expect(answers.map((a) => a.headers.get('x-gatehouse-provider'))).toEqual(Array(5).fill('@anthropic-prod'));
+    expect(await betaServedBy()).toBe('@vertex-prod');
+  });
+
+  it("alpha's retries count once: one request retrying a failing upstream five times does not open it", async () => {
+    rig.random = () => 0; // no backoff waits
+    for (let i = 0; i < 5; i++) rig.vertex.enqueue('error-500');
+    const persistent = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 4, on_status_codes: [500] } }, { provider: '@anthropic-prod' }] };
+    const res = await rig.send(message(), { ...as(KEYS.alpha), config: persistent });
+    expect(res.headers.get('x-gatehouse-provider')).toBe('@anthropic-prod');
+    expect(rig.vertex.calls).toHaveLength(5);
     expect(await betaServedBy()).toBe('@vertex-prod');
   });
 
