@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { Provider } from '../../services/shared/src/entities';
 import type { RecordedCall } from '../fakes/http-fake';
+import { inferenceKey } from '../helpers/gateway';
 import { message, type RoutingRig, startRoutingRig } from './routing-harness';
 
 /**
@@ -19,19 +20,7 @@ let rig: RoutingRig;
 beforeAll(async () => {
   rig = await startRoutingRig({
     seed: {
-      api_keys: [
-        {
-          key: SONNET_KEY,
-          name: 'sonnet-only',
-          type: 'workspace',
-          kind: 'user',
-          workspace_id: 'dev',
-          scopes: ['completions'],
-          status: 'active',
-          defaults: {},
-          allowed_models: ['claude-sonnet-*'],
-        },
-      ],
+      api_keys: [inferenceKey(SONNET_KEY, 'sonnet-only', 'dev', { allowed_models: ['claude-sonnet-*'] })],
     },
   });
   // Catalog-only twins of the rig's providers (which accept the fakes' scripted names).

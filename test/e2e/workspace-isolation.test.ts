@@ -1,3 +1,4 @@
+import { inferenceKey } from '../helpers/gateway';
 import { message, type RoutingRig, startRoutingRig } from './routing-harness';
 
 /**
@@ -7,16 +8,6 @@ import { message, type RoutingRig, startRoutingRig } from './routing-harness';
  * (the rig's) has no provider list, which keeps the default of every provider.
  */
 const KEYS = { alpha: 'gth_test_alpha_isolation_0000000000000000', beta: 'gth_test_beta_isolation_00000000000000000' };
-const key = (k: string, name: string, workspace: string, config?: string) => ({
-  key: k,
-  name,
-  type: 'workspace' as const,
-  kind: 'user' as const,
-  workspace_id: workspace,
-  scopes: ['completions'],
-  status: 'active' as const,
-  defaults: config ? { config_id: config } : {},
-});
 const FALLBACK = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }] };
 let rig: RoutingRig;
 
@@ -33,7 +24,10 @@ beforeAll(async () => {
         { id: 'shared-fallback', config: FALLBACK },
         { id: 'shared-bedrock', config: { provider: '@bedrock-prod' } },
       ],
-      api_keys: [key(KEYS.alpha, 'alpha-dev', 'alpha', 'alpha-own'), key(KEYS.beta, 'beta-dev', 'beta', 'shared-fallback')],
+      api_keys: [
+        inferenceKey(KEYS.alpha, 'alpha-dev', 'alpha', { defaults: { config_id: 'alpha-own' } }),
+        inferenceKey(KEYS.beta, 'beta-dev', 'beta', { defaults: { config_id: 'shared-fallback' } }),
+      ],
     },
   });
 });

@@ -112,6 +112,11 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   };
 }
 
+/** A seeded workspace key that may call models and nothing else. */
+export function inferenceKey(key: string, name: string, workspace: string, over: Partial<Seed['api_keys'][number]> = {}): Seed['api_keys'][number] {
+  return { key, name, type: 'workspace', kind: 'user', workspace_id: workspace, scopes: ['completions'], status: 'active', defaults: {}, ...over };
+}
+
 /** The fakes are scripted by model name (`error-429`, `slow-200`): names no catalog knows. */
 export const SCRIPTED_NAMES = { allow_uncatalogued_models: true } as const;
 
