@@ -10,9 +10,9 @@ import type { ProviderInput, ProviderPut } from './schemas';
 
 /**
  * Providers (organisation-level: only organisation keys write them), validated with the Provider
- * schema. A workspace key may read the providers its workspace may route through (`allowed_providers`,
- * every provider when unset). Credentials are references
- * (`{adc}`, `{env}`, `{secret}`): the request schema is strict, so a credential pasted in is a 400.
+ * schema. Credentials are references (`{adc}`, `{env}`, `{secret}`): the request schema is strict, so
+ * a credential pasted in is a 400. A workspace key may read the providers its workspace may route
+ * through (`allowed_providers`; every provider when unset).
  */
 function withStamps(input: z.infer<typeof ProviderInput>, createdAt: string, now: string): Provider {
   return parseInput(ProviderSchema, { ...input, created_at: createdAt, updated_at: now }, 'provider');
