@@ -5,14 +5,19 @@ import { adminSeed, call, ROLE_KEYS, ROLES, type Role, secretOf } from './admin-
 
 /**
  * docs/design.md §11: every admin route checks scope and workspace. Each route × each role → the exact
- * status. Targets live in workspace "alpha"; each call gets fresh targets, so a write by one role
- * never changes what the next role sees.
+ * status. Targets live in workspace "alpha" (configs it owns, the provider only it may use); each call
+ * gets fresh targets, so a write by one role never changes what the next role sees. Further rows
+ * cover objects of the organisation and of workspace "beta".
  */
 let gw: TestGateway;
 let n = 0;
 
 beforeAll(async () => {
   gw = await startGateway({ seed: adminSeed() });
+  await gw.store.providers.put('alpha-prov', { slug: 'alpha-prov', kind: 'anthropic', credentials: { env: 'ALPHA_KEY' } });
+  for (const [id, allowed] of [['alpha', ['vertex-prod', '@alpha-prov']], ['beta', ['vertex-prod']]] as const) {
+    await gw.store.workspaces.put(id, { id, name: id, status: 'active', defaults: { allowed_providers: [...allowed] } });
+  }
 });
 afterAll(() => gw.close());
 
@@ -30,9 +35,10 @@ async function freshWorkspace(): Promise<string> {
   await gw.store.workspaces.put(id, { id, name: id, status: 'active', defaults: {} });
   return id;
 }
-async function freshConfig(): Promise<string> {
+/** A config owned by `owner` (a workspace id), or shared by the organisation (null). */
+async function freshConfig(owner: string | null = 'alpha'): Promise<string> {
   const id = `cfg-${++n}`;
-  await gw.store.configs.put(id, { id, version: 1, config: { provider: '@vertex-prod' } });
+  await gw.store.configs.put(id, { id, version: 1, ...(owner && { workspace_id: owner }), config: { provider: '@vertex-prod' } });
   return id;
 }
 async function freshProvider(): Promise<string> {
@@ -83,22 +89,22 @@ const CASES: Record<string, Case> = {
     want: [200, 200, 403, 403, 401, 401, 401],
   },
   'post /admin/v1/configs': {
-    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, config: { provider: '@vertex-prod' } } }),
-    want: [201, 403, 403, 403, 401, 401, 401],
+    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, workspace_id: 'alpha', config: { provider: '@vertex-prod' } } }),
+    want: [201, 201, 403, 403, 401, 401, 401],
   },
-  'get /admin/v1/configs': { prepare: async () => ({ path: `${V}/configs` }), want: [200, 403, 403, 403, 401, 401, 401] },
-  'get /admin/v1/configs/:config_id': { prepare: async () => ({ path: `${V}/configs/default` }), want: [200, 403, 403, 403, 401, 401, 401] },
+  'get /admin/v1/configs': { prepare: async () => ({ path: `${V}/configs` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/configs/:config_id': { prepare: async () => ({ path: `${V}/configs/${await freshConfig()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'put /admin/v1/configs/:config_id': {
     prepare: async () => ({ path: `${V}/configs/${await freshConfig()}`, body: { config: { provider: '@vertex-prod', retry: { attempts: 2 } } } }),
-    want: [200, 403, 403, 403, 401, 401, 401],
+    want: [200, 200, 403, 403, 401, 401, 401],
   },
-  'delete /admin/v1/configs/:config_id': { prepare: async () => ({ path: `${V}/configs/${await freshConfig()}` }), want: [204, 403, 403, 403, 401, 401, 401] },
+  'delete /admin/v1/configs/:config_id': { prepare: async () => ({ path: `${V}/configs/${await freshConfig()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
   'post /admin/v1/providers': {
     prepare: async () => ({ path: `${V}/providers`, body: { slug: `new-prov-${++n}`, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } } }),
     want: [201, 403, 403, 403, 401, 401, 401],
   },
-  'get /admin/v1/providers': { prepare: async () => ({ path: `${V}/providers` }), want: [200, 403, 403, 403, 401, 401, 401] },
-  'get /admin/v1/providers/:slug': { prepare: async () => ({ path: `${V}/providers/vertex-prod` }), want: [200, 403, 403, 403, 401, 401, 401] },
+  'get /admin/v1/providers': { prepare: async () => ({ path: `${V}/providers` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/providers/:slug': { prepare: async () => ({ path: `${V}/providers/alpha-prov` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'put /admin/v1/providers/:slug': {
     prepare: async () => ({ path: `${V}/providers/${await freshProvider()}`, body: { kind: 'anthropic', credentials: { env: 'OTHER_KEY' } } }),
     want: [200, 403, 403, 403, 401, 401, 401],
@@ -127,9 +133,77 @@ it.each(rows)('%s as %s', async (_name, role: Role, i, route) => {
     expect(res.body.error.type).toBe('permission_error');
     // The message names what is missing: the scope, the workspace, or the organisation-level rule.
     if (role === 'inference') expect(res.body.error.message).toContain(`"${route.scope}" scope`);
-    else expect(res.body.error.message).toMatch(/cannot act on workspace "alpha"|organisation-level/);
+    else expect(res.body.error.message).toMatch(/cannot act on workspace "alpha"|organisation-level|allowed_providers of workspace "beta"/);
   }
   expect(res.body?.request_id ?? res.status).toBeTruthy();
+});
+
+/** Objects the rows above do not reach: the organisation's shared ones, and workspace beta's. */
+const OTHER_OWNERS: [route: string, target: string, Case & { forbidden: RegExp }][] = [
+  ['get /admin/v1/configs/:config_id', 'a shared config', {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
+    want: [200, 200, 200, 403, 401, 401, 401], forbidden: /never/,
+  }],
+  ['put /admin/v1/configs/:config_id', 'a shared config', {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}`, body: { config: { provider: '@vertex-prod' } } }),
+    want: [200, 403, 403, 403, 401, 401, 401], forbidden: /organisation-level/,
+  }],
+  ['delete /admin/v1/configs/:config_id', 'a shared config', {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
+    want: [204, 403, 403, 403, 401, 401, 401], forbidden: /organisation-level/,
+  }],
+  ['get /admin/v1/configs/:config_id', "beta's config", {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}` }),
+    want: [200, 403, 200, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
+  }],
+  ['put /admin/v1/configs/:config_id', "beta's config", {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}`, body: { config: { provider: '@vertex-prod' } } }),
+    want: [200, 403, 200, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
+  }],
+  ['put /admin/v1/configs/:config_id', "alpha's config handed to beta", {
+    prepare: async () => ({ path: `${V}/configs/${await freshConfig('alpha')}`, body: { workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
+    want: [200, 403, 403, 403, 401, 401, 401], forbidden: /cannot act on workspace "(alpha|beta)"/,
+  }],
+  ['post /admin/v1/configs', "a config for beta", {
+    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
+    want: [201, 403, 201, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
+  }],
+  ['post /admin/v1/configs', 'a shared config', {
+    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, config: { provider: '@vertex-prod' } } }),
+    // A workspace key's config is its own workspace's: alpha's and beta's admins both create one.
+    want: [201, 201, 201, 403, 401, 401, 401], forbidden: /never/,
+  }],
+  ['patch /admin/v1/keys/:key_id', "an alpha key defaulting to beta's config", {
+    prepare: async () => ({ path: `${V}/keys/${await alphaKey()}`, body: { defaults: { config_id: await freshConfig('beta') } } }),
+    want: [403, 403, 403, 403, 401, 401, 401], forbidden: /config "cfg-\d+" belongs to workspace "beta"; workspace "alpha" may use only|cannot act on workspace "alpha"/,
+  }],
+  ['patch /admin/v1/workspaces/:workspace_id', "alpha defaulting to beta's config", {
+    prepare: async () => ({ path: `${V}/workspaces/alpha`, body: { defaults: { config_id: await freshConfig('beta') } } }),
+    want: [403, 403, 403, 403, 401, 401, 401], forbidden: /belongs to workspace "beta"|cannot act on workspace "alpha"/,
+  }],
+  ['get /admin/v1/providers/:slug', 'a provider both workspaces may use', {
+    prepare: async () => ({ path: `${V}/providers/vertex-prod` }),
+    want: [200, 200, 200, 403, 401, 401, 401], forbidden: /never/,
+  }],
+];
+
+const otherRows = OTHER_OWNERS.flatMap(([r, target, c]) => ROLES.map((role, i) => [`${r.toUpperCase()} (${target})`, role, i, r, c] as const));
+
+it.each(otherRows)('%s as %s', async (_name, role: Role, i, r, c) => {
+  const route = ADMIN_ROUTES.find((x) => routeKey(x) === r)!;
+  const { path, body } = await c.prepare();
+  const res = await call(gw, secretOf(role), route.method.toUpperCase(), path, body);
+  expect({ status: res.status, error: res.body?.error }).toMatchObject({ status: c.want[i] });
+  if (c.want[i] === 403) expect(res.body.error.message).toMatch(role === 'inference' ? `"${route.scope}" scope` : c.forbidden);
+});
+
+it('lists to a workspace key only its own configs, the shared ones, and the providers it may use', async () => {
+  const [own, shared, beta] = [await freshConfig('alpha'), await freshConfig(null), await freshConfig('beta')];
+  const configs = (await call(gw, ROLE_KEYS.wsAlpha, 'GET', `${V}/configs`)).body.data.map((c: { id: string }) => c.id);
+  expect(configs).toEqual(expect.arrayContaining([own, shared]));
+  expect(configs).not.toContain(beta);
+  const providers = (await call(gw, ROLE_KEYS.wsBeta, 'GET', `${V}/providers`)).body.data.map((p: { slug: string }) => p.slug);
+  expect(providers).toEqual(['vertex-prod']);
 });
 
 it('keeps every role key and every secret it created out of the logs', () => {

@@ -2,7 +2,7 @@ import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
-import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
+import { expectNoSecrets, inferenceKey, startGateway, type TestGateway } from '../helpers/gateway';
 import { call } from './admin-fixtures';
 import { closeAll } from '../helpers/listen';
 
@@ -23,18 +23,8 @@ let metadata: FakeMetadata;
 let vertex: Fake;
 let gw: TestGateway;
 
-const seedKey = (key: string, name: string, workspace: string, over: Record<string, unknown> = {}) => ({
-  key,
-  key_id: `key_${name}`,
-  name,
-  type: 'workspace' as const,
-  kind: 'user' as const,
-  workspace_id: workspace,
-  scopes: ['completions'],
-  status: 'active' as const,
-  defaults: { config_id: 'default' },
-  ...over,
-});
+const seedKey = (key: string, name: string, workspace: string, over: Record<string, unknown> = {}) =>
+  inferenceKey(key, name, workspace, { key_id: `key_${name}`, defaults: { config_id: 'default' }, ...over });
 
 beforeAll(async () => {
   metadata = await startWorkloadIdentity();

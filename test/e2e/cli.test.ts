@@ -65,15 +65,16 @@ afterAll(() => gw.close());
 
 describe('workspaces', () => {
   it('create, list, get, update and archive, as tables and as JSON', async () => {
-    const created = await cli(['workspaces', 'create', 'frontend', '--name', 'Frontend', '--metadata', 'team=fe', '--allowed-models', 'claude-sonnet-*,claude-haiku-*']);
+    const created = await cli(['workspaces', 'create', 'frontend', '--name', 'Frontend', '--metadata', 'team=fe', '--allowed-models', 'claude-sonnet-*,claude-haiku-*', '--allowed-providers', '@vertex-prod']);
     expect(created).toMatchObject({ code: 0, err: '' });
     expect(created.out).toMatch(/Created workspace frontend\./);
     expect(created.out).toMatch(/allowed models:\s+claude-sonnet-\*, claude-haiku-\*/);
+    expect(created.out).toMatch(/allowed providers:\s+@vertex-prod/);
 
     const list = await cli(['workspaces', 'list']);
     expect(list.code).toBe(0);
-    expect(list.out.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CONFIG\s+ALLOWED MODELS$/);
-    expect(list.out).toMatch(/^frontend\s+Frontend\s+active\s+claude-sonnet-\*,claude-haiku-\*$/m);
+    expect(list.out.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CONFIG\s+ALLOWED MODELS\s+ALLOWED PROVIDERS$/);
+    expect(list.out).toMatch(/^frontend\s+Frontend\s+active\s+claude-sonnet-\*,claude-haiku-\*\s+@vertex-prod$/m);
 
     const json = await cli(['workspaces', 'list', '--json']);
     expect(json.json.map((w: { id: string }) => w.id)).toEqual(expect.arrayContaining(['alpha', 'beta', 'frontend']));
@@ -162,11 +163,18 @@ describe('configs and providers', () => {
     expect(list.out).toBe('config prod: updated, version 2\nconfig ghost: created, version 1\n');
     expect(list.err).toMatch(/^warning: config ghost: provider "@nowhere" does not exist yet/m);
 
+    const owned = await cli(['configs', 'apply', '-f', file('alpha.json', { provider: '@vertex-prod' }), '--workspace', 'alpha']);
+    expect(owned.out).toBe('config alpha: created, version 1\n');
+
     const table = await cli(['configs', 'list']);
-    expect(table.out).toMatch(/^prod\s+2\s+single @vertex-prod\s+\S+/m);
-    expect(table.out).toMatch(/^fallback\s+1\s+fallback/m);
+    expect(table.out).toMatch(/^prod\s+2\s+\(shared\)\s+single @vertex-prod\s+\S+/m);
+    expect(table.out).toMatch(/^fallback\s+1\s+\(shared\)\s+fallback/m);
+    expect(table.out).toMatch(/^alpha\s+1\s+alpha\s+single @vertex-prod/m);
     const got = await cli(['configs', 'get', 'prod']);
     expect(JSON.parse(got.out)).toEqual({ id: 'prod', config: { provider: '@vertex-prod', retry: { attempts: 2 } } });
+    expect(JSON.parse((await cli(['configs', 'get', 'alpha'])).out)).toEqual({ id: 'alpha', workspace_id: 'alpha', config: { provider: '@vertex-prod' } });
+    const asBeta = await cli(['configs', 'get', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta });
+    expect(asBeta).toMatchObject({ code: 1, err: expect.stringMatching(/403 permission_error: .*cannot act on workspace "alpha"/) });
   });
 
   it('reports an invalid config with every JSON path, exit 1; unreadable and non-JSON files exit 2', async () => {
@@ -233,7 +241,7 @@ describe('errors', () => {
     ['an unknown admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: 'gth_not_a_real_key_00000000000000000000000' }, 1, /GET \/keys failed with 401 authentication_error: Invalid API key/],
     ['a revoked admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.revoked }, 1, /401 authentication_error: API key "key_revoked_admin" has been revoked/],
     ['a key without the scope', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.inference }, 1, /403 permission_error: .*lacks the "keys.read" scope/],
-    ['a workspace key on configs', ['configs', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha }, 1, /403 permission_error: GET \/admin\/v1\/configs is organisation-level/],
+    ['a workspace key on an organisation-level route', ['workspaces', 'archive', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha }, 1, /403 permission_error: POST \/admin\/v1\/workspaces\/:workspace_id\/archive is organisation-level/],
     ['another workspace', ['workspaces', 'get', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta }, 1, /403 permission_error: .*cannot act on workspace "alpha"/],
     ['a missing key', ['keys', 'get', 'key_missing'], {}, 1, /404 not_found_error: No API key "key_missing"/],
     ['an unreachable gateway', ['keys', 'list'], { GATEHOUSE_URL: 'CLOSED_PORT' }, 1, /Cannot reach Gatehouse at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/],

@@ -32,7 +32,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
       seed,
       JSON.stringify({
         workspaces: [{ id: 'dev', name: 'Dev' }],
-        providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url }],
+        providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
         configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
         api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
       }),

@@ -7,7 +7,7 @@ import type { FakeMetadata } from '../fakes/fake-metadata';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
-import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { DEV_KEY, devSeed, SCRIPTED_NAMES, startGateway, type TestGateway } from '../helpers/gateway';
 import type { Seed } from '../../services/gateway/src/seed';
 import { closeAll } from '../helpers/listen';
 
@@ -98,6 +98,7 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
     region,
     credentials: { adc: true as const },
     base_url: vertex.url,
+    ...SCRIPTED_NAMES,
   });
   const extra = opts.seed ?? {};
   const seed = devSeed(
@@ -112,6 +113,7 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
           profile_prefix: 'us',
           credentials: { access_key_id: { env: 'AWS_ACCESS_KEY_ID' }, secret_access_key: { env: 'AWS_SECRET_ACCESS_KEY' } },
           base_url: bedrock.url,
+          ...SCRIPTED_NAMES,
         },
         vertexRegion('vertex-us-central', 'us-central1'),
         vertexRegion('vertex-us-east', 'us-east5'),

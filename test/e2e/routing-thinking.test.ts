@@ -25,7 +25,7 @@ beforeAll(async () => {
     sendJson(res, 200, answerMessage({ shape: 'ok', label: 'fake-anthropic', model: String(body.model), messageId: 'msg_strict_1', toolId: 'toolu_strict_1' }));
   });
   rig = await startRoutingRig({
-    seed: { providers: [{ slug: 'anthropic-strict', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: strict.url }] },
+    seed: { providers: [{ slug: 'anthropic-strict', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: strict.url, allow_uncatalogued_models: true }] },
   });
 });
 afterAll(() => closeAll(rig, strict));

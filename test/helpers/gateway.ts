@@ -112,6 +112,14 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   };
 }
 
+/** A seeded workspace key that may call models and nothing else. */
+export function inferenceKey(key: string, name: string, workspace: string, over: Partial<Seed['api_keys'][number]> = {}): Seed['api_keys'][number] {
+  return { key, name, type: 'workspace', kind: 'user', workspace_id: workspace, scopes: ['completions'], status: 'active', defaults: {}, ...over };
+}
+
+/** The fakes are scripted by model name (`error-429`, `slow-200`): names no catalog knows. */
+export const SCRIPTED_NAMES = { allow_uncatalogued_models: true } as const;
+
 export const DEV_KEY = 'gth_dev_0123456789abcdef0123456789abcdef';
 
 /** The README's seed-file example with its provider URLs pointed at fakes. */
@@ -119,8 +127,8 @@ export function devSeed(urls: { vertex: string; anthropic?: string; bedrock?: st
   return {
     workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],
     providers: [
-      { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex },
-      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic }] : []),
+      { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex, ...SCRIPTED_NAMES },
+      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic, ...SCRIPTED_NAMES }] : []),
       ...(extra.providers ?? []),
     ],
     configs: [{ id: 'default', config: { provider: '@vertex-prod' } }, ...(extra.configs ?? [])],

@@ -39,8 +39,9 @@ describe('scopes', () => {
     expect(ScopeSchema.safeParse('keys.admin').error?.issues[0].message).toMatch(/unknown scope "keys.admin"; scopes are completions, keys.read/);
   });
 
-  it('make configs and providers organisation-level routes', () => {
-    for (const r of ADMIN_ROUTES.filter((r) => /configs|providers/.test(r.scope))) expect(r.organisationOnly).toBe(true);
+  it('make provider writes organisation-level routes; configs and provider reads check the workspace in their handlers', () => {
+    const orgOnly = ADMIN_ROUTES.filter((r) => /configs|providers/.test(r.scope) && r.organisationOnly).map((r) => `${r.method} ${r.path}`);
+    expect(orgOnly).toEqual(['post /admin/v1/providers', 'put /admin/v1/providers/:slug', 'delete /admin/v1/providers/:slug']);
   });
 });
 

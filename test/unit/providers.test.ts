@@ -1,8 +1,10 @@
 import { inboundRequest, upstreamJson } from '../helpers/inbound';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { AnthropicProvider, VertexProvider } from '../../services/shared/src/entities';
+import { BEDROCK_PROVIDER } from '../helpers/providers';
 import { toAnthropicRequest } from '../../services/gateway/src/providers/anthropic';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
+import { toBedrockRequest } from '../../services/gateway/src/providers/bedrock/to-upstream';
 import { retryAfterSecondsOf, upstreamError } from '../../services/gateway/src/providers/upstream-errors';
 import { rejectedBetas, toVertexRequest, vertexBaseUrl } from '../../services/gateway/src/providers/vertex';
 
@@ -75,6 +77,37 @@ describe('anthropic transform', () => {
     expect(up.url).toBe('https://api.anthropic.com/v1/messages');
     expect(up.headers['anthropic-beta']).toBe('x-1,y-2');
     expect(upstreamJson(up)).toMatchObject({ model: 'claude-sonnet-4-5-20250929', unknown_field: { kept: true } });
+  });
+});
+
+describe('each provider checks the shape of a model id before it goes upstream', () => {
+  const anthropic: AnthropicProvider = { slug: 'a', kind: 'anthropic', credentials: { env: 'K' } };
+  const build = {
+    vertex: (model: string) => toVertexRequest(inbound({ model }), vertex(), catalog),
+    anthropic: (model: string) => toAnthropicRequest(inbound({ model }), anthropic, catalog),
+    bedrock: (model: string) => toBedrockRequest(inbound({ model }), BEDROCK_PROVIDER, catalog),
+  };
+  it.each([
+    ['vertex', 'private-model/../../endpoints/1'],
+    ['vertex', 'private..model'],
+    ['vertex', 'private%2Fmodel'],
+    ['anthropic', 'private/model'],
+    ['anthropic', 'private?model'],
+    ['anthropic', 'private#model'],
+    ['bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/a/b'],
+    ['bedrock', 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/..'],
+    ['bedrock', 'private/model'],
+    ['bedrock', 'private%model'],
+  ] as const)('%s refuses "%s" with a 400', (kind, model) => {
+    expect(() => build[kind](model)).toThrow(expect.objectContaining({ type: 'invalid_request_error', message: expect.stringMatching(/^model: ".*" is not a/) }));
+  });
+  it.each([
+    ['vertex', 'private-model@20250101'],
+    ['anthropic', 'claude-private-1'],
+    ['bedrock', 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123xyz'],
+    ['bedrock', 'us.anthropic.claude-private-v1:0'],
+  ] as const)('%s accepts "%s"', (kind, model) => {
+    expect(build[kind](model).modelUpstream).toBe(model);
   });
 });
 

@@ -2,10 +2,12 @@ import {
   BreakerRegistry,
   canAttempt,
   CLOSED,
+  countsAgainstUpstream,
   nextState,
   type BreakerEvent,
   type BreakerState,
 } from '../../services/gateway/src/routing/breaker';
+import { GatewayError } from '../../services/shared/src/errors';
 
 const OPTS = { failureThreshold: 5, openMs: 30_000 };
 
@@ -100,5 +102,19 @@ describe('BreakerRegistry', () => {
     const { isOpen } = breakers;
     for (let i = 0; i < 5; i++) breakers.record('x', 'failure');
     expect(isOpen('x')).toBe(true);
+  });
+});
+
+describe('countsAgainstUpstream: only what says something about the upstream opens a shared breaker', () => {
+  const FLOOR = 600_000;
+  const err = (retryable: boolean, timedOutAfterMs?: number) => new GatewayError(retryable ? 'api_error' : 'invalid_request_error', 'x', { retryable, timedOutAfterMs });
+  it.each([
+    ['an upstream 5xx / 529 / connection failure', err(true), true],
+    ['a 4xx about the request', err(false), false],
+    ['the client going away (499, not retryable)', new GatewayError('invalid_request_error', 'Client closed the request.', { status: 499 }), false],
+    ["a client's own request_timeout below the floor", err(true, 1000), false],
+    ['a timeout at the floor (the operator\'s UPSTREAM_TIMEOUT_MS)', err(true, FLOOR), true],
+  ])('%s: %s', (_name, error, want) => {
+    expect(countsAgainstUpstream(error, FLOOR)).toBe(want);
   });
 });

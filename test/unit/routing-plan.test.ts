@@ -161,7 +161,7 @@ describe('flattenConfig: Portkey inheritance', () => {
   it.each<[string, unknown, string | undefined, { path: string; message: RegExp }[]]>([
     ['a leaf without a provider', fb(p('a'), { override_params: { max_tokens: 1 } }), undefined, [{ path: 'targets[1]', message: /no provider/ }]],
     ['a root without a provider', { retry: { attempts: 2 } }, undefined, [{ path: '', message: /no provider/ }]],
-    ['every leaf without one', fb({ request_timeout: 1 }, fb({ request_timeout: 2 })), undefined, [{ path: 'targets[0]', message: /no provider/ }, { path: 'targets[1].targets[0]', message: /no provider/ }]],
+    ['every leaf without one', fb({ request_timeout: 1000 }, fb({ request_timeout: 2000 })), undefined, [{ path: 'targets[0]', message: /no provider/ }, { path: 'targets[1].targets[0]', message: /no provider/ }]],
   ])('error: %s', (_name, config, defaultProvider, want) => {
     const parsed = parseConfig(config);
     if (!parsed.ok) throw new Error(configError(parsed.issues));
@@ -170,7 +170,7 @@ describe('flattenConfig: Portkey inheritance', () => {
 
   it.each<[string, unknown, string, string[]]>([
     ['a config of retry alone uses the provider header', { retry: { attempts: 2 } }, '@vertex-prod', ['vertex-prod']],
-    ['the header fills only targets without a provider', fb(p('a'), { request_timeout: 1 }), 'vertex-prod', ['a', 'vertex-prod']],
+    ['the header fills only targets without a provider', fb(p('a'), { request_timeout: 1000 }), 'vertex-prod', ['a', 'vertex-prod']],
   ])('defaultProvider: %s', (_name, config, defaultProvider, want) => {
     expect(planAttempts(tree(config, defaultProvider), CTX).map((t) => t.provider)).toEqual(want);
   });

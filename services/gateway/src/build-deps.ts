@@ -85,7 +85,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     (c) => c.id,
     // Kept even when invalid (written to the store directly, not through the admin API), so requests
     // naming it learn what is wrong with it instead of hearing that it does not exist.
-    (c) => parseConfig(c.config),
+    (c) => ({ ...parseConfig(c.config), workspace_id: c.workspace_id }),
     log,
     'config',
   );

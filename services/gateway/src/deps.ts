@@ -29,8 +29,8 @@ export interface GatewayDeps {
   keys: KeyCache;
   workspaces: LiveMap<Workspace>;
   providers: LiveMap<Provider>;
-  /** Stored configs, validated once per change. */
-  configs: LiveMap<StoredConfig, ParseConfigResult>;
+  /** Stored configs, validated once per change, with their owning workspace. */
+  configs: LiveMap<StoredConfig, ParseConfigResult & Pick<StoredConfig, 'workspace_id'>>;
   adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
   dispatcher: Dispatcher;
   breakers: BreakerRegistry;

@@ -16,7 +16,7 @@ const SeedKey = ApiKey.omit({ id: true, key_id: true, prefix: true }).extend({
 export const Seed = z.object({
   workspaces: z.array(Workspace).default([]),
   providers: z.array(Provider).default([]),
-  configs: z.array(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()) })).default([]),
+  configs: z.array(z.object({ id: z.string().min(1), workspace_id: z.string().optional(), config: z.record(z.string(), z.unknown()) })).default([]),
   api_keys: z.array(SeedKey).default([]),
 });
 export type Seed = z.infer<typeof Seed>;
@@ -42,7 +42,7 @@ export async function applySeed(store: Store, seed: Seed, now = new Date().toISO
   for (const c of seed.configs) {
     const parsed = parseConfig(c.config);
     if (!parsed.ok) throw new Error(`Seed config "${c.id}": ${configError(parsed.issues)}`);
-    await store.configs.put(c.id, { id: c.id, version: 1, config: c.config, created_at: now });
+    await store.configs.put(c.id, { id: c.id, version: 1, ...(c.workspace_id !== undefined && { workspace_id: c.workspace_id }), config: c.config, created_at: now });
   }
   const keys: { name: string; key?: string }[] = [];
   for (const { key, key_hash, key_id, ...k } of seed.api_keys) {

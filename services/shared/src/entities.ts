@@ -14,6 +14,8 @@ export const Workspace = z.object({
       config_id: z.string().optional(),
       metadata: Metadata.optional(),
       allowed_models: z.array(z.string()).optional(),
+      /** Provider slugs this workspace's keys may route through; unset: every provider (the default, so older workspaces keep working). */
+      allowed_providers: z.array(z.string()).optional(),
     })
     .default({}),
   created_at: z.string().optional(),
@@ -61,6 +63,11 @@ export type CredentialRef = z.infer<typeof CredentialRef>;
 const ProviderBase = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" or "_"'),
   base_url: z.string().url().optional(),
+  /**
+   * Model names the catalog does not know are refused unless this is set; then access rules match the
+   * exact upstream id (private deployments, ids newer than the catalog).
+   */
+  allow_uncatalogued_models: z.boolean().optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
 };
@@ -100,6 +107,8 @@ export type ProviderKind = Provider['kind'];
 export const StoredConfig = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
   version: z.number().int().positive().default(1),
+  /** The workspace that owns the config: only its keys may use it. Unset: shared by the organisation. */
+  workspace_id: z.string().optional(),
   config: z.record(z.string(), z.unknown()),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),

@@ -27,6 +27,8 @@ export interface GatewayErrorOptions {
   rawBody?: string;
   /** Already logged where it was detected (a store outage: once per outage), so not once per request. */
   reported?: boolean;
+  /** Set when the gateway stopped waiting for the upstream itself (request_timeout): after this many ms. */
+  timedOutAfterMs?: number;
 }
 
 export class GatewayError extends Error {

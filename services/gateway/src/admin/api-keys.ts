@@ -115,7 +115,7 @@ export async function createKey(ctx: AdminContext, body: z.infer<typeof KeyCreat
     if (ws.status === 'archived') throw badRequest(`workspace_id: workspace "${workspaceId}" is archived.`);
   }
   requireGrantable(actor, body.scopes, 'create a key');
-  await requireConfig(ctx, body.defaults.config_id);
+  await requireConfig(ctx, body.defaults.config_id, workspaceId);
   const now = ctx.now();
   const secret = generateKeySecret();
   const doc: ApiKey = {
@@ -164,7 +164,7 @@ export async function updateKey(ctx: AdminContext, keyId: string, body: z.infer<
   if (keyStatus(k.current, now) === 'revoked') throw conflict(`API key "${keyId}" is revoked; revocation is final. Create a new key.`);
   requireGrantable(ctx.actor, k.current.scopes, 'update a key');
   if (body.scopes) requireGrantable(ctx.actor, body.scopes, 'give a key');
-  await requireConfig(ctx, body.defaults?.config_id);
+  await requireConfig(ctx, body.defaults?.config_id, k.current.workspace_id);
   const expires = body.expires_at === null ? null : body.expires_at ? futureTimestamp(body.expires_at, now, 'expires_at') : undefined;
   const apply = (d: ApiKey): ApiKey => {
     const next: ApiKey = { ...d, updated_at: iso(now) };

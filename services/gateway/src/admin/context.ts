@@ -32,9 +32,21 @@ export function badRequest(message: string): GatewayError {
   return new GatewayError('invalid_request_error', message);
 }
 
-/** A default `config_id` must name a config that exists (keys and workspaces alike). */
-export async function requireConfig(ctx: AdminContext, configId: string | null | undefined): Promise<void> {
-  if (configId && !(await ctx.store.configs.get(configId))) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
+/**
+ * A default `config_id` must name a config that exists (keys and workspaces alike) and that
+ * `workspaceId` may use: an organisation-shared one, or one the workspace owns. Organisation keys
+ * (no workspace) may use any config, as on the request path.
+ */
+export async function requireConfig(ctx: AdminContext, configId: string | null | undefined, workspaceId: string | undefined): Promise<void> {
+  if (!configId) return;
+  const config = await ctx.store.configs.get(configId);
+  if (!config) throw badRequest(`defaults.config_id: no config "${configId}". Create it first (configs apply).`);
+  if (config.workspace_id !== undefined && workspaceId !== undefined && config.workspace_id !== workspaceId) {
+    throw new GatewayError(
+      'permission_error',
+      `defaults.config_id: config "${configId}" belongs to workspace "${config.workspace_id}"; workspace "${workspaceId}" may use only its own configs and organisation-shared ones.`,
+    );
+  }
 }
 
 export function notFound(what: string, id: string): GatewayError {

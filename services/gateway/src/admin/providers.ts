@@ -1,14 +1,18 @@
 import type { z } from 'zod';
 import type { Provider } from '../../../shared/src/entities';
 import { Provider as ProviderSchema } from '../../../shared/src/entities';
+import { GatewayError } from '../../../shared/src/errors';
+import { providerAllowed } from '../policy/provider-access';
 import { audit } from './audit';
 import { providerRefs } from './configs';
 import { type AdminContext, badRequest, conflict, created, iso, noContent, notFound, ok, parseInput, type Reply } from './context';
 import type { ProviderInput, ProviderPut } from './schemas';
 
 /**
- * Providers (organisation-level), validated with the Provider schema. Credentials are references
- * (`{adc}`, `{env}`, `{secret}`): the request schema is strict, so a credential pasted in is a 400.
+ * Providers (organisation-level: only organisation keys write them), validated with the Provider
+ * schema. Credentials are references (`{adc}`, `{env}`, `{secret}`): the request schema is strict, so
+ * a credential pasted in is a 400. A workspace key may read the providers its workspace may route
+ * through (`allowed_providers`; every provider when unset).
  */
 function withStamps(input: z.infer<typeof ProviderInput>, createdAt: string, now: string): Provider {
   return parseInput(ProviderSchema, { ...input, created_at: createdAt, updated_at: now }, 'provider');
@@ -22,12 +26,24 @@ export async function createProvider(ctx: AdminContext, body: z.infer<typeof Pro
   return created(doc);
 }
 
-export async function listProviders(ctx: AdminContext): Promise<Reply> {
-  return ok({ data: await ctx.store.providers.list() });
+/** The actor's workspace's provider allow-list; undefined when every provider is visible. */
+async function allowedFor(ctx: AdminContext): Promise<string[] | undefined> {
+  if (ctx.actor.type === 'organisation' || !ctx.actor.workspace_id) return undefined;
+  return (await ctx.store.workspaces.get(ctx.actor.workspace_id))?.defaults.allowed_providers;
 }
 
-export async function getProvider(ctx: AdminContext, slug: string): Promise<Reply> {
-  const doc = await ctx.store.providers.get(slug.replace(/^@/, ''));
+export async function listProviders(ctx: AdminContext): Promise<Reply> {
+  const allowed = await allowedFor(ctx);
+  return ok({ data: (await ctx.store.providers.list()).filter((p) => !allowed || providerAllowed(allowed, p.slug)) });
+}
+
+export async function getProvider(ctx: AdminContext, rawSlug: string): Promise<Reply> {
+  const slug = rawSlug.replace(/^@/, '');
+  const allowed = await allowedFor(ctx);
+  if (allowed && !providerAllowed(allowed, slug)) {
+    throw new GatewayError('permission_error', `Provider "@${slug}" is not among the allowed_providers of workspace "${ctx.actor.workspace_id}", so its keys can neither read nor use it.`);
+  }
+  const doc = await ctx.store.providers.get(slug);
   if (!doc) throw notFound('provider', slug);
   return ok(doc);
 }

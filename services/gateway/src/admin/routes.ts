@@ -107,46 +107,46 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     handle: (ctx, { params }) => revokeKey(ctx, params.key_id),
   }),
 
-  // configs (organisation-level)
+  // configs: organisation-shared or owned by a workspace (configs.ts)
   route({
-    method: 'post', path: `${V}/configs`, scope: 'configs.write', organisationOnly: true, summary: 'Create a routing config',
+    method: 'post', path: `${V}/configs`, scope: 'configs.write', summary: 'Create a routing config',
     body: S.ConfigCreate, responses: { 201: S.ConfigWritten },
     handle: (ctx, { body }) => createConfig(ctx, body),
   }),
   route({
-    method: 'get', path: `${V}/configs`, scope: 'configs.read', organisationOnly: true, summary: 'List routing configs',
+    method: 'get', path: `${V}/configs`, scope: 'configs.read', summary: 'List routing configs (a workspace key sees its workspace\'s and the shared ones)',
     responses: { 200: S.ConfigList },
     handle: (ctx) => listConfigs(ctx),
   }),
   route({
-    method: 'get', path: `${V}/configs/:config_id`, scope: 'configs.read', organisationOnly: true, summary: 'Get a routing config',
+    method: 'get', path: `${V}/configs/:config_id`, scope: 'configs.read', summary: 'Get a routing config',
     responses: { 200: S.ConfigView },
     handle: (ctx, { params }) => getConfig(ctx, params.config_id),
   }),
   route({
-    method: 'put', path: `${V}/configs/:config_id`, scope: 'configs.write', organisationOnly: true, summary: 'Create or replace a routing config (bumps its version)',
+    method: 'put', path: `${V}/configs/:config_id`, scope: 'configs.write', summary: 'Create or replace a routing config (bumps its version)',
     body: S.ConfigPut, responses: { 200: S.ConfigWritten, 201: S.ConfigWritten },
     handle: (ctx, { params, body }) => putConfig(ctx, params.config_id, body),
   }),
   route({
-    method: 'delete', path: `${V}/configs/:config_id`, scope: 'configs.write', organisationOnly: true, summary: 'Delete a routing config no key or workspace uses',
+    method: 'delete', path: `${V}/configs/:config_id`, scope: 'configs.write', summary: 'Delete a routing config no key or workspace uses',
     responses: { 204: undefined },
     handle: (ctx, { params }) => deleteConfig(ctx, params.config_id),
   }),
 
-  // providers (organisation-level)
+  // providers: organisation-level; a workspace key may read those its workspace may route through
   route({
     method: 'post', path: `${V}/providers`, scope: 'providers.write', organisationOnly: true, summary: 'Create a provider',
     body: S.ProviderInput, responses: { 201: S.ProviderView },
     handle: (ctx, { body }) => createProvider(ctx, body),
   }),
   route({
-    method: 'get', path: `${V}/providers`, scope: 'providers.read', organisationOnly: true, summary: 'List providers',
+    method: 'get', path: `${V}/providers`, scope: 'providers.read', summary: 'List providers (a workspace key sees those its workspace may use)',
     responses: { 200: S.ProviderList },
     handle: (ctx) => listProviders(ctx),
   }),
   route({
-    method: 'get', path: `${V}/providers/:slug`, scope: 'providers.read', organisationOnly: true, summary: 'Get a provider',
+    method: 'get', path: `${V}/providers/:slug`, scope: 'providers.read', summary: 'Get a provider',
     responses: { 200: S.ProviderView },
     handle: (ctx, { params }) => getProvider(ctx, params.slug),
   }),

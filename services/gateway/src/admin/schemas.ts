@@ -35,13 +35,19 @@ export const ModelPatterns = named(
   'Allowed models: names or patterns where "*" matches any run of characters. Absent means every model.',
 );
 
+export const ProviderSlugs = named(
+  'ProviderSlugs',
+  z.array(z.string().regex(/^@?[a-z0-9][a-z0-9_-]{0,62}$/, 'a provider slug such as "@vertex-prod"')).max(100),
+  'Providers the workspace\'s keys may route through, by slug. Absent means every provider.',
+);
+
 const Timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp such as "2026-01-31T00:00:00Z"' });
 const ConfigId = StoredConfig.shape.id;
 
 // ---- workspaces
 
 export const WorkspaceDefaultsInput = z
-  .object({ config_id: ConfigId.optional(), metadata: MetadataInput.optional(), allowed_models: ModelPatterns.optional() })
+  .object({ config_id: ConfigId.optional(), metadata: MetadataInput.optional(), allowed_models: ModelPatterns.optional(), allowed_providers: ProviderSlugs.optional() })
   .strict();
 
 export const WorkspaceCreate = named(
@@ -57,12 +63,17 @@ export const WorkspaceUpdate = named(
       status: z.enum(['active', 'archived']).optional(),
       /** Each field replaces the stored one; `null` removes it. */
       defaults: z
-        .object({ config_id: ConfigId.nullable().optional(), metadata: MetadataInput.nullable().optional(), allowed_models: ModelPatterns.nullable().optional() })
+        .object({
+          config_id: ConfigId.nullable().optional(),
+          metadata: MetadataInput.nullable().optional(),
+          allowed_models: ModelPatterns.nullable().optional(),
+          allowed_providers: ProviderSlugs.nullable().optional(),
+        })
         .strict()
         .optional(),
     })
     .strict(),
-  'Fields to change. Workspace keys may change name, defaults.config_id and defaults.metadata of their own workspace; status and allowed_models are organisation-level.',
+  'Fields to change. Workspace keys may change name, defaults.config_id and defaults.metadata of their own workspace; status, allowed_models and allowed_providers are organisation-level.',
 );
 
 export const WorkspaceView = named('Workspace', Workspace);
@@ -134,11 +145,16 @@ export const KeyListQuery = z.object({
 // ---- configs
 
 const ConfigBody = z.record(z.string(), z.unknown());
-export const ConfigCreate = named('ConfigCreate', z.object({ id: ConfigId, config: ConfigBody }).strict(), 'A Portkey-compatible routing config (docs/design.md §6).');
+const ConfigOwner = StoredConfig.shape.workspace_id;
+export const ConfigCreate = named(
+  'ConfigCreate',
+  z.object({ id: ConfigId, workspace_id: ConfigOwner, config: ConfigBody }).strict(),
+  'A Portkey-compatible routing config (docs/design.md §6). `workspace_id`: the owning workspace, whose keys alone may use it; absent: organisation-shared (organisation keys only). A workspace key\'s configs are always its workspace\'s.',
+);
 export const ConfigPut = named(
   'ConfigPut',
-  z.object({ config: ConfigBody, version: z.number().int().positive().optional() }).strict(),
-  'Creates the config, or replaces it and bumps its version. With `version`, the write happens only if that is the current version (409 otherwise).',
+  z.object({ workspace_id: ConfigOwner, config: ConfigBody, version: z.number().int().positive().optional() }).strict(),
+  'Creates the config, or replaces it and bumps its version. With `version`, the write happens only if that is the current version (409 otherwise). `workspace_id` as for ConfigCreate.',
 );
 export const ConfigView = named('Config', StoredConfig);
 export const ConfigWritten = named(

@@ -18,7 +18,7 @@ async function load(ctx: AdminContext, id: string): Promise<Workspace> {
 }
 
 export async function createWorkspace(ctx: AdminContext, body: z.infer<typeof WorkspaceCreate>): Promise<Reply> {
-  await requireConfig(ctx, body.defaults.config_id);
+  await requireConfig(ctx, body.defaults.config_id, body.id);
   const now = iso(ctx.now());
   const ws: Workspace = { id: body.id, name: body.name, status: 'active', defaults: body.defaults, created_at: now, updated_at: now };
   await ctx.store.workspaces.create(ws.id, ws);
@@ -40,11 +40,12 @@ export async function updateWorkspace(ctx: AdminContext, id: string, body: z.inf
   const before = await load(ctx, id);
   if (body.status !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s status');
   if (body.defaults?.allowed_models !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_models');
-  await requireConfig(ctx, body.defaults?.config_id);
+  if (body.defaults?.allowed_providers !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_providers');
+  await requireConfig(ctx, body.defaults?.config_id, id);
   const after: Workspace = structuredClone(before);
   if (body.name !== undefined) after.name = body.name;
   if (body.status !== undefined) after.status = body.status;
-  for (const f of ['config_id', 'metadata', 'allowed_models'] as const) {
+  for (const f of ['config_id', 'metadata', 'allowed_models', 'allowed_providers'] as const) {
     const v = body.defaults?.[f];
     if (v === null) delete after.defaults[f];
     else if (v !== undefined) (after.defaults as Record<string, unknown>)[f] = v;

@@ -1,7 +1,11 @@
-import type { ApiKey, Workspace } from '../../../shared/src/entities';
+import type { ModelEntry } from '../../../shared/src/catalog';
+import { spellingsOf } from '../../../shared/src/catalog/model-names';
+import type { ApiKey, Provider, Workspace } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { type AccessRule, checkModelAccess } from '../policy/model-access';
+import { checkProviderAccess } from '../policy/provider-access';
+import { resolveTargetModel } from '../policy/target-model';
 import { keyFromHeaders } from './keys';
 
 /** Who is calling a model route, and the model rules that apply to them. */
@@ -37,8 +41,21 @@ export function callerFor(deps: GatewayDeps, key: ApiKey): Caller {
   return { key, workspace, rules };
 }
 
-/** Throws a 403 naming the model and the rule when the caller may not use `model`. */
-export function checkCallerModel(deps: GatewayDeps, caller: Caller, model: string): void {
-  const entry = deps.catalog.resolve(model);
-  checkModelAccess(entry ? [model, entry.id, ...entry.aliases] : [model], caller.rules);
+/** Throws a 403 naming the model and the rule when the caller may not use a catalog model (`/v1/models`). */
+export function checkCatalogModel(caller: Caller, entry: ModelEntry): void {
+  checkModelAccess(spellingsOf(entry), caller.rules);
+}
+
+/**
+ * The upstream id `provider` will be called with for the model `name`, once the caller's workspace may
+ * use the provider and the caller's rules allow the model that id is (403 naming the rule otherwise,
+ * 400 for a name nobody can vouch for).
+ */
+export function checkCallerTarget(deps: GatewayDeps, caller: Caller, provider: Provider, name: string): string {
+  checkProviderAccess(caller.workspace, provider.slug);
+  const model = resolveTargetModel(deps.catalog, provider, name);
+  // The error names what the client wrote, and what it resolved to when that is another model's spelling.
+  const label = () => (model.names.includes(name.toLowerCase()) ? `"${name}"` : `"${name}" (resolves to "${model.names[0]}" on @${provider.slug})`);
+  checkModelAccess(model.names, caller.rules, label);
+  return model.upstream;
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import { type Caller, callerFor, checkCallerModel } from '../auth/caller';
+import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
@@ -35,12 +36,8 @@ const MESSAGES: ModelRoute = { route: 'messages', inbound: (req, b) => inboundRe
 const COUNT_TOKENS: ModelRoute = { route: 'count_tokens', inbound: (req, b) => inboundRequest(req, b, 'count_tokens') };
 
 function vertexRoute(match: RegExpExecArray): ModelRoute {
-  let model = match[3];
-  try {
-    model = decodeURIComponent(model);
-  } catch {
-    // malformed %-escapes: the model check answers 400
-  }
+  // Malformed escapes were refused before (app.ts); what the segment decodes to is checked per target.
+  const model = decodeURIComponent(match[3]);
   const stream = match[4] === 'streamRawPredict';
   return {
     route: model === 'count-tokens' ? 'vertex_count_tokens' : 'vertex_predict',
@@ -152,8 +149,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   const inbound = route.inbound(req, RequestBody.parse(body));
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
-  const checkModel = (model: string) => checkCallerModel(deps, caller, model);
-  checkModel(inbound.model);
+  // Checked per target, against the model each provider will actually call (policy/target-model.ts).
+  const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps, caller, provider, model);
   const plan = resolvePlan(deps, {
     configHeader: gatehouseHeader(req, 'config'),
     providerHeader: gatehouseHeader(req, 'provider'),
@@ -164,5 +161,5 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     headers: inbound.forwardHeaders,
     sessionId: record.sessionId,
   });
-  await execute(deps, { inbound, record, clientSignal, checkModel }, plan, res);
+  await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
 }

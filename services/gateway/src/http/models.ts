@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { authenticateCaller, checkCallerModel } from '../auth/caller';
+import { authenticateCaller, checkCatalogModel } from '../auth/caller';
 import type { GatewayDeps } from '../deps';
 
 /** `GET /v1/models` in Anthropic's list format: the catalog's models this key may use. */
@@ -11,7 +11,7 @@ export function modelRoutes(deps: GatewayDeps): Router {
       .list()
       .filter((m) => {
         try {
-          checkCallerModel(deps, caller, m.id);
+          checkCatalogModel(caller, m);
           return true;
         } catch {
           return false;

@@ -16,15 +16,18 @@ export interface AccessRule {
   patterns: string[] | undefined;
 }
 
-/** Names every spelling of a model (client name, canonical id, aliases); any match allows it. */
-export function checkModelAccess(names: string[], rules: AccessRule[]): void {
+/**
+ * `names` are every spelling of the one model that will be called (canonical id, aliases, platform
+ * ids), never the name a client wrote; any match allows it. `label` names the model in the error.
+ */
+export function checkModelAccess(names: readonly string[], rules: AccessRule[], label = (): string => `"${names[0]}"`): void {
   for (const rule of rules) {
     if (!rule.patterns) continue;
     const ok = rule.patterns.some((p) => names.some((n) => modelPatternMatches(p, n)));
     if (!ok) {
       throw new GatewayError(
         'permission_error',
-        `Model "${names[0]}" is not allowed for ${rule.owner}: allowed models are ${rule.patterns.map((p) => `"${p}"`).join(', ') || '(none)'}.`,
+        `Model ${label()} is not allowed for ${rule.owner}: allowed models are ${rule.patterns.map((p) => `"${p}"`).join(', ') || '(none)'}.`,
       );
     }
   }

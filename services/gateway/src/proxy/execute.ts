@@ -7,6 +7,7 @@ import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
 import type { InboundRequest, ProviderAdapter } from '../providers/types';
 import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
+import { countsAgainstUpstream } from '../routing/breaker';
 import { nextRetryDelay } from '../routing/retry';
 import { breakerKey } from './resolve';
 import type { CacheStatus } from '../../../shared/src/usage-event';
@@ -22,8 +23,11 @@ export interface CallContext {
   record: RequestRecord;
   /** Aborted when the client goes away. */
   clientSignal: AbortEmitter;
-  /** Checks model access for the model a target will use; throws a 403. */
-  checkModel(model: string): void;
+  /**
+   * Checks that the caller may use this provider and the model it will call for `model` (403, or 400
+   * for an unknown name); returns the upstream model id.
+   */
+  checkTarget(provider: Provider, model: string): string;
 }
 
 /**
@@ -51,8 +55,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
       index = nextAttemptIndex(plan, index, lastError.status);
       continue;
     }
-    let req = targetRequest(ctx.inbound, target);
-    ctx.checkModel(req.model);
+    let req = targetRequest(ctx.inbound, target, ctx.checkTarget(provider, target.model ?? ctx.inbound.model));
     const adapter = deps.adapters[provider.kind] as ProviderAdapter<Provider>;
     const caching = cachePlanFor(target, provider, req, deps.catalog, cacheScope);
     const cacheStatus: CacheStatus = !caching ? 'DISABLED' : refresh ? 'REFRESH' : 'MISS';
@@ -70,6 +73,8 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
     let betasStripped = false;
     let thinkingStripped = false;
     let skipped = false;
+    // One failure per target per request: a client's retry settings must not multiply its weight.
+    let failureCounted = false;
     for (let attempt = 0; ; attempt++) {
       // A breaker is only worth consulting when there is another target to go to.
       if (target.fallback_chain.length && !deps.breakers.begin(breakerKey(target))) {
@@ -106,7 +111,10 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
         return;
       }
       const error = lastError!;
-      if (error.retryable) deps.breakers.record(breakerKey(target), 'failure');
+      if (!failureCounted && countsAgainstUpstream(error, deps.env.UPSTREAM_TIMEOUT_MS)) {
+        deps.breakers.record(breakerKey(target), 'failure');
+        failureCounted = true;
+      }
       const named = provider.kind === 'vertex' && error.status === 400 && !betasStripped ? rejectedBetas(error.message) : [];
       if (named.length) {
         // Vertex names the betas it rejects; one retry without them (docs/wire-formats.md §1.3).
@@ -152,11 +160,10 @@ function cancelled(record: RequestRecord): void {
   record.status = 499;
 }
 
-/** The request as one target sends it: its model and override_params applied, its forwarded headers. */
-function targetRequest(inbound: InboundRequest, target: PlannedTarget): InboundRequest {
+/** The request as one target sends it: its checked model, override_params applied, its forwarded headers. */
+function targetRequest(inbound: InboundRequest, target: PlannedTarget, model: string): InboundRequest {
   // RequestBody is immutable: the inbound body, shared by every target of the plan, is never changed.
   const body = inbound.body.merge(target.override_params);
-  const model = target.model ?? inbound.model;
   const forwardHeaders: Record<string, string> = {};
   for (const name of target.forward_headers) {
     const value = inbound.forwardHeaders[name.toLowerCase()];

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { ApiKey, Metadata, Workspace } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
+import { checkConfigAccess } from '../policy/provider-access';
 import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
 import type { ResolvedTarget } from '../routing/flatten';
 import { type PlanContext, type PlannedTarget, planRoute } from '../routing/plan';
@@ -68,11 +69,11 @@ class RequestPlanContext implements PlanContext {
 
 function chooseConfig(deps: GatewayDeps, input: ResolveInput): RoutingConfig {
   const header = input.configHeader?.trim();
-  if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(deps, header, 'x-gatehouse-config header');
+  if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(deps, input, header, 'x-gatehouse-config header');
   const provider = input.providerHeader?.trim();
   if (provider) return providerConfig(provider);
-  if (input.key.defaults.config_id) return storedConfig(deps, input.key.defaults.config_id, `key "${input.key.name}" default`);
-  if (input.workspace?.defaults.config_id) return storedConfig(deps, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
+  if (input.key.defaults.config_id) return storedConfig(deps, input, input.key.defaults.config_id, `key "${input.key.name}" default`);
+  if (input.workspace?.defaults.config_id) return storedConfig(deps, input, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
   throw new GatewayError(
     'invalid_request_error',
     'No route for this request: send `x-gatehouse-provider: @<slug>` or `x-gatehouse-config: <id or JSON>`, or give the key a default config.',
@@ -108,9 +109,10 @@ function inlineConfig(json: string): RoutingConfig {
   return parsed.config;
 }
 
-function storedConfig(deps: GatewayDeps, id: string, source: string): RoutingConfig {
+function storedConfig(deps: GatewayDeps, input: ResolveInput, id: string, source: string): RoutingConfig {
   const config = deps.configs.get(id);
   if (!config) throw new GatewayError('not_found_error', `Config "${id}" (from ${source}) does not exist.`);
+  checkConfigAccess(config, input.key, id, source);
   if (!config.ok) throw new GatewayError('invalid_request_error', `Stored config "${id}" is invalid: ${configError(config.issues)}`);
   return config.config;
 }

@@ -8,14 +8,27 @@
  * number of requests (`cb_config`), but a gateway instance sees few requests per target, and a streak
  * of failures is the signal that matters for failover. The state is per instance (Cloud Run scales
  * out): each instance learns an outage from its own failures, which takes `failureThreshold` requests.
- * What counts as a failure is the caller's choice: upstream 5xx/529, timeouts and connection errors,
- * not 4xx answers about the request itself.
+ * What counts as a failure: `countsAgainstUpstream`.
  */
 
 export type BreakerState =
   | { status: 'closed'; failures: number }
   | { status: 'open'; until: number }
   | { status: 'half-open'; since: number };
+
+/**
+ * Whether a failed attempt says something about the upstream's health. The breaker is shared by every
+ * workspace routing to a provider, so nothing one client controls may count: 4xx answers about the
+ * request, the client going away (neither is retryable), and timeouts shorter than `timeoutFloorMs`
+ * (the operator's UPSTREAM_TIMEOUT_MS): a config's own tight `request_timeout` measures the client's
+ * impatience, not the upstream. Upstream 5xx/429/529, connection failures and timeouts at or above the
+ * floor count.
+ */
+export function countsAgainstUpstream(error: { retryable: boolean; opts: { timedOutAfterMs?: number } }, timeoutFloorMs: number): boolean {
+  if (!error.retryable) return false;
+  const waited = error.opts.timedOutAfterMs;
+  return waited === undefined || waited >= timeoutFloorMs;
+}
 
 export type BreakerEvent = 'attempt' | 'success' | 'failure';
 

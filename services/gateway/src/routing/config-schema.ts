@@ -94,6 +94,13 @@ export const IGNORED_KEYS = [
   'strict_open_ai_compliance',
 ] as const;
 
+/**
+ * The shortest `request_timeout` a config may set. Claude's first byte commonly takes one to a few
+ * seconds; below a second a config can only fail. (Short timeouts never open the shared breaker
+ * anyway: routing/breaker.ts `countsAgainstUpstream`.)
+ */
+export const REQUEST_TIMEOUT_MIN_MS = 1000;
+
 const SLUG = '[a-z0-9][a-z0-9_-]{0,62}';
 const SLUG_HINT = 'lowercase letters, digits, "-" or "_"';
 const CODE_MSG = 'must be an HTTP status code (100–599)';
@@ -146,7 +153,7 @@ const NodeSchema = z.strictObject({
   override_params: z.record(z.string(), z.unknown()).optional(),
   retry: RetrySchema.optional(),
   cache: CacheSchema.optional(),
-  request_timeout: z.int().min(1).max(3_600_000).optional(),
+  request_timeout: z.int().min(REQUEST_TIMEOUT_MIN_MS, `must be at least ${REQUEST_TIMEOUT_MIN_MS} ms: a shorter wait fails most Claude requests before their first byte`).max(3_600_000).optional(),
   forward_headers: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')).max(50).optional(),
   strategy: StrategySchema.optional(),
   get targets() {

@@ -11,6 +11,7 @@ function wsBlock(w: Workspace): string {
     ['default config', w.defaults.config_id],
     ['default metadata', w.defaults.metadata ? Object.entries(w.defaults.metadata).map(([a, b]) => `${a}=${b}`).join(', ') : undefined],
     ['allowed models', w.defaults.allowed_models?.join(', ')],
+    ['allowed providers', w.defaults.allowed_providers?.join(', ')],
     ['created', when(w.created_at)],
     ['updated', when(w.updated_at)],
   ]);
@@ -26,15 +27,21 @@ function defaults(r: Run): Record<string, unknown> | undefined {
   const metadata = pairs(r.args.list('metadata'), 'metadata');
   const config = r.args.get('config');
   const models = r.args.list('allowed-models');
-  const out = { ...(config !== undefined ? { config_id: config } : {}), ...(metadata ? { metadata } : {}), ...(models ? { allowed_models: models } : {}) };
+  const providers = r.args.list('allowed-providers');
+  const out = {
+    ...(config !== undefined ? { config_id: config } : {}),
+    ...(metadata ? { metadata } : {}),
+    ...(models ? { allowed_models: models } : {}),
+    ...(providers ? { allowed_providers: providers } : {}),
+  };
   return Object.keys(out).length ? out : undefined;
 }
 
 export const workspaceCommands: Command[] = [
   {
     name: 'workspaces create',
-    synopsis: 'workspaces create <id> --name N [--config C] [--metadata k=v] [--allowed-models p,q]',
-    flags: { values: ['name', 'config', 'metadata', 'allowed-models'] },
+    synopsis: 'workspaces create <id> --name N [--config C] [--metadata k=v] [--allowed-models p,q] [--allowed-providers @a,@b]',
+    flags: { values: ['name', 'config', 'metadata', 'allowed-models', 'allowed-providers'] },
     async run(r) {
       const id = wsId(r, 'create');
       const name = r.args.get('name') ?? id;
@@ -58,6 +65,7 @@ export const workspaceCommands: Command[] = [
                 ['STATUS', (w) => w.status],
                 ['CONFIG', (w) => w.defaults.config_id],
                 ['ALLOWED MODELS', (w) => w.defaults.allowed_models?.join(',') ?? '(all)'],
+                ['ALLOWED PROVIDERS', (w) => w.defaults.allowed_providers?.join(',') ?? '(all)'],
               ])
             : 'No workspaces.\n',
         data,
@@ -75,8 +83,8 @@ export const workspaceCommands: Command[] = [
   },
   {
     name: 'workspaces update',
-    synopsis: 'workspaces update <workspace_id> [--name N] [--config C] [--metadata k=v] [--allowed-models p,q]',
-    flags: { values: ['name', 'config', 'metadata', 'allowed-models'] },
+    synopsis: 'workspaces update <workspace_id> [--name N] [--config C] [--metadata k=v] [--allowed-models p,q] [--allowed-providers @a,@b]',
+    flags: { values: ['name', 'config', 'metadata', 'allowed-models', 'allowed-providers'] },
     async run(r) {
       const id = wsId(r, 'update');
       const d = defaults(r);

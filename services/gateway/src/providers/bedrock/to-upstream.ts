@@ -14,6 +14,10 @@ const NEVER_FORWARD = new Set([
   'content-type', 'accept', 'connection', 'transfer-encoding',
 ]);
 
+// Base and inference-profile ids (`us.anthropic.claude-…-v1:0`), or one ARN whose resource id is such
+// an id (or an opaque profile id): exactly one "/", after the resource type. No "..", "%", "?" or "#".
+const BEDROCK_MODEL_ID = /^(?!.*\.\.)(?:arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d{0,12}:[a-z-]+\/)?[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
 /**
  * Anthropic Messages request → Bedrock InvokeModel(WithResponseStream). Only what differs: `model` moves
  * to the URL, `stream` picks the operation, betas move into the body (docs/wire-formats.md §4.1).
@@ -30,6 +34,9 @@ export function toBedrockRequest(req: InboundRequest, p: BedrockProvider, catalo
   }
   const { model: _model, stream: _stream, ...rest } = req.body.json;
   const modelId = catalog.providerModelId('bedrock', req.model, { profilePrefix: p.profile_prefix });
+  if (!BEDROCK_MODEL_ID.test(modelId)) {
+    throw new GatewayError('invalid_request_error', `model: "${modelId.slice(0, 100)}" is not a Bedrock model id, inference profile id or ARN.`);
+  }
 
   const body: Record<string, unknown> = { ...rest };
   if (body.anthropic_version === undefined) body.anthropic_version = BEDROCK_ANTHROPIC_VERSION;

@@ -6,7 +6,7 @@ import { upstreamError } from '../upstream-errors';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
-const VERTEX_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(@[0-9]{8})?$/;
+const VERTEX_MODEL_ID = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*(@[0-9]{8})?$/;
 
 /** Vertex's host for a region (docs/wire-formats.md §1.1): global, `us`/`eu` multi-region, or regional. */
 export function vertexBaseUrl(p: VertexProvider): string {
@@ -24,7 +24,7 @@ export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog:
   const id = catalog.providerModelId('vertex', req.model);
   // The id becomes a URL path segment on Google's API, called with the gateway's own identity.
   if (!VERTEX_MODEL_ID.test(id)) {
-    throw new GatewayError('invalid_request_error', `model: "${id.slice(0, 100)}" is not a Vertex model id (letters, digits, ".", "-", "_" and "@date").`);
+    throw new GatewayError('invalid_request_error', `model: "${id.slice(0, 100)}" is not a Vertex model id (letters, digits, ".", "-", "_" and "@date"; no "..").`);
   }
   const root = `${vertexBaseUrl(p)}/v1/projects/${p.project_id}/locations/${p.region}/publishers/anthropic/models`;
   const counting = req.op === 'count_tokens';
