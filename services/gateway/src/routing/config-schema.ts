@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkConfig } from './config-checks';
-import { MAX_CONFIG_BYTES, normaliseConfig, type KnownKeys, type RawIssue } from './config-normalise';
+import { bytesMessage, type ConfigLimits, type KnownKeys, normaliseConfig, type RawIssue, STORED_LIMITS } from './config-normalise';
 import type { Query } from './conditions';
 
 /**
@@ -232,7 +232,7 @@ function canonical(node: ParsedNode): RoutingConfig {
 }
 
 /** Validates a config (an object, or its JSON text as sent in `x-gatehouse-config`). */
-export function parseConfig(input: unknown): ParseConfigResult {
+export function parseConfig(input: unknown, limits: ConfigLimits = STORED_LIMITS): ParseConfigResult {
   const fail = (issues: RawIssue[]): ParseConfigResult => {
     const seen = new Set<string>();
     const out: ConfigIssue[] = [];
@@ -245,7 +245,8 @@ export function parseConfig(input: unknown): ParseConfigResult {
   };
   let value = input;
   if (typeof input === 'string') {
-    if (Buffer.byteLength(input, 'utf8') > MAX_CONFIG_BYTES) return fail([{ path: [], message: `config is larger than ${MAX_CONFIG_BYTES} bytes (64 KiB)` }]);
+    const size = Buffer.byteLength(input, 'utf8');
+    if (size > limits.bytes) return fail([{ path: [], message: bytesMessage(size, limits) }]);
     try {
       value = JSON.parse(input);
     } catch (err) {
@@ -255,7 +256,7 @@ export function parseConfig(input: unknown): ParseConfigResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail([{ path: [], message: 'a config is a JSON object, e.g. { "provider": "@vertex-prod" }' }]);
   }
-  const norm = normaliseConfig(value, KNOWN);
+  const norm = normaliseConfig(value, KNOWN, limits);
   if (norm.limited) return fail(norm.issues);
   const parsed = NodeSchema.safeParse(norm.value);
   const issues = [...norm.issues, ...(parsed.success ? [] : zodIssues(parsed.error)), ...checkConfig(norm.value)];
