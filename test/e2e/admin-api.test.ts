@@ -158,6 +158,39 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     expect((await asLimited('POST', `/keys/${strong}/revoke`)).status).toBe(200); // revoking takes power away; allowed
   });
 
+  it('cannot loosen a key past its own model access or expiry (create, update, rotate)', async () => {
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const bounded = (
+      await createKey({ name: 'bounded-admin', scopes: ['completions', 'keys.read', 'keys.write'], allowed_models: ['claude-haiku-*', 'claude-sonnet-4-5'], expires_at: until })
+    ).body.secret;
+    const asBounded = (method: string, path: string, body?: unknown) => call(gw, bounded, method, `/admin/v1${path}`, body);
+    const refused = async (res: Promise<{ status: number; body: any }>, message: RegExp) => {
+      const r = await res;
+      expect([r.status, r.body.error?.type]).toEqual([403, 'permission_error']);
+      expect(r.body.error.message).toMatch(message);
+    };
+    const within = { allowed_models: ['claude-haiku-4-5'], expires_at: until };
+    // Create: no allowed_models means every model; a wider pattern; no expiry; a later expiry.
+    await refused(asBounded('POST', '/keys', { name: 'x', expires_at: until }), /reaches every model: its own allowed_models are "claude-haiku-\*", "claude-sonnet-4-5"/);
+    await refused(asBounded('POST', '/keys', { name: 'x', ...within, allowed_models: ['claude-haiku-4-5', 'claude-*'] }), /reaches "claude-\*"/);
+    await refused(asBounded('POST', '/keys', { name: 'x', allowed_models: ['claude-haiku-4-5'] }), /expires never: it expires itself at/);
+    await refused(asBounded('POST', '/keys', { name: 'x', ...within, expires_at: later }), new RegExp(`expires at ${later}`));
+    const made = await asBounded('POST', '/keys', { name: 'narrow', ...within });
+    expect(made.status).toBe(201);
+    // Update: removing the limits, or widening them, is refused; other changes are not.
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { allowed_models: null }), /reaches every model/);
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { allowed_models: ['*'] }), /reaches "\*"/);
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { expires_at: null }), /expires never/);
+    expect((await asBounded('PATCH', `/keys/${made.body.key_id}`, { name: 'renamed', allowed_models: ['claude-sonnet-4-5'] })).status).toBe(200);
+    expect((await org('GET', `/keys/${made.body.key_id}`)).body).toMatchObject({ name: 'renamed', allowed_models: ['claude-sonnet-4-5'], expires_at: until });
+    // A key already looser than the actor cannot be updated or rotated by it (rotation hands over its secret).
+    const loose = (await createKey({ name: 'loose' })).body.key_id;
+    await refused(asBounded('PATCH', `/keys/${loose}`, { name: 'mine now' }), /reaches every model/);
+    await refused(asBounded('POST', `/keys/${loose}/rotate`, {}), /cannot rotate a key that reaches every model/);
+    expect((await asBounded('POST', `/keys/${loose}/revoke`)).status).toBe(200); // revoking takes power away; allowed
+  });
+
   it('cannot read organisation keys, nor change its workspace\'s policy (status, allowed models)', async () => {
     expect((await alpha('GET', '/keys/key_org_admin')).status).toBe(403);
     const listed = (await alpha('GET', '/keys')).body.data;
