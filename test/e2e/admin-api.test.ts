@@ -203,6 +203,20 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
   });
 });
 
+describe('strict inputs', () => {
+  it.each<[string, string, string, unknown, RegExp]>([
+    ['allowed_models at the top of a workspace', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', allowed_models: ['claude-haiku-*'] }, /Invalid request body: unknown field "allowed_models"/],
+    ['an unknown field in workspace defaults', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', defaults: { models: ['x'] } }, /defaults: unknown field "models"/],
+    ['an unknown field on a key', 'POST', '/keys', { name: 'k', workspace_id: 'alpha', allowed_model: ['x'] }, /unknown field "allowed_model"/],
+    ['an unknown query parameter (a typo of workspace_id)', 'GET', '/keys?workspace=alpha', undefined, /Invalid query: unknown field "workspace"/],
+    ['an unknown query parameter on usage', 'GET', '/usage?workspace_id=alpha&month=2026-01', undefined, /Invalid query: unknown field "month"/],
+  ])('refuses %s with a 400 naming it', async (_name, method, path, body, message) => {
+    const res = await org(method, path, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+  });
+});
+
 describe('workspaces', () => {
   it('creates, refuses a duplicate, merges defaults, and archives', async () => {
     const created = await org('POST', '/workspaces', { id: 'frontend', name: 'Frontend', defaults: { metadata: { team: 'fe' }, allowed_models: ['claude-*'] } });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkConfig } from './config-checks';
 import { bytesMessage, type ConfigLimits, type KnownKeys, normaliseConfig, type RawIssue, STORED_LIMITS } from './config-normalise';
 import type { Query } from './conditions';
+import { HEADER_NAME } from './forwardable';
 
 /**
  * Portkey-compatible routing configs (DESIGN §6; Portkey `src/middlewares/requestValidator/schema/config.ts`).
@@ -147,7 +148,7 @@ const NodeSchema = z.strictObject({
   retry: RetrySchema.optional(),
   cache: CacheSchema.optional(),
   request_timeout: z.int().min(1).max(3_600_000).optional(),
-  forward_headers: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')).max(50).optional(),
+  forward_headers: z.array(z.string().regex(HEADER_NAME, 'must be an HTTP header name')).max(50).optional(),
   strategy: StrategySchema.optional(),
   get targets() {
     return z.array(NodeSchema).optional();
