@@ -31,7 +31,7 @@ describe('API keys', () => {
     const created = await createKey({ name: 'dev-laptop', kind: 'user', defaults: { config_id: 'default', metadata: { team: 'alpha' } }, allowed_models: ['claude-haiku-*'] });
     expect(created.status).toBe(201);
     const { secret, key_id } = created.body;
-    expect(secret).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(secret).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(created.body).toMatchObject({
       key_id: expect.stringMatching(/^key_[0-9a-f]{16}$/),
       name: 'dev-laptop',

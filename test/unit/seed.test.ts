@@ -24,7 +24,7 @@ describe('seed file', () => {
   it('generates a dev setup with a fresh key when there is no seed file', async () => {
     const seed = devSeed('my-project');
     expect(seed.providers[0]).toMatchObject({ slug: 'vertex', kind: 'vertex', project_id: 'my-project', credentials: { adc: true } });
-    expect(seed.api_keys[0].key).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(seed.api_keys[0].key).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(devSeed(undefined).api_keys[0].key).not.toBe(seed.api_keys[0].key);
   });
 
