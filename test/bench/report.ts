@@ -43,6 +43,8 @@ export interface Summary {
   };
   routing?: { single_p50_ms: number; fallback_p50_ms: number; overhead_p50_ms: number; single_p99_ms: number; fallback_p99_ms: number };
   cache?: { hit_p50_ms: number; hit_p99_ms: number; hit_ttfb_p50_ms: number; direct_p50_ms?: number; body_bytes: number } | { skipped: string };
+  /** The worst inline config a client may send: parse, validate, compile its patterns, plan (inline-config.ts). */
+  inline_config?: { p50_ms: number; p99_ms: number; bytes: number };
   targets: TargetCheck[];
 }
 
@@ -169,6 +171,13 @@ export function targetChecks(s: Summary): TargetCheck[] {
       measured: !s.cache || 'skipped' in s.cache ? 'skipped (no cache HIT)' : `${f(s.cache.hit_p50_ms, 3)} ms`,
       pass: !s.cache || 'skipped' in s.cache ? null : s.cache.hit_p50_ms <= 1,
     },
+    {
+      issue: 12,
+      what: `worst inline config a client may send (${s.inline_config?.bytes ?? '?'} B, all limits), p50`,
+      target: '≤ 1 ms',
+      measured: s.inline_config ? `${f(s.inline_config.p50_ms, 3)} ms (p99 ${f(s.inline_config.p99_ms, 3)} ms)` : 'not measured',
+      pass: s.inline_config ? s.inline_config.p50_ms <= 1 : null,
+    },
   ];
   return checks;
 }
@@ -180,7 +189,7 @@ export function targetTable(checks: TargetCheck[]): string {
   return rows.join('\n');
 }
 
-export function summarise(phases: PhaseRecord[], routing: Summary['routing'], cache: Summary['cache']): Summary {
+export function summarise(phases: PhaseRecord[], routing: Summary['routing'], cache: Summary['cache'], inline?: Summary['inline_config']): Summary {
   const find = (phase: string, target: string) => phases.find((p) => p.phase === phase && p.target === target);
   const comparisons: Comparison[] = [];
   for (const load of ['200 req/s', '1000 req/s', 'saturation']) {
@@ -211,7 +220,7 @@ export function summarise(phases: PhaseRecord[], routing: Summary['routing'], ca
     ratio: round(rps('gateway') / rps('bare proxy')),
     cpu_ratio: round(cpuOf('bare proxy', 'proxy') / cpuOf('gateway', 'gateway')),
   };
-  const summary: Summary = { comparisons, saturation, routing, cache, targets: [] };
+  const summary: Summary = { comparisons, saturation, routing, cache, inline_config: inline, targets: [] };
   summary.targets = targetChecks(summary);
   return summary;
 }

@@ -3,7 +3,8 @@
  * and a bare node:http + undici pass-through (the floor), each in its own process, under a
  * Claude-Code-shaped streaming request. Measures latency, TTFB, throughput, CPU and RSS at 200 req/s,
  * 1,000 req/s (open loop) and saturation (closed loop), then the routed (fallback) and cache-hit
- * cases. Prints a table and the targets (docs/testing.md §6) with PASS/FAIL marks, writes
+ * cases, and the cost of the worst inline config a client may send. Prints a table and the targets
+ * (docs/testing.md §6) with PASS/FAIL marks, writes
  * bench-results/bench-<date>.json. Exits 0 whatever the figures; 1 only when the bench itself broke.
  *
  * Knobs: BENCH_PHASE_SECONDS (default 10), BENCH_WARMUP_SECONDS (gateway warm-up, default 8), BENCH_BODY_KB (default 75), BENCH_CONNECTIONS (saturation,
@@ -16,6 +17,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLAUDE_CODE_HEADERS, claudeCodeBody } from './claude-code-request';
 import { answerStream } from './fake-upstream';
+import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord, type Processes } from './phases';
 import { type Child, forkChild, GATEWAY_NODE_FLAGS, procStats, startGatewayChild } from './processes';
@@ -214,7 +216,9 @@ async function main(): Promise<void> {
       };
     }
 
-    const summary = summarise(phases, routing, cache);
+    // Issue 12: in this process, on the gateway's own functions, while the children idle.
+    const inline = measureInlineConfig();
+    const summary = summarise(phases, routing, cache, { p50_ms: round(inline.p50_ms, 3), p99_ms: round(inline.p99_ms, 3), bytes: inline.bytes });
     const out = {
       kind: 'gatehouse-bench',
       version: 1,

@@ -32,7 +32,7 @@ describe('API keys', () => {
     const created = await createKey({ name: 'dev-laptop', kind: 'user', defaults: { config_id: 'default', metadata: { team: 'alpha' } }, allowed_models: ['claude-haiku-*'] });
     expect(created.status).toBe(201);
     const { secret, key_id } = created.body;
-    expect(secret).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(secret).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(created.body).toMatchObject({
       key_id: expect.stringMatching(/^key_[0-9a-f]{16}$/),
       name: 'dev-laptop',
@@ -159,6 +159,39 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     expect((await asLimited('POST', `/keys/${strong}/revoke`)).status).toBe(200); // revoking takes power away; allowed
   });
 
+  it('cannot loosen a key past its own model access or expiry (create, update, rotate)', async () => {
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const bounded = (
+      await createKey({ name: 'bounded-admin', scopes: ['completions', 'keys.read', 'keys.write'], allowed_models: ['claude-haiku-*', 'claude-sonnet-4-5'], expires_at: until })
+    ).body.secret;
+    const asBounded = (method: string, path: string, body?: unknown) => call(gw, bounded, method, `/admin/v1${path}`, body);
+    const refused = async (res: Promise<{ status: number; body: any }>, message: RegExp) => {
+      const r = await res;
+      expect([r.status, r.body.error?.type]).toEqual([403, 'permission_error']);
+      expect(r.body.error.message).toMatch(message);
+    };
+    const within = { allowed_models: ['claude-haiku-4-5'], expires_at: until };
+    // Create: no allowed_models means every model; a wider pattern; no expiry; a later expiry.
+    await refused(asBounded('POST', '/keys', { name: 'x', expires_at: until }), /reaches every model: its own allowed_models are "claude-haiku-\*", "claude-sonnet-4-5"/);
+    await refused(asBounded('POST', '/keys', { name: 'x', ...within, allowed_models: ['claude-haiku-4-5', 'claude-*'] }), /reaches "claude-\*"/);
+    await refused(asBounded('POST', '/keys', { name: 'x', allowed_models: ['claude-haiku-4-5'] }), /expires never: it expires itself at/);
+    await refused(asBounded('POST', '/keys', { name: 'x', ...within, expires_at: later }), new RegExp(`expires at ${later}`));
+    const made = await asBounded('POST', '/keys', { name: 'narrow', ...within });
+    expect(made.status).toBe(201);
+    // Update: removing the limits, or widening them, is refused; other changes are not.
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { allowed_models: null }), /reaches every model/);
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { allowed_models: ['*'] }), /reaches "\*"/);
+    await refused(asBounded('PATCH', `/keys/${made.body.key_id}`, { expires_at: null }), /expires never/);
+    expect((await asBounded('PATCH', `/keys/${made.body.key_id}`, { name: 'renamed', allowed_models: ['claude-sonnet-4-5'] })).status).toBe(200);
+    expect((await org('GET', `/keys/${made.body.key_id}`)).body).toMatchObject({ name: 'renamed', allowed_models: ['claude-sonnet-4-5'], expires_at: until });
+    // A key already looser than the actor cannot be updated or rotated by it (rotation hands over its secret).
+    const loose = (await createKey({ name: 'loose' })).body.key_id;
+    await refused(asBounded('PATCH', `/keys/${loose}`, { name: 'mine now' }), /reaches every model/);
+    await refused(asBounded('POST', `/keys/${loose}/rotate`, {}), /cannot rotate a key that reaches every model/);
+    expect((await asBounded('POST', `/keys/${loose}/revoke`)).status).toBe(200); // revoking takes power away; allowed
+  });
+
   it('cannot read organisation keys, nor change its workspace\'s policy (status, allowed models)', async () => {
     expect((await alpha('GET', '/keys/key_org_admin')).status).toBe(403);
     const listed = (await alpha('GET', '/keys')).body.data;
@@ -168,6 +201,20 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     expect(widen.body.error.message).toMatch(/allowed_models is organisation-level|allowed_models.*organisation/);
     expect((await alpha('PATCH', '/workspaces/alpha', { status: 'archived' })).status).toBe(403);
     expect((await alpha('GET', '/workspaces')).body.data.map((w: { id: string }) => w.id)).toEqual(['alpha']);
+  });
+});
+
+describe('strict inputs', () => {
+  it.each<[string, string, string, unknown, RegExp]>([
+    ['allowed_models at the top of a workspace', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', allowed_models: ['claude-haiku-*'] }, /Invalid request body: unknown field "allowed_models"/],
+    ['an unknown field in workspace defaults', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', defaults: { models: ['x'] } }, /defaults: unknown field "models"/],
+    ['an unknown field on a key', 'POST', '/keys', { name: 'k', workspace_id: 'alpha', allowed_model: ['x'] }, /unknown field "allowed_model"/],
+    ['an unknown query parameter (a typo of workspace_id)', 'GET', '/keys?workspace=alpha', undefined, /Invalid query: unknown field "workspace"/],
+    ['an unknown query parameter on usage', 'GET', '/usage?workspace_id=alpha&month=2026-01', undefined, /Invalid query: unknown field "month"/],
+  ])('refuses %s with a 400 naming it', async (_name, method, path, body, message) => {
+    const res = await org(method, path, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
   });
 });
 

@@ -1,3 +1,4 @@
+import { generateKeySecret } from '../../services/gateway/src/auth/keys';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { FakeMetadata } from '../fakes/fake-metadata';
@@ -65,7 +66,8 @@ it.each([
   ],
   ['a model name with spaces', () => post('/v1/messages', JSON.stringify({ model: 'claude haiku', messages: [] })), 400, 'invalid_request_error', /printable characters, no spaces/],
   ['no key', () => post('/v1/messages', okBody, { 'x-api-key': '' }), 401, 'authentication_error', /No API key/],
-  ['an unknown key', () => post('/v1/messages', okBody, { 'x-api-key': 'gth_nope' }), 401, 'authentication_error', /not known/],
+  ['a malformed key', () => post('/v1/messages', okBody, { 'x-api-key': 'gth_nope' }), 401, 'authentication_error', /checksum does not match/],
+  ['an unknown key', () => post('/v1/messages', okBody, { 'x-api-key': generateKeySecret() }), 401, 'authentication_error', /not known/],
   ['a revoked key', () => post('/v1/messages', okBody, { 'x-api-key': REVOKED }), 401, 'authentication_error', /revoked/],
   ['an expired key', () => post('/v1/messages', okBody, { 'x-api-key': EXPIRED }), 401, 'authentication_error', /expired at 2020/],
   ['an unknown provider slug', () => post('/v1/messages', okBody, { 'x-gatehouse-provider': '@nowhere' }), 400, 'invalid_request_error', /Unknown provider "@nowhere"/],

@@ -171,7 +171,7 @@ describe('bad configs', () => {
       'invalid_request_error',
       [/Unknown provider "@nowhere"/],
     ],
-    ['over-deep nesting', { 'x-gatehouse-config': JSON.stringify(nested(7)) }, 400, 'invalid_request_error', [/targets nest more than 5 levels deep/]],
+    ['over-deep nesting (inline configs: 3 levels)', { 'x-gatehouse-config': JSON.stringify(nested(7)) }, 400, 'invalid_request_error', [/targets nest more than 3 levels deep \(the limit\)/]],
   ])('%s', async (_name, headers, status, type, patterns) => {
     const res = await rig.send(message(), { headers });
     expect(res.status).toBe(status);

@@ -234,6 +234,13 @@ describe('forward_headers', () => {
     expect(attempts(await rig.onlyEvent())).toEqual([['root', 'anthropic-prod', 200]]);
   });
 
+  it('refuses a config that would forward a header steering the upstream platform, naming it', async () => {
+    const res = await rig.send(message(), { config: { provider: '@vertex-prod', forward_headers: ['x-team-tag', 'x-goog-user-project'] }, headers: { ...headers, 'x-goog-user-project': 'someone-else' } });
+    expect(res.status).toBe(400);
+    expect(res.json().error.message).toMatch(/forward_headers\[1\]: "x-goog-user-project" cannot be forwarded/);
+    expect(rig.vertex.calls).toHaveLength(0);
+  });
+
   it('sends anthropic-beta through the provider policy even when forwarded (Vertex drops what it rejects)', async () => {
     const res = await rig.send(message(), { config: 'vertex-direct', headers });
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import { requireGrantable, requireOrganisation, requireScope, requireWorkspace, visibleWorkspace } from '../../services/gateway/src/admin/authorize';
+import { requireGrantable, requireOrganisation, requireScope, requireWithinOwnLimits, requireWorkspace, visibleWorkspace } from '../../services/gateway/src/admin/authorize';
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import { ALL_SCOPES, SCOPE_NAMES, SCOPES, ScopeSchema, WORKSPACE_ADMIN_SCOPES } from '../../services/gateway/src/admin/scopes';
 import type { ApiKey } from '../../services/shared/src/entities';
@@ -68,4 +68,27 @@ it('lets a key without completions issue inference keys (admin scopes still need
   const keyAdmin = key({ name: 'key-admin', scopes: ['keys.read', 'keys.write'] });
   expect(outcome(() => requireGrantable(keyAdmin, ['completions'], 'create a key'))).toBe('ok');
   expect(outcome(() => requireGrantable(keyAdmin, ['completions', 'audit.read'], 'create a key'))).toMatch(/^403 .*"audit.read"/);
+});
+
+describe('no key loosens a key past its own model access and expiry', () => {
+  const bounded = key({ name: 'bounded', allowed_models: ['claude-sonnet-*', 'claude-haiku-4-5'], expires_at: '2030-01-01T00:00:00.000Z' });
+  const T = '2030-01-01T00:00:00.000Z';
+  it.each<[string, { allowed_models?: string[]; expires_at?: string }, string]>([
+    ['the same patterns', { allowed_models: ['claude-sonnet-*', 'claude-haiku-4-5'], expires_at: T }, 'ok'],
+    ['a narrower pattern', { allowed_models: ['claude-sonnet-4-*'], expires_at: T }, 'ok'],
+    ['a name a pattern covers', { allowed_models: ['claude-sonnet-4-5'], expires_at: '2029-01-01T00:00:00Z' }, 'ok'],
+    ['no allowed_models (every model)', { expires_at: T }, 'every model'],
+    ['a wider pattern', { allowed_models: ['claude-*'], expires_at: T }, '"claude-*"'],
+    ['a pattern that only overlaps', { allowed_models: ['*-4-5'], expires_at: T }, '"*-4-5"'],
+    ['a star where the actor has a name', { allowed_models: ['claude-haiku-*'], expires_at: T }, '"claude-haiku-*"'],
+    ['no expiry', { allowed_models: ['claude-sonnet-4-5'] }, 'never'],
+    ['a later expiry', { allowed_models: ['claude-sonnet-4-5'], expires_at: '2030-01-01T00:00:01Z' }, 'at 2030-01-01T00:00:01Z'],
+  ])('%s', (_name, target, want) => {
+    const got = outcome(() => requireWithinOwnLimits(bounded, target, 'create a key'));
+    if (want === 'ok') expect(got).toBe('ok');
+    else expect(got).toMatch(new RegExp(`^403 API key "bounded" cannot create a key that (reaches|expires).*${want.replace(/[*]/g, '\\*')}`));
+  });
+  it('lets an unbounded key set any limits', () => {
+    expect(outcome(() => requireWithinOwnLimits(org, {}, 'create a key'))).toBe('ok');
+  });
 });

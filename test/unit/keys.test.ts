@@ -1,7 +1,7 @@
 import { rotateKey, updateKey } from '../../services/gateway/src/admin/api-keys';
 import type { AdminContext } from '../../services/gateway/src/admin/context';
 import { KeyCache } from '../../services/gateway/src/auth/key-cache';
-import { displayPrefix, generateKeySecret, hashKey, KEY_PREFIX, keyFromHeaders } from '../../services/gateway/src/auth/keys';
+import { displayPrefix, generateKeySecret, hashKey, hasValidChecksum, KEY_PREFIX, keyFromHeaders } from '../../services/gateway/src/auth/keys';
 import type { ApiKey } from '../../services/shared/src/entities';
 import { GatewayError } from '../../services/shared/src/errors';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
@@ -11,15 +11,27 @@ import { silentLogger } from '../helpers/log';
 const silent = silentLogger();
 
 describe('key secrets', () => {
-  it('are gth_ + 43 base62 characters (256 bits), from the injected randomness', () => {
+  it('are gth_ + 43 base62 characters (256 bits) + a 6-character checksum, from the injected randomness', () => {
     const secret = generateKeySecret();
-    expect(secret).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(secret).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(generateKeySecret()).not.toBe(secret);
     const zeros = generateKeySecret((n) => Buffer.alloc(n, 0));
-    expect(zeros).toBe(`${KEY_PREFIX}${'0'.repeat(43)}`);
+    expect(zeros.slice(0, -6)).toBe(`${KEY_PREFIX}${'0'.repeat(43)}`);
     const ones = generateKeySecret((n) => Buffer.alloc(n, 0xff));
-    expect(ones).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(ones).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(62 ** 43).toBeGreaterThan(2 ** 256); // 43 base62 digits hold every 256-bit value
+    expect(62 ** 6).toBeGreaterThan(2 ** 32); // and 6 hold every CRC32
+  });
+
+  it('carry a checksum that a mistyped, truncated or made-up key fails', () => {
+    const secret = generateKeySecret();
+    expect(hasValidChecksum(secret)).toBe(true);
+    const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'a' ? 'b' : 'a') + s.slice(i + 1);
+    for (const i of [4, 20, 46, 47, 52]) expect(hasValidChecksum(flip(secret, i))).toBe(false);
+    expect(hasValidChecksum(secret.slice(0, -1))).toBe(false);
+    expect(hasValidChecksum(`${secret}0`)).toBe(false);
+    expect(hasValidChecksum(`gth_${'x'.repeat(49)}`)).toBe(false);
+    expect(hasValidChecksum(secret.slice(0, 47))).toBe(false); // the old shape, no checksum
   });
 
   it('show only a prefix that cannot identify the secret', () => {
@@ -100,6 +112,44 @@ describe('expiry', () => {
     expect(await refused(cache.authenticate(secret, T0))).toMatch(/^401 .*revoked/);
     expect(await refused(cache.authenticate(generateKeySecret(), T0))).toMatch(/^401 Invalid API key/);
     expect(await refused(cache.authenticate(undefined, T0))).toMatch(/^401 No API key/);
+    cache.close();
+  });
+});
+
+describe('cheap refusals', () => {
+  /** The store with its key reads counted. */
+  async function counting(over: Partial<ApiKey> = {}, secret?: string) {
+    const base = await setup({ ...over, ...(secret ? { id: hashKey(secret), prefix: displayPrefix(secret) } : {}) });
+    const reads = { n: 0 };
+    const get = base.store.apiKeys.get.bind(base.store.apiKeys);
+    base.store.apiKeys.get = (id: string) => (reads.n++, get(id));
+    return { ...base, reads };
+  }
+
+  it('refuses a key whose checksum fails with a 401 and no store read', async () => {
+    const { cache, reads, secret } = await counting();
+    for (let i = 0; i < 20; i++) {
+      const garbled = `${secret.slice(0, 10)}${generateKeySecret().slice(10, -6)}${secret.slice(-6)}`;
+      expect(await refused(cache.authenticate(garbled, T0))).toMatch(/^401 Invalid API key: this is not a Gatehouse key \(its checksum does not match\)/);
+      expect(await refused(cache.authenticate(`gth_random_${i}`, T0))).toMatch(/^401 Invalid API key: this is not a Gatehouse key/);
+    }
+    expect(reads.n).toBe(0);
+    cache.close();
+  });
+
+  it('reads the store once for a well-formed unknown key, then remembers the miss', async () => {
+    const { cache, reads } = await counting();
+    const unknown = generateKeySecret();
+    for (let i = 0; i < 5; i++) expect(await refused(cache.authenticate(unknown, T0))).toMatch(/^401 Invalid API key: this key is not known/);
+    expect(reads.n).toBe(1);
+    cache.close();
+  });
+
+  it('still accepts a key minted before keys had a checksum (or written in a seed file), from memory', async () => {
+    const legacy = `gth_${'A1b2C3'.repeat(7)}x`; // 43 characters, the old shape
+    const { cache, reads } = await counting({}, legacy);
+    await expect(cache.authenticate(legacy, T0)).resolves.toMatchObject({ key_id: 'key_unit' });
+    expect(reads.n).toBe(0);
     cache.close();
   });
 });

@@ -21,8 +21,17 @@ describe('model access', () => {
     ['*', 'anything', true],
     ['claude-sonnet-4-5', 'claude-sonnet-4-5', true],
     ['claude.sonnet', 'claude-sonnet', false],
+    ['claude-(opus|sonnet)', 'claude-opus', false],
+    ['claude-(opus|sonnet)', 'claude-(opus|sonnet)', true],
   ])('%s matches %s: %s', (pattern, model, want) => {
     expect(modelPatternMatches(pattern, model)).toBe(want);
+  });
+  it('matches a pattern of many stars against a long name in linear time (a backtracking engine hangs)', () => {
+    // A workspace admin writes these (keys.write), the client the model name: `*a*a…*b` against
+    // "aaa…" backtracks through every way of splitting the name among the stars.
+    const pattern = `${'*a'.repeat(40)}*b`;
+    expect(modelPatternMatches(pattern, 'a'.repeat(5_000))).toBe(false);
+    expect(modelPatternMatches(pattern, `${'a'.repeat(5_000)}b`)).toBe(true);
   });
   it('refuses a model no rule allows with a 403 naming the model and the rule', () => {
     expect(() => checkModelAccess(['claude-opus-5-5'], [{ owner: 'key "dev"', patterns: ['claude-haiku-*'] }])).toThrow(

@@ -1,4 +1,4 @@
-import { compileRegex, fieldValue, matches, validateQuery, type ConditionContext, type Query } from '../../services/gateway/src/routing/conditions';
+import { compileRegex, fieldValue, matches, MAX_REGEX_INPUT, regexSize, validateQuery, type ConditionContext, type Query } from '../../services/gateway/src/routing/conditions';
 
 const ctx: ConditionContext = {
   metadata: { team: 'search', tier: 'pro', level: '3', since: '2025-06-01', 'org.unit': 'ml' },
@@ -119,19 +119,33 @@ describe('compileRegex', () => {
   it.each<[string, boolean]>([
     ['^claude-(sonnet|opus)-4', true],
     ['[a-z]+@example\\.com', true],
-    ['(ab)*c', true],
     ['(a|b)+', true],
-    ['\\(a+\\)+', true], // escaped parentheses are not a group
-    ['[(a+)]+', true], // nor are parentheses in a class
-    ['(a{2})+', true], // a fixed repeat inside is bounded
-    ['(a+)+', false],
-    ['(\\w*x)*', false],
-    ['((ab)+c)+', false],
-    ['(a{2,})+', false],
-    ['(?:\\d+)*$', false],
+    // Catastrophic for a backtracking engine, linear in RE2: accepted.
+    ['(a+)+', true],
+    ['(\\w*x)*', true],
+    ['^(a|a)*$', true],
+    // What RE2 does not have: backreferences and lookaround.
+    ['(a)\\1', false],
+    ['(?=a)a', false],
     ['([a-z', false],
     ['x'.repeat(513), false],
+    // Its repeats expand past MAX_REGEX_SIZE: too costly to compile.
+    ['((a{100}){100}){100}', false],
   ])('%s → %s', (pattern, ok) => {
     expect(compileRegex(pattern).ok).toBe(ok);
+  });
+
+  it('bounds the compiled size by the pattern length times its counted repeats', () => {
+    expect(regexSize('^web')).toBe(4);
+    expect(regexSize('a{300}')).toBe(6 * 300);
+    expect(regexSize('a{2,5}b{3,}')).toBe(11 * 5 * 4);
+  });
+
+  it('matches catastrophic patterns against long inputs, and never a value past MAX_REGEX_INPUT', () => {
+    const ctx = (system: string): ConditionContext => ({ metadata: {}, headers: {}, params: { system } });
+    const query = { 'params.system': { $regex: '^(a|a)*$' } };
+    expect(matches(query, ctx(`${'a'.repeat(MAX_REGEX_INPUT - 1)}b`))).toBe(false);
+    expect(matches(query, ctx('a'.repeat(MAX_REGEX_INPUT)))).toBe(true);
+    expect(matches(query, ctx('a'.repeat(MAX_REGEX_INPUT + 1)))).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ describe('seed file', () => {
   it('generates a dev setup with a fresh key when there is no seed file', async () => {
     const seed = devSeed('my-project');
     expect(seed.providers[0]).toMatchObject({ slug: 'vertex', kind: 'vertex', project_id: 'my-project', credentials: { adc: true } });
-    expect(seed.api_keys[0].key).toMatch(/^gth_[0-9A-Za-z]{43}$/);
+    expect(seed.api_keys[0].key).toMatch(/^gth_[0-9A-Za-z]{49}$/);
     expect(devSeed(undefined).api_keys[0].key).not.toBe(seed.api_keys[0].key);
   });
 
@@ -33,6 +33,11 @@ describe('seed file', () => {
     ['a provider of an unknown kind', '{"providers":[{"slug":"x","kind":"openai"}]}', /providers\.0\.kind/],
     ['an invalid config', '{"configs":[{"id":"c","config":{"strategy":{"mode":"sometimes"}}}]}', /Seed config "c": /],
     ['a key without secret or hash', '{"api_keys":[{"name":"k","type":"workspace"}]}', /give "key" \(plain text, hashed on load\) or "key_hash"/],
+    // Dropped silently before, leaving the workspace unrestricted while the operator believed otherwise.
+    ['allowed_models at the top of a workspace (it goes under defaults)', '{"workspaces":[{"id":"w","name":"W","allowed_models":["claude-haiku-*"]}]}', /workspaces\.0\.allowed_models: unknown field/],
+    ['an unknown field in a key\'s defaults', '{"api_keys":[{"key":"gth_0123456789abcdef","name":"k","type":"workspace","defaults":{"config":"x"}}]}', /api_keys\.0\.defaults\.config: unknown field/],
+    ['an unknown field in a provider\'s credentials', '{"providers":[{"slug":"b","kind":"bedrock","credentials":{"access_key_id":{"env":"A"},"secret_access_key":{"env":"B"},"region":"eu-west-1"}}]}', /providers\.0\.credentials\.region: unknown field/],
+    ['an unknown section', '{"budgets":[],"workspace":[]}', /  budgets: unknown field\n  workspace: unknown field/],
   ])('rejects %s with a message naming the problem', async (_name, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     try {

@@ -21,6 +21,19 @@ export const Seed = z.object({
 });
 export type Seed = z.infer<typeof Seed>;
 
+/**
+ * Fields of `input` that parsing dropped: zod strips keys an object schema does not know, so they are
+ * whatever is in the input and not in the output. Judged against the output, this follows every
+ * schema the seed reuses (entities.ts) without a strict copy of each; records keep all their keys.
+ */
+function unknownFields(input: unknown, output: unknown, path: (string | number)[] = []): string[] {
+  if (Array.isArray(input) && Array.isArray(output)) return input.flatMap((v, i) => unknownFields(v, output[i], [...path, i]));
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(input) || !isObject(output)) return [];
+  return Object.keys(input).flatMap((k) => (Object.hasOwn(output, k) ? unknownFields(input[k], output[k], [...path, k]) : [[...path, k].join('.')]));
+}
+
+/** Reads and checks a seed file: invalid values and unknown fields (a misplaced one would be silently ignored) stop the boot. */
 export function readSeed(path: string): Seed {
   let raw: unknown;
   try {
@@ -29,10 +42,11 @@ export function readSeed(path: string): Seed {
     throw new Error(`Seed file ${path}: ${(err as Error).message}`);
   }
   const parsed = Seed.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`Seed file ${path} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-  }
-  return parsed.data;
+  const problems = parsed.success
+    ? unknownFields(raw, parsed.data).map((f) => `  ${f}: unknown field`)
+    : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  if (problems.length) throw new Error(`Seed file ${path} is invalid:\n${problems.join('\n')}`);
+  return parsed.data!;
 }
 
 /** Writes a seed into a store. Returns the plain-text keys it was given, for printing once. */

@@ -4,10 +4,24 @@ import type { GatewayDeps } from './deps';
 import { closeDeps } from './build-deps';
 import { createApp } from './http/app';
 
+/**
+ * The server's timeouts, set against Cloud Run's front end (README, "Server timeouts"):
+ * - keepAliveTimeout: Google's front end keeps an idle connection to a backend for 600 s and reuses
+ *   it until then; a backend that closes first races a request the front end is already sending on
+ *   that connection, which the client sees as a 502. So node waits longer than the front end.
+ * - headersTimeout: the front end sends a request's headers at once; a client that takes longer
+ *   (a direct connection in local mode, a slow-headers attack) is cut after 20 s, not node's 60 s.
+ * - requestTimeout: the whole request body within 120 s (node's default is 300 s), which is 32 MiB
+ *   (the largest body allowed) at about 2 Mbit/s. It bounds receiving only: a long streamed answer
+ *   is not affected.
+ */
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 620_000, headersTimeout: 20_000, requestTimeout: 120_000 } as const;
+
 /** Listens, and on SIGTERM stops accepting, lets requests finish, flushes usage events (Cloud Run: ~10 s). */
 export function serve(deps: GatewayDeps, log: Logger, onClose: () => Promise<void> = async () => {}): Promise<Server> {
-  const server = createServer(createApp(deps)).listen(deps.env.PORT, deps.env.HOST);
-  server.keepAliveTimeout = 620_000; // longer than Cloud Run's front end keeps idle connections
+  const { keepAliveTimeout, headersTimeout, requestTimeout } = SERVER_TIMEOUTS;
+  const server = createServer({ headersTimeout, requestTimeout }, createApp(deps)).listen(deps.env.PORT, deps.env.HOST);
+  server.keepAliveTimeout = keepAliveTimeout;
   const drain = () => {
     log.info('SIGTERM: draining');
     // Requests in flight finish first (their usage events are published as they end); after 8 s the

@@ -5,7 +5,7 @@ import type { Store } from '../../../shared/src/store/port';
 import { usagePeriod } from '../../../shared/src/store/port';
 import { displayPrefix, generateKeySecret, hashKey } from '../auth/keys';
 import { audit } from './audit';
-import { requireGrantable, requireOrganisation, requireWorkspace, visibleWorkspace } from './authorize';
+import { requireGrantable, requireOrganisation, requireWithinOwnLimits, requireWorkspace, visibleWorkspace } from './authorize';
 import { type AdminContext, badRequest, requireConfig, conflict, created, iso, notFound, ok, type Reply } from './context';
 import type { KeyCreate, KeyListQuery, KeyRotate, KeyUpdate, KeyView } from './schemas';
 
@@ -115,6 +115,7 @@ export async function createKey(ctx: AdminContext, body: z.infer<typeof KeyCreat
     if (ws.status === 'archived') throw badRequest(`workspace_id: workspace "${workspaceId}" is archived.`);
   }
   requireGrantable(actor, body.scopes, 'create a key');
+  requireWithinOwnLimits(actor, body, 'create a key');
   await requireConfig(ctx, body.defaults.config_id, workspaceId);
   const now = ctx.now();
   const secret = generateKeySecret();
@@ -189,8 +190,9 @@ export async function updateKey(ctx: AdminContext, keyId: string, body: z.infer<
     return next;
   };
   const updated = k.all.filter((d) => !d.rotated_at || keyStatus(d, now) === 'active').map(apply);
-  for (const d of updated) await ctx.store.apiKeys.put(d.id, d);
   const current = updated.find((d) => !d.rotated_at)!;
+  requireWithinOwnLimits(ctx.actor, current, 'update a key into one');
+  for (const d of updated) await ctx.store.apiKeys.put(d.id, d);
   const before = keyView(k.current, now);
   const after = keyView(current, now);
   await audit(ctx, 'key.update', { type: 'key', id: keyId }, current.workspace_id, before, after);
@@ -203,6 +205,7 @@ export async function rotateKey(ctx: AdminContext, keyId: string, body: z.infer<
   const status = keyStatus(k.current, now);
   if (status !== 'active') throw conflict(`API key "${keyId}" is ${status} and cannot be rotated. Create a new key.`);
   requireGrantable(ctx.actor, k.current.scopes, 'rotate a key');
+  requireWithinOwnLimits(ctx.actor, k.current, 'rotate a key');
   const secret = generateKeySecret();
   const next: ApiKey = { ...k.current, id: hashKey(secret), prefix: displayPrefix(secret), updated_at: iso(now) };
   const graceEnd = iso(now + body.grace_seconds * 1000);

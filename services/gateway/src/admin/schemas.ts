@@ -140,7 +140,7 @@ export const KeyListQuery = z.object({
   workspace_id: z.string().optional(),
   type: z.enum(['organisation', 'workspace']).optional(),
   status: z.enum(['active', 'revoked', 'expired']).optional(),
-});
+}).strict();
 
 // ---- configs
 
@@ -213,14 +213,14 @@ export const AuditQuery = z.object({
   workspace_id: z.string().optional(),
   before: z.string().optional().describe('entry id: return entries older than it'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+}).strict();
 
 export const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM');
 export const UsageQuery = z.object({
   key_id: z.string().optional(),
   workspace_id: z.string().optional(),
   period: Period.optional().describe('YYYY-MM (UTC); default the current month'),
-});
+}).strict();
 export const UsageView = named(
   'Usage',
   UsageTotals.omit({ id: true, scope_id: true }).extend({ id: z.string(), cost_usd: z.number() }),

@@ -5,13 +5,16 @@ import type { Logger } from '../../../shared/src/log';
 import { storeUnavailable } from '../../../shared/src/store/deadline';
 import type { Store } from '../../../shared/src/store/port';
 import { type ListenerState, LiveMap } from '../state/live-map';
-import { hashKey } from './keys';
+import { hashKey, hasValidChecksum } from './keys';
 
 /**
  * Keys live in memory, kept fresh by a store listener: the hot path never reads the store for a key
  * the listener has delivered. A miss (a key created a moment ago on another instance) reads the store
- * once; unknown hashes are remembered briefly so a client retrying a bad key (Claude Code retries
- * 401s eleven times) cannot turn into a store read per request.
+ * once, and only for a secret whose checksum holds: random or mistyped keys are refused without a
+ * store read. Keys without a checksum (minted before keys had one, or written in a seed file) are
+ * served from memory alone, which holds every key the store holds once the listener has delivered it.
+ * Unknown well-formed hashes are remembered briefly (bounded, 5 s) so a client retrying a bad key
+ * (Claude Code retries 401s eleven times) cannot turn into a store read per request.
  */
 export class KeyCache {
   private readonly keys: LiveMap<ApiKey>;
@@ -53,6 +56,9 @@ export class KeyCache {
     if (!this.isReady()) throw storeUnavailable('This Gatehouse instance is starting and has not loaded its keys from the store yet. Retry shortly.');
     const hash = hashKey(secret);
     let key = this.keys.get(hash);
+    if (!key && !hasValidChecksum(secret)) {
+      throw new GatewayError('authentication_error', 'Invalid API key: this is not a Gatehouse key (its checksum does not match). Check the key you configured.');
+    }
     if (!key && !this.misses.has(hash)) {
       key = await this.store.apiKeys.get(hash);
       if (key) this.keys.set(hash, key);

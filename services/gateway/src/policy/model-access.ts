@@ -1,13 +1,18 @@
 import { LRUCache } from 'lru-cache';
+import { RE2JS } from 're2js';
 import { GatewayError } from '../../../shared/src/errors';
 
-const compiled = new LRUCache<string, RegExp>({ max: 5000 });
+const compiled = new LRUCache<string, RE2JS>({ max: 5000 });
 
-/** `*` matches any run of characters; everything else is literal. Patterns are compiled once. */
+/**
+ * `*` matches any run of characters; everything else is literal. Patterns are compiled once, in RE2:
+ * a workspace admin writes them, and `*a*a*a…b` in a backtracking engine takes time exponential in
+ * the number of stars against a long model name.
+ */
 export function modelPatternMatches(pattern: string, model: string): boolean {
   let re = compiled.get(pattern);
-  if (!re) compiled.set(pattern, (re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)));
-  return re.test(model);
+  if (!re) compiled.set(pattern, (re = RE2JS.compile(`^${pattern.split('*').map((p) => RE2JS.quote(p)).join('.*')}$`)));
+  return re.matches(model);
 }
 
 export interface AccessRule {

@@ -4,6 +4,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { GatewayDeps } from '../deps';
 import { checkConfigAccess } from '../policy/provider-access';
 import { configError, parseConfig, type RoutingConfig } from '../routing/config-schema';
+import { INLINE_LIMITS } from '../routing/config-normalise';
 import type { ResolvedTarget } from '../routing/flatten';
 import { type PlanContext, type PlannedTarget, planRoute } from '../routing/plan';
 import type { RequestBody } from './request-body';
@@ -99,11 +100,12 @@ function inlineConfig(json: string): RoutingConfig {
   if (cached) return cached;
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    // Text past the size limit is refused by parseConfig without being parsed.
+    value = json.length > INLINE_LIMITS.bytes ? json : JSON.parse(json);
   } catch (err) {
     throw new GatewayError('invalid_request_error', `x-gatehouse-config is not valid JSON: ${(err as Error).message}.`);
   }
-  const parsed = parseConfig(value);
+  const parsed = parseConfig(value, INLINE_LIMITS);
   if (!parsed.ok) throw new GatewayError('invalid_request_error', configError(parsed.issues));
   inlineConfigs.set(json, parsed.config);
   return parsed.config;

@@ -12,9 +12,11 @@
  *   number or boolean that prints the same (`"3"` matches `3`), and a missing field equals `null`.
  * - `$gt`/`$gte`/`$lt`/`$lte` compare numerically when both sides read as finite numbers (Portkey:
  *   `parseFloat`), lexicographically when both are non-numeric strings (so ISO dates work), else fail.
- * - `$regex` patterns are checked when the config is validated (invalid syntax, length, nested
- *   quantifiers such as `(a+)+` that backtrack catastrophically) instead of failing silently per request.
+ * - `$regex` patterns run in RE2 (linear time, no backreferences or lookaround) instead of
+ *   JavaScript's backtracking engine, are checked when the config is validated (syntax, length, size)
+ *   instead of failing silently per request, and never match a value longer than MAX_REGEX_INPUT.
  */
+import { RE2JS } from 're2js';
 
 export interface ConditionContext {
   /** `x-gatehouse-metadata` merged with the key's default metadata. */
@@ -37,6 +39,10 @@ export const COMPARISON_OPERATORS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte',
 export const LOGICAL_OPERATORS = ['$and', '$or'] as const;
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_REGEX_LENGTH = 512;
+/** Of `regexSize`: about 20 ms of compiling, once per pattern and instance, for a stored config. */
+export const MAX_REGEX_SIZE = 20_000;
+/** Longer values never match a `$regex`: matching is linear, but a 32 MiB body field is still a long line. */
+export const MAX_REGEX_INPUT = 16_384;
 
 type Comparison = (typeof COMPARISON_OPERATORS)[number];
 type Scalar = string | number | boolean | null;
@@ -47,50 +53,48 @@ const isComparison = (op: string): op is Comparison => (COMPARISON_OPERATORS as 
 
 // ---------------------------------------------------------------------------------------------- regex
 
-/** Flags a group that is repeated and itself contains a repeat, e.g. `(a+)+`, `(\w*x)*`, `(a{2,})+`. */
-function nestedQuantifier(pattern: string): boolean {
-  const groups: boolean[] = []; // per open group: does it contain a quantifier?
-  let closed: boolean | undefined; // the group that just closed, if the previous token was `)`
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    const justClosed = closed;
-    closed = undefined;
-    if (c === '\\') {
-      i++;
-    } else if (c === '[') {
-      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
-    } else if (c === '(') {
-      groups.push(false);
-    } else if (c === ')') {
-      closed = groups.pop() ?? false;
-      if (closed && groups.length) groups[groups.length - 1] = true;
-    } else if (c === '*' || c === '+' || (c === '{' && /^\{\d+,\d*\}/.test(pattern.slice(i)))) {
-      if (justClosed) return true;
-      if (groups.length) groups[groups.length - 1] = true;
-    }
-  }
-  return false;
+/**
+ * An upper bound on the size of the program a pattern compiles to: its length times every counted
+ * repeat's maximum (`a{1000}` is 7 characters and 1,000 instructions). Compiling costs about a
+ * microsecond per instruction, so configs are held to a budget of this before anything is compiled.
+ * Safety does not depend on it: RE2 matches in linear time whatever the pattern.
+ */
+export function regexSize(pattern: string): number {
+  let size = pattern.length;
+  for (const m of pattern.matchAll(/\{(\d+)(,(\d*))?\}/g)) size *= m[2] === undefined ? +m[1] : m[3] ? +m[3] : +m[1] + 1;
+  return size;
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RE2JS>();
 
-/** Compiles a `$regex` pattern, refusing ones that are invalid, too long, or prone to catastrophic backtracking. */
-export function compileRegex(pattern: string): { ok: true; regex: RegExp } | { ok: false; message: string } {
+/**
+ * Compiles a `$regex` pattern with RE2 (re2js), whose matching takes time linear in the input for
+ * every pattern, `^(a|a)*$` included: no client-written pattern can hold the event loop. RE2 has no
+ * backreferences or lookaround; a pattern using them is refused as invalid.
+ */
+export function compileRegex(pattern: string): { ok: true; regex: RE2JS } | { ok: false; message: string } {
   const hit = compiled.get(pattern);
   if (hit) return { ok: true, regex: hit };
   if (pattern.length > MAX_REGEX_LENGTH) return { ok: false, message: `regex longer than ${MAX_REGEX_LENGTH} characters` };
-  if (nestedQuantifier(pattern)) {
-    return { ok: false, message: 'regex repeats a group that already repeats (like "(a+)+"), which can hang the gateway; rewrite it without nesting' };
-  }
-  let regex: RegExp;
+  if (regexSize(pattern) > MAX_REGEX_SIZE) return { ok: false, message: `regex too large: its repeats expand to more than ${MAX_REGEX_SIZE} steps` };
+  let regex: RE2JS;
   try {
-    regex = new RegExp(pattern);
+    regex = RE2JS.compile(pattern);
   } catch (err) {
-    return { ok: false, message: `invalid regex: ${(err as Error).message}` };
+    return { ok: false, message: `invalid regex (RE2 syntax): ${(err as Error).message}` };
   }
   if (compiled.size >= 256) compiled.clear(); // a memo, not state: bounded so odd configs cannot grow it
   compiled.set(pattern, regex);
   return { ok: true, regex };
+}
+
+/** Every `$regex` pattern in a query (walked at most MAX_QUERY_DEPTH + 1 levels deep). */
+export function queryPatterns(query: unknown, depth = 1): string[] {
+  if (!isObject(query) || depth > MAX_QUERY_DEPTH + 1) return [];
+  return Object.entries(query).flatMap(([key, value]) => {
+    if (key === '$and' || key === '$or') return Array.isArray(value) ? value.flatMap((q) => queryPatterns(q, depth + 1)) : [];
+    return isObject(value) && typeof value.$regex === 'string' ? [value.$regex] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------- validation
@@ -203,8 +207,9 @@ function holds(op: string, operand: unknown, value: unknown): boolean {
       return Array.isArray(operand) && !operand.some((o) => looseEqual(value, o));
     case '$regex': {
       if (typeof operand !== 'string' || !['string', 'number', 'boolean'].includes(typeof value)) return false;
+      const text = String(value);
       const r = compileRegex(operand);
-      return r.ok && r.regex.test(String(value));
+      return r.ok && text.length <= MAX_REGEX_INPUT && r.regex.matcher(text).find();
     }
   }
   const c = compare(value, operand);

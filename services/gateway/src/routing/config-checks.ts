@@ -1,5 +1,6 @@
 import { validateQuery } from './conditions';
 import type { RawIssue } from './config-normalise';
+import { unforwardable } from './forwardable';
 
 /**
  * Rules that span fields, checked on the normalised (snake_case) config. The walk is defensive: it
@@ -13,22 +14,6 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** `@slug/model` in `override_params.model` picks the provider too (Portkey's Model Catalog form). */
 export const MODEL_REF = /^@([a-z0-9][a-z0-9_-]{0,62})\/(\S+)$/;
-
-/** Headers a config may not forward: the caller's gateway credentials, our own headers, hop-by-hop ones. */
-const FORBIDDEN_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'cookie',
-  'host',
-  'content-length',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
 
 /** Keys that make a config do something; `{}` or a config of ignored fields alone is a mistake. */
 const EFFECTIVE = ['provider', 'virtual_key', 'strategy', 'targets', 'override_params', 'retry', 'cache', 'request_timeout', 'forward_headers'];
@@ -112,11 +97,8 @@ function checkNode(node: unknown, path: Path, issues: RawIssue[]) {
   checkModel(node, path, issues);
   if (Array.isArray(node.forward_headers)) {
     node.forward_headers.forEach((h, i) => {
-      if (typeof h !== 'string') return;
-      const name = h.toLowerCase();
-      if (FORBIDDEN_HEADERS.has(name) || name.startsWith('x-gatehouse-') || name.startsWith('x-portkey-')) {
-        issues.push({ path: [...path, 'forward_headers', i], message: `"${h}" cannot be forwarded: it carries gateway credentials or is managed by the gateway` });
-      }
+      const why = typeof h === 'string' ? unforwardable(h) : undefined;
+      if (why) issues.push({ path: [...path, 'forward_headers', i], message: why });
     });
   }
   checkStrategy(node, path, issues);

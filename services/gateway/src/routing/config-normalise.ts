@@ -5,9 +5,33 @@
  * (request-body fields), condition queries and ignored Portkey fields are left exactly as written.
  */
 
-export const MAX_DEPTH = 5; // levels of nested `targets` below the root
-export const MAX_TARGETS = 50; // targets in the whole tree
-export const MAX_CONFIG_BYTES = 64 * 1024; // serialised UTF-8 size
+import { queryPatterns, regexSize } from './conditions';
+
+/** How big a config may be, checked before anything else looks at it. */
+export interface ConfigLimits {
+  /** Serialised UTF-8 size. */
+  bytes: number;
+  /** Levels of nested `targets` below the root. */
+  depth: number;
+  /** Targets in the whole tree. */
+  targets: number;
+  /** `strategy.conditions` entries in the whole tree. */
+  conditions: number;
+  /** `$regex` operators in the whole tree, and the sum of their `regexSize`. */
+  regexes: number;
+  regexSize: number;
+}
+
+/** Stored configs: written by admins, validated once per write and per instance. */
+export const STORED_LIMITS: ConfigLimits = { bytes: 64 * 1024, depth: 5, targets: 50, conditions: 200, regexes: 200, regexSize: 100_000 };
+
+/**
+ * Inline configs (`x-gatehouse-config: {…}`): any caller can send a new one with every request, and
+ * each new one is parsed, validated and its patterns compiled on the request path. These limits hold
+ * the worst such config to well under 1 ms (`npm run bench`, "worst inline config"); a config that
+ * needs more is stored and named by id.
+ */
+export const INLINE_LIMITS: ConfigLimits = { bytes: 8 * 1024, depth: 3, targets: 16, conditions: 16, regexes: 4, regexSize: 256 };
 
 export interface RawIssue {
   path: (string | number)[];
@@ -50,7 +74,10 @@ interface Walk {
   keys: KnownKeys;
   issues: RawIssue[];
   limits: RawIssue[];
+  max: ConfigLimits;
   targets: number;
+  conditions: number;
+  patterns: string[];
 }
 
 function normaliseNode(raw: unknown, path: (string | number)[], depth: number, w: Walk): unknown {
@@ -64,16 +91,19 @@ function normaliseNode(raw: unknown, path: (string | number)[], depth: number, w
     const strategy = renameKeys(node.strategy, keys.strategy, at, issues);
     if (isObject(strategy.sticky)) strategy.sticky = renameKeys(strategy.sticky, keys.sticky, [...at, 'sticky'], issues);
     if (Array.isArray(strategy.conditions)) {
-      strategy.conditions = strategy.conditions.map((c, i) =>
-        isObject(c) ? renameKeys(c, keys.condition, [...at, 'conditions', i], issues) : c,
-      );
+      w.conditions += strategy.conditions.length;
+      strategy.conditions = strategy.conditions.map((c, i) => {
+        if (!isObject(c)) return c;
+        w.patterns.push(...queryPatterns(c.query));
+        return renameKeys(c, keys.condition, [...at, 'conditions', i], issues);
+      });
     }
     node.strategy = strategy;
   }
   if (Array.isArray(node.targets)) {
     w.targets += node.targets.length;
-    if (depth + 1 > MAX_DEPTH) {
-      w.limits.push({ path: [...path, 'targets'], message: `targets nest more than ${MAX_DEPTH} levels deep` });
+    if (depth + 1 > w.max.depth) {
+      w.limits.push({ path: [...path, 'targets'], message: `targets nest more than ${w.max.depth} levels deep (the limit)` });
     } else {
       node.targets = node.targets.map((t, i) => normaliseNode(t, [...path, 'targets', i], depth + 1, w));
     }
@@ -81,25 +111,31 @@ function normaliseNode(raw: unknown, path: (string | number)[], depth: number, w
   return node;
 }
 
+export function bytesMessage(size: number | string, max: ConfigLimits): string {
+  return `config is ${size} bytes; the limit is ${max.bytes} bytes (${max.bytes / 1024} KiB)`;
+}
+
 /**
  * Renames camelCase keys and checks the limits. A limit problem is returned alone (`limited: true`):
  * the config is rejected as a whole without validating the rest.
  */
-export function normaliseConfig(input: unknown, keys: KnownKeys): { value: unknown; issues: RawIssue[]; limited: boolean } {
+export function normaliseConfig(input: unknown, keys: KnownKeys, max: ConfigLimits): { value: unknown; issues: RawIssue[]; limited: boolean } {
   let size: number;
   try {
     size = Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
   } catch {
     return { value: input, issues: [{ path: [], message: 'a config must be plain JSON' }], limited: true };
   }
-  if (size > MAX_CONFIG_BYTES) {
-    return { value: input, issues: [{ path: [], message: `config is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (64 KiB)` }], limited: true };
-  }
-  const w: Walk = { keys, issues: [], limits: [], targets: 0 };
+  if (size > max.bytes) return { value: input, issues: [{ path: [], message: bytesMessage(size, max) }], limited: true };
+  const w: Walk = { keys, issues: [], limits: [], max, targets: 0, conditions: 0, patterns: [] };
   const value = normaliseNode(input, [], 0, w);
-  if (w.targets > MAX_TARGETS) {
-    w.limits.push({ path: ['targets'], message: `config has ${w.targets} targets in total; the limit is ${MAX_TARGETS}` });
-  }
+  const over = (n: number, limit: number, what: string, path: string[] = []) => {
+    if (n > limit) w.limits.push({ path, message: `config has ${n} ${what} in total; the limit is ${limit}` });
+  };
+  over(w.targets, max.targets, 'targets', ['targets']);
+  over(w.conditions, max.conditions, 'strategy conditions');
+  over(w.patterns.length, max.regexes, '$regex operators');
+  over(w.patterns.reduce((n, p) => n + regexSize(p), 0), max.regexSize, 'regex size (pattern length times counted repeats)');
   if (w.limits.length) return { value, issues: w.limits, limited: true };
   return { value, issues: w.issues, limited: false };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { checkConfig } from './config-checks';
-import { MAX_CONFIG_BYTES, normaliseConfig, type KnownKeys, type RawIssue } from './config-normalise';
+import { bytesMessage, type ConfigLimits, type KnownKeys, normaliseConfig, type RawIssue, STORED_LIMITS } from './config-normalise';
 import type { Query } from './conditions';
+import { HEADER_NAME } from './forwardable';
 
 /**
  * Portkey-compatible routing configs (docs/design.md §6; Portkey `src/middlewares/requestValidator/schema/config.ts`).
@@ -154,7 +155,7 @@ const NodeSchema = z.strictObject({
   retry: RetrySchema.optional(),
   cache: CacheSchema.optional(),
   request_timeout: z.int().min(REQUEST_TIMEOUT_MIN_MS, `must be at least ${REQUEST_TIMEOUT_MIN_MS} ms: a shorter wait fails most Claude requests before their first byte`).max(3_600_000).optional(),
-  forward_headers: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')).max(50).optional(),
+  forward_headers: z.array(z.string().regex(HEADER_NAME, 'must be an HTTP header name')).max(50).optional(),
   strategy: StrategySchema.optional(),
   get targets() {
     return z.array(NodeSchema).optional();
@@ -239,7 +240,7 @@ function canonical(node: ParsedNode): RoutingConfig {
 }
 
 /** Validates a config (an object, or its JSON text as sent in `x-gatehouse-config`). */
-export function parseConfig(input: unknown): ParseConfigResult {
+export function parseConfig(input: unknown, limits: ConfigLimits = STORED_LIMITS): ParseConfigResult {
   const fail = (issues: RawIssue[]): ParseConfigResult => {
     const seen = new Set<string>();
     const out: ConfigIssue[] = [];
@@ -252,7 +253,8 @@ export function parseConfig(input: unknown): ParseConfigResult {
   };
   let value = input;
   if (typeof input === 'string') {
-    if (Buffer.byteLength(input, 'utf8') > MAX_CONFIG_BYTES) return fail([{ path: [], message: `config is larger than ${MAX_CONFIG_BYTES} bytes (64 KiB)` }]);
+    const size = Buffer.byteLength(input, 'utf8');
+    if (size > limits.bytes) return fail([{ path: [], message: bytesMessage(size, limits) }]);
     try {
       value = JSON.parse(input);
     } catch (err) {
@@ -262,7 +264,7 @@ export function parseConfig(input: unknown): ParseConfigResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail([{ path: [], message: 'a config is a JSON object, e.g. { "provider": "@vertex-prod" }' }]);
   }
-  const norm = normaliseConfig(value, KNOWN);
+  const norm = normaliseConfig(value, KNOWN, limits);
   if (norm.limited) return fail(norm.issues);
   const parsed = NodeSchema.safeParse(norm.value);
   const issues = [...norm.issues, ...(parsed.success ? [] : zodIssues(parsed.error)), ...checkConfig(norm.value)];
