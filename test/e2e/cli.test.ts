@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliIo } from '../../services/gateway/src/cli/run';
+import { runCli, type CliIo } from '../../services/cli/src/run';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';

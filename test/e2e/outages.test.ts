@@ -8,7 +8,7 @@ import { createDeps, closeDeps, flushUsage } from '../../services/gateway/src/bu
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
-import type { Readiness } from '../../services/gateway/src/state/readiness';
+import type { Readiness } from '../../services/gateway/src/mirrors/readiness';
 import { consumeBus } from '../../services/worker/src/consume';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';

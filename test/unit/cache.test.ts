@@ -4,7 +4,7 @@ import type { Provider } from '../../services/shared/src/entities';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { cacheKey, type CacheKeyParts, stableStringify } from '../../services/gateway/src/cache/key';
 import { answerSize, type CachedAnswer, MemoryResponseCache } from '../../services/gateway/src/cache/response-cache';
-import { cachePlanFor, DEFAULT_MAX_AGE_SECONDS, forceRefresh, jsonAnswer, streamAnswer } from '../../services/gateway/src/cache/simple-cache';
+import { cachePlanFor, DEFAULT_MAX_AGE_SECONDS, forceRefresh, jsonAnswer, streamAnswer } from '../../services/gateway/src/cache/cache-plan';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
 import type { PlannedTarget } from '../../services/gateway/src/routing/plan';
 import { BEDROCK_PROVIDER } from '../helpers/providers';

@@ -1,5 +1,5 @@
 import type { Collection } from '../../services/shared/src/store/port';
-import { LiveMap } from '../../services/gateway/src/state/live-map';
+import { LiveMap } from '../../services/gateway/src/mirrors/live-map';
 import { silentLogger } from '../helpers/log';
 
 type Doc = { id: string; v: number };

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { relayStream } from '../../services/gateway/src/proxy/relay';
+import { relayStream } from '../../services/gateway/src/streaming/relay';
 import { formatSse, parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
 import { collect } from '../helpers/iterate';
 

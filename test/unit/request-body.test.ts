@@ -1,4 +1,4 @@
-import { RequestBody } from '../../services/gateway/src/proxy/request-body';
+import { RequestBody } from '../../services/gateway/src/providers/request-body';
 
 const bytes = (s: string) => Buffer.from(s);
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../services/shared/src/errors';
-import { isThinkingSignatureError, withoutThinkingBlocks } from '../../services/gateway/src/proxy/thinking-signature';
+import { isThinkingSignatureError, withoutThinkingBlocks } from '../../services/gateway/src/providers/thinking-signature';
 
 describe('isThinkingSignatureError', () => {
   it.each([

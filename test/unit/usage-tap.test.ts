@@ -1,4 +1,4 @@
-import { foldUsage, UsageTap, usageFromMessage } from '../../services/gateway/src/streaming/usage-tap';
+import { foldUsage, UsageTap, usageFromMessage } from '../../services/gateway/src/usage/usage-tap';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 
 describe('usage tap: counts are cumulative, overwritten and never added', () => {

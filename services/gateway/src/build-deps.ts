@@ -20,7 +20,7 @@ import { Credentials } from './providers/credentials';
 import { vertexAdapter } from './providers/vertex';
 import { BreakerRegistry } from './routing/breaker';
 import { parseConfig } from './routing/config-schema';
-import { LiveMap } from './state/live-map';
+import { LiveMap } from './mirrors/live-map';
 import { createUsageOutbox } from './usage/emit';
 
 export interface BuildOptions {

@@ -4,7 +4,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import { storeUnavailable } from '../../../shared/src/store/deadline';
 import type { Store } from '../../../shared/src/store/port';
-import { type ListenerState, LiveMap } from '../state/live-map';
+import { type ListenerState, LiveMap } from '../mirrors/live-map';
 import { hashKey, hasValidChecksum } from './keys';
 
 /**

@@ -9,7 +9,7 @@ import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { AbortEmitter } from '../proxy/abort';
 import { execute } from '../proxy/execute';
-import { RequestBody } from '../proxy/request-body';
+import { RequestBody } from '../providers/request-body';
 import { resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';

@@ -1,7 +1,7 @@
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import type { GatewayError } from '../../../shared/src/errors';
-import type { RequestBody } from '../proxy/request-body';
+import type { RequestBody } from './request-body';
 
 /** A client request in Anthropic format, after parsing and before any provider transform. */
 export interface InboundRequest {

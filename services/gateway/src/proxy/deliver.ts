@@ -4,13 +4,13 @@ import type { Provider } from '../../../shared/src/entities';
 import { parseJson } from '../../../shared/src/json';
 import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { CachedAnswer } from '../cache/response-cache';
-import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/simple-cache';
+import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/cache-plan';
 import type { GatewayDeps } from '../deps';
 import { formatSse } from '../streaming/sse';
-import { usageFromMessage } from '../streaming/usage-tap';
+import { usageFromMessage } from '../usage/usage-tap';
 import type { RequestRecord } from '../usage/record';
 import type { CallContext } from './execute';
-import { relayStream } from './relay';
+import { relayStream } from '../streaming/relay';
 import type { UpstreamAnswer } from './upstream';
 
 /** What the answer's headers and usage event say about how it was obtained. */

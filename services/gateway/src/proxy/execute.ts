@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import type { CachedAnswer } from '../cache/response-cache';
-import { cachePlanFor, forceRefresh } from '../cache/simple-cache';
+import { cachePlanFor, forceRefresh } from '../cache/cache-plan';
 import type { GatewayDeps } from '../deps';
 import { rejectedBetas } from '../providers/vertex';
 import type { InboundRequest, ProviderAdapter } from '../providers/types';
@@ -14,8 +14,8 @@ import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { RequestRecord } from '../usage/record';
 import type { AbortEmitter } from './abort';
 import { deliver, type Served, servedHeaders, serveHit } from './deliver';
-import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
-import { RequestBody } from './request-body';
+import { isThinkingSignatureError, withoutThinkingBlocks } from '../providers/thinking-signature';
+import { RequestBody } from '../providers/request-body';
 import { callUpstream, type UpstreamAnswer } from './upstream';
 
 export interface CallContext {

@@ -7,7 +7,7 @@ import { configError, parseConfig, type RoutingConfig } from '../routing/config-
 import { INLINE_LIMITS } from '../routing/config-normalise';
 import type { ResolvedTarget } from '../routing/flatten';
 import { type PlanContext, type PlannedTarget, planRoute } from '../routing/plan';
-import type { RequestBody } from './request-body';
+import type { RequestBody } from '../providers/request-body';
 
 export interface ResolveInput {
   configHeader?: string;

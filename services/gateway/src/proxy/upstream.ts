@@ -4,7 +4,7 @@ import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import { parseJsonObject } from '../../../shared/src/json';
-import { decodeBedrockStream } from '../providers/bedrock/event-stream';
+import { decodeBedrockStream } from '../streaming/bedrock-event-stream';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
 import { parseSse, type SseBatch, singly } from '../streaming/sse';
 import { AbortEmitter } from './abort';

@@ -4,7 +4,7 @@ import { bedrockError } from './errors';
 import { signBedrockRequest } from './sign';
 import { toBedrockRequest } from './to-upstream';
 
-export { decodeBedrockStream, type DecodeOptions } from './event-stream';
+export { decodeBedrockStream, type DecodeOptions } from '../../streaming/bedrock-event-stream';
 export { bedrockError, BEDROCK_ERRORS } from './errors';
 export { signBedrockRequest, type AwsCredentials } from './sign';
 export { toBedrockRequest, BEDROCK_ANTHROPIC_VERSION } from './to-upstream';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { formatSse, type SseBatch, type SseEvent } from '../streaming/sse';
-import { UsageTap } from '../streaming/usage-tap';
+import { formatSse, type SseBatch, type SseEvent } from './sse';
+import { UsageTap } from '../usage/usage-tap';
 
 /** Provider noise that Anthropic clients must not see (docs/wire-formats.md §1.6). */
 const DROPPED = new Set(['vertex_event']);

@@ -1,8 +1,8 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { SseEvent } from '../../streaming/sse';
-import { parseJsonObject } from '../../../../shared/src/json';
-import { anthropicWording, bedrockErrorKind } from './errors';
+import type { SseEvent } from './sse';
+import { parseJsonObject } from '../../../shared/src/json';
+import { anthropicWording, bedrockErrorKind } from '../providers/bedrock/errors';
 
 export interface DecodeOptions {
   /** Emit a synthesised `ping` after this much silence. Bedrock sends none; Claude Code gives up after 300 s. */

@@ -1,4 +1,4 @@
-import type { Workspace } from '../../../../shared/src/entities';
+import type { Workspace } from '../../../shared/src/entities';
 import { pairs, UsageError } from '../args';
 import type { Command, Run } from '../command';
 import { block, table, when } from '../table';

@@ -1,4 +1,4 @@
-import { parseJson } from '../../../shared/src/json';
+import { parseJson } from '../../shared/src/json';
 import { type Args, UsageError } from './args';
 
 /** A failed API call or an unreachable gateway: printed as one line, exit code 1. */

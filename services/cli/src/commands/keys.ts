@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeyView, KeyWithSecret } from '../../admin/schemas';
+import type { KeyView, KeyWithSecret } from '../../../gateway/src/admin/schemas';
 import { pairs, UsageError } from '../args';
 import type { Command, Run } from '../command';
 import { block, table, when } from '../table';

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { StoredConfig } from '../../../../shared/src/entities';
+import type { StoredConfig } from '../../../shared/src/entities';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { readJson } from './read-json';

@@ -1,10 +1,10 @@
-import { GatewayEnv, parseEnv } from '../../../../shared/src/env';
-import { GatewayError } from '../../../../shared/src/errors';
-import type { Logger } from '../../../../shared/src/log';
-import type { Store } from '../../../../shared/src/store/port';
-import { createBootstrapKey } from '../../admin/bootstrap';
-import { storeFromEnv } from '../../build-deps';
-import { claudeSettings, claudeVertexSettings } from '../../claude-settings';
+import { GatewayEnv, parseEnv } from '../../../shared/src/env';
+import { GatewayError } from '../../../shared/src/errors';
+import type { Logger } from '../../../shared/src/log';
+import type { Store } from '../../../shared/src/store/port';
+import { createBootstrapKey } from '../../../gateway/src/admin/bootstrap';
+import { storeFromEnv } from '../../../gateway/src/build-deps';
+import { claudeSettings, claudeVertexSettings } from '../../../gateway/src/claude-settings';
 import { UsageError } from '../args';
 import { ApiError } from '../client';
 import type { CliIo, Command } from '../command';

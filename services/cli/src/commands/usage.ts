@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Workspace } from '../../../../shared/src/entities';
-import type { KeyView, UsageView } from '../../admin/schemas';
+import type { Workspace } from '../../../shared/src/entities';
+import type { KeyView, UsageView } from '../../../gateway/src/admin/schemas';
 import { UsageError } from '../args';
 import type { AdminClient } from '../client';
 import type { Command } from '../command';

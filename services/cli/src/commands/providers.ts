@@ -1,4 +1,4 @@
-import type { Provider } from '../../../../shared/src/entities';
+import type { Provider } from '../../../shared/src/entities';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { table } from '../table';
