@@ -16,8 +16,7 @@ function served(): RequestRecord {
   r.usage = { ...ZERO_USAGE, input: 1000, output: 500 };
   r.ttfbMs = 12.3456789;
   r.attempts.push({ target: 'root', provider: 'vertex-prod', status: 200, latency_ms: 7.312055000000328 });
-  r.status = 200;
-  r.outcome = 'success';
+  r.answered(200);
   return r;
 }
 

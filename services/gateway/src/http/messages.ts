@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from '../../../shared/src/entities';
-import { GatewayError } from '../../../shared/src/errors';
+import { GatewayError, toGatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
@@ -124,8 +124,10 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     const caller = callerFor(deps, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
-  } catch (err) {
-    sendError(res, err, { log, requestId, record });
+  } catch (raw) {
+    const err = toGatewayError(raw);
+    record.failed(err);
+    sendError(res, err, { log, requestId });
   } finally {
     handling = false;
     if (closed) emitUsage(deps, record, log, req);

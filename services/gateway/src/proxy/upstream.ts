@@ -4,15 +4,9 @@ import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import { parseJsonObject } from '../../../shared/src/json';
-import { decodeBedrockStream } from '../streaming/bedrock-event-stream';
-import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
-import { parseSse, type SseBatch, singly } from '../streaming/sse';
+import type { InboundRequest, ProviderAdapter } from '../providers/types';
 import { AbortEmitter } from './abort';
-
-/** A 2xx answer, held before anything reaches the client so that failover is still possible. */
-export type UpstreamAnswer =
-  | { kind: 'json'; status: number; text: string; up: UpstreamRequest }
-  | { kind: 'stream'; status: number; first: SseBatch; rest: AsyncIterator<SseBatch>; up: UpstreamRequest };
+import type { UpstreamAnswer } from './types';
 
 export interface CallOptions {
   dispatcher: Dispatcher;
@@ -64,8 +58,7 @@ export async function callUpstream<P extends Provider>(
     if (up.framing === 'json') {
       return { kind: 'json', status: res.statusCode, text: await res.body.text(), up };
     }
-    const batches = up.framing === 'sse' ? parseSse(res.body) : singly(decodeBedrockStream(res.body));
-    const rest = batches[Symbol.asyncIterator]();
+    const rest = adapter.decodeStream(res.body)[Symbol.asyncIterator]();
     const first = await rest.next();
     if (!first.done && first.value.events[0].event === 'error') {
       await rest.return?.(undefined);

@@ -1,9 +1,11 @@
 import type { Catalog } from '../../../../shared/src/catalog';
 import type { AnthropicProvider } from '../../../../shared/src/entities';
 import { GatewayError } from '../../../../shared/src/errors';
+import { parseSse } from '../../streaming/sse';
 import type { Credentials } from '../credentials';
-import { upstreamError } from '../upstream-errors';
+import { withoutRefusedThinking } from '../thinking-signature';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types';
+import { upstreamError } from '../upstream-errors';
 
 // Anthropic's ids are letters, digits and "-"; "." and "_" leave room for what comes next, nothing more.
 const ANTHROPIC_MODEL_ID = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -38,5 +40,7 @@ export function anthropicAdapter(credentials: Credentials): ProviderAdapter<Anth
       return { ...up, headers: { ...up.headers, 'x-api-key': key } };
     },
     toError: (status, headers, body) => upstreamError('Anthropic', status, headers, body),
+    decodeStream: parseSse,
+    repair: withoutRefusedThinking,
   };
 }
