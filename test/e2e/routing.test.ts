@@ -79,6 +79,17 @@ describe('failover before the first byte', () => {
     expect(event).toMatchObject({ outcome: 'success', provider: 'anthropic-prod', provider_kind: 'anthropic', model_upstream: 'claude-sonnet-4-5-20250929' });
   });
 
+  it('does not fail over on a failure that is not retryable: a 400 the next target would refuse too', async () => {
+    const config = { strategy: { mode: 'fallback' }, targets: [{ provider: '@anthropic-prod' }, { provider: '@vertex-prod' }] };
+    const res = await rig.send(message('bad-beta'), { config, headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect([rig.anthropic.calls.length, rig.vertex.calls.length]).toEqual([1, 0]);
+    const event = await rig.onlyEvent();
+    expect(attempts(event)).toEqual([['targets[0]', 'anthropic-prod', 400, 'invalid_request_error']]);
+    expect(event).toMatchObject({ outcome: 'upstream_error', status: 400, error_type: 'invalid_request_error' });
+  });
+
   it('streams the fallback target when the first one fails before its first event', async () => {
     rig.vertex.enqueue('error-529');
     const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });

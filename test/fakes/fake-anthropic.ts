@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake } from './script';
+import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export interface FakeAnthropicOptions {
   /** When set, the key (`x-api-key`, or `Authorization: Bearer`) must equal it; otherwise any non-empty key is accepted. */
@@ -50,7 +50,10 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       case 'bad-beta': {
         const beta = headerBetas(call)[0];
         if (beta) return error(400, 'invalid_request_error', badBetaMessage(beta));
+        break;
       }
+      case 'bad-signature':
+        if (hasThinkingTurn(call.body)) return error(400, 'invalid_request_error', INVALID_SIGNATURE_MESSAGE);
     }
 
     const headers = { 'request-id': requestId };

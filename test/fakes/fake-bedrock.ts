@@ -9,7 +9,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { answerEvents, answerMessage, createIds, cutJson, playStream, type AnswerEvent, type StreamSink } from './answer';
 import { resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_USAGE, type Fake } from './script';
+import { createScript, FAKE_USAGE, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 const LABEL = 'fake-bedrock';
@@ -81,6 +81,9 @@ export async function startFakeBedrock(): Promise<Fake> {
         return awsError(503, 'ServiceUnavailableException', 'Bedrock is unable to process your request.');
       case 'bad-beta':
         if ((call.body.anthropic_beta ?? []).length > 0) return awsError(400, 'ValidationException', 'invalid beta flag');
+        break;
+      case 'bad-signature':
+        if (hasThinkingTurn(call.body)) return awsError(400, 'ValidationException', INVALID_SIGNATURE_MESSAGE);
     }
 
     const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: reportedModel(model), messageId: ids.message(), toolId: ids.tool() } as const;

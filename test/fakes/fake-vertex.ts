@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink, type AnswerEvent } from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_USAGE, fakeCountTokens, type Fake } from './script';
+import { createScript, FAKE_USAGE, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export interface FakeVertexOptions {
   /** When set, `Authorization: Bearer` must carry exactly this token; otherwise any token is accepted. */
@@ -81,7 +81,10 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
       case 'bad-beta': {
         const beta = headerBetas(call)[0];
         if (beta) return anthropic(400, 'invalid_request_error', badBetaMessage(beta));
+        break;
       }
+      case 'bad-signature':
+        if (hasThinkingTurn(call.body)) return anthropic(400, 'invalid_request_error', INVALID_SIGNATURE_MESSAGE);
     }
 
     if (countTokens) return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) });

@@ -28,6 +28,8 @@ export type Behaviour =
   | { kind: 'reset' }
   /** 400 naming the request's first beta (header, or Bedrock body `anthropic_beta`); `ok` when there is none. */
   | { kind: 'bad-beta' }
+  /** 400 about an invalid thinking `signature` while an assistant turn holds a thinking block; `ok` once none does. */
+  | { kind: 'bad-signature' }
   /** The first `n` calls for this model name on this fake answer `error-500`, later ones `ok`. */
   | { kind: 'flaky'; n: number };
 
@@ -94,6 +96,7 @@ const RULES: [RegExp, (m: RegExpExecArray) => Behaviour][] = [
   [/flaky-(\d+)/, (m) => ({ kind: 'flaky', n: Number(m[1]) })],
   [/(?:^|[^a-z])reset(?:[^a-z]|$)/, () => ({ kind: 'reset' })],
   [/bad-beta/, () => ({ kind: 'bad-beta' })],
+  [/bad-signature/, () => ({ kind: 'bad-signature' })],
   [/stream-exception/, () => ({ kind: 'stream-exception' })],
   [/stream/, () => ({ kind: 'stream' })],
 ];
@@ -144,4 +147,16 @@ export function createScript(): Script {
 export function fakeCountTokens(body: unknown): number {
   const messages = (body as { messages?: unknown } | undefined)?.messages ?? [];
   return Math.ceil(JSON.stringify(messages).length / 4);
+}
+
+/** The Anthropic API's wording for a thinking block signed by another provider (docs/design.md §6.3). */
+export const INVALID_SIGNATURE_MESSAGE = 'messages.1.content.0: Invalid `signature` in `thinking` block';
+
+/** Whether a request body still carries a thinking block in an assistant turn (what `bad-signature` refuses). */
+export function hasThinkingTurn(body: unknown): boolean {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  return (
+    Array.isArray(messages) &&
+    messages.some((m) => m?.role === 'assistant' && Array.isArray(m.content) && m.content.some((b: { type?: string }) => b?.type === 'thinking' || b?.type === 'redacted_thinking'))
+  );
 }

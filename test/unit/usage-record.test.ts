@@ -1,3 +1,4 @@
+import { GatewayError } from '../../services/shared/src/errors';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { ApiKey } from '../../services/shared/src/entities';
 import { UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
@@ -60,4 +61,23 @@ it('calls a request that ended without an outcome by its status', () => {
   expect(event).toMatchObject({ outcome: 'gateway_error', status: 401, cost_micros: 0, usage: ZERO_USAGE });
   expect(event).not.toHaveProperty('session_id');
   expect(event).not.toHaveProperty('key_id');
+});
+
+describe('the record decides the outcome from what happened', () => {
+  const attempt = { target: 'root', provider: 'vertex-prod', status: 500, latency_ms: 1 };
+  const fresh = () => new RequestRecord('req_gth_3', 't3', undefined, 'messages', 0);
+  it.each<[string, (r: RequestRecord) => void, string, number]>([
+    ['an answer went out', (r) => r.answered(200), 'success', 200],
+    ['the stream broke after the first byte', (r) => (r.answered(200), r.streamFailed('overloaded_error')), 'upstream_error', 200],
+    ['the client left mid-answer', (r) => (r.answered(200), r.clientLeft()), 'client_cancel', 200],
+    ['the client left before any answer', (r) => r.clientLeft(), 'client_cancel', 499],
+    ['every target failed', (r) => (r.attempts.push(attempt), r.failed(new GatewayError('api_error', 'x'))), 'upstream_error', 500],
+    ['the gateway refused it before any attempt', (r) => r.failed(new GatewayError('authentication_error', 'x')), 'rejected', 401],
+    ['the gateway failed before any attempt', (r) => r.failed(new GatewayError('api_error', 'x', { status: 503 })), 'gateway_error', 503],
+    ['the client closed while its body was read', (r) => r.failed(new GatewayError('invalid_request_error', 'x', { status: 499 })), 'client_cancel', 499],
+  ])('%s', (_what, happen, outcome, status) => {
+    const r = fresh();
+    happen(r);
+    expect(r.finish(catalog, 1)).toMatchObject({ outcome, status });
+  });
 });

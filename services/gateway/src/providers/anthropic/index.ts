@@ -32,7 +32,7 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
   };
 }
 
-export function anthropicAdapter(credentials: Credentials): ProviderAdapter<AnthropicProvider> {
+export function anthropicAdapter(credentials: Pick<Credentials, 'secret'>): ProviderAdapter<AnthropicProvider> {
   return {
     toUpstream: toAnthropicRequest,
     async authorize(up, p) {

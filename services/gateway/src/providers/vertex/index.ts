@@ -61,7 +61,7 @@ function withoutRejectedBetas(req: InboundRequest, err: GatewayError, done: Read
   return named.length ? { name: 'rejected-betas', req: { ...req, betas: req.betas.filter((b) => !named.includes(b)) } } : undefined;
 }
 
-export function vertexAdapter(credentials: Credentials): ProviderAdapter<VertexProvider> {
+export function vertexAdapter(credentials: Pick<Credentials, 'googleToken'>): ProviderAdapter<VertexProvider> {
   return {
     toUpstream: toVertexRequest,
     async authorize(up, p) {
