@@ -117,11 +117,11 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
   res.once('close', () => {
     if (!res.writableFinished) clientGone.abort();
     closed = true;
-    if (!handling) emitUsage(deps, record, log, req);
+    if (!handling) emitUsage(deps.usage, deps.now(), record, log, req);
   });
   try {
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
-    const caller = callerFor(deps, record.key);
+    const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
   } catch (raw) {
@@ -130,7 +130,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     sendError(res, err, { log, requestId });
   } finally {
     handling = false;
-    if (closed) emitUsage(deps, record, log, req);
+    if (closed) emitUsage(deps.usage, deps.now(), record, log, req);
   }
 }
 
@@ -152,7 +152,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
   // Checked per target, against the model each provider will actually call (policy/target-model.ts).
-  const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps, caller, provider, model);
+  const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps.catalog, caller, provider, model);
   const plan = resolvePlan(deps, {
     configHeader: gatehouseHeader(req, 'config'),
     providerHeader: gatehouseHeader(req, 'provider'),

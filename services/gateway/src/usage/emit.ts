@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { EventBus } from '../../../shared/src/bus/port';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
-import type { GatewayDeps } from '../deps';
 import type { RequestRecord } from './record';
 
 /** A request whose response is over, with what its log line says about the HTTP exchange. */
@@ -68,7 +67,7 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox 
   };
 }
 
-/** Hands the request's record to the outbox, which turns it into exactly one usage event. */
-export function emitUsage(deps: GatewayDeps, record: RequestRecord, log: Logger, req: IncomingMessage): void {
-  deps.usage.add({ record, endedAt: deps.now(), log, request: { method: req.method, url: req.url, userAgent: req.headers['user-agent'] } });
+/** Hands the request's record, its response over at `endedAt`, to the outbox, which turns it into exactly one usage event. */
+export function emitUsage(usage: UsageOutbox, endedAt: number, record: RequestRecord, log: Logger, req: IncomingMessage): void {
+  usage.add({ record, endedAt, log, request: { method: req.method, url: req.url, userAgent: req.headers['user-agent'] } });
 }
