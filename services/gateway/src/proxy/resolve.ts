@@ -41,7 +41,7 @@ export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarg
  * at 2,000 req/s the gateway ran a full collection every ~0.4 s instead of about once per 10,000
  * requests (`--trace-gc`; README, Performance).
  */
-class RequestPlanContext implements PlanContext {
+export class RequestPlanContext implements PlanContext {
   readonly metadata: Metadata;
   readonly headers: Record<string, string>;
   readonly random: () => number;

@@ -87,7 +87,7 @@ export async function callUpstream<P extends Provider>(
  */
 const parsedUrls = new LRUCache<string, { origin: string; path: string }>({ max: 1000 });
 
-function originAndPath(url: string): { origin: string; path: string } {
+export function originAndPath(url: string): { origin: string; path: string } {
   let parsed = parsedUrls.get(url);
   if (!parsed) {
     const u = new URL(url);
