@@ -4,6 +4,7 @@ import { createPubSubBus, prepareLocalPubSub } from '../../services/shared/src/b
 import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { type Store, usagePeriod } from '../../services/shared/src/store/port';
+import { generateKeySecret } from '../../services/gateway/src/auth/keys';
 import { createDeps, closeDeps, flushUsage } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
@@ -226,7 +227,8 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     stopping = worker.close();
     worker = startWorker(projectId);
     const [unknown, adminRead, adminWrite, revoked] = await Promise.all([
-      Promise.all([1, 2, 3].map((i) => ask(a, `gth_outage_unknown_${i}_0123456789abcdef0123456789`))),
+      // Well-formed (checksummed) keys that no store holds: only the store could tell they are unknown.
+      Promise.all([1, 2, 3].map(() => ask(a, generateKeySecret()))),
       admin(a, 'GET', '/keys'),
       admin(a, 'POST', '/keys/key_later/revoke'),
       ask(a, REVOKED),
