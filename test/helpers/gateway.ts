@@ -10,11 +10,15 @@ import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { listenOnLoopback } from './listen';
 import { capturingLogger } from './log';
+import { startTestPipeline } from './worker';
+import type { UsagePipeline } from '../../services/worker/src/pipeline';
 
 export interface TestGateway {
   url: string;
   deps: GatewayDeps;
   store: Store;
+  /** The worker's usage pipeline applying this gateway's events: counters, budget statuses, alerts. */
+  pipeline: UsagePipeline;
   /** Every usage event the gateway published, in order (the worker's view). */
   events: UsageEvent[];
   /** Every log line the gateway wrote, parsed. */
@@ -64,8 +68,9 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   const bus = createMemoryBus({ retryDelayMs: 50 });
   const events: UsageEvent[] = [];
   const waiters: (() => void)[] = [];
+  const pipeline = await startTestPipeline(store, { log: log.child({ service: 'worker' }) });
   bus.subscribe(async (e) => {
-    await store.applyUsage(e);
+    await pipeline.aggregator.apply(e);
     events.push(e);
     waiters.splice(0).forEach((w) => w());
   });
@@ -85,6 +90,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     url,
     deps,
     store,
+    pipeline,
     events,
     logs,
     async waitForEvents(n, timeoutMs = 5000) {
@@ -105,6 +111,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     async close() {
       await server.close();
       await closeDeps(deps);
+      await pipeline.close();
       const seeded = (opts.seed.api_keys ?? []).map((k) => k.key).filter((k): k is string => Boolean(k));
       const credentials = Object.values(opts.processEnv ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 8);
       expectNoSecrets([...seeded, ...credentials]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPICS } from './cloud-resources';
 
 /** Environment of the gateway process (also the local all-in-one mode). Parsed once at boot. */
 export const GatewayEnv = z.object({
@@ -48,6 +49,8 @@ export const WorkerEnv = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().min(1),
   GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
   DEAD_LETTER_TOPIC: z.string().default('gatehouse-usage-dead-letter'),
+  /** Budget threshold alerts are published here (cloud-resources.ts TOPICS.alerts). */
+  ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
   PUSH_AUDIENCE: z.string().optional(),
   PUSH_SERVICE_ACCOUNT: z.string().optional(),
