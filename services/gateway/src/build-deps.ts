@@ -12,6 +12,7 @@ import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
+import { BudgetGuard } from './policy/budget-guard';
 import type { GatewayDeps } from './deps';
 import { anthropicAdapter } from './providers/anthropic';
 import { bedrockAdapter } from './providers/bedrock';
@@ -64,12 +65,13 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
   const credentials = new Credentials({ env: opts.processEnv, secretManagerUrl: opts.secretManagerUrl, googleTokenUrl: opts.googleTokenUrl });
   const bus = opts.bus ?? busFromEnv(env, log);
   const catalog = opts.catalog ?? createCatalog();
+  const budgets = new BudgetGuard(store, log);
   const deps: GatewayDeps = {
     env,
     log,
     store,
     bus,
-    usage: createUsageOutbox(bus, catalog),
+    usage: createUsageOutbox(bus, catalog, (event) => budgets.spent(event, Date.now())),
     catalog,
     keys: new KeyCache(store, log),
     workspaces: new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace'),
@@ -83,6 +85,7 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
       log,
       'config',
     ),
+    budgets,
     adapters: {
       vertex: vertexAdapter(credentials),
       anthropic: anthropicAdapter(credentials),
@@ -96,7 +99,7 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
     now: () => performance.now(),
     newId: () => randomUUID().replaceAll('-', ''),
   };
-  await Promise.all([deps.keys.start(), deps.workspaces.start(), deps.providers.start(), deps.configs.start()]);
+  await Promise.all([deps.keys.start(), deps.workspaces.start(), deps.providers.start(), deps.configs.start(), budgets.start()]);
   return deps;
 }
 
@@ -112,6 +115,7 @@ export async function closeDeps(deps: GatewayDeps): Promise<void> {
   deps.workspaces.close();
   deps.providers.close();
   deps.configs.close();
+  deps.budgets.close();
   await flushUsage(deps);
   await deps.bus.close();
   await deps.dispatcher.close();

@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/src/log';
 import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
 import type { ResponseCache } from './cache/response-cache';
+import type { BudgetGuard } from './policy/budget-guard';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   providers: LiveMap<Provider>;
   /** Stored configs, validated once per change. */
   configs: LiveMap<StoredConfig, ParseConfigResult>;
+  /** Budgets and their statuses, mirrored; refuses requests an exhausted budget covers. */
+  budgets: BudgetGuard;
   adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
   dispatcher: Dispatcher;
   breakers: BreakerRegistry;

@@ -9,6 +9,8 @@ import type { Collection } from '../../../shared/src/store/port';
 export class LiveMap<T, V = T> {
   private map = new Map<string, V>();
   private stop: () => void = () => {};
+  /** Moves on with every snapshot, so an index built from values() knows when it is stale. */
+  generation = 0;
 
   constructor(
     private readonly collection: Collection<T>,
@@ -32,6 +34,7 @@ export class LiveMap<T, V = T> {
         this.stop = this.collection.watch(
           (docs) => {
             this.map = this.derived(docs);
+            this.generation++;
             retryMs = 1000;
             started = true;
             resolve();
@@ -65,6 +68,10 @@ export class LiveMap<T, V = T> {
 
   get(id: string): V | undefined {
     return this.map.get(id);
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
   }
 
   set(id: string, value: V): void {
