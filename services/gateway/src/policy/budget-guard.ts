@@ -1,6 +1,7 @@
 import type { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
 import { type Coverage, scopeCovers } from '../../../shared/src/budget/match';
-import { metricAmount } from '../../../shared/src/budget/status';
+import { formatAmount, metricAmount } from '../../../shared/src/budget/status';
+import { budgetWindow } from '../../../shared/src/budget/window';
 import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
@@ -61,7 +62,7 @@ export class BudgetGuard {
   admit(c: Coverage, now: number): void {
     for (const b of this.covering(c)) {
       const usage = this.usage(b, now);
-      if (usage >= b.limit) throw new GatewayError('billing_error', exhaustedMessage(b, usage, this.statuses.get(b.id)));
+      if (usage >= b.limit) throw new GatewayError('billing_error', exhaustedMessage(b, usage, now));
     }
   }
 
@@ -124,9 +125,8 @@ export class BudgetGuard {
 }
 
 /** What Claude Code shows the user: which budget, how much of what, and when it resets. */
-export function exhaustedMessage(b: Budget, usage: number, mirrored: MirroredStatus | undefined): string {
-  const amount = (n: number) => (b.metric === 'cost' ? `$${(n / 1e6).toFixed(2)}` : `${n.toLocaleString('en-US')} ${b.metric === 'tokens' ? 'tokens' : 'input+output tokens'}`);
-  const end = mirrored?.status.window_end;
-  const resets = b.period.kind === 'none' ? 'It has no period: an administrator must raise its limit.' : end ? `It resets at ${end}.` : 'It resets at the end of its period.';
-  return `Gatehouse budget "${b.name}" (${b.id}) is exhausted: ${amount(usage)} used of its ${amount(b.limit)} limit. ${resets}`;
+export function exhaustedMessage(b: Budget, usage: number, now: number): string {
+  const end = budgetWindow(b, now)?.end;
+  const resets = end === undefined ? 'It has no period: an administrator must raise its limit.' : `It resets at ${new Date(end).toISOString()}.`;
+  return `Gatehouse budget "${b.name}" (${b.id}) is exhausted: ${formatAmount(b.metric, usage)} used of its ${formatAmount(b.metric, b.limit)} limit. ${resets}`;
 }

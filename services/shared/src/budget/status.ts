@@ -28,3 +28,9 @@ export function budgetState(usage: number, limit: number, thresholds: number[]):
 export function newAlerts(b: Pick<Budget, 'limit' | 'thresholds'>, usage: number, alerted: number[]): number[] {
   return reachedThresholds(usage, b.limit, b.thresholds).filter((t) => !alerted.includes(t));
 }
+
+/** An amount as people read it: dollars for cost (cents, or micro-dollars below one cent), else tokens. */
+export function formatAmount(metric: BudgetMetric, n: number): string {
+  if (metric === 'cost') return `$${(n / 1e6).toFixed(n >= 10_000 || n === 0 ? 2 : 6)}`;
+  return `${n.toLocaleString('en-US')} ${metric === 'tokens' ? 'tokens' : 'input+output tokens'}`;
+}

@@ -1,5 +1,6 @@
 import type { BudgetAlert } from '../../../shared/src/budget/alert';
 import type { Budget } from '../../../shared/src/budget/entity';
+import { formatAmount } from '../../../shared/src/budget/status';
 import type { Logger } from '../../../shared/src/log';
 
 export interface AlertSinkOptions {
@@ -95,7 +96,7 @@ export function createAlertSink(opts: AlertSinkOptions): AlertSink {
 
 /** One line a person reads in Slack. */
 export function alertText(a: BudgetAlert): string {
-  const amount = (n: number) => (a.metric === 'cost' ? `$${(n / 1e6).toFixed(2)}` : `${n.toLocaleString('en-US')} tokens`);
+  const amount = (n: number) => formatAmount(a.metric, n);
   const resets = a.window_end ? `; resets ${a.window_end}` : '';
   return `Gatehouse budget "${a.budget_name}" reached ${a.threshold}% of its limit: ${amount(a.usage)} of ${amount(a.limit)}${resets}.`;
 }
