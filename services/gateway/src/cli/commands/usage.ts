@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Workspace } from '../../../../shared/src/entities';
-import type { KeyView, UsageView } from '../../admin/schemas';
+import type { KeyView, UsageBreakdownView, UsageView } from '../../admin/schemas';
 import { UsageError } from '../args';
 import type { AdminClient } from '../client';
 import type { Command } from '../command';
@@ -17,15 +17,43 @@ async function usageOf(client: AdminClient, query: Record<string, string | undef
   return { ...(await client.get<Usage>('/usage', query)), label };
 }
 
+type Breakdown = z.infer<typeof UsageBreakdownView>;
+
+/** `usage --by model --from D --to D`: one row per value, from the worker's daily rollups. */
+async function breakdown(r: Parameters<Command['run']>[0], by: string): Promise<void> {
+  const today = new Date().toISOString().slice(0, 10);
+  const from = r.args.get('from') ?? `${today.slice(0, 8)}01`;
+  const to = r.args.get('to') ?? today;
+  const b = await r.client().get<Breakdown>('/usage/breakdown', { by, from, to });
+  r.print(
+    () =>
+      b.data.length
+        ? `Usage by ${by}, ${from} to ${to} (UTC days):\n\n${table(b.data, [
+            [by.toUpperCase(), (u) => u.value],
+            ['REQUESTS', (u) => count(u.requests)],
+            ['INPUT', (u) => count(u.input)],
+            ['OUTPUT', (u) => count(u.output)],
+            ['CACHE READ', (u) => count(u.cache_read)],
+            ['CACHE WRITE', (u) => count(u.cache_write_5m + u.cache_write_1h)],
+            ['COST', (u) => usd(u.cost_micros)],
+          ])}`
+        : `No usage by ${by} from ${from} to ${to}.\n`,
+    b,
+  );
+}
+
 /**
  * `gatehouse usage`: this month's totals (or --period YYYY-MM). With --key: that key. With
  * --workspace: the workspace and each of its keys. Otherwise every workspace the admin key can see.
+ * With --by: totals per model, provider, key, workspace or metadata.<name> over --from..--to.
  */
 export const usageCommand: Command = {
   name: 'usage',
-  synopsis: 'usage [--workspace W | --key-id KEY_ID] [--period YYYY-MM]',
-  flags: { values: ['workspace', 'key-id', 'period'] },
+  synopsis: 'usage [--workspace W | --key-id KEY_ID] [--period YYYY-MM] | usage --by model|provider|key|workspace|metadata.NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
+  flags: { values: ['workspace', 'key-id', 'period', 'by', 'from', 'to'] },
   async run(r) {
+    const by = r.args.get('by');
+    if (by) return breakdown(r, by);
     const period = r.args.get('period');
     if (period !== undefined && !/^\d{4}-\d{2}$/.test(period)) throw new UsageError('--period takes a month, YYYY-MM.');
     const client = r.client();
