@@ -64,7 +64,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   const { log, lines: logs } = capturingLogger({ service: 'gateway', level: 'debug', onText: (text) => allLogText.push(text) });
   const env = parseEnv(GatewayEnv, { PORT: '0', HOST: '127.0.0.1', GATEHOUSE_STORE: 'memory', GATEHOUSE_BUS: 'memory', ...opts.env });
   const store = opts.store ?? createMemoryStore();
-  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], ...opts.seed } as Seed);
+  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], budgets: [], ...opts.seed } as Seed);
   const bus = createMemoryBus({ retryDelayMs: 50 });
   const events: UsageEvent[] = [];
   const waiters: (() => void)[] = [];
@@ -110,8 +110,10 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     },
     async close() {
       await server.close();
-      await closeDeps(deps);
+      // The worker's listener goes before the store it listens on is closed.
+      await flushUsage(deps);
       await pipeline.close();
+      await closeDeps(deps);
       const seeded = (opts.seed.api_keys ?? []).map((k) => k.key).filter((k): k is string => Boolean(k));
       const credentials = Object.values(opts.processEnv ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 8);
       expectNoSecrets([...seeded, ...credentials]);

@@ -60,6 +60,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const commits = new Set<Promise<void>>();
   /** Per budget, the newest window touched since the last status pass. */
   let dirty = new Map<string, BudgetTouch>();
+  /** The status pass in progress, so close() can wait for it. */
+  let refreshing: Promise<void> = Promise.resolve();
 
   const markDirty = (t: BudgetTouch) => {
     const seen = dirty.get(t.budget.id);
@@ -93,7 +95,12 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     return done;
   }
 
-  async function refreshStatuses(): Promise<void> {
+  function refreshStatuses(): Promise<void> {
+    refreshing = refreshing.then(refreshPass);
+    return refreshing;
+  }
+
+  async function refreshPass(): Promise<void> {
     const touched = dirty;
     dirty = new Map();
     await Promise.all(
@@ -150,8 +157,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       await refreshStatuses();
     },
     async close() {
-      await this.flush();
       if (statusTimer) clearInterval(statusTimer);
+      await this.flush();
       stopWatch();
     },
   };
