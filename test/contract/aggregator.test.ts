@@ -1,5 +1,6 @@
 import type { BudgetAlert } from '../../services/shared/src/budget/alert';
-import { Budget } from '../../services/shared/src/budget/entity';
+import type { Budget } from '../../services/shared/src/budget/entity';
+import { budgetFixture } from '../helpers/budget';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
@@ -8,17 +9,7 @@ import { describeIf, eventually, firestoreAvailable, uniqueProjectId } from '../
 import { silentLogger } from '../helpers/log';
 import { usageEventFixture } from '../helpers/usage-event';
 
-const budget = (over: Partial<Budget>): Budget =>
-  Budget.parse({
-    id: 'team-web',
-    name: 'Team web',
-    scope: { type: 'metadata', key: 'team', value: 'web' },
-    metric: 'cost',
-    limit: 10_000,
-    period: { kind: 'month', time_zone: 'UTC' },
-    period_since: '2025-01-01T00:00:00.000Z',
-    ...over,
-  });
+const budget = (over: Partial<Budget>): Budget => budgetFixture({ limit: 10_000, ...over });
 
 const web = (over = {}) => usageEventFixture({ metadata: { team: 'web' }, cost_micros: 1000, ...over });
 

@@ -1,20 +1,10 @@
 import { BudgetAlert } from '../../services/shared/src/budget/alert';
-import { Budget } from '../../services/shared/src/budget/entity';
+import { budgetFixture } from '../helpers/budget';
 import { createAlertSink } from '../../services/worker/src/alerts/alert-sink';
 import { type HttpFake, sendJson, startHttpFake } from '../fakes/http-fake';
 import { capturingLogger } from '../helpers/log';
 
-const budget = (webhook_url?: string): Budget =>
-  Budget.parse({
-    id: 'team-web',
-    name: 'Team web',
-    scope: { type: 'metadata', key: 'team', value: 'web' },
-    metric: 'cost',
-    limit: 500_000_000,
-    period: { kind: 'month' },
-    period_since: '2025-01-01T00:00:00.000Z',
-    webhook_url,
-  });
+const budget = (webhook_url?: string) => budgetFixture({ webhook_url });
 
 const alert: BudgetAlert = BudgetAlert.parse({
   version: 1,

@@ -1,4 +1,5 @@
-import { Budget, type BudgetStatus } from '../../services/shared/src/budget/entity';
+import type { Budget, BudgetStatus } from '../../services/shared/src/budget/entity';
+import { budgetFixture } from '../helpers/budget';
 import { GatewayError } from '../../services/shared/src/errors';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { BudgetGuard } from '../../services/gateway/src/policy/budget-guard';
@@ -7,17 +8,7 @@ import { silentLogger } from '../helpers/log';
 import { usageEventFixture } from '../helpers/usage-event';
 
 const NOW = Date.parse('2025-06-15T12:00:00Z');
-const budget = (over: Partial<Budget> = {}): Budget =>
-  Budget.parse({
-    id: 'team-web',
-    name: 'Team web',
-    scope: { type: 'metadata', key: 'team', value: 'web' },
-    metric: 'cost',
-    limit: 500_000_000,
-    period: { kind: 'month', time_zone: 'UTC' },
-    period_since: '2025-01-01T00:00:00.000Z',
-    ...over,
-  });
+const budget = budgetFixture;
 const status = (usage: number, over: Partial<BudgetStatus> = {}): BudgetStatus => ({
   budget_id: 'team-web',
   version: 1,

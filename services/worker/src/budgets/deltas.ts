@@ -6,9 +6,6 @@ import { type CountedEvent, type CounterDelta, totalsDeltas } from '../../../sha
 import { TOKEN_KINDS } from '../../../shared/src/store/port';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 
-/** The dimensions usage rollups are kept by, one document per value and UTC day. */
-export const ROLLUP_DIMENSIONS = ['key', 'workspace', 'provider', 'model'] as const;
-
 /** A budget counter an event counts towards: which budget and which of its windows. */
 export interface BudgetTouch {
   budget: Budget;
@@ -55,6 +52,6 @@ export function usageDeltas(event: UsageEvent, budgets: Iterable<Budget>): { cou
   return { counted: { event_id: event.event_id, deltas }, touched };
 }
 
-export function rollupId(dimension: string, value: string, day: string): string {
+function rollupId(dimension: string, value: string, day: string): string {
   return `${dimension}|${value}|${day}`;
 }

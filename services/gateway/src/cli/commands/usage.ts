@@ -4,7 +4,7 @@ import type { KeyView, UsageBreakdownView, UsageView } from '../../admin/schemas
 import { UsageError } from '../args';
 import type { AdminClient } from '../client';
 import type { Command } from '../command';
-import { count, table, usd, when } from '../table';
+import { type Column, count, table, usd, when } from '../table';
 
 type Usage = z.infer<typeof UsageView>;
 type Key = z.infer<typeof KeyView>;
@@ -18,6 +18,16 @@ async function usageOf(client: AdminClient, query: Record<string, string | undef
 }
 
 type Breakdown = z.infer<typeof UsageBreakdownView>;
+type Sums = Pick<Usage, 'requests' | 'input' | 'output' | 'cache_read' | 'cache_write_5m' | 'cache_write_1h' | 'cost_micros'>;
+
+const SUM_COLUMNS: Column<Sums>[] = [
+  ['REQUESTS', (u) => count(u.requests)],
+  ['INPUT', (u) => count(u.input)],
+  ['OUTPUT', (u) => count(u.output)],
+  ['CACHE READ', (u) => count(u.cache_read)],
+  ['CACHE WRITE', (u) => count(u.cache_write_5m + u.cache_write_1h)],
+  ['COST', (u) => usd(u.cost_micros)],
+];
 
 /** `usage --by model --from D --to D`: one row per value, from the worker's daily rollups. */
 async function breakdown(r: Parameters<Command['run']>[0], by: string): Promise<void> {
@@ -30,12 +40,7 @@ async function breakdown(r: Parameters<Command['run']>[0], by: string): Promise<
       b.data.length
         ? `Usage by ${by}, ${from} to ${to} (UTC days):\n\n${table(b.data, [
             [by.toUpperCase(), (u) => u.value],
-            ['REQUESTS', (u) => count(u.requests)],
-            ['INPUT', (u) => count(u.input)],
-            ['OUTPUT', (u) => count(u.output)],
-            ['CACHE READ', (u) => count(u.cache_read)],
-            ['CACHE WRITE', (u) => count(u.cache_write_5m + u.cache_write_1h)],
-            ['COST', (u) => usd(u.cost_micros)],
+            ...SUM_COLUMNS,
           ])}`
         : `No usage by ${by} from ${from} to ${to}.\n`,
     b,
@@ -78,12 +83,7 @@ export const usageCommand: Command = {
         rows.length
           ? `Usage for ${month} (UTC; the worker updates totals within seconds):\n\n${table(rows, [
               ['', (u) => u.label],
-              ['REQUESTS', (u) => count(u.requests)],
-              ['INPUT', (u) => count(u.input)],
-              ['OUTPUT', (u) => count(u.output)],
-              ['CACHE READ', (u) => count(u.cache_read)],
-              ['CACHE WRITE', (u) => count(u.cache_write_5m + u.cache_write_1h)],
-              ['COST', (u) => usd(u.cost_micros)],
+              ...SUM_COLUMNS,
               ['LAST USED', (u) => when(u.last_used_at)],
             ])}`
           : 'No workspaces.\n',
