@@ -11,6 +11,7 @@ import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import type { Readiness } from '../../services/gateway/src/state/readiness';
 import { consumeBus } from '../../services/worker/src/consume';
+import { startUsagePipeline } from '../../services/worker/src/pipeline';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
 import { describeIf, eventually, uniqueProjectId } from '../helpers/emulators';
@@ -39,6 +40,7 @@ const [firestoreEmulator, pubsubEmulator] = EMULATORS;
 
 const seed: Seed = {
   workspaces: [{ id: 'ws', name: 'WS', status: 'active', defaults: {} }],
+  budgets: [],
   providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } }],
   configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
   api_keys: [
@@ -124,13 +126,15 @@ async function startInstance(projectId: string): Promise<Instance> {
 }
 
 /** The worker of local mode on the usage topic's pull subscription, with its own clients: restartable. */
-function startWorker(projectId: string): { close(): Promise<void> } {
+async function startWorker(projectId: string): Promise<{ close(): Promise<void> }> {
   const store = createFirestoreStore({ projectId });
   const bus: EventBus = createPubSubBus({ projectId, topic: 'gatehouse-usage', log: () => undefined });
-  consumeBus(bus, store, silentLogger('worker'));
+  const pipeline = await startUsagePipeline({ store, log: silentLogger('worker') });
+  consumeBus(bus, pipeline.aggregator, silentLogger('worker'));
   return {
     async close() {
       await bus.close();
+      await pipeline.close();
       await store.close();
     },
   };
@@ -200,7 +204,7 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     seed.providers[0] = { ...seed.providers[0], base_url: upstream.url };
     reader = createFirestoreStore({ projectId });
     await Promise.all([applySeed(reader, seed), prepareLocalPubSub(projectId, 'gatehouse-usage')]);
-    worker = startWorker(projectId);
+    worker = await startWorker(projectId);
     a = await startInstance(projectId);
     await a.deps.started;
     traffic.add(a);
@@ -225,7 +229,7 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     pause(firestore);
     // The worker restarts meanwhile: the old one holds events it cannot apply until the store is back.
     stopping = worker.close();
-    worker = startWorker(projectId);
+    worker = await startWorker(projectId);
     const [unknown, adminRead, adminWrite, revoked] = await Promise.all([
       // Well-formed (checksummed) keys that no store holds: only the store could tell they are unknown.
       Promise.all([1, 2, 3].map(() => ask(a, generateKeySecret()))),

@@ -19,6 +19,10 @@ describe('seed file', () => {
     expect(stored).toMatchObject({ name: 'dev', workspace_id: 'dev', defaults: { config_id: 'default' } });
     expect(JSON.stringify(await store.apiKeys.list())).not.toContain(EXAMPLE_KEY);
     expect((await store.configs.list()).map((c) => c.id)).toEqual(['default', 'vertex-then-anthropic']);
+    expect(await store.budgets.list()).toEqual([
+      expect.objectContaining({ id: 'dev-team-weekly-tokens', version: 1, metric: 'tokens', limit: 10_000_000, period: { kind: 'week', time_zone: 'Europe/Paris' }, period_since: expect.any(String) }),
+      expect.objectContaining({ id: 'vertex-monthly', scope: { type: 'provider', provider: '@vertex-prod' }, limit: 500_000_000, thresholds: [50, 80, 100] }),
+    ]);
   });
 
   it('generates a dev setup with a fresh key when there is no seed file', async () => {

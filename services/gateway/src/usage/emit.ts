@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { EventBus } from '../../../shared/src/bus/port';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
+import type { UsageEvent } from '../../../shared/src/usage-event';
 import type { GatewayDeps } from '../deps';
 import type { RequestRecord } from './record';
 
@@ -34,7 +35,7 @@ export interface UsageOutbox {
  * published (batched by the bus, off the request path) and written as one structured log line: Cloud
  * Logging holds a second, independent record.
  */
-export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox {
+export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (event: UsageEvent) => void = () => {}): UsageOutbox {
   let pending: FinishedRequest[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -46,6 +47,7 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox 
       const event = record.finish(catalog, endedAt);
       if (!event) continue;
       bus.publish(event);
+      onEvent(event); // this instance's own spend, until the worker's budget status includes it
       log.info('request done', {
         httpRequest: {
           requestMethod: request.method,

@@ -1,5 +1,7 @@
+import type { Budget, BudgetStatus } from '../budget/entity';
 import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
+import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
 
 /** A keyed collection of documents. Adapters: memory (local mode, tests) and Firestore. */
 export interface Collection<T> {
@@ -32,6 +34,27 @@ export interface Store {
    * (atomically with the dedup marker). Returns false when the event was already applied.
    */
   applyUsage(event: UsageEvent): Promise<boolean>;
+  /**
+   * Applies each event's counter deltas exactly once per event id, atomically with its dedup marker;
+   * returns the ids applied by this call (the others were applied before). Each counter is written
+   * once per call, however many of the events touch it.
+   */
+  applyCounted(events: CountedEvent[]): Promise<Set<string>>;
+  counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
+  queryCounters(collection: CounterCollection, q: CounterQuery): Promise<CounterDoc[]>;
+  /** Keyed by budget id. */
+  budgets: Collection<Budget>;
+  /** Keyed by budget id; written by the worker, mirrored by every gateway instance. */
+  budgetStatus: Collection<BudgetStatus>;
+  /**
+   * Reads a budget counter and the budget's status and writes the status `next` returns (nothing when
+   * it returns undefined), atomically: two workers cannot both record one threshold as alerted.
+   */
+  updateBudgetStatus(
+    budgetId: string,
+    counterId: string,
+    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatus | undefined,
+  ): Promise<BudgetStatus | undefined>;
   usageTotals(scope: UsageTotals['scope'], scopeId: string, period: string): Promise<UsageTotals | undefined>;
   close(): Promise<void>;
 }
