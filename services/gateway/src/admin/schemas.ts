@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { NegotiatedPricingSchema } from '../../../shared/src/catalog/schema';
+import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, ProviderPricing, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 
@@ -150,7 +151,7 @@ export const ConfigList = named('ConfigList', z.object({ data: z.array(ConfigVie
 
 // ---- providers: credentials are references only (CredentialRef); unknown fields are rejected.
 
-const noStamps = { created_at: true, updated_at: true } as const;
+const noStamps = { created_at: true, updated_at: true, pricing: true } as const;
 const CredentialInput = z.union(CredentialRef.options, {
   error: 'a credential reference — {"adc": true}, {"env": "NAME"} or {"secret": "projects/…/secrets/…/versions/…"} — never the credential itself',
 });
@@ -180,6 +181,12 @@ export const ProviderView = named(
   z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]),
 );
 export const ProviderList = named('ProviderList', z.object({ data: z.array(ProviderView) }));
+export const PricingInput = named(
+  'ProviderPricingInput',
+  NegotiatedPricingSchema,
+  'Negotiated prices: discount_percent off every list price, and per-model rows (USD per MTok, keyed by any model name the catalog resolves) billed instead of list. Replaces the previous pricing; {} clears it.',
+);
+export const PricingView = named('ProviderPricing', ProviderPricing);
 
 // ---- audit and usage
 

@@ -44,6 +44,10 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox 
       const event = record.finish(catalog, endedAt);
       if (!event) continue;
       bus.publish(event);
+      if (event.priced === false) {
+        // Budgets count this request at $0: someone must add the model's price to the catalog.
+        log.warn('usage not priced: no catalog price for the model', { model_requested: event.model_requested, model_upstream: event.model_upstream, request_id: event.request_id });
+      }
       log.info('request done', {
         httpRequest: {
           requestMethod: request.method,

@@ -64,6 +64,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
           for (const [scope, scopeId] of usageScopes(event)) {
             const id = totalsId(scope, scopeId, period);
             const inc: DocumentData = { requests: FieldValue.increment(1), cost_micros: FieldValue.increment(event.cost_micros) };
+            if (event.priced === false) inc.unpriced_requests = FieldValue.increment(1);
             for (const kind of TOKEN_KINDS) inc[kind] = FieldValue.increment(event.usage[kind]);
             // A blind write too: the last event applied, which is the last use unless events arrive out of order.
             tx.set(totals.doc(docId(id)), { id, scope, scope_id: scopeId, period, ...inc, last_used_at: event.timestamp }, { merge: true });
@@ -79,7 +80,8 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     async usageTotals(scope, scopeId, period) {
       const snap = await totals.doc(docId(totalsId(scope, scopeId, period))).get();
-      return snap.exists ? (snap.data() as UsageTotals) : undefined;
+      // Totals written before unpriced requests were counted lack the field.
+      return snap.exists ? { ...(snap.data() as UsageTotals), unpriced_requests: (snap.data() as UsageTotals).unpriced_requests ?? 0 } : undefined;
     },
 
     async close() {

@@ -53,6 +53,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
         const id = totalsId(scope, scopeId, period);
         const t = totals.get(id) ?? emptyTotals(scope, scopeId, period);
         t.requests += 1;
+        if (event.priced === false) t.unpriced_requests += 1;
         t.cost_micros += event.cost_micros;
         for (const kind of TOKEN_KINDS) t[kind] += event.usage[kind];
         t.last_used_at = event.timestamp;
@@ -79,6 +80,7 @@ function emptyTotals(scope: UsageTotals['scope'], scopeId: string, period: strin
     scope_id: scopeId,
     period,
     requests: 0,
+    unpriced_requests: 0,
     cost_micros: 0,
     input: 0,
     output: 0,
