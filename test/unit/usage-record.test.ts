@@ -73,3 +73,13 @@ describe('usage event versions', () => {
     expect(decodeUsageEvent(JSON.stringify({ ...v2, version: 3 }))).toBeUndefined();
   });
 });
+
+it('marks a request unpriced only when it billed tokens its model has no price for', () => {
+  const r = served();
+  r.modelRequested = r.modelUpstream = 'claude-nobody-knows';
+  expect(r.finish(catalog, 200)).toMatchObject({ priced: false, cost_micros: 0, list_cost_micros: 0 });
+  const refused = served();
+  refused.modelRequested = refused.modelUpstream = 'claude-nobody-knows';
+  refused.usage = ZERO_USAGE;
+  expect(refused.finish(catalog, 200)).toMatchObject({ priced: true, cost_micros: 0 });
+});

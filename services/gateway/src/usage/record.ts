@@ -82,7 +82,8 @@ export class RequestRecord {
       cost_micros: hit ? 0 : cost.effective,
       list_cost_micros: hit ? 0 : cost.list,
       ...(this.pricing && cost.priced ? { pricing_version: this.pricing.version } : {}),
-      priced: cost.priced,
+      // Nothing billed (a refused or failed request) needs no price, whatever its model.
+      priced: cost.priced || !billsAnything(this.usage),
       ...(this.outputEstimated !== undefined && !hit ? { estimated: { output_tokens: this.outputEstimated } } : {}),
       latency_ms: round(now - this.startedAt),
       ...(this.ttfbMs !== undefined ? { ttfb_ms: round(this.ttfbMs) } : {}),
@@ -91,6 +92,10 @@ export class RequestRecord {
       ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost.effective : 0 } } : {}),
     };
   }
+}
+
+function billsAnything(u: TokenUsage): boolean {
+  return u.input + u.output + u.cache_write_5m + u.cache_write_1h + u.cache_read + u.web_search_requests > 0 || !!u.iterations?.length;
 }
 
 /** Milliseconds to the microsecond: what the event's readers can use, not a clock's float noise. */

@@ -52,7 +52,7 @@ function tokenCost(p: PriceRow, u: Tokens): bigint {
  * Whether the first-party API's `inference_geo` names a data-residency region (billed ×1.1 on models
  * that have the premium). `global` is the default routing; anything else is a pinned geography.
  */
-export function isResidencyGeo(geo: string | undefined): boolean {
+function isResidencyGeo(geo: string | undefined): boolean {
   return !!geo && geo !== 'global' && geo !== 'not_available';
 }
 
