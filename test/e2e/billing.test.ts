@@ -60,11 +60,11 @@ describe.each([false, true])('worked examples (stream: %s)', (stream) => {
     expect(global).toMatchObject({ model_upstream: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', cost_micros: 33_000 });
   });
 
-  it('bills a compaction iteration on top of the top-level counts', async () => {
+  it.each(['anthropic-prod', 'vertex-prod', 'bedrock-global'])('bills a compaction iteration on top of the top-level counts (%s)', async (provider) => {
     // Opus 5 ($5 in, $25 out). Top level: 23,000 × 5 + 1,000 × 25 = 140,000 µ$. The compaction iteration
     // is not in the top level: 180,000 × 5 + 3,500 × 25 = 987,500 µ$. The `message` iteration repeats the
-    // top level and is not billed twice. Total 1,127,500 µ$.
-    const event = await billed('anthropic-prod', 'claude-opus-5', stream, {
+    // top level and is not billed twice. Total 1,127,500 µ$ (Vertex global and Bedrock global.: no premium).
+    const event = await billed(provider, 'claude-opus-5', stream, {
       usage: tokens(23_000, 1_000, {
         iterations: [
           { type: 'compaction', ...tokens(180_000, 3_500) },
@@ -158,11 +158,11 @@ describe('cumulative totals and cancelled streams', () => {
 
 describe('the Bedrock invocation metrics cross-check', () => {
   it('logs both figures when Bedrock counts differently from the stream', async () => {
-    await billed('bedrock-prod', 'claude-sonnet-4-5', true, {
+    const event = await billed('bedrock-prod', 'claude-sonnet-4-5', true, {
       usage: tokens(1000, 2000),
       metrics: { inputTokenCount: 1000, outputTokenCount: 2100, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 },
     });
-    const line = rig.gw.logs.find((l) => l.message === 'Bedrock invocation metrics disagree with the streamed usage');
+    const line = rig.gw.logs.find((l) => l.message === 'Bedrock invocation metrics disagree with the streamed usage' && l.requestId === event.request_id);
     expect(line).toMatchObject({
       severity: 'WARNING',
       bedrock: { input: 1000, output: 2100, cache_read: 0, cache_write: 0 },
