@@ -19,7 +19,7 @@ export interface AnthropicUsage extends AnthropicTokens {
   iterations?: Array<AnthropicTokens & { type?: string; model?: string }> | null;
 }
 
-// Sampling iterations the top-level fields already count (wire-formats: BetaUsage.iterations); every
+// Sampling iterations the top-level fields already count (Anthropic API reference, Usage.iterations); every
 // other type (compaction, advisor) is billed on top of them.
 const IN_TOP_LEVEL = new Set(['message', 'fallback_message']);
 
