@@ -132,7 +132,7 @@ describe('streaming answers', () => {
     expect(streamedText(hit.text)).toBe('Hello from fake-bedrock');
     expect(rig.bedrock.calls).toHaveLength(1);
     const [, event] = await rig.gw.waitForEvents(2);
-    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE) } });
+    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE, { regionalPremium: true }) } }); // us. profile
   });
 });
 

@@ -1,7 +1,7 @@
 import { message, startRoutingRig, type RoutingRig } from './routing-harness';
 
 /**
- * No client input can stall the gateway (issue 12, item 2): a `$regex` a client writes into an inline
+ * No client input can stall the gateway: a `$regex` a client writes into an inline
  * config runs in RE2, linear in its input, so patterns that backtrack catastrophically in JavaScript's
  * engine cost no more than any other; and an inline config is held to limits, each refused with a
  * 400 naming it.

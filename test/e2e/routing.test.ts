@@ -193,7 +193,8 @@ describe('Bedrock', () => {
       provider_kind: 'bedrock',
       model_upstream: bedrockModel,
       usage: FAKE_TOKEN_USAGE,
-      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE),
+      // The rig's Bedrock provider calls us. profiles: the geographic premium applies.
+      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE, { regionalPremium: true }),
     });
     expect(attempts(event)).toEqual([['root', 'bedrock-prod', 200]]);
   });

@@ -50,6 +50,7 @@ export function mergeInto(into: Map<string, CounterDoc>, key: string, fields: Re
 export function totalsDeltas(event: UsageEvent): CounterDelta[] {
   const period = usagePeriod(event.timestamp);
   const inc: Record<string, number> = { requests: 1, cost_micros: event.cost_micros };
+  if (event.priced === false) inc.unpriced_requests = 1;
   for (const kind of TOKEN_KINDS) inc[kind] = event.usage[kind];
   return usageScopes(event).map(([scope, scopeId]) => ({
     collection: 'usage_totals',

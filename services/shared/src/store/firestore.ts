@@ -152,7 +152,9 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async usageTotals(scope, scopeId, period) {
-      return (await counter('usage_totals', totalsId(scope, scopeId, period))) as unknown as UsageTotals | undefined;
+      const t = (await counter('usage_totals', totalsId(scope, scopeId, period))) as unknown as UsageTotals | undefined;
+      // Totals of months with no unpriced request lack the field.
+      return t && { ...t, unpriced_requests: t.unpriced_requests ?? 0 };
     },
 
     async close() {
