@@ -1,3 +1,4 @@
+import type { UsageTotals } from '../entities';
 import type { UsageEvent } from '../usage-event';
 import { TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './port';
 
@@ -58,4 +59,9 @@ export function totalsDeltas(event: UsageEvent): CounterDelta[] {
     fields: { scope, scope_id: scopeId, period, last_used_at: event.timestamp },
     inc,
   }));
+}
+
+/** A usage_totals counter as the entity; months with no unpriced request have no such field. */
+export function usageTotalsOf(doc: CounterDoc | undefined): UsageTotals | undefined {
+  return doc && ({ ...doc, unpriced_requests: doc.unpriced_requests ?? 0 } as unknown as UsageTotals);
 }

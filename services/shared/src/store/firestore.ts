@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
 import type { BudgetStatus } from '../budget/entity';
-import type { UsageTotals } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
-import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas } from './counters';
+import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
 import { DEDUP_TTL_MS } from './port';
 import { type Collection, type Store, totalsId } from './port';
@@ -152,9 +151,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async usageTotals(scope, scopeId, period) {
-      const t = (await counter('usage_totals', totalsId(scope, scopeId, period))) as unknown as UsageTotals | undefined;
-      // Totals of months with no unpriced request lack the field.
-      return t && { ...t, unpriced_requests: t.unpriced_requests ?? 0 };
+      return usageTotalsOf(await counter('usage_totals', totalsId(scope, scopeId, period)));
     },
 
     async close() {
