@@ -93,11 +93,11 @@ describe.each([false, true])('worked examples (stream: %s)', (stream) => {
   });
 
   it('prices an unknown upstream id at the requested model, and marks a model with no price unpriced', async () => {
-    // The config sends "claude-custom-tune" upstream; the client asked for Sonnet 4.5:
+    // The config sends "claude-custom-tune" upstream; the client asked for Sonnet 4.6:
     // 1,000 × 3 + 1,000 × 15 = 18,000 µ$ at the requested model's price.
     rig.anthropic.enqueue({ kind: 'ok', usage: { usage: tokens(1_000, 1_000) } });
     const config = { provider: '@anthropic-prod', override_params: { model: 'claude-custom-tune' } };
-    expect((await rig.send(message('claude-sonnet-4-5', { stream }), { config })).status).toBe(200);
+    expect((await rig.send(message('claude-sonnet-4-6', { stream }), { config })).status).toBe(200);
     expect(await rig.onlyEvent()).toMatchObject({ model_upstream: 'claude-custom-tune', priced: true, cost_micros: 18_000 });
 
     // Neither name has a price: 0, said to be unpriced, with a WARNING naming the model, and counted.
@@ -125,7 +125,7 @@ describe('cumulative totals and cancelled streams', () => {
   it('records a cancelled stream: input and cache from message_start, output estimated after the last count', async () => {
     // message_start: 500 input, 1,000 cache reads, 200 5m writes, output_tokens 1. Then "Hello", " from ",
     // "fake-anthropic" (25 characters ≈ 7 tokens at 4 a token) are relayed and the client goes away.
-    // Sonnet 4.5: 500 × 3 + 1,000 × 0.30 + 200 × 3.75 + (1 + 7) × 15 = 1,500 + 300 + 750 + 120 = 2,670 µ$.
+    // Sonnet 4.6: 500 × 3 + 1,000 × 0.30 + 200 × 3.75 + (1 + 7) × 15 = 1,500 + 300 + 750 + 120 = 2,670 µ$.
     rig.anthropic.enqueue({
       kind: 'ok',
       usage: { usage: tokens(500, 50, { cache_read_input_tokens: 1_000, cache_creation_input_tokens: 200, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 0 } }), holdAfter: 6 },
@@ -134,7 +134,7 @@ describe('cumulative totals and cancelled streams', () => {
     const res = await fetch(`${rig.gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': DEV_KEY, 'x-gatehouse-provider': '@anthropic-prod' },
-      body: JSON.stringify(message('claude-sonnet-4-5', { stream: true })),
+      body: JSON.stringify(message('claude-sonnet-4-6', { stream: true })),
       signal: abort.signal,
     }).catch((err: Error) => err);
     if (res instanceof Error) throw res;
@@ -179,18 +179,51 @@ describe('the Bedrock invocation metrics cross-check', () => {
 });
 
 describe('retired models', () => {
+  // The check reads the gateway's wall clock, pinned here so the verdicts hold whatever today's date.
+  const day = (iso: string) => () => Date.parse(`${iso}T12:00:00Z`);
+  const onProvider = (provider: string) => ({ headers: { 'x-gatehouse-provider': `@${provider}` } });
+  const fakes = () => rig.vertex.calls.length + rig.anthropic.calls.length + rig.bedrock.calls.length;
+
   it.each([
     ['vertex-prod', 'claude-3-7-sonnet@20250219', /claude-3-7-sonnet-20250219 was retired on Google Vertex AI on 2026-05-11 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/],
     ['anthropic-prod', 'claude-sonnet-4-0', /claude-sonnet-4-20250514 was retired on the Anthropic API on 2026-06-15 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/],
-  ])('%s refuses %s with a 400 naming the date and a replacement, without calling upstream', async (provider, model, wording) => {
-    const res = await rig.send(message(model), { headers: { 'x-gatehouse-provider': `@${provider}` } });
+    ['bedrock-prod', 'claude-3-7-sonnet-20250219', /claude-3-7-sonnet-20250219 was retired on Amazon Bedrock on 2026-04-28 \(provider @bedrock-prod\); use claude-sonnet-4-6 instead/],
+    ['anthropic-prod', 'claude-sonnet-4-5', /claude-sonnet-4-5-20250929 was retired on the Anthropic API on 2026-11-30 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/],
+    ['vertex-prod', 'claude-sonnet-4-5@20250929', /claude-sonnet-4-5-20250929 was retired on Google Vertex AI on 2026-11-30 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/],
+  ])('%s refuses %s on 2026-12-03 with a 400 naming the date and a replacement, without calling upstream', async (provider, model, wording) => {
+    rig.wallClock = day('2026-12-03');
+    const res = await rig.send(message(model), onProvider(provider));
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(wording) } });
-    expect(rig.vertex.calls.length + rig.anthropic.calls.length).toBe(0);
+    expect(fakes()).toBe(0);
   });
 
-  it('still serves the model where the provider has not retired it (Bedrock)', async () => {
-    expect((await rig.send(message('claude-3-7-sonnet-20250219'), { headers: { 'x-gatehouse-provider': '@bedrock-prod' } })).status).toBe(200);
+  it('serves Sonnet 4.5 on the Claude API up to its last day, 2026-11-29', async () => {
+    rig.wallClock = day('2026-11-29');
+    expect((await rig.send(message('claude-sonnet-4-5'), onProvider('anthropic-prod'))).status).toBe(200);
+    expect(rig.anthropic.calls.map((c) => c.body.model)).toEqual(['claude-sonnet-4-5-20250929']);
+  });
+
+  it('still serves Sonnet 4.5 on Bedrock, which has not retired it', async () => {
+    rig.wallClock = day('2026-12-03');
+    expect((await rig.send(message('claude-sonnet-4-5'), onProvider('bedrock-prod'))).status).toBe(200);
+    expect(rig.bedrock.calls.map((c) => c.path)).toEqual(['/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke']);
+  });
+
+  it.each(['anthropic-prod', 'vertex-prod'])('serves Opus 4.5 on %s before 2027-01-22 and refuses it from that day', async (provider) => {
+    rig.wallClock = day('2027-01-21');
+    expect((await rig.send(message('claude-opus-4-5'), onProvider(provider))).status).toBe(200);
+    expect(fakes()).toBe(1);
+    rig.wallClock = day('2027-01-22');
+    const res = await rig.send(message('claude-opus-4-5'), onProvider(provider));
+    expect(res.status).toBe(400);
+    expect(res.json().error.message).toMatch(/claude-opus-4-5-20251101 was retired on .* on 2027-01-22 .*; use claude-opus-4-8 instead/);
+    expect(fakes()).toBe(1);
+  });
+
+  it('still serves Opus 4.5 on Bedrock after 2027-01-22', async () => {
+    rig.wallClock = day('2027-06-01');
+    expect((await rig.send(message('claude-opus-4-5'), onProvider('bedrock-prod'))).status).toBe(200);
   });
 });
 

@@ -75,7 +75,7 @@ export const FAKE_TOKEN_USAGE = {
   web_search_requests: 0,
 } as const;
 
-/** What FAKE_USAGE costs on claude-sonnet-4-5 without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
+/** What FAKE_USAGE costs on claude-sonnet-4-5 or 4-6 (one price) without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
 export const SONNET_COST_MICROS = Math.round(
   FAKE_TOKEN_USAGE.input * 3 + FAKE_TOKEN_USAGE.output * 15 + FAKE_TOKEN_USAGE.cache_write_5m * 3.75 + FAKE_TOKEN_USAGE.cache_write_1h * 6 + FAKE_TOKEN_USAGE.cache_read * 0.3,
 );

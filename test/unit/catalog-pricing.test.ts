@@ -53,8 +53,13 @@ describe('retirement is a pure function of provider kind, model and day', () => 
   it.each([
     ['vertex', 'claude-3-5-haiku@20241022', '2026-07-04', undefined],
     ['vertex', 'claude-3-5-haiku@20241022', '2026-07-05', { date: '2026-07-05', replacement: 'claude-haiku-4-5-20251001' }],
-    ['anthropic', 'claude-3-5-haiku-20241022', '2026-12-01', undefined], // no first-party date on record
-    ['bedrock', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0', '2026-12-01', undefined],
+    ['anthropic', 'claude-3-5-haiku-20241022', '2026-02-18', undefined],
+    ['anthropic', 'claude-3-5-haiku-20241022', '2026-02-19', { date: '2026-02-19', replacement: 'claude-haiku-4-5-20251001' }],
+    ['bedrock', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0', '2026-04-28', { date: '2026-04-28', replacement: 'claude-sonnet-4-6' }],
+    ['anthropic', 'claude-sonnet-4-5', '2026-11-30', { date: '2026-11-30', replacement: 'claude-sonnet-4-6' }],
+    ['bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', '2026-12-01', undefined], // no Bedrock date on record
+    ['vertex', 'claude-opus-4-5@20251101', '2027-01-21', undefined],
+    ['vertex', 'claude-opus-4-5@20251101', '2027-01-22', { date: '2027-01-22', replacement: 'claude-opus-4-8' }],
     ['anthropic', 'claude-opus-4-0', '2026-06-15', { date: '2026-06-15', replacement: 'claude-opus-4-8' }],
     ['anthropic', 'claude-nobody-knows', '2026-12-01', undefined],
   ] as const)('%s %s on %s', (kind, name, day, want) => {

@@ -35,6 +35,8 @@ export interface BuildOptions {
   secretManagerUrl?: string;
   googleTokenUrl?: string;
   random?: () => number;
+  /** Wall-clock milliseconds; the real clock unless a test pins the date. */
+  wallClock?: () => number;
 }
 
 /** Which bus the environment asks for: Pub/Sub on Cloud Run or with the emulator, in-process otherwise. */
@@ -128,6 +130,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     responseCache: new MemoryResponseCache({ maxBytes: env.GATEHOUSE_CACHE_MAX_BYTES }),
     random: opts.random ?? Math.random,
     now: () => performance.now(),
+    wallClock: opts.wallClock ?? Date.now,
     newId: () => randomUUID().replaceAll('-', ''),
   };
 }

@@ -20,6 +20,8 @@ export interface CallOptions {
   timeoutMs: number;
   /** Aborted when the client goes away. */
   clientSignal: AbortEmitter;
+  /** Wall-clock milliseconds, for the retirement dates: injected so tests do not depend on the real date. */
+  wallClock: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function callUpstream<P extends Provider>(
   req: InboundRequest,
   opts: CallOptions,
 ): Promise<UpstreamAnswer> {
-  const retired = opts.catalog.retirement(provider.kind, req.model, new Date().toISOString().slice(0, 10));
+  const retired = opts.catalog.retirement(provider.kind, req.model, new Date(opts.wallClock).toISOString().slice(0, 10));
   if (retired) {
     // The provider would answer 404 (Claude Code reads that as a misconfigured model); say why instead.
     throw new GatewayError(
