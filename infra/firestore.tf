@@ -3,7 +3,16 @@
 # var.collection_prefix.
 locals {
   # name = { collection = "…", fields = [["field", "ASCENDING" | "DESCENDING"], …] }: equality fields first.
-  composite_indexes = {}
+  composite_indexes = {
+    rollupsByDimension = {
+      collection = "usage_rollups"
+      fields     = [["dimension", "ASCENDING"], ["day", "ASCENDING"]]
+    }
+    rollupsByValue = {
+      collection = "usage_rollups"
+      fields     = [["dimension", "ASCENDING"], ["value", "ASCENDING"], ["day", "ASCENDING"]]
+    }
+  }
 
   # collection = TTL field (a Timestamp).
   ttl_fields = {

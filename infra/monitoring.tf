@@ -28,7 +28,7 @@ resource "google_logging_metric" "errors" {
 # The worker's structured log line for a budget threshold crossed (docs/design.md §7.5: once per period).
 resource "google_logging_metric" "budget_alerts" {
   name   = "${var.prefix}budget-alerts"
-  filter = "${local.services_filter} AND jsonPayload.message=\"budget alert\""
+  filter = "${local.services_filter} AND jsonPayload.message=\"budget threshold reached\""
 
   metric_descriptor {
     metric_kind = "DELTA"
@@ -83,7 +83,7 @@ resource "google_monitoring_alert_policy" "budget_alerts" {
   }
 
   documentation {
-    content   = "A Gatehouse budget crossed one of its alert thresholds. Which one: Logs Explorer, ${local.services_filter} AND jsonPayload.message=\"budget alert\"."
+    content   = "A Gatehouse budget crossed one of its alert thresholds. Which one: Logs Explorer, ${local.services_filter} AND jsonPayload.message=\"budget threshold reached\"."
     mime_type = "text/markdown"
   }
 }

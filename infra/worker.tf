@@ -47,6 +47,10 @@ resource "google_cloud_run_v2_service" "worker" {
         value = google_pubsub_topic.usage_dead_letter.name
       }
       env {
+        name  = "ALERTS_TOPIC"
+        value = google_pubsub_topic.alerts.name
+      }
+      env {
         name  = "PUSH_AUDIENCE"
         value = local.push_audience
       }

@@ -45,7 +45,10 @@ const KEYS = {
   cached: 'gth_bench_cached_0123456789abcdef0123456789',
 };
 
-/** Two Anthropic-kind providers on the fake (no Google auth on the path), a config per case, a key per config. */
+/**
+ * Two Anthropic-kind providers on the fake (no Google auth on the path), a config per case, a key per
+ * config, and two budgets covering every bench request (never exhausted: the guard runs in full).
+ */
 function seed(upstream: string): Record<string, unknown> {
   const provider = (slug: string) => ({ slug, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream });
   const key = (name: keyof typeof KEYS) => ({
@@ -65,6 +68,10 @@ function seed(upstream: string): Record<string, unknown> {
       { id: 'cached', config: { provider: '@a', cache: { mode: 'simple' } } },
     ],
     api_keys: [key('single'), key('fallback'), key('cached')],
+    budgets: [
+      { id: 'bench-monthly', name: 'Bench monthly', scope: { type: 'workspace', workspace_id: 'bench' }, metric: 'cost', limit: 1e15, period: { kind: 'month', time_zone: 'Europe/Paris' } },
+      { id: 'bench-tokens', name: 'Bench daily tokens', scope: { type: 'metadata', key: 'team', value: 'bench' }, metric: 'tokens', limit: 1e15, period: { kind: 'day' } },
+    ],
   };
 }
 
@@ -216,7 +223,7 @@ async function main(): Promise<void> {
       };
     }
 
-    // Issue 12: in this process, on the gateway's own functions, while the children idle.
+    // In this process, on the gateway's own functions, while the children idle.
     const inline = measureInlineConfig();
     const summary = summarise(phases, routing, cache, { p50_ms: round(inline.p50_ms, 3), p99_ms: round(inline.p99_ms, 3), bytes: inline.bytes });
     const out = {

@@ -47,6 +47,17 @@ async function freshProvider(): Promise<string> {
   return slug;
 }
 
+/** A budget on workspace alpha. */
+async function freshBudget(): Promise<string> {
+  const id = `budget-${++n}`;
+  await gw.store.budgets.put(id, {
+    id, name: id, version: 1, workspace_id: 'alpha', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 1_000_000,
+    period: { kind: 'month', time_zone: 'UTC' }, thresholds: [50, 80, 100], period_since: now(),
+  });
+  return id;
+}
+const budgetBody = { name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month' } };
+
 interface Case {
   prepare(): Promise<{ path: string; body?: unknown }>;
   /** Expected status for org, wsAlpha, wsBeta, inference, revoked, expired, none. */
@@ -109,9 +120,25 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ path: `${V}/providers/${await freshProvider()}`, body: { kind: 'anthropic', credentials: { env: 'OTHER_KEY' } } }),
     want: [200, 403, 403, 403, 401, 401, 401],
   },
+  'put /admin/v1/providers/:slug/pricing': {
+    prepare: async () => ({ path: `${V}/providers/${await freshProvider()}/pricing`, body: { discount_percent: 10 } }),
+    want: [200, 403, 403, 403, 401, 401, 401],
+  },
   'delete /admin/v1/providers/:slug': { prepare: async () => ({ path: `${V}/providers/${await freshProvider()}` }), want: [204, 403, 403, 403, 401, 401, 401] },
   'get /admin/v1/audit': { prepare: async () => ({ path: `${V}/audit?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'get /admin/v1/usage': { prepare: async () => ({ path: `${V}/usage?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'get /admin/v1/usage/breakdown': { prepare: async () => ({ path: `${V}/usage/breakdown?by=model&from=2026-01-01&to=2026-01-31` }), want: [200, 403, 403, 403, 401, 401, 401] },
+  'post /admin/v1/budgets': {
+    prepare: async () => ({ path: `${V}/budgets`, body: { id: `new-budget-${++n}`, ...budgetBody } }),
+    want: [201, 201, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/budgets': { prepare: async () => ({ path: `${V}/budgets` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/budgets/:budget_id': { prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'put /admin/v1/budgets/:budget_id': {
+    prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}`, body: { ...budgetBody, limit: 2_000_000 } }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
+  'delete /admin/v1/budgets/:budget_id': { prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
 };
 
 const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;

@@ -16,6 +16,7 @@ import { closeAll } from '../helpers/listen';
  */
 const REVOKED_KEY = 'gth_revoked_0123456789abcdef0123456789abcd';
 const NO_SCOPE_KEY = 'gth_noscope_0123456789abcdef0123456789abcd';
+const BROKE_KEY = 'gth_broketeam_0123456789abcdef0123456789ab';
 const CLI_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 90_000;
 const PROJECT = 'my-project';
@@ -41,8 +42,31 @@ beforeAll(async () => {
         ...base.api_keys!,
         { ...devKey, key: REVOKED_KEY, name: 'revoked-user', status: 'revoked' },
         { ...devKey, key: NO_SCOPE_KEY, name: 'reader', scopes: [] },
+        { ...devKey, key: BROKE_KEY, name: 'broke-team-user', defaults: { ...devKey.defaults, metadata: { team: 'broke' } } },
       ],
     },
+  });
+  // A budget the worker has found exhausted (its status as the worker writes it).
+  await gw.store.budgets.put('broke-team', {
+    id: 'broke-team',
+    name: 'Broke team',
+    version: 1,
+    scope: { type: 'metadata', key: 'team', value: 'broke' },
+    metric: 'cost',
+    limit: 5_000_000,
+    period: { kind: 'none' },
+    thresholds: [50, 80, 100],
+    period_since: '2025-01-01T00:00:00.000Z',
+  });
+  await gw.store.budgetStatus.put('broke-team', {
+    budget_id: 'broke-team',
+    version: 1,
+    window_start: '2025-01-01T00:00:00.000Z',
+    usage: 5_250_000,
+    limit: 5_000_000,
+    state: 'exhausted',
+    alerted: [50, 80, 100],
+    updated_at: '2025-06-01T00:00:00.000Z',
   });
   tap = await startTap(gw.url);
   trap = await startProxyTrap();
@@ -263,6 +287,16 @@ describe('Claude Code shows the gateway’s errors', () => {
       // Claude Code retries 401s like 5xx (11 tries over minutes): CLAUDE_CODE_MAX_RETRIES=0 keeps this to one request.
       const run = await claude({ ANTHROPIC_BASE_URL: tap.url, ANTHROPIC_AUTH_TOKEN: REVOKED_KEY, CLAUDE_CODE_MAX_RETRIES: '0' });
       await expectRefused(run, 401, 'API key "revoked-user" has been revoked', { error_type: 'authentication_error' });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'an exhausted budget: 402 billing_error naming budget, usage and limit, shown at once, one request',
+    async () => {
+      // Default retry settings: Claude Code does not retry a 402.
+      const run = await claude({ ANTHROPIC_BASE_URL: tap.url, ANTHROPIC_AUTH_TOKEN: BROKE_KEY });
+      await expectRefused(run, 402, 'Gatehouse budget "Broke team" (broke-team) is exhausted: $5.25 used of its $5.00 limit.', { error_type: 'billing_error' });
     },
     TEST_TIMEOUT_MS,
   );

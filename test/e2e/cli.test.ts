@@ -143,6 +143,15 @@ describe('configs and providers', () => {
     expect(list.out).toMatch(/^@vertex-eu\s+vertex\s+p\/europe-west1\s+ADC$/m);
   });
 
+  it('providers pricing sets negotiated prices as a new version each time', async () => {
+    await cli(['providers', 'apply', '-f', file('priced.json', { slug: 'anthropic-priced', kind: 'anthropic', credentials: { env: 'X' } })]);
+    expect(await cli(['providers', 'pricing', '@anthropic-priced', '--discount', '12.5'])).toMatchObject({ code: 0, out: 'provider @anthropic-priced: pricing version 1\n' });
+    const rows = { models: { 'claude-opus-5': { input: 4, output: 20, cache_write_5m: 5, cache_write_1h: 8, cache_read: 0.4 } } };
+    const second = await cli(['providers', 'pricing', 'anthropic-priced', '-f', file('pricing.json', rows), '--json']);
+    expect(second.json).toMatchObject({ version: 2, ...rows });
+    expect((await cli(['providers', 'pricing', 'anthropic-priced', '--discount', '101'])).err).toMatch(/discount_percent/);
+  });
+
   it('refuses a provider with a pasted credential, exit 1, without printing it', async () => {
     const pasted = 'sk-ant-api03-CLI-PASTED-0123456789abcdef';
     secrets.add(pasted);
@@ -209,6 +218,36 @@ describe('usage', () => {
     const one = await cli(['usage', '--key-id', keyId, '--json']);
     expect(one.json).toEqual([expect.objectContaining({ scope: 'key', id: keyId, requests: 1, cost_micros: 1_234_567, cost_usd: 1.234567 })]);
     expect((await cli(['usage', '--period', 'June'])).code).toBe(2);
+  });
+});
+
+describe('budgets and usage breakdowns', () => {
+  it('applies, lists, reads and deletes budgets, and breaks usage down by model and metadata from the rollups', async () => {
+    const budget = { id: 'alpha-monthly', name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month', time_zone: 'Europe/Paris' } };
+    const applied = await cli(['budgets', 'apply', '-f', file('budget.json', budget)]);
+    expect(applied.out).toBe('budget alpha-monthly: created, version 1\n');
+    expect((await cli(['budgets', 'apply', '-f', file('budget2.json', [{ ...budget, limit: 600_000_000 }])])).out).toBe('budget alpha-monthly: updated, version 2\n');
+    const list = await cli(['budgets', 'list']);
+    expect(list.out).toMatch(/^ID\s+SCOPE\s+PERIOD\s+STATE\s+USED\s+LIMIT\s+RESETS$/m);
+    expect(list.out).toMatch(/^alpha-monthly\s+workspace alpha\s+month \(Europe\/Paris\)\s+ok\s+\$0\.00\s+\$600\.00/m);
+    expect((await cli(['budgets', 'get', 'alpha-monthly', '--json'])).json).toMatchObject({ id: 'alpha-monthly', version: 2, status: null });
+    expect((await cli(['budgets', 'apply', '-f', file('noid.json', { name: 'x' })])).code).toBe(2);
+    expect((await cli(['budgets', 'delete', 'alpha-monthly'])).out).toBe('budget alpha-monthly: deleted\n');
+    expect((await cli(['budgets', 'get', 'alpha-monthly'])).code).not.toBe(0);
+
+    const day = new Date().toISOString().slice(0, 10);
+    await gw.pipeline.aggregator.apply({
+      version: 1, event_id: 'cli-by-1', request_id: 'r', trace_id: 't', timestamp: new Date().toISOString(), route: 'messages', stream: true,
+      status: 200, outcome: 'success', workspace_id: 'alpha', key_id: 'k', model_requested: 'claude-opus-4-1', cost_micros: 2_500_000, latency_ms: 5,
+      metadata: { team: 'web' }, attempts: [], usage: { input: 100, output: 200, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0, web_search_requests: 0 },
+    });
+    const byModel = await cli(['usage', '--by', 'model', '--from', day, '--to', day]);
+    expect(byModel.out).toMatch(/^MODEL\s+REQUESTS\s+INPUT\s+OUTPUT\s+CACHE READ\s+CACHE WRITE\s+COST$/m);
+    expect(byModel.out).toMatch(/^claude-opus-4-1\s+1\s+100\s+200\s+0\s+0\s+\$2\.50$/m);
+    expect((await cli(['usage', '--by', 'metadata.team', '--json'])).json.data).toEqual([expect.objectContaining({ value: 'web', cost_micros: 2_500_000 })]);
+    const bad = await cli(['usage', '--by', 'colour']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('metadata.<name>');
   });
 });
 

@@ -4,12 +4,14 @@ import { createPubSubBus, prepareLocalPubSub } from '../../services/shared/src/b
 import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { type Store, usagePeriod } from '../../services/shared/src/store/port';
+import { generateKeySecret } from '../../services/gateway/src/auth/keys';
 import { createDeps, closeDeps, flushUsage } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import type { Readiness } from '../../services/gateway/src/mirrors/readiness';
 import { consumeBus } from '../../services/worker/src/consume';
+import { startUsagePipeline } from '../../services/worker/src/pipeline';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
 import { describeIf, eventually, uniqueProjectId } from '../helpers/emulators';
@@ -38,6 +40,7 @@ const [firestoreEmulator, pubsubEmulator] = EMULATORS;
 
 const seed: Seed = {
   workspaces: [{ id: 'ws', name: 'WS', status: 'active', defaults: {} }],
+  budgets: [],
   providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } }],
   configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
   api_keys: [
@@ -126,10 +129,14 @@ async function startInstance(projectId: string): Promise<Instance> {
 function startWorker(projectId: string): { close(): Promise<void> } {
   const store = createFirestoreStore({ projectId });
   const bus: EventBus = createPubSubBus({ projectId, topic: 'gatehouse-usage', log: () => undefined });
-  consumeBus(bus, store, silentLogger('worker'));
+  // The pipeline loads budgets from the store before it consumes: started during a store outage, it
+  // begins once the store is back, and the subscription holds the events meanwhile.
+  const pipeline = startUsagePipeline({ store, log: silentLogger('worker') });
+  void pipeline.then((p) => consumeBus(bus, p.aggregator, silentLogger('worker')));
   return {
     async close() {
       await bus.close();
+      await (await pipeline).close();
       await store.close();
     },
   };
@@ -226,7 +233,8 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     stopping = worker.close();
     worker = startWorker(projectId);
     const [unknown, adminRead, adminWrite, revoked] = await Promise.all([
-      Promise.all([1, 2, 3].map((i) => ask(a, `gth_outage_unknown_${i}_0123456789abcdef0123456789`))),
+      // Well-formed (checksummed) keys that no store holds: only the store could tell they are unknown.
+      Promise.all([1, 2, 3].map(() => ask(a, generateKeySecret()))),
       admin(a, 'GET', '/keys'),
       admin(a, 'POST', '/keys/key_later/revoke'),
       ask(a, REVOKED),

@@ -7,6 +7,8 @@ import { createWorkerApp } from '../../services/worker/src/http/app';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
 import { silentLogger } from '../helpers/log';
 import { closeAll, type LoopbackServer, listenOnLoopback } from '../helpers/listen';
+import { startTestPipeline } from '../helpers/worker';
+import type { UsagePipeline } from '../../services/worker/src/pipeline';
 
 /** The path production takes: gateway bus → Pub/Sub (emulator) → push subscription → worker → totals. */
 describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', () => {
@@ -17,9 +19,11 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
   let answered = 0;
   let worker: LoopbackServer;
   let pubsub: PubSub;
+  let pipeline: UsagePipeline;
 
   beforeAll(async () => {
-    const app = createWorkerApp({ store, log: silentLogger('worker'), deadLetter: async (data) => void deadLetters.push(data) });
+    pipeline = await startTestPipeline(store);
+    const app = createWorkerApp({ aggregator: pipeline.aggregator, log: silentLogger('worker'), deadLetter: async (data) => void deadLetters.push(data) });
     worker = await listenOnLoopback((req, res) => {
       res.once('finish', () => answered++);
       app(req, res);
@@ -31,7 +35,7 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
     });
   });
 
-  afterAll(() => closeAll(worker, pubsub));
+  afterAll(() => closeAll(worker, pubsub, pipeline));
 
   const event = (): UsageEvent =>
     usageEventFixture({ timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'push-ws', key_id: 'key_push', usage: { ...ZERO_USAGE, input: 10, output: 4 }, cost_micros: 90 });

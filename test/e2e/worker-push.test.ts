@@ -8,6 +8,8 @@ import { pushVerifier } from '../../services/worker/src/push-auth';
 import { silentLogger } from '../helpers/log';
 import { type LoopbackServer, listenOnLoopback } from '../helpers/listen';
 import { type HttpFake, sendJson, startHttpFake } from '../fakes/http-fake';
+import { startTestPipeline } from '../helpers/worker';
+import type { UsagePipeline } from '../../services/worker/src/pipeline';
 
 /** The worker's Pub/Sub push endpoint: idempotent, explicit about acks, dead-letters what it cannot read. */
 const quiet = silentLogger('worker');
@@ -24,10 +26,15 @@ describe('push endpoint', () => {
   const store = createMemoryStore();
   const deadLetters: { data: string; reason: string }[] = [];
   let worker: LoopbackServer;
+  let pipeline: UsagePipeline;
   beforeAll(async () => {
-    worker = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) }));
+    pipeline = await startTestPipeline(store);
+    worker = await listenOnLoopback(createWorkerApp({ aggregator: pipeline.aggregator, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) }));
   });
-  afterAll(() => worker?.close());
+  afterAll(async () => {
+    await worker?.close();
+    await pipeline?.close();
+  });
 
   const send = (body: unknown) => fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -85,13 +92,15 @@ describe('push authentication', () => {
 
   it('answers 401 (a nack) to an unauthenticated push and applies nothing', async () => {
     const store = createMemoryStore();
-    const worker = await listenOnLoopback(createWorkerApp({ store, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
+    const pipeline = await startTestPipeline(store);
+    const worker = await listenOnLoopback(createWorkerApp({ aggregator: pipeline.aggregator, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
     try {
       const res = await fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push(event({ key_id: 'k_unauth' }))) });
       expect(res.status).toBe(401);
       expect(await store.usageTotals('key', 'k_unauth', '2026-11')).toBeUndefined();
     } finally {
       await worker.close();
+      await pipeline.close();
     }
   });
 });

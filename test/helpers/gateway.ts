@@ -10,11 +10,15 @@ import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { hashKey } from '../../services/gateway/src/auth/keys';
 import { listenOnLoopback } from './listen';
 import { capturingLogger } from './log';
+import { startTestPipeline } from './worker';
+import type { UsagePipeline } from '../../services/worker/src/pipeline';
 
 export interface TestGateway {
   url: string;
   deps: GatewayDeps;
   store: Store;
+  /** The worker's usage pipeline applying this gateway's events: counters, budget statuses, alerts. */
+  pipeline: UsagePipeline;
   /** Every usage event the gateway published, in order (the worker's view). */
   events: UsageEvent[];
   /** Every log line the gateway wrote, parsed. */
@@ -53,6 +57,8 @@ export interface StartOptions {
   secretManagerUrl?: string;
   googleTokenUrl?: string;
   random?: () => number;
+  /** Pins the date model retirements are checked against (tests about a retirement). */
+  wallClock?: () => number;
 }
 
 /** The gateway as `npm start` builds it, mounted on 127.0.0.1:0, with the worker applying events to the store. */
@@ -60,12 +66,13 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   const { log, lines: logs } = capturingLogger({ service: 'gateway', level: 'debug', onText: (text) => allLogText.push(text) });
   const env = parseEnv(GatewayEnv, { PORT: '0', HOST: '127.0.0.1', GATEHOUSE_STORE: 'memory', GATEHOUSE_BUS: 'memory', ...opts.env });
   const store = opts.store ?? createMemoryStore();
-  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], ...opts.seed } as Seed);
+  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], budgets: [], ...opts.seed } as Seed);
   const bus = createMemoryBus({ retryDelayMs: 50 });
   const events: UsageEvent[] = [];
   const waiters: (() => void)[] = [];
+  const pipeline = await startTestPipeline(store, { log: log.child({ service: 'worker' }) });
   bus.subscribe(async (e) => {
-    await store.applyUsage(e);
+    await pipeline.aggregator.apply(e);
     events.push(e);
     waiters.splice(0).forEach((w) => w());
   });
@@ -78,6 +85,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     secretManagerUrl: opts.secretManagerUrl,
     googleTokenUrl: opts.googleTokenUrl,
     random: opts.random,
+    wallClock: opts.wallClock,
   });
   const server = await listenOnLoopback(createApp(deps));
   const url = server.url;
@@ -85,6 +93,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     url,
     deps,
     store,
+    pipeline,
     events,
     logs,
     async waitForEvents(n, timeoutMs = 5000) {
@@ -104,6 +113,9 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     },
     async close() {
       await server.close();
+      // The worker's listener goes before the store it listens on is closed.
+      await flushUsage(deps);
+      await pipeline.close();
       await closeDeps(deps);
       const seeded = (opts.seed.api_keys ?? []).map((k) => k.key).filter((k): k is string => Boolean(k));
       const credentials = Object.values(opts.processEnv ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 8);

@@ -19,6 +19,10 @@ describe('seed file', () => {
     expect(stored).toMatchObject({ name: 'dev', workspace_id: 'dev', defaults: { config_id: 'default' } });
     expect(JSON.stringify(await store.apiKeys.list())).not.toContain(EXAMPLE_KEY);
     expect((await store.configs.list()).map((c) => c.id)).toEqual(['default', 'vertex-then-anthropic']);
+    expect(await store.budgets.list()).toEqual([
+      expect.objectContaining({ id: 'dev-team-weekly-tokens', version: 1, metric: 'tokens', limit: 10_000_000, period: { kind: 'week', time_zone: 'Europe/Paris' }, period_since: expect.any(String) }),
+      expect.objectContaining({ id: 'vertex-monthly', scope: { type: 'provider', provider: '@vertex-prod' }, limit: 500_000_000, thresholds: [50, 80, 100] }),
+    ]);
   });
 
   it('generates a dev setup with a fresh key when there is no seed file', async () => {
@@ -37,7 +41,7 @@ describe('seed file', () => {
     ['allowed_models at the top of a workspace (it goes under defaults)', '{"workspaces":[{"id":"w","name":"W","allowed_models":["claude-haiku-*"]}]}', /workspaces\.0\.allowed_models: unknown field/],
     ['an unknown field in a key\'s defaults', '{"api_keys":[{"key":"gth_0123456789abcdef","name":"k","type":"workspace","defaults":{"config":"x"}}]}', /api_keys\.0\.defaults\.config: unknown field/],
     ['an unknown field in a provider\'s credentials', '{"providers":[{"slug":"b","kind":"bedrock","credentials":{"access_key_id":{"env":"A"},"secret_access_key":{"env":"B"},"region":"eu-west-1"}}]}', /providers\.0\.credentials\.region: unknown field/],
-    ['an unknown section', '{"budgets":[],"workspace":[]}', /  budgets: unknown field\n  workspace: unknown field/],
+    ['an unknown section', '{"budget":[],"workspace":[]}', /  budget: unknown field\n  workspace: unknown field/],
   ])('rejects %s with a message naming the problem', async (_name, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     try {

@@ -35,13 +35,13 @@ it('a call with no answer within the deadline rejects with a 503 api_error that 
 
 it('covers methods it was not written for: new collections and new store methods get the deadline too', async () => {
   const { raw, store } = setup();
-  const extended = raw as Store & { budgets: { read(id: string): Promise<number> }; rateLimit(id: string): Promise<number> };
-  extended.budgets = { read: never };
+  const extended = raw as Store & { widgets: { read(id: string): Promise<number> }; rateLimit(id: string): Promise<number> };
+  extended.widgets = { read: never };
   extended.rateLimit = never;
   const wrapped = withDeadline(extended, DEADLINE_MS, new StoreOutage(capturingLogger().log)) as typeof extended;
-  expect((await rejection(wrapped.budgets.read('b'))).status).toBe(503);
+  expect((await rejection(wrapped.widgets.read('b'))).status).toBe(503);
   expect((await rejection(wrapped.rateLimit('k'))).status).toBe(503);
-  expect((await rejection((store as typeof extended).budgets.read('b'))).status).toBe(503);
+  expect((await rejection((store as typeof extended).widgets.read('b'))).status).toBe(503);
 });
 
 it('logs an outage once however many calls fail, and its end once', async () => {

@@ -2,6 +2,7 @@ import { EnvError } from '../../shared/src/env';
 import { parseArgs, UsageError } from './args';
 import { ApiError } from './client';
 import { type CliIo, type Command, makeRun } from './command';
+import { budgetCommands } from './commands/budgets';
 import { configCommands } from './commands/configs';
 import { providerCommands } from './commands/providers';
 import { keyCommands } from './commands/keys';
@@ -15,6 +16,7 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...workspaceCommands,
   ...configCommands,
+  ...budgetCommands,
   ...providerCommands,
   usageCommand,
   claudeSettingsCommand,

@@ -13,6 +13,7 @@ import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
+import { BudgetGuard } from './policy/budget-guard';
 import type { GatewayDeps } from './deps';
 import { anthropicAdapter } from './providers/anthropic';
 import { bedrockAdapter } from './providers/bedrock';
@@ -34,6 +35,8 @@ export interface BuildOptions {
   secretManagerUrl?: string;
   googleTokenUrl?: string;
   random?: () => number;
+  /** Wall-clock milliseconds; the real clock unless a test pins the date. */
+  wallClock?: () => number;
 }
 
 /** Which bus the environment asks for: Pub/Sub on Cloud Run or with the emulator, in-process otherwise. */
@@ -89,7 +92,8 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     log,
     'config',
   );
-  const listeners = { api_keys: keys, workspaces, providers, configs };
+  const budgets = new BudgetGuard(store, log);
+  const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
@@ -105,7 +109,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     store,
     storeOutage,
     bus,
-    usage: createUsageOutbox(bus, catalog),
+    usage: createUsageOutbox(bus, catalog, (event) => budgets.spent(event, Date.now())),
     catalog,
     keys,
     workspaces,
@@ -114,6 +118,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     listeners,
     started,
     isReady: () => ready,
+    budgets,
     adapters: {
       vertex: vertexAdapter(credentials),
       anthropic: anthropicAdapter(credentials),
@@ -125,6 +130,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     responseCache: new MemoryResponseCache({ maxBytes: env.GATEHOUSE_CACHE_MAX_BYTES }),
     random: opts.random ?? Math.random,
     now: () => performance.now(),
+    wallClock: opts.wallClock ?? Date.now,
     newId: () => randomUUID().replaceAll('-', ''),
   };
 }

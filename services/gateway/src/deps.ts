@@ -8,6 +8,7 @@ import type { StoreOutage } from '../../shared/src/store/deadline';
 import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
 import type { ResponseCache } from './cache/response-cache';
+import type { BudgetGuard } from './policy/budget-guard';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   providers: LiveMap<Provider>;
   /** Stored configs, validated once per change, with their owning workspace. */
   configs: LiveMap<StoredConfig, ParseConfigResult & Pick<StoredConfig, 'workspace_id'>>;
+  /** Budgets and their statuses, mirrored; refuses requests an exhausted budget covers. */
+  budgets: BudgetGuard;
   adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
   dispatcher: Dispatcher;
   breakers: BreakerRegistry;
@@ -48,6 +51,8 @@ export interface GatewayDeps {
   /** Injected so tests and routing stay deterministic. */
   random: () => number;
   now: () => number;
+  /** Wall-clock milliseconds (`now` is monotonic): the date model retirements are checked against. */
+  wallClock: () => number;
   newId: () => string;
 }
 

@@ -3,6 +3,7 @@ import { prepareLocalPubSub } from '../../shared/src/bus/pubsub';
 import { GatewayEnv, parseEnv } from '../../shared/src/env';
 import { createLogger } from '../../shared/src/log';
 import { consumeBus } from '../../worker/src/consume';
+import { startUsagePipeline } from '../../worker/src/pipeline';
 import { buildDeps, busKind, storeFromEnv } from './build-deps';
 import { claudeSettings } from './claude-settings';
 import { applySeed, devSeed, readSeed } from './seed';
@@ -22,8 +23,13 @@ async function main(): Promise<void> {
   if (busKind(env) === 'pubsub') await prepareLocalPubSub(env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local', env.GATEHOUSE_USAGE_TOPIC);
   const keys = await applySeed(store, seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT));
   const deps = await buildDeps({ env, log, processEnv: process.env, store });
-  const stopWorker = consumeBus(deps.bus, store, log.child({ service: 'worker' }));
-  await serve(deps, log, async () => stopWorker());
+  const workerLog = log.child({ service: 'worker' });
+  const pipeline = await startUsagePipeline({ store, log: workerLog });
+  const stopWorker = consumeBus(deps.bus, pipeline.aggregator, workerLog);
+  await serve(deps, log, async () => {
+    stopWorker();
+    await pipeline.close();
+  });
   const url = `http://127.0.0.1:${env.PORT}`;
   const lines = [`Gatehouse is listening on ${url} (${seedPath ? `seed: ${seedPath}` : 'generated dev setup'}).`];
   for (const k of keys.filter((k) => k.key)) {

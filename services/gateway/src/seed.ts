@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Budget } from '../../shared/src/budget/entity';
+import { reviseBudget } from '../../shared/src/budget/window';
 import { ApiKey, Provider, Workspace } from '../../shared/src/entities';
 import type { Store } from '../../shared/src/store/port';
 import { displayPrefix, generateKeySecret, hashKey } from './auth/keys';
@@ -18,6 +20,8 @@ export const Seed = z.object({
   providers: z.array(Provider).default([]),
   configs: z.array(z.object({ id: z.string().min(1), workspace_id: z.string().optional(), config: z.record(z.string(), z.unknown()) })).default([]),
   api_keys: z.array(SeedKey).default([]),
+  /** Budgets; their first window starts when the seed is applied. */
+  budgets: z.array(Budget.omit({ version: true, period_since: true })).default([]),
 });
 export type Seed = z.infer<typeof Seed>;
 
@@ -65,6 +69,7 @@ export async function applySeed(store: Store, seed: Seed, now = new Date().toISO
     await store.apiKeys.put(id, { ...k, id, key_id: key_id ?? `key_${id.slice(0, 12)}`, prefix: key ? displayPrefix(key) : '', created_at: k.created_at ?? now });
     keys.push({ name: k.name, key });
   }
+  for (const b of seed.budgets) await store.budgets.put(b.id, { ...reviseBudget(undefined, b, Date.parse(now)), created_at: b.created_at ?? now });
   return keys;
 }
 

@@ -54,6 +54,8 @@ export const WorkerEnv = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().min(1),
   GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
   DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
+  /** Budget threshold alerts are published here. */
+  ALERTS_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.alerts),
   /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
   PUSH_AUDIENCE: z.string().optional(),
   PUSH_SERVICE_ACCOUNT: z.string().optional(),

@@ -1,11 +1,11 @@
 import type { EventBus } from '../../shared/src/bus/port';
 import type { Logger } from '../../shared/src/log';
-import type { Store } from '../../shared/src/store/port';
+import type { Aggregator } from './budgets/aggregator';
 
 /** Local mode: the worker consumes the in-process bus instead of Pub/Sub push. */
-export function consumeBus(bus: EventBus, store: Store, log: Logger): () => void {
+export function consumeBus(bus: EventBus, aggregator: Aggregator, log: Logger): () => void {
   return bus.subscribe(async (event) => {
-    const applied = await store.applyUsage(event);
+    const applied = await aggregator.apply(event);
     log.debug('usage event applied', { eventId: event.event_id, duplicate: !applied });
   });
 }

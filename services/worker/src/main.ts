@@ -1,19 +1,21 @@
-import { pubsubDeadLetter } from '../../shared/src/bus/pubsub';
+import { pubsubDeadLetter, pubsubJsonPublisher } from '../../shared/src/bus/pubsub';
 import { parseEnv, WorkerEnv } from '../../shared/src/env';
 import { createLogger } from '../../shared/src/log';
 import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createWorkerApp } from './http/app';
+import { startUsagePipeline } from './pipeline';
 import { pushVerifier } from './push-auth';
 
-/** The worker on Cloud Run: Pub/Sub push in, Firestore totals out. */
+/** The worker on Cloud Run: Pub/Sub push in; Firestore counters, budget statuses and alerts out. */
 async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv, process.env);
   const log = createLogger({ service: 'worker', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
   const store = createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT, prefix: env.GATEHOUSE_COLLECTION_PREFIX });
   const publishDeadLetter = pubsubDeadLetter(env.GOOGLE_CLOUD_PROJECT, env.DEAD_LETTER_TOPIC);
+  const pipeline = await startUsagePipeline({ store, log, publishAlert: pubsubJsonPublisher(env.GOOGLE_CLOUD_PROJECT, env.ALERTS_TOPIC) });
   let deadLettered = 0;
   const app = createWorkerApp({
-    store,
+    aggregator: pipeline.aggregator,
     log,
     deadLetter: async (data, reason) => {
       deadLettered++;
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   });
   const server = app.listen(env.PORT, env.HOST, () => log.info('worker listening', { port: env.PORT }));
   process.on('SIGTERM', () => {
-    server.close(() => void store.close().then(() => process.exit(0)));
+    server.close(() => void pipeline.close().then(() => store.close()).then(() => process.exit(0)));
   });
 }
 

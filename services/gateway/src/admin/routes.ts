@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
 import { listAudit } from './audit';
+import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
 import type { AdminContext, Reply } from './context';
-import { createProvider, deleteProvider, getProvider, listProviders, putProvider } from './providers';
+import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
 import { getUsage } from './usage';
@@ -156,6 +157,12 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     handle: (ctx, { params, body }) => putProvider(ctx, params.slug, body),
   }),
   route({
+    method: 'put', path: `${V}/providers/:slug/pricing`, scope: 'providers.write', organisationOnly: true,
+    summary: 'Set the negotiated prices billed for a provider (a discount and per-model prices; versioned, audited)',
+    body: S.PricingInput, responses: { 200: S.PricingView },
+    handle: (ctx, { params, body }) => putPricing(ctx, params.slug, body),
+  }),
+  route({
     method: 'delete', path: `${V}/providers/:slug`, scope: 'providers.write', organisationOnly: true, summary: 'Delete a provider no config uses',
     responses: { 204: undefined },
     handle: (ctx, { params }) => deleteProvider(ctx, params.slug),
@@ -171,5 +178,38 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     method: 'get', path: `${V}/usage`, scope: 'analytics.view', summary: 'Usage totals of one key or workspace for one month',
     query: S.UsageQuery, responses: { 200: S.UsageView },
     handle: (ctx, { query }) => getUsage(ctx, query),
+  }),
+  route({
+    method: 'get', path: `${V}/usage/breakdown`, scope: 'analytics.view', organisationOnly: true,
+    summary: 'Usage per key, workspace, provider, model or metadata value over a range of UTC days',
+    query: S.UsageBreakdownQuery, responses: { 200: S.UsageBreakdownView },
+    handle: (ctx, { query }) => usageBreakdown(ctx, query),
+  }),
+
+  // budgets
+  route({
+    method: 'post', path: `${V}/budgets`, scope: 'budgets.write', summary: 'Create a budget (workspace keys: on their own workspace or its keys)',
+    body: S.BudgetCreate, responses: { 201: S.BudgetView },
+    handle: (ctx, { body }) => createBudget(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/budgets`, scope: 'budgets.read', summary: 'List budgets with their status (a workspace key sees its workspace\'s)',
+    responses: { 200: S.BudgetList },
+    handle: (ctx) => listBudgets(ctx),
+  }),
+  route({
+    method: 'get', path: `${V}/budgets/:budget_id`, scope: 'budgets.read', summary: 'Get a budget and its status: state, usage, limit, window end',
+    responses: { 200: S.BudgetView },
+    handle: (ctx, { params }) => getBudget(ctx, params.budget_id),
+  }),
+  route({
+    method: 'put', path: `${V}/budgets/:budget_id`, scope: 'budgets.write', summary: 'Create or replace a budget',
+    body: S.BudgetPut, responses: { 200: S.BudgetView, 201: S.BudgetView },
+    handle: (ctx, { params, body }) => putBudget(ctx, params.budget_id, body),
+  }),
+  route({
+    method: 'delete', path: `${V}/budgets/:budget_id`, scope: 'budgets.write', summary: 'Delete a budget',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteBudget(ctx, params.budget_id),
   }),
 ];

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { NegotiatedPricingSchema } from '../../../shared/src/catalog/schema';
+import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, ProviderPricing, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
+import { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
 
 /**
  * The admin API's request and response shapes. Registered in `adminSchemas` under their OpenAPI
@@ -166,7 +168,7 @@ export const ConfigList = named('ConfigList', z.object({ data: z.array(ConfigVie
 
 // ---- providers: credentials are references only (CredentialRef); unknown fields are rejected.
 
-const noStamps = { created_at: true, updated_at: true } as const;
+const noStamps = { created_at: true, updated_at: true, pricing: true } as const;
 const CredentialInput = z.union(CredentialRef.options, {
   error: 'a credential reference — {"adc": true}, {"env": "NAME"} or {"secret": "projects/…/secrets/…/versions/…"} — never the credential itself',
 });
@@ -196,6 +198,12 @@ export const ProviderView = named(
   z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]),
 );
 export const ProviderList = named('ProviderList', z.object({ data: z.array(ProviderView) }));
+export const PricingInput = named(
+  'ProviderPricingInput',
+  NegotiatedPricingSchema,
+  'Negotiated prices: discount_percent off every list price, and per-model rows (USD per MTok, keyed by any model name the catalog resolves) billed instead of list. Replaces the previous pricing; {} clears it.',
+);
+export const PricingView = named('ProviderPricing', ProviderPricing);
 
 // ---- audit and usage
 
@@ -231,4 +239,35 @@ export const ErrorView = named(
   'Error',
   z.object({ type: z.literal('error'), error: z.object({ type: z.string(), message: z.string() }), request_id: z.string().optional() }),
   'Anthropic-shaped error (docs/design.md §10).',
+);
+
+const BudgetFields = Budget.omit({ id: true, version: true, period_since: true, created_at: true, updated_at: true, workspace_id: true });
+export const BudgetCreate = named(
+  'BudgetCreate',
+  BudgetFields.extend({ id: Budget.shape.id }).strict(),
+  'A budget: `limit` in micro-USD for metric "cost" ($500 = 500000000), in tokens otherwise.',
+);
+export const BudgetPut = named(
+  'BudgetPut',
+  BudgetFields.extend({ version: z.number().int().nonnegative().optional().describe('the version you read; a 409 if it moved on') }).strict(),
+  'Replaces a budget. A new limit keeps the current window and its usage; a new period or time zone starts a new window now.',
+);
+export const BudgetView = named('Budget', Budget.extend({ status: BudgetStatus.nullable() }), 'A budget with the status the worker keeps (null before its first usage).');
+export const BudgetList = named('BudgetList', z.object({ data: z.array(BudgetView) }));
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC date, YYYY-MM-DD');
+export const UsageBreakdownQuery = z.object({
+  by: z.string().regex(/^(key|workspace|provider|model|metadata\.[^|]{1,128})$/, 'key, workspace, provider, model or metadata.<name>'),
+  from: Day,
+  to: Day,
+});
+export const UsageBreakdownView = named(
+  'UsageBreakdown',
+  z.object({
+    by: z.string(),
+    from: z.string(),
+    to: z.string(),
+    data: z.array(UsageTotals.omit({ id: true, scope: true, scope_id: true, period: true, last_used_at: true }).extend({ value: z.string(), cost_usd: z.number() })),
+  }),
+  'Usage per value of one dimension over whole UTC days, from the daily rollups (usually seconds behind).',
 );

@@ -163,5 +163,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     headers: inbound.forwardHeaders,
     sessionId: record.sessionId,
   });
+  // Policy: budgets (the provider is the first target's: a fallback elsewhere is not re-checked).
+  deps.budgets.admit({ key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider }, Date.now());
   await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
 }

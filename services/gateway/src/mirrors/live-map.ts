@@ -22,6 +22,8 @@ export class LiveMap<T, V = T> {
   private stop: () => void = () => {};
   private snapshotAt?: number;
   private listening = false;
+  /** Moves on with every snapshot, so an index built from values() knows when it is stale. */
+  generation = 0;
 
   constructor(
     private readonly collection: Collection<T>,
@@ -47,6 +49,7 @@ export class LiveMap<T, V = T> {
           (docs) => {
             this.map = this.derived(docs);
             this.snapshotAt = Date.now();
+            this.generation++;
             retryMs = 1000;
             started = true;
             resolve();
@@ -86,6 +89,10 @@ export class LiveMap<T, V = T> {
 
   get(id: string): V | undefined {
     return this.map.get(id);
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
   }
 
   set(id: string, value: V): void {

@@ -20,7 +20,7 @@ export interface AttemptBudget {
   waitedMs: number;
 }
 
-type AttemptDeps = Pick<GatewayDeps, 'adapters' | 'breakers' | 'dispatcher' | 'catalog' | 'env' | 'random' | 'now'>;
+type AttemptDeps = Pick<GatewayDeps, 'adapters' | 'breakers' | 'dispatcher' | 'catalog' | 'env' | 'random' | 'now' | 'wallClock' | 'log'>;
 
 /**
  * Calls one target until it answers or gives up (docs/design.md §6.3): a refusal the provider can mend
@@ -46,6 +46,7 @@ export async function attemptTarget(
     catalog: deps.catalog,
     timeoutMs: target.request_timeout ?? deps.env.UPSTREAM_TIMEOUT_MS,
     clientSignal: ctx.clientSignal,
+    wallClock: deps.wallClock(),
   };
   let req = first;
   const repairs = new Set<string>();
@@ -73,7 +74,7 @@ export async function attemptTarget(
     const served = { provider, retries: budget.calls - 1, cacheStatus };
     if (call.ok) {
       deps.breakers.record(key, 'success');
-      const kept = await deliver(deps.now, ctx, served, call.answer, cacheStatus !== 'DISABLED', res);
+      const kept = await deliver(deps, ctx, served, call.answer, cacheStatus !== 'DISABLED', res);
       return { kind: 'answered', kept };
     }
     const { error } = call;

@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { isRegionalVertex } from '../../../shared/src/catalog';
+import { isGeographicBedrock, isRegionalVertex } from '../../../shared/src/catalog';
 import { parseJson } from '../../../shared/src/json';
 import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/cache-plan';
 import type { CachedAnswer } from '../cache/response-cache';
+import type { GatewayDeps } from '../deps';
+import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
 import { formatSse } from '../streaming/sse';
 import { relayStream } from '../streaming/relay';
 import type { RequestRecord } from '../usage/record';
@@ -29,7 +31,9 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
-  record.regionalPremium = provider.kind === 'vertex' && isRegionalVertex(provider.region);
+  record.regionalPremium =
+    provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
+  if (provider.pricing) record.pricing = provider.pricing;
   record.modelUpstream = modelUpstream;
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
@@ -57,7 +61,7 @@ export function serveHit(now: () => number, record: RequestRecord, served: Serve
  * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  now: () => number,
+  deps: Pick<GatewayDeps, 'now' | 'log'>,
   ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal'>,
   served: Served,
   answer: UpstreamAnswer,
@@ -70,7 +74,7 @@ export async function deliver(
   record.answered(answer.status);
   if (answer.kind === 'json') {
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
-    record.ttfbMs = now() - record.startedAt;
+    record.ttfbMs = deps.now() - record.startedAt;
     res.end(answer.text);
     if (ctx.inbound.op !== 'messages') return undefined;
     const parsed = parseJson(answer.text);
@@ -78,11 +82,18 @@ export async function deliver(
     return keep ? jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream) : undefined;
   }
   res.writeHead(answer.status, { ...headers, ...SSE_HEADERS });
-  record.ttfbMs = now() - record.startedAt;
+  record.ttfbMs = deps.now() - record.startedAt;
   const relayed = await relayStream(res, answer.first, answer.rest, keep);
   record.usage = relayed.tap.usage;
+  const metrics = relayed.tap.bedrockMetrics;
+  const mismatch = metrics && invocationMetricsMismatch(metrics, record.usage);
+  if (mismatch) deps.log.warn('Bedrock invocation metrics disagree with the streamed usage', { requestId: record.requestId, ...mismatch });
   if (ctx.clientSignal.aborted) {
     record.clientLeft();
+    // The provider billed what it generated; the client saw up to its last cumulative count plus what
+    // was relayed after it, which is estimated (README, usage events).
+    record.outputEstimated = relayed.tap.outputSinceLastCount();
+    record.usage = { ...record.usage, output: record.usage.output + record.outputEstimated };
     return undefined;
   }
   if (relayed.failure || relayed.tap.errorType) {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { EventBus } from '../../../shared/src/bus/port';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
+import type { UsageEvent } from '../../../shared/src/usage-event';
 import type { RequestRecord } from './record';
 
 /** A request whose response is over, with what its log line says about the HTTP exchange. */
@@ -33,7 +34,7 @@ export interface UsageOutbox {
  * published (batched by the bus, off the request path) and written as one structured log line: Cloud
  * Logging holds a second, independent record.
  */
-export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox {
+export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (event: UsageEvent) => void = () => {}): UsageOutbox {
   let pending: FinishedRequest[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -45,6 +46,11 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog): UsageOutbox 
       const event = record.finish(catalog, endedAt);
       if (!event) continue;
       bus.publish(event);
+      if (event.priced === false) {
+        // Budgets count this request at $0: someone must add the model's price to the catalog.
+        log.warn('usage not priced: no catalog price for the model', { model_requested: event.model_requested, model_upstream: event.model_upstream, request_id: event.request_id });
+      }
+      onEvent(event); // this instance's own spend, until the worker's budget status includes it
       log.info('request done', {
         httpRequest: {
           requestMethod: request.method,

@@ -242,3 +242,11 @@ function sleep(ms: number): Promise<void> {
 function defaultLog(message: string, fields: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message, ...fields })}\n`);
 }
+
+/** Publishes JSON messages to a topic (the budget alerts topic), with attributes for subscription filters. */
+export function pubsubJsonPublisher(projectId: string, topic: string): (message: object, attributes: Record<string, string>) => Promise<void> {
+  const t = new PubSub({ projectId }).topic(topic);
+  return async (message, attributes) => {
+    await t.publishMessage({ data: Buffer.from(JSON.stringify(message)), attributes });
+  };
+}

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
-import type { UsageTotals } from '../entities';
+import type { BudgetStatus } from '../budget/entity';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
-import { DEDUP_TTL_MS, TOKEN_KINDS, usageScopes } from './port';
-import { COLLECTIONS, type CompositeIndex, TTL_POLICIES } from './indexes';
-import { type Collection, type Store, totalsId, usagePeriod } from './port';
+import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
+import { DEDUP_TTL_MS } from './port';
+import { type Collection, type Store, totalsId } from './port';
 
 export interface FirestoreStoreOptions {
   projectId: string;
@@ -18,23 +19,97 @@ export interface FirestoreStoreOptions {
   firestore?: Firestore;
   /** How long the dedup marker of an applied event is kept (TTL policy on `expires_at`). */
   dedupTtlMs?: number;
+  /** Documents each counter is spread over (see COUNTER_SHARDS). */
+  shards?: number;
 }
+
+/**
+ * Each counter is spread over this many documents, and each applyCounted call writes one of them,
+ * picked at random: with several workers group-committing, a hot counter still takes only about
+ * (commits per second) / shards writes per second per document. Reads sum the shards.
+ */
+export const COUNTER_SHARDS = 8;
+
+/**
+ * Writes per transaction the adapter stays under: markers plus counters. Firestore's documented
+ * limit for a commit was 500 writes; a batch over it is split (each part still atomic per event).
+ */
+const MAX_WRITES = 450;
+/** A commit that lost an ALREADY_EXISTS race on a marker is retried: it re-reads the markers. */
+const COMMIT_ATTEMPTS = 5;
 
 /** gRPC status codes the adapter maps (https://grpc.io/docs/guides/status-codes/). */
 const ALREADY_EXISTS = 6;
 
 /**
  * The Firestore Store. Documents are the entities as plain JSON (undefined fields dropped), one
- * collection per entity, `${prefix}` + the ids in COLLECTIONS; TTL fields and composite indexes are
- * declared in indexes.ts, where infra/firestore.tf finds them.
+ * collection per entity, `${prefix}` + the ids in COLLECTIONS (each counter as COUNTER_SHARDS
+ * documents `<id>#<shard>`); TTL fields and composite indexes are declared in indexes.ts, where
+ * infra/firestore.tf finds them.
  */
 export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const owned = !opts.firestore;
   const db = opts.firestore ?? new Firestore({ projectId: opts.projectId, ignoreUndefinedProperties: true });
   const prefix = opts.prefix ?? '';
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
-  const totals = db.collection(prefix + COLLECTIONS.usageTotals);
+  const shards = opts.shards ?? COUNTER_SHARDS;
   const processed = db.collection(prefix + COLLECTIONS.processedEvents);
+  const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
+  const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
+
+  /** One atomic commit: the events whose marker is absent get it, and their deltas, merged per counter. */
+  async function commit(events: CountedEvent[]): Promise<Set<string>> {
+    const shard = String(Math.floor(Math.random() * shards));
+    return db.runTransaction(async (tx) => {
+      // The markers are read and written in the same transaction as the counters: a redelivered
+      // event either sees the marker or conflicts with the transaction that wrote it.
+      const markers = events.map((e) => processed.doc(docId(e.event_id)));
+      const snaps = await tx.getAll(...markers);
+      const applied = new Set<string>();
+      const merged = new Map<string, { collection: CounterCollection; doc: CounterDoc }>();
+      const sums = new Map<string, CounterDoc>();
+      const now = Date.now();
+      events.forEach((e, i) => {
+        if (snaps[i].exists || applied.has(e.event_id)) return;
+        applied.add(e.event_id);
+        tx.create(markers[i], {
+          event_id: e.event_id,
+          applied_at: Timestamp.fromMillis(now),
+          [TTL_POLICIES.processedEvents.field]: Timestamp.fromMillis(now + ttl),
+        });
+        for (const d of e.deltas) {
+          const key = `${d.collection}\n${d.id}`;
+          mergeInto(sums, key, { ...d.fields, ...d.inc, id: d.id });
+          merged.set(key, { collection: d.collection, doc: sums.get(key)! });
+        }
+      });
+      // Blind increments: counters are not read, so concurrent commits do not contend on them.
+      for (const { collection, doc } of merged.values()) {
+        const data: DocumentData = { shard };
+        for (const [k, v] of Object.entries(doc)) data[k] = typeof v === 'number' ? FieldValue.increment(v) : v;
+        tx.set(counterCol(collection).doc(docId(`${doc.id}#${shard}`)), data, { merge: true });
+      }
+      return applied;
+    });
+  }
+
+  async function commitWithRetry(events: CountedEvent[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await commit(events);
+      } catch (err) {
+        // Another commit created one of these markers between our read and our create: read again.
+        if (grpcCode(err) !== ALREADY_EXISTS || attempt >= COMMIT_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** The shards of one counter, summed. */
+  async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
+    const refs = Array.from({ length: shards }, (_, i) => counterCol(collection).doc(docId(`${id}#${i}`)));
+    const snaps = await db.getAll(...refs);
+    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!))[0];
+  }
 
   return {
     workspaces: firestoreCollection(db.collection(prefix + COLLECTIONS.workspaces)),
@@ -43,43 +118,40 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     configs: firestoreCollection(db.collection(prefix + COLLECTIONS.configs)),
     audit: firestoreCollection(db.collection(prefix + COLLECTIONS.audit), [TTL_POLICIES.audit.field]),
 
+    budgets: firestoreCollection(db.collection(prefix + COLLECTIONS.budgets)),
+    budgetStatus,
+
     async applyUsage(event: UsageEvent): Promise<boolean> {
-      const period = usagePeriod(event.timestamp);
-      const marker = processed.doc(docId(event.event_id));
-      try {
-        return await db.runTransaction(async (tx) => {
-          // The marker is read and written in the same transaction as the counters: a redelivered
-          // event either sees the marker or conflicts with the transaction that wrote it.
-          if ((await tx.get(marker)).exists) return false;
-          const now = Date.now();
-          tx.create(marker, {
-            event_id: event.event_id,
-            applied_at: Timestamp.fromMillis(now),
-            [TTL_POLICIES.processedEvents.field]: Timestamp.fromMillis(now + ttl),
-          });
-          // Blind increments: the totals are not read, so concurrent events do not contend on them in
-          // the transaction. They are still one document per key and month, and Firestore sustains
-          // about one write per second per document (docs/design.md §8): a hot key needs the budgets work's
-          // in-memory aggregation with group commits, or sharded counters, before it reaches here.
-          for (const [scope, scopeId] of usageScopes(event)) {
-            const id = totalsId(scope, scopeId, period);
-            const inc: DocumentData = { requests: FieldValue.increment(1), cost_micros: FieldValue.increment(event.cost_micros) };
-            for (const kind of TOKEN_KINDS) inc[kind] = FieldValue.increment(event.usage[kind]);
-            // A blind write too: the last event applied, which is the last use unless events arrive out of order.
-            tx.set(totals.doc(docId(id)), { id, scope, scope_id: scopeId, period, ...inc, last_used_at: event.timestamp }, { merge: true });
-          }
-          return true;
-        });
-      } catch (err) {
-        // Two deliveries of one event raced and the loser's create() of the marker failed: applied once.
-        if (grpcCode(err) === ALREADY_EXISTS) return false;
-        throw err;
-      }
+      return (await commitWithRetry([{ event_id: event.event_id, deltas: totalsDeltas(event) }])).size > 0;
+    },
+
+    async applyCounted(events) {
+      const applied = new Set<string>();
+      for (const part of byWrites(events)) for (const id of await commitWithRetry(part)) applied.add(id);
+      return applied;
+    },
+
+    counter,
+
+    async queryCounters(collection, q) {
+      const snap = await compositeQuery(counterCol(collection), indexFor(collection, q), q.where, q.range).get();
+      return sumShards(snap.docs.map((d) => d.data())).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async updateBudgetStatus(budgetId, counterId, next) {
+      const refs = Array.from({ length: shards }, (_, i) => counterCol('budget_counters').doc(docId(`${counterId}#${i}`)));
+      const statusRef = db.collection(prefix + COLLECTIONS.budgetStatus).doc(docId(budgetId));
+      return db.runTransaction(async (tx) => {
+        const [status, ...snaps] = await tx.getAll(statusRef, ...refs);
+        const doc = sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!))[0];
+        const out = next(doc, status.exists ? (status.data() as BudgetStatus) : undefined);
+        if (out) tx.set(statusRef, plain(out));
+        return out;
+      });
     },
 
     async usageTotals(scope, scopeId, period) {
-      const snap = await totals.doc(docId(totalsId(scope, scopeId, period))).get();
-      return snap.exists ? (snap.data() as UsageTotals) : undefined;
+      return usageTotalsOf(await counter('usage_totals', totalsId(scope, scopeId, period)));
     },
 
     async close() {
@@ -88,15 +160,31 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   };
 }
 
-/**
- * A declared composite query (indexes.ts): equality on `index.equal`, then `index.order`. The only
- * place queries are built, so none runs in production without the index Terraform creates for it.
- */
-export function compositeQuery<I extends CompositeIndex>(col: CollectionReference, index: I, equal: Record<I['equal'][number], unknown>): Query {
-  let q: Query = col;
-  for (const field of index.equal) q = q.where(field, '==', equal[field as I['equal'][number]]);
-  for (const { field, direction } of index.order) q = q.orderBy(field, direction);
-  return q;
+/** Merges counter shard documents by their logical `id` (the `shard` field is dropped). */
+function sumShards(docs: DocumentData[]): CounterDoc[] {
+  const out = new Map<string, CounterDoc>();
+  for (const { shard: _shard, ...fields } of docs) mergeInto(out, fields.id as string, fields as Record<string, string | number>);
+  return [...out.values()];
+}
+
+/** Splits a batch so no commit exceeds MAX_WRITES (one marker per event, one write per distinct counter). */
+function byWrites(events: CountedEvent[]): CountedEvent[][] {
+  const parts: CountedEvent[][] = [];
+  let part: CountedEvent[] = [];
+  let counters = new Set<string>();
+  for (const e of events) {
+    const mine = e.deltas.map((d) => `${d.collection}\n${d.id}`);
+    const added = mine.filter((k) => !counters.has(k)).length;
+    if (part.length > 0 && part.length + 1 + counters.size + added > MAX_WRITES) {
+      parts.push(part);
+      part = [];
+      counters = new Set();
+    }
+    part.push(e);
+    for (const k of mine) counters.add(k);
+  }
+  if (part.length) parts.push(part);
+  return parts;
 }
 
 /** `timestamps`: ISO-string fields stored as Firestore Timestamps (TTL policies only read Timestamps). */
@@ -168,4 +256,33 @@ function plain<T>(doc: T): DocumentData {
 function grpcCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * A declared composite query (indexes.ts): equality on `index.equal`, then `index.order`, with an
+ * optional inclusive range on the first order field. The only place queries are built, so none runs
+ * in production without the index Terraform creates for it.
+ */
+export function compositeQuery(col: CollectionReference, index: CompositeIndex, equal: Record<string, unknown>, range?: { from: string; to: string }): Query {
+  let q: Query = col;
+  for (const field of index.equal) q = q.where(field, '==', equal[field]);
+  const [first] = index.order;
+  if (range && first) q = q.where(first.field, '>=', range.from).where(first.field, '<=', range.to);
+  for (const { field, direction } of index.order) q = q.orderBy(field, direction);
+  return q;
+}
+
+/**
+ * The declared index that serves a counter query. Equality on one field alone needs none (Firestore
+ * indexes single fields itself); any other shape without a declared index is a bug, caught here in
+ * every test that runs it.
+ */
+function indexFor(collection: CounterCollection, q: CounterQuery): CompositeIndex {
+  const equal = Object.keys(q.where).sort();
+  if (equal.length === 1 && !q.range) return { collection, equal, order: [] };
+  const index = Object.values(COMPOSITE_INDEXES as Record<string, CompositeIndex>).find(
+    (i) => i.collection === collection && [...i.equal].sort().join(',') === equal.join(',') && i.order[0]?.field === q.range?.field,
+  );
+  if (!index) throw new Error(`No composite index is declared in indexes.ts for ${collection} where ${equal.join(',')} by ${q.range?.field}.`);
+  return index;
 }

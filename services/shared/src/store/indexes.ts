@@ -13,6 +13,10 @@ export const COLLECTIONS = {
   audit: 'audit_log',
   usageTotals: 'usage_totals',
   processedEvents: 'processed_events',
+  budgets: 'budgets',
+  budgetStatus: 'budget_status',
+  budgetCounters: 'budget_counters',
+  usageRollups: 'usage_rollups',
 } as const;
 
 export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
@@ -46,5 +50,10 @@ export interface CompositeIndex {
   order: ReadonlyArray<{ field: string; direction: 'asc' | 'desc' }>;
 }
 
-/** Every composite query the code runs, by name. None yet: the admin lists read whole collections. */
-export const COMPOSITE_INDEXES = {} as const satisfies Record<string, CompositeIndex>;
+/** Every composite query the code runs, by name (the admin lists read whole collections). */
+export const COMPOSITE_INDEXES = {
+  /** Usage breakdowns (`/admin/v1/usage/breakdown`): one dimension's daily rollups over a date range. */
+  rollupsByDimension: { collection: COLLECTIONS.usageRollups, equal: ['dimension'], order: [{ field: 'day', direction: 'asc' }] },
+  /** One value of a dimension (a key, a model, `team=web`) over a date range. */
+  rollupsByValue: { collection: COLLECTIONS.usageRollups, equal: ['dimension', 'value'], order: [{ field: 'day', direction: 'asc' }] },
+} as const satisfies Record<string, CompositeIndex>;

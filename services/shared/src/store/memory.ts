@@ -1,7 +1,9 @@
-import type { ApiKey, AuditEntry, Provider, StoredConfig, UsageTotals, Workspace } from '../entities';
+import type { Budget, BudgetStatus } from '../budget/entity';
+import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import type { UsageEvent } from '../usage-event';
-import { type Collection, DEDUP_TTL_MS, type Store, TOKEN_KINDS, totalsId, usageScopes, usagePeriod } from './port';
+import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
 
 /**
  * The in-process Store: local mode (`npm start`) and tests. It behaves like the Firestore adapter
@@ -18,7 +20,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
   const now = opts.now ?? Date.now;
-  const totals = new Map<string, UsageTotals>();
+  const counters: Record<CounterCollection, Map<string, CounterDoc>> = { usage_totals: new Map(), budget_counters: new Map(), usage_rollups: new Map() };
   // Insertion-ordered, so expired ids are pruned from the front.
   const processed = new Map<string, number>();
 
@@ -34,6 +36,22 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const providers = memoryCollection<Provider>();
   const configs = memoryCollection<StoredConfig>();
   const audit = memoryCollection<AuditEntry>();
+  const budgets = memoryCollection<Budget>();
+  const budgetStatus = memoryCollection<BudgetStatus>();
+
+  const applyCounted: Store['applyCounted'] = async (events) => {
+    // Synchronous from here on: the markers and the counters change together, as in a transaction.
+    const at = now();
+    prune(at);
+    const applied = new Set<string>();
+    for (const e of events) {
+      if (processed.has(e.event_id)) continue;
+      processed.set(e.event_id, at + ttl);
+      applied.add(e.event_id);
+      for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
+    }
+    return applied;
+  };
 
   return {
     workspaces,
@@ -41,55 +59,54 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     providers,
     configs,
     audit,
+    budgets,
+    budgetStatus,
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
-      // Synchronous from here on: the marker and the counters change together, as in a transaction.
-      const at = now();
-      prune(at);
-      if (processed.has(event.event_id)) return false;
-      processed.set(event.event_id, at + ttl);
-      const period = usagePeriod(event.timestamp);
-      for (const [scope, scopeId] of usageScopes(event)) {
-        const id = totalsId(scope, scopeId, period);
-        const t = totals.get(id) ?? emptyTotals(scope, scopeId, period);
-        t.requests += 1;
-        t.cost_micros += event.cost_micros;
-        for (const kind of TOKEN_KINDS) t[kind] += event.usage[kind];
-        t.last_used_at = event.timestamp;
-        totals.set(id, t);
+      return (await applyCounted([{ event_id: event.event_id, deltas: totalsDeltas(event) }])).size > 0;
+    },
+
+    applyCounted,
+
+    async counter(collection, id) {
+      const doc = counters[collection].get(id);
+      return doc ? { ...doc } : undefined;
+    },
+
+    async queryCounters(collection, q) {
+      const out: CounterDoc[] = [];
+      for (const doc of counters[collection].values()) {
+        if (!Object.entries(q.where).every(([k, v]) => doc[k] === v)) continue;
+        const r = q.range;
+        if (r && !(typeof doc[r.field] === 'string' && (doc[r.field] as string) >= r.from && (doc[r.field] as string) <= r.to)) continue;
+        out.push({ ...doc });
       }
-      return true;
+      return out.sort((a, b) => compareIds(a.id, b.id));
+    },
+
+    async updateBudgetStatus(budgetId, counterId, next) {
+      // No await between the reads and the write: atomic, as the Firestore transaction is.
+      const doc = counters.budget_counters.get(counterId);
+      const status = next(doc ? { ...doc } : undefined, budgetStatus.peek(budgetId));
+      if (status) budgetStatus.putNow(budgetId, status);
+      return status;
     },
 
     async usageTotals(scope, scopeId, period) {
-      const t = totals.get(totalsId(scope, scopeId, period));
-      return t ? structuredClone(t) : undefined;
+      return usageTotalsOf(counters.usage_totals.get(totalsId(scope, scopeId, period)));
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs, audit]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, audit, budgets, budgetStatus]) c.closeWatchers();
     },
-  };
-}
-
-function emptyTotals(scope: UsageTotals['scope'], scopeId: string, period: string): UsageTotals {
-  return {
-    id: totalsId(scope, scopeId, period),
-    scope,
-    scope_id: scopeId,
-    period,
-    requests: 0,
-    cost_micros: 0,
-    input: 0,
-    output: 0,
-    cache_write_5m: 0,
-    cache_write_1h: 0,
-    cache_read: 0,
   };
 }
 
 interface MemoryCollection<T> extends Collection<T> {
   closeWatchers(): void;
+  /** Synchronous get and put, for the store's own atomic read-modify-writes. */
+  peek(id: string): T | undefined;
+  putNow(id: string, doc: T): void;
 }
 
 interface Watcher<T> {
@@ -133,8 +150,15 @@ function memoryCollection<T>(): MemoryCollection<T> {
       return structuredClone(snapshot());
     },
     async put(id, doc) {
+      this.putNow(id, doc);
+    },
+    putNow(id, doc) {
       docs.set(id, plainCopy(doc));
       changed();
+    },
+    peek(id) {
+      const doc = docs.get(id);
+      return doc === undefined ? undefined : structuredClone(doc);
     },
     async create(id, doc) {
       if (docs.has(id)) throw new GatewayError('conflict_error', `A document with id "${id}" already exists.`);

@@ -1,5 +1,7 @@
+import type { Budget, BudgetStatus } from '../budget/entity';
 import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
+import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
 
 /** A keyed collection of documents. Adapters: memory (local mode, tests) and Firestore. */
 export interface Collection<T> {
@@ -32,29 +34,30 @@ export interface Store {
    * (atomically with the dedup marker). Returns false when the event was already applied.
    */
   applyUsage(event: UsageEvent): Promise<boolean>;
+  /**
+   * Applies each event's counter deltas exactly once per event id, atomically with its dedup marker;
+   * returns the ids applied by this call (the others were applied before). Each counter is written
+   * once per call, however many of the events touch it.
+   */
+  applyCounted(events: CountedEvent[]): Promise<Set<string>>;
+  counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
+  queryCounters(collection: CounterCollection, q: CounterQuery): Promise<CounterDoc[]>;
+  /** Keyed by budget id. */
+  budgets: Collection<Budget>;
+  /** Keyed by budget id; written by the worker, mirrored by every gateway instance. */
+  budgetStatus: Collection<BudgetStatus>;
+  /**
+   * Reads a budget counter and the budget's status and writes the status `next` returns (nothing when
+   * it returns undefined), atomically: two workers cannot both record one threshold as alerted.
+   */
+  updateBudgetStatus(
+    budgetId: string,
+    counterId: string,
+    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatus | undefined,
+  ): Promise<BudgetStatus | undefined>;
   usageTotals(scope: UsageTotals['scope'], scopeId: string, period: string): Promise<UsageTotals | undefined>;
   close(): Promise<void>;
 }
 
-/** `YYYY-MM` (UTC) of an ISO timestamp: the period usage totals are kept for. */
-export function usagePeriod(timestamp: string): string {
-  return timestamp.slice(0, 7);
-}
-
-export function totalsId(scope: UsageTotals['scope'], scopeId: string, period: string): string {
-  return `${scope}:${scopeId}:${period}`;
-}
-
-/** Pub/Sub retains unacked messages for at most 31 days, so a redelivery cannot come later than that. */
-export const DEDUP_TTL_MS = 32 * 24 * 3600 * 1000;
-
-/** The token kinds usage totals keep (web search requests show only in cost_micros). */
-export const TOKEN_KINDS = ['input', 'output', 'cache_write_5m', 'cache_write_1h', 'cache_read'] as const;
-
-/** The totals an event counts towards: its key and its workspace, whichever it names. */
-export function usageScopes(event: UsageEvent): Array<[UsageTotals['scope'], string]> {
-  const scopes: Array<[UsageTotals['scope'], string]> = [];
-  if (event.key_id) scopes.push(['key', event.key_id]);
-  if (event.workspace_id) scopes.push(['workspace', event.workspace_id]);
-  return scopes;
-}
+// The usage-totals helpers live in their own file so that counters.ts can use them without an import cycle.
+export { DEDUP_TTL_MS, TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './usage-totals';

@@ -33,7 +33,13 @@ export function pushRoutes(deps: WorkerDeps): Router {
       res.status(204).end();
       return;
     }
-    const applied = await deps.store.applyUsage(event);
+    let applied: boolean;
+    try {
+      applied = await deps.aggregator.apply(event);
+    } catch {
+      res.status(503).json({ error: 'usage commit failed; redeliver' }); // a nack (the aggregator logged why)
+      return;
+    }
     deps.log.debug('usage event applied', { eventId: event.event_id, duplicate: !applied });
     res.status(204).end();
   });

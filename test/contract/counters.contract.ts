@@ -1,0 +1,104 @@
+import type { BudgetStatus } from '../../services/shared/src/budget/entity';
+import type { CountedEvent, CounterDelta } from '../../services/shared/src/store/counters';
+import type { Store } from '../../services/shared/src/store/port';
+
+const delta = (id: string, n: number, fields: Record<string, string> = {}) => ({ collection: 'budget_counters' as const, id, fields: { budget_id: 'b', ...fields }, inc: { usage: n, requests: 1 } });
+const ev = (event_id: string, ...deltas: CounterDelta[]): CountedEvent => ({ event_id, deltas });
+
+const status = (usage: number, over: Partial<BudgetStatus> = {}): BudgetStatus => ({
+  budget_id: 'b',
+  version: 1,
+  window_start: '2025-06-01T00:00:00.000Z',
+  usage,
+  limit: 100,
+  state: 'ok',
+  alerted: [],
+  updated_at: '2025-06-01T00:00:00.000Z',
+  ...over,
+});
+
+/** Counters, rollups and budget statuses: what the worker's group commits rely on. */
+export function countersContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store counters contract: ${name}`, () => {
+    const opened: Store[] = [];
+    const fresh = async () => {
+      const s = await make();
+      opened.push(s);
+      return s;
+    };
+    afterAll(() => Promise.all(opened.map((s) => s.close())));
+
+    it('applies a batch once per event id, summing every delta of the events it applies', async () => {
+      const s = await fresh();
+      const applied = await s.applyCounted([ev('e1', delta('c1', 5)), ev('e2', delta('c1', 7), delta('c2', 1)), ev('e1', delta('c1', 5))]);
+      expect([...applied].sort()).toEqual(['e1', 'e2']);
+      expect(await s.counter('budget_counters', 'c1')).toMatchObject({ id: 'c1', budget_id: 'b', usage: 12, requests: 2 });
+      expect(await s.counter('budget_counters', 'c2')).toMatchObject({ usage: 1, requests: 1 });
+      // redelivered in a later batch, alone or beside a new event
+      expect([...(await s.applyCounted([ev('e2', delta('c1', 7)), ev('e3', delta('c1', 1))]))]).toEqual(['e3']);
+      expect(await s.counter('budget_counters', 'c1')).toMatchObject({ usage: 13, requests: 3 });
+      expect(await s.counter('budget_counters', 'nope')).toBeUndefined();
+    });
+
+    it('applies one event pushed to two workers at once exactly once', async () => {
+      const s = await fresh();
+      const batchA = [ev('x1', delta('hot', 1)), ev('x2', delta('hot', 2)), ev('x3', delta('hot', 4))];
+      const batchB = [ev('x2', delta('hot', 2)), ev('x4', delta('hot', 8)), ev('x1', delta('hot', 1))];
+      const [a, b] = await Promise.all([s.applyCounted(batchA), s.applyCounted(batchB)]);
+      expect([...a, ...b].sort()).toEqual(['x1', 'x2', 'x3', 'x4']);
+      expect(await s.counter('budget_counters', 'hot')).toMatchObject({ usage: 15, requests: 4 });
+    });
+
+    it('keeps string fields at their latest value (ISO times) across batches', async () => {
+      const s = await fresh();
+      for (const [id, at] of [['t1', '2025-06-02T00:00:00.000Z'], ['t2', '2025-06-05T00:00:00.000Z'], ['t3', '2025-06-03T00:00:00.000Z']]) {
+        await s.applyCounted([ev(id, delta('c', 1, { last_used_at: at }))]);
+      }
+      expect((await s.counter('budget_counters', 'c'))?.last_used_at).toBe('2025-06-05T00:00:00.000Z');
+    });
+
+    it('queries counters by field and an inclusive range, one result per counter', async () => {
+      const s = await fresh();
+      const roll = (dimension: string, value: string, day: string, n: number) => ({ collection: 'usage_rollups' as const, id: `${dimension}|${value}|${day}`, fields: { dimension, value, day }, inc: { requests: n } });
+      await s.applyCounted([ev('r1', roll('model', 'opus', '2025-06-01', 1)), ev('r2', roll('model', 'opus', '2025-06-02', 2)), ev('r3', roll('model', 'haiku', '2025-06-02', 4))]);
+      await s.applyCounted([ev('r4', roll('model', 'opus', '2025-06-02', 8)), ev('r5', roll('key', 'k', '2025-06-02', 16)), ev('r6', roll('model', 'opus', '2025-06-03', 32))]);
+      const got = await s.queryCounters('usage_rollups', { where: { dimension: 'model' }, range: { field: 'day', from: '2025-06-02', to: '2025-06-03' } });
+      expect(got.map((d) => [d.id, d.requests])).toEqual([
+        ['model|haiku|2025-06-02', 4],
+        ['model|opus|2025-06-02', 10],
+        ['model|opus|2025-06-03', 32],
+      ]);
+      const one = await s.queryCounters('usage_rollups', { where: { dimension: 'model', value: 'opus' }, range: { field: 'day', from: '2025-06-01', to: '2025-06-02' } });
+      expect(one.map((d) => d.requests)).toEqual([1, 10]);
+    });
+
+    it('updates a budget status from its counter atomically, and leaves it when told nothing changed', async () => {
+      const s = await fresh();
+      await s.applyCounted([ev('s1', delta('b|w', 40)), ev('s2', delta('b|w', 30))]);
+      const written = await s.updateBudgetStatus('b', 'b|w', (counter, prev) => {
+        expect(prev).toBeUndefined();
+        return status(counter!.usage as number);
+      });
+      expect(written).toEqual(status(70));
+      expect(await s.budgetStatus.get('b')).toEqual(status(70));
+      expect(await s.updateBudgetStatus('b', 'b|w', () => undefined)).toBeUndefined();
+      expect(await s.budgetStatus.get('b')).toEqual(status(70));
+    });
+
+    it('lets only one of two concurrent status updates record a threshold as alerted', async () => {
+      const s = await fresh();
+      await s.applyCounted([ev('a1', delta('b|w', 60))]);
+      let fired = 0;
+      const update = () =>
+        s.updateBudgetStatus('b', 'b|w', (counter, prev) => {
+          if (prev?.alerted.includes(50)) return undefined;
+          return status(counter!.usage as number, { alerted: [50] });
+        }).then((st) => {
+          if (st) fired++;
+        });
+      await Promise.all([update(), update(), update()]);
+      expect(fired).toBe(1);
+      expect((await s.budgetStatus.get('b'))?.alerted).toEqual([50]);
+    });
+  });
+}
