@@ -1,11 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
-import { describeIf, eventually, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
-import { freePort } from '../bench/processes';
+import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
+import { type LocalGateway, startLocalGateway } from '../helpers/local-gateway';
 
 /**
  * Three gateway processes (`services/gateway/src/local.ts`, each with its own Firestore client and
@@ -20,56 +16,23 @@ const MINUTE = 60_000;
 describeIf(firestoreAvailable())('a rate limit shared by three gateway processes', () => {
   const project = uniqueProjectId('rl-instances');
   let upstream: Fake;
-  const children: ChildProcess[] = [];
-  const urls: string[] = [];
+  const instances: LocalGateway[] = [];
 
   beforeAll(async () => {
     upstream = await startFakeAnthropic({ apiKey: 'sk-ant-rl' });
-    const dir = mkdtempSync(join(tmpdir(), 'rl-instances-'));
-    const seed = join(dir, 'seed.json');
-    writeFileSync(
-      seed,
-      JSON.stringify({
-        workspaces: [{ id: 'dev', name: 'Dev' }],
-        providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
-        configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
-        api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
-        rate_limits: [{ id: 'dev-rpm', name: 'Dev 60 a minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 60 }],
-      }),
-    );
-    await Promise.all(
-      [0, 1, 2].map(async () => {
-        const port = await freePort();
-        const child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/gateway/src/local.ts'], {
-          env: {
-            PATH: process.env.PATH,
-            HOME: dir,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            GATEHOUSE_SEED: seed,
-            GOOGLE_CLOUD_PROJECT: project,
-            FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
-            GATEHOUSE_BUS: 'memory',
-            METADATA_SERVER_DETECTION: 'none',
-            ANTHROPIC_API_KEY: 'sk-ant-rl',
-            LOG_LEVEL: 'error',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.push(child);
-        let output = '';
-        child.stdout!.on('data', (d) => (output += d));
-        child.stderr!.on('data', (d) => (output += d));
-        await eventually(() => output.includes('Gatehouse is listening'), 60_000, 100).catch((err: Error) => {
-          throw new Error(`${err.message}\n${output}`);
-        });
-        urls.push(`http://127.0.0.1:${port}`);
-      }),
-    );
+    const seed = {
+      workspaces: [{ id: 'dev', name: 'Dev' }],
+      providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
+      configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
+      api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
+      rate_limits: [{ id: 'dev-rpm', name: 'Dev 60 a minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 60 }],
+    };
+    const env = { GOOGLE_CLOUD_PROJECT: project, FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, GATEHOUSE_BUS: 'memory', ANTHROPIC_API_KEY: 'sk-ant-rl', LOG_LEVEL: 'error' };
+    instances.push(...(await Promise.all([0, 1, 2].map(() => startLocalGateway(seed, env)))));
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const i of instances) i.child.kill('SIGKILL');
     await upstream?.close();
   });
 
@@ -93,7 +56,7 @@ describeIf(firestoreAvailable())('a rate limit shared by three gateway processes
     // Six at a time, round robin over the instances.
     for (let i = 0; i < 150; i += 6) {
       const batch = Array.from({ length: 6 }, (_, j) => (i + j) % 3);
-      results.push(...(await Promise.all(batch.map(async (instance) => ({ instance, ...(await ask(urls[instance])) })))));
+      results.push(...(await Promise.all(batch.map(async (instance) => ({ instance, ...(await ask(instances[instance].url)) })))));
     }
     expect(Math.floor(Date.now() / MINUTE)).toBe(minute); // the whole burst fell in one window
 
