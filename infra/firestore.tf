@@ -8,6 +8,10 @@ locals {
       collection = "usage_rollups"
       fields     = [["dimension", "ASCENDING"], ["day", "ASCENDING"]]
     }
+    rollupsByValue = {
+      collection = "usage_rollups"
+      fields     = [["dimension", "ASCENDING"], ["value", "ASCENDING"], ["day", "ASCENDING"]]
+    }
   }
 
   # collection = TTL field (a Timestamp).

@@ -4,7 +4,7 @@ import { planRoute } from '../../services/gateway/src/routing/plan';
 import { percentiles } from './stats';
 
 /**
- * Issue 12: what the worst inline config a client may send costs the gateway's event loop, measured
+ * What the worst inline config a client may send costs the gateway's event loop, measured
  * in this process on the gateway's own functions: parse the header's JSON, validate it against the
  * inline limits, compile its patterns, plan the route (every condition evaluated). Each config is new
  * (its patterns differ), as a hostile client would send them, so no memo helps.

@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       };
     }
 
-    // Issue 12: in this process, on the gateway's own functions, while the children idle.
+    // In this process, on the gateway's own functions, while the children idle.
     const inline = measureInlineConfig();
     const summary = summarise(phases, routing, cache, { p50_ms: round(inline.p50_ms, 3), p99_ms: round(inline.p99_ms, 3), bytes: inline.bytes });
     const out = {

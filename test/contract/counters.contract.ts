@@ -17,7 +17,7 @@ const status = (usage: number, over: Partial<BudgetStatus> = {}): BudgetStatus =
   ...over,
 });
 
-/** Counters, rollups and budget statuses: what the worker's group commits rely on (issue 15). */
+/** Counters, rollups and budget statuses: what the worker's group commits rely on. */
 export function countersContract(name: string, make: () => Promise<Store>): void {
   describe(`Store counters contract: ${name}`, () => {
     const opened: Store[] = [];

@@ -243,6 +243,7 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           scope_id: 'k1',
           period: '2025-06',
           requests: 2,
+          unpriced_requests: 0,
           cost_micros: 150,
           input: 2,
           output: 4,
@@ -260,6 +261,14 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           cache_read: 15,
         });
         expect(await s.usageTotals('key', 'k1', '2025-07')).toMatchObject({ requests: 1, cost_micros: 1 });
+      });
+
+      it('counts requests whose model had no price', async () => {
+        const s = await fresh();
+        await s.applyUsage(usageEventFixture({ key_id: 'k1', workspace_id: 'w1', cost_micros: 0, priced: false }));
+        await s.applyUsage(usageEventFixture({ key_id: 'k1', workspace_id: 'w1', cost_micros: 9, priced: true }));
+        await s.applyUsage(usageEventFixture({ key_id: 'k1', workspace_id: 'w1', cost_micros: 1, version: 1 })); // before `priced` existed
+        expect(await s.usageTotals('key', 'k1', '2025-06')).toMatchObject({ requests: 3, unpriced_requests: 1, cost_micros: 10 });
       });
 
       it('skips a scope the event does not name', async () => {

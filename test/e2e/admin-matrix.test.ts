@@ -128,6 +128,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ path: `${V}/providers/${await freshProvider()}`, body: { kind: 'anthropic', credentials: { env: 'OTHER_KEY' } } }),
     want: [200, 403, 403, 403, 401, 401, 401],
   },
+  'put /admin/v1/providers/:slug/pricing': {
+    prepare: async () => ({ path: `${V}/providers/${await freshProvider()}/pricing`, body: { discount_percent: 10 } }),
+    want: [200, 403, 403, 403, 401, 401, 401],
+  },
   'delete /admin/v1/providers/:slug': { prepare: async () => ({ path: `${V}/providers/${await freshProvider()}` }), want: [204, 403, 403, 403, 401, 401, 401] },
   'get /admin/v1/audit': { prepare: async () => ({ path: `${V}/audit?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'get /admin/v1/usage': { prepare: async () => ({ path: `${V}/usage?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },

@@ -33,7 +33,7 @@ beforeAll(async () => {
     seed: {
       workspaces: [
         { id: 'dev', name: 'Dev', status: 'active', defaults: { metadata: { team: 'ws-team', env: 'ws-env' } } },
-        { id: 'sonnet-only', name: 'Sonnet only', status: 'active', defaults: { allowed_models: ['claude-sonnet-4-5*'] } },
+        { id: 'sonnet-only', name: 'Sonnet only', status: 'active', defaults: { allowed_models: ['claude-sonnet-4-6*'] } },
         { id: 'retiring', name: 'Retiring', status: 'active', defaults: {} },
       ],
       providers: [{ slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: vertex.url }],
@@ -73,17 +73,17 @@ const VERTEX = (model: string, action: string) => `/v1/projects/my-project/locat
 
 describe('model access: a key limited to claude-haiku-*', () => {
   it.each([
-    ['/v1/messages', '/v1/messages', { model: 'claude-sonnet-4-5', ...messages }],
-    ['streaming /v1/messages', '/v1/messages', { model: 'claude-sonnet-4-5', stream: true, ...messages }],
-    ['/v1/messages/count_tokens', '/v1/messages/count_tokens', { model: 'claude-sonnet-4-5', messages: messages.messages }],
-    ['Vertex rawPredict', VERTEX('claude-sonnet-4-5', 'rawPredict'), { anthropic_version: 'vertex-2023-10-16', ...messages }],
-    ['Vertex streamRawPredict', VERTEX('claude-sonnet-4-5', 'streamRawPredict'), { anthropic_version: 'vertex-2023-10-16', stream: true, ...messages }],
-    ['Vertex count-tokens', VERTEX('count-tokens', 'rawPredict'), { model: 'claude-sonnet-4-5', messages: messages.messages }],
+    ['/v1/messages', '/v1/messages', { model: 'claude-sonnet-4-6', ...messages }],
+    ['streaming /v1/messages', '/v1/messages', { model: 'claude-sonnet-4-6', stream: true, ...messages }],
+    ['/v1/messages/count_tokens', '/v1/messages/count_tokens', { model: 'claude-sonnet-4-6', messages: messages.messages }],
+    ['Vertex rawPredict', VERTEX('claude-sonnet-4-6', 'rawPredict'), { anthropic_version: 'vertex-2023-10-16', ...messages }],
+    ['Vertex streamRawPredict', VERTEX('claude-sonnet-4-6', 'streamRawPredict'), { anthropic_version: 'vertex-2023-10-16', stream: true, ...messages }],
+    ['Vertex count-tokens', VERTEX('count-tokens', 'rawPredict'), { model: 'claude-sonnet-4-6', messages: messages.messages }],
   ])('is refused another model on %s with a 403 naming the model and the rule', async (_name, path, body) => {
     const res = await post(path, KEYS.haiku, body);
     expect(res.status).toBe(403);
     expect(res.body.error.type).toBe('permission_error');
-    expect(res.body.error.message).toBe('Model "claude-sonnet-4-5" is not allowed for key "haiku-only": allowed models are "claude-haiku-*".');
+    expect(res.body.error.message).toBe('Model "claude-sonnet-4-6" is not allowed for key "haiku-only": allowed models are "claude-haiku-*".');
     expect(vertex.calls).toHaveLength(0);
   });
 
@@ -103,7 +103,7 @@ describe('model access: a key limited to claude-haiku-*', () => {
     expect(limited.every((id: string) => id.startsWith('claude-haiku-'))).toBe(true);
     expect(limited).toContain('claude-haiku-4-5-20251001');
     const open = (await call(gw, KEYS.open, 'GET', '/v1/models')).body.data.map((m: { id: string }) => m.id);
-    expect(open).toEqual(expect.arrayContaining(['claude-sonnet-4-5-20250929', ...limited]));
+    expect(open).toEqual(expect.arrayContaining(['claude-sonnet-4-6', ...limited]));
     expect(open.length).toBeGreaterThan(limited.length);
   });
 });
@@ -112,10 +112,10 @@ describe('model access: a workspace allow-list applies to every key in it', () =
   it('refuses a model outside the workspace list, naming the workspace, and lists only what it allows', async () => {
     const res = await post('/v1/messages', KEYS.restrictedWs, { model: 'claude-haiku-4-5', ...messages });
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toBe('Model "claude-haiku-4-5" is not allowed for workspace "sonnet-only": allowed models are "claude-sonnet-4-5*".');
-    expect((await post('/v1/messages', KEYS.restrictedWs, { model: 'claude-sonnet-4-5', ...messages })).status).toBe(200);
+    expect(res.body.error.message).toBe('Model "claude-haiku-4-5" is not allowed for workspace "sonnet-only": allowed models are "claude-sonnet-4-6*".');
+    expect((await post('/v1/messages', KEYS.restrictedWs, { model: 'claude-sonnet-4-6', ...messages })).status).toBe(200);
     const listed = (await call(gw, KEYS.restrictedWs, 'GET', '/v1/models')).body.data.map((m: { id: string }) => m.id);
-    expect(listed).toEqual(['claude-sonnet-4-5-20250929']);
+    expect(listed).toEqual(['claude-sonnet-4-6']);
   });
 });
 

@@ -33,7 +33,7 @@ describeIf(firestoreAvailable())('a budget shared by three gateway instances', (
 
   /** 200, or the status of the refusal. */
   const ask = (i: number) =>
-    clients[i].messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).then(
+    clients[i].messages.create({ model: 'claude-sonnet-4-6', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).then(
       () => 200,
       (e: InstanceType<typeof Anthropic.APIError>) => e.status ?? 0,
     );

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeAll(gw, vertex, metadata));
 
-const ask = () => client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+const ask = () => client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
 
 it('counts usage into a budget, refuses with 402 once it is exhausted, and re-admits when the limit is raised', async () => {
   const limit = SONNET_COST_MICROS * 2;
@@ -81,7 +81,7 @@ it('reports usage by model, provider and metadata value over a date range from t
   const dev = byTeam.body.data.find((d: { value: string }) => d.value === 'dev');
   expect(dev).toMatchObject({ requests: 4, cost_micros: SONNET_COST_MICROS * 3, output: FAKE_TOKEN_USAGE.output * 3 });
   const byModel = await call(gw, ADMIN, 'GET', `/admin/v1/usage/breakdown?by=model&from=${today}&to=${today}`);
-  expect(byModel.body.data).toEqual([expect.objectContaining({ value: 'claude-sonnet-4-5', requests: 4 })]);
+  expect(byModel.body.data).toEqual([expect.objectContaining({ value: 'claude-sonnet-4-6', requests: 4 })]);
   const bad = await call(gw, ADMIN, 'GET', `/admin/v1/usage/breakdown?by=colour&from=${today}&to=${today}`);
   expect(bad.status).toBe(400);
   expect(bad.body.error.message).toContain('key, workspace, provider, model or metadata.<name>');

@@ -45,7 +45,7 @@ describe('non-streaming answers', () => {
       outcome: 'success',
       status: 200,
       provider: 'vertex-prod',
-      model_upstream: 'claude-sonnet-4-5@20250929',
+      model_upstream: 'claude-sonnet-4-6',
       usage: ZERO_USAGE,
       cost_micros: 0,
       cache: { status: 'HIT', saved_micros: SONNET_COST_MICROS },
@@ -71,8 +71,8 @@ describe('streaming answers', () => {
   const client = () => new Anthropic({ baseURL: rig.gw.url, apiKey: DEV_KEY, maxRetries: 0, defaultHeaders: { 'x-gatehouse-config': 'cached' } });
 
   it('records a stream and replays it as a valid SSE sequence', async () => {
-    const live = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' });
-    const replayed = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' });
+    const live = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
+    const replayed = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
     expect([status(live), status(replayed)]).toEqual(['MISS', 'HIT']);
     expect(rig.vertex.calls).toHaveLength(1);
     expect(replayed.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -102,9 +102,9 @@ describe('streaming answers', () => {
 
   it('serves a streaming request only from a recorded stream, and a JSON request only from JSON', async () => {
     const json = await rig.send(message(), { config: 'cached' });
-    const stream = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' });
+    const stream = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
     expect([status(json), status(stream)]).toEqual(['MISS', 'MISS']);
-    const again = await Promise.all([rig.send(message(), { config: 'cached' }), rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' })]);
+    const again = await Promise.all([rig.send(message(), { config: 'cached' }), rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' })]);
     expect(again.map(status)).toEqual(['HIT', 'HIT']);
     expect(again[0].headers.get('content-type')).toMatch(/^application\/json/);
     expect(again[1].headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -116,9 +116,9 @@ describe('streaming answers', () => {
     ['ended by an upstream error event', 'stream-exception'],
   ])('does not cache a stream %s', async (_name, behaviour) => {
     rig.vertex.enqueue(behaviour);
-    const broken = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' });
+    const broken = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
     expect(sseEvents(broken.text).at(-1)?.event).toBe('error');
-    const next = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'cached' });
+    const next = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
     expect(status(next)).toBe('MISS');
     expect(sseEvents(next.text).at(-1)?.event).toBe('message_stop');
     expect(rig.vertex.calls).toHaveLength(2);
@@ -126,18 +126,19 @@ describe('streaming answers', () => {
 
   it('caches a Bedrock stream (decoded from event-stream) like any other', async () => {
     const config = { provider: '@bedrock-prod', cache: { mode: 'simple' } };
-    const live = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config });
-    const hit = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config });
+    const live = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config });
+    const hit = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config });
     expect([status(live), status(hit)]).toEqual(['MISS', 'HIT']);
     expect(streamedText(hit.text)).toBe('Hello from fake-bedrock');
     expect(rig.bedrock.calls).toHaveLength(1);
     const [, event] = await rig.gw.waitForEvents(2);
-    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE) } });
+    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-6', FAKE_TOKEN_USAGE, { regionalPremium: true }) } }); // us. profile
   });
 });
 
 describe('the cache key', () => {
-  const base = { model: 'claude-sonnet-4-5', max_tokens: 64, temperature: 0, messages: [{ role: 'user', content: [{ type: 'text', text: 'key test' }] }] };
+  // Haiku 4.5: a model with two spellings (alias and dated id) that every provider still serves.
+  const base = { model: 'claude-haiku-4-5', max_tokens: 64, temperature: 0, messages: [{ role: 'user', content: [{ type: 'text', text: 'key test' }] }] };
 
   it('ignores key order, metadata and the model spelling', async () => {
     await rig.send({ ...base, metadata: { user_id: 'session-a' } }, { config: 'cached' });
@@ -146,7 +147,7 @@ describe('the cache key', () => {
       temperature: 0,
       metadata: { user_id: 'session-b' },
       max_tokens: 64,
-      model: 'claude-sonnet-4-5-20250929',
+      model: 'claude-haiku-4-5-20251001',
     };
     const res = await rig.send(reordered, { config: 'cached' });
     expect(status(res)).toBe('HIT');
@@ -155,7 +156,7 @@ describe('the cache key', () => {
 
   it.each([
     ['a different body field', { temperature: 1 }, {}],
-    ['another model', { model: 'claude-haiku-4-5' }, {}],
+    ['another model', { model: 'claude-sonnet-4-6' }, {}],
     ['another anthropic-beta (after the provider policy)', {}, { 'anthropic-beta': 'context-1m-2025-08-07' }],
     ['a key of another workspace', {}, { 'x-api-key': OTHER_KEY }],
   ])('misses on %s', async (_name, change, headers) => {
@@ -237,7 +238,7 @@ describe('when the cache does not apply', () => {
       fetch(`${rig.gw.url}/v1/messages/count_tokens`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': DEV_KEY, 'x-gatehouse-config': 'cached' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count me' }] }),
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] }),
       });
     const [a, b] = [await count(), await count()];
     expect([a.status, b.status]).toEqual([200, 200]);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   const base = devSeed({ vertex: vertex.url });
   gw = await startGateway({
-    clock: () => Date.now() + shift,
+    wallClock: () => Date.now() + shift,
     seed: {
       ...base,
       api_keys: [{ ...base.api_keys![0], key: LIMITED_KEY, key_id: 'key_limited', name: 'limited-user' }],

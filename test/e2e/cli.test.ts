@@ -143,6 +143,15 @@ describe('configs and providers', () => {
     expect(list.out).toMatch(/^@vertex-eu\s+vertex\s+p\/europe-west1\s+ADC$/m);
   });
 
+  it('providers pricing sets negotiated prices as a new version each time', async () => {
+    await cli(['providers', 'apply', '-f', file('priced.json', { slug: 'anthropic-priced', kind: 'anthropic', credentials: { env: 'X' } })]);
+    expect(await cli(['providers', 'pricing', '@anthropic-priced', '--discount', '12.5'])).toMatchObject({ code: 0, out: 'provider @anthropic-priced: pricing version 1\n' });
+    const rows = { models: { 'claude-opus-5': { input: 4, output: 20, cache_write_5m: 5, cache_write_1h: 8, cache_read: 0.4 } } };
+    const second = await cli(['providers', 'pricing', 'anthropic-priced', '-f', file('pricing.json', rows), '--json']);
+    expect(second.json).toMatchObject({ version: 2, ...rows });
+    expect((await cli(['providers', 'pricing', 'anthropic-priced', '--discount', '101'])).err).toMatch(/discount_percent/);
+  });
+
   it('refuses a provider with a pasted credential, exit 1, without printing it', async () => {
     const pasted = 'sk-ant-api03-CLI-PASTED-0123456789abcdef';
     secrets.add(pasted);

@@ -39,7 +39,7 @@ beforeEach(async () => {
 describe('a streamed request reaches Vertex and comes back untouched', () => {
   it('streams the answer with the Vertex transform applied and vertex_event removed', async () => {
     const stream = client.messages.stream({
-      model: 'claude-sonnet-4-5-20250929',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'hi' }],
     });
@@ -52,7 +52,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
     expect(rawEvents.at(-1)).toBe('message_stop');
 
     const call = vertex.calls[0];
-    expect(call.path).toBe('/v1/projects/my-project/locations/global/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict');
+    expect(call.path).toBe('/v1/projects/my-project/locations/global/publishers/anthropic/models/claude-sonnet-4-6:streamRawPredict');
     expect(call.body.model).toBeUndefined();
     expect(call.body.anthropic_version).toBe('vertex-2023-10-16');
     expect(call.body.stream).toBe(true);
@@ -64,7 +64,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
     const period = new Date().toISOString().slice(0, 7);
     const before = (await gw.store.usageTotals('workspace', 'dev', period)) ?? { requests: 0, cost_micros: 0, output: 0 };
     await client.messages
-      .stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
       .finalMessage();
     const [event] = await gw.waitForEvents(1);
     expect(event).toMatchObject({
@@ -73,8 +73,8 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
       stream: true,
       provider: 'vertex-prod',
       provider_kind: 'vertex',
-      model_requested: 'claude-sonnet-4-5',
-      model_upstream: 'claude-sonnet-4-5@20250929',
+      model_requested: 'claude-sonnet-4-6',
+      model_upstream: 'claude-sonnet-4-6',
       key_name: 'dev',
       workspace_id: 'dev',
       metadata: { team: 'dev' },
@@ -95,7 +95,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
 
 describe('non-streaming and count_tokens', () => {
   it('answers a non-streaming request through rawPredict', async () => {
-    const msg = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    const msg = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
     expect(msg.type).toBe('message');
     expect(msg.usage.output_tokens).toBe(FAKE_USAGE.output_tokens);
     expect(vertex.calls[0].path).toMatch(/:rawPredict$/);
@@ -104,10 +104,10 @@ describe('non-streaming and count_tokens', () => {
   });
 
   it('counts tokens through count-tokens:rawPredict with the model kept in the body', async () => {
-    const res = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] });
+    const res = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hello' }] });
     expect(res.input_tokens).toBeGreaterThan(0);
     expect(vertex.calls[0].path).toMatch(/\/models\/count-tokens:rawPredict$/);
-    expect(vertex.calls[0].body.model).toBe('claude-sonnet-4-5@20250929');
+    expect(vertex.calls[0].body.model).toBe('claude-sonnet-4-6');
     const [event] = await gw.waitForEvents(1);
     expect(event).toMatchObject({ route: 'count_tokens', cost_micros: 0 });
   });
@@ -116,7 +116,7 @@ describe('non-streaming and count_tokens', () => {
 describe('provider header and errors', () => {
   it('routes to the provider named in x-gatehouse-provider (x-portkey-provider alias)', async () => {
     const msg = await client.messages.create(
-      { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] },
+      { model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] },
       { headers: { 'x-portkey-provider': '@anthropic-prod' } },
     );
     expect(msg.type).toBe('message');
@@ -216,7 +216,7 @@ describe('response headers and models', () => {
   it('lists models in Anthropic list format', async () => {
     const page = await client.models.list();
     const ids = page.data.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['claude-opus-5-5', 'claude-sonnet-4-5-20250929']));
+    expect(ids).toEqual(expect.arrayContaining(['claude-opus-5-5', 'claude-sonnet-4-6']));
   });
 
   it('answers the warm-up probes without auth', async () => {

@@ -33,6 +33,15 @@ beforeAll(async () => {
 });
 afterAll(() => rig.close());
 
+/**
+ * Sonnet 4.5 has the most spellings (alias, dated, `@date`, Bedrock ids), but the Claude API and Vertex
+ * retired it on 2026-11-30: the gateway's clock is pinned before that so every provider still calls it.
+ */
+async function reset(): Promise<void> {
+  await rig.reset();
+  rig.wallClock = () => Date.parse('2026-11-01T12:00:00Z');
+}
+
 /** The model an upstream request names, read the way each platform reads it. */
 function calledModel(call: RecordedCall, fake: 'vertex' | 'anthropic' | 'bedrock'): string | undefined {
   if (fake === 'anthropic') return call.body?.model;
@@ -138,7 +147,7 @@ describe('model access holds for the model actually called', () => {
   it('no request reaching an upstream names a model the key may not use (property)', async () => {
     await fc.assert(
       fc.asyncProperty(modelName, routing, transport, fc.boolean(), async (model, route, how, failFirst) => {
-        await rig.reset();
+        await reset();
         // Failing every fake's first call makes fallbacks reach their later targets.
         if (failFirst) for (const f of [rig.vertex, rig.anthropic, rig.bedrock]) f.enqueue('error-500');
         const headers: Record<string, string> = { 'x-api-key': SONNET_KEY, ...('headers' in route ? route.headers : {}) };
@@ -161,7 +170,7 @@ describe('model access holds for the model actually called', () => {
 });
 
 describe('regressions: a claude-sonnet-* key and "claude-sonnet-4-5/claude-opus-4-1"', () => {
-  beforeEach(() => rig.reset());
+  beforeEach(() => reset());
   const send = (body: Record<string, unknown>, headers: Record<string, string>) => rawPost('/v1/messages', body, { 'x-api-key': SONNET_KEY, ...headers });
   const refusal = /^Model "claude-sonnet-4-5\/claude-opus-4-1" \(resolves to "claude-opus-4-1-20250805" on @[vab]\) is not allowed for key "sonnet-only": allowed models are "claude-sonnet-\*"\.$/;
 

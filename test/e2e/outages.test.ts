@@ -127,15 +127,17 @@ async function startInstance(projectId: string): Promise<Instance> {
 }
 
 /** The worker of local mode on the usage topic's pull subscription, with its own clients: restartable. */
-async function startWorker(projectId: string): Promise<{ close(): Promise<void> }> {
+function startWorker(projectId: string): { close(): Promise<void> } {
   const store = createFirestoreStore({ projectId });
   const bus: EventBus = createPubSubBus({ projectId, topic: 'gatehouse-usage', log: () => undefined });
-  const pipeline = await startUsagePipeline({ store, log: silentLogger('worker') });
-  consumeBus(bus, pipeline.aggregator, silentLogger('worker'));
+  // The pipeline loads budgets from the store before it consumes: started during a store outage, it
+  // begins once the store is back, and the subscription holds the events meanwhile.
+  const pipeline = startUsagePipeline({ store, log: silentLogger('worker') });
+  void pipeline.then((p) => consumeBus(bus, p.aggregator, silentLogger('worker')));
   return {
     async close() {
       await bus.close();
-      await pipeline.close();
+      await (await pipeline).close();
       await store.close();
     },
   };
@@ -205,7 +207,7 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     seed.providers[0] = { ...seed.providers[0], base_url: upstream.url };
     reader = createFirestoreStore({ projectId });
     await Promise.all([applySeed(reader, seed), prepareLocalPubSub(projectId, 'gatehouse-usage')]);
-    worker = await startWorker(projectId);
+    worker = startWorker(projectId);
     a = await startInstance(projectId);
     await a.deps.started;
     traffic.add(a);
@@ -230,7 +232,7 @@ describeIf(jarsPresent)('store and bus outages under steady traffic (emulator pr
     pause(firestore);
     // The worker restarts meanwhile: the old one holds events it cannot apply until the store is back.
     stopping = worker.close();
-    worker = await startWorker(projectId);
+    worker = startWorker(projectId);
     const [unknown, adminRead, adminWrite, revoked] = await Promise.all([
       // Well-formed (checksummed) keys that no store holds: only the store could tell they are unknown.
       Promise.all([1, 2, 3].map(() => ask(a, generateKeySecret()))),

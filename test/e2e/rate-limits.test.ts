@@ -25,7 +25,7 @@ beforeAll(async () => {
   metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   gw = await startGateway({
-    clock,
+    wallClock: clock,
     seed: devSeed(
       { vertex: vertex.url },
       {

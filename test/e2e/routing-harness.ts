@@ -46,8 +46,8 @@ export const SEED_CONFIGS: Record<string, Record<string, unknown>> = {
   'lb-model-catalog': {
     strategy: { mode: 'load-balance' },
     targets: [
-      { override_params: { model: '@vertex-prod/claude-sonnet-4-5' } },
-      { override_params: { model: '@anthropic-prod/claude-sonnet-4-5' } },
+      { override_params: { model: '@vertex-prod/claude-sonnet-4-6' } },
+      { override_params: { model: '@anthropic-prod/claude-sonnet-4-6' } },
     ],
   },
 };
@@ -69,6 +69,8 @@ export interface RoutingRig {
   bedrock: Fake;
   /** Replaceable per test; the gateway draws through it (load balancing, retry jitter). */
   random: () => number;
+  /** Replaceable per test: the wall clock (ms) model retirements are checked against. */
+  wallClock: () => number;
   /** POST /v1/messages with the dev key; `config` (object → inline JSON, string → id) goes in x-gatehouse-config. */
   send(body: Record<string, unknown>, opts?: { config?: Record<string, unknown> | string; headers?: Record<string, string> }): Promise<Answer>;
   /** Forget calls, queued behaviours, events, breaker states and cached answers. */
@@ -84,7 +86,7 @@ export interface RigOptions {
   env?: Record<string, string>;
 }
 
-export function message(model = 'claude-sonnet-4-5', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function message(model = 'claude-sonnet-4-6', extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { model, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello' }], ...extra };
 }
 
@@ -127,12 +129,14 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
   seed.workspaces = [...(seed.workspaces ?? []), ...(extra.workspaces ?? []).filter((w) => !known.has(w.id))];
   const rig = {} as RoutingRig;
   rig.random = Math.random;
+  rig.wallClock = Date.now;
   const gw = await startGateway({
     seed,
     store: opts.store,
     env: opts.env,
     processEnv: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, ...AWS_ENV },
     random: () => rig.random(),
+    wallClock: () => rig.wallClock(),
   });
   Object.assign(rig, {
     gw,
@@ -154,6 +158,7 @@ export async function startRoutingRig(opts: RigOptions = {}): Promise<RoutingRig
       gw.deps.breakers = new BreakerRegistry();
       gw.deps.responseCache.clear();
       rig.random = Math.random;
+      rig.wallClock = Date.now;
     },
     async onlyEvent() {
       const [event] = await gw.waitForEvents(1);

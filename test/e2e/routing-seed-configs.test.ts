@@ -49,7 +49,7 @@ it('fallback-3: Vertex, then Anthropic, then Bedrock, in declared order', async 
     ['targets[1]', 'anthropic-prod', 529, 'overloaded_error'],
     ['targets[2]', 'bedrock-prod', 200],
   ]);
-  expect(event).toMatchObject({ provider: 'bedrock-prod', model_upstream: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', usage: FAKE_TOKEN_USAGE });
+  expect(event).toMatchObject({ provider: 'bedrock-prod', model_upstream: 'us.anthropic.claude-sonnet-4-6', usage: FAKE_TOKEN_USAGE });
 });
 
 it('lb-regions: 40 requests split evenly over the two Vertex regions, each billed with the regional premium', async () => {
@@ -61,7 +61,7 @@ it('lb-regions: 40 requests split evenly over the two Vertex regions, each bille
   const events = await rig.gw.waitForEvents(40);
   const byProvider = events.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.provider!]: (acc[e.provider!] ?? 0) + 1 }), {});
   expect(byProvider).toEqual({ 'vertex-us-central': 20, 'vertex-us-east': 20 });
-  const premium = rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE, { regionalPremium: true });
+  const premium = rig.gw.deps.catalog.costMicros('claude-sonnet-4-6', FAKE_TOKEN_USAGE, { regionalPremium: true });
   expect(premium).toBeGreaterThan(SONNET_COST_MICROS);
   expect(events.every((e) => e.cost_micros === premium && e.attempts.length === 1)).toBe(true);
 });
@@ -111,7 +111,7 @@ describe('retry', () => {
 it('fallback-cached-retry: retries Vertex, falls back to Anthropic, and caches per target', async () => {
   rig.random = () => 0;
   for (let i = 0; i < 4; i++) rig.vertex.enqueue('error-500');
-  const body = message('claude-sonnet-4-5', { messages: [{ role: 'user', content: 'fallback-cached-retry' }] });
+  const body = message('claude-sonnet-4-6', { messages: [{ role: 'user', content: 'fallback-cached-retry' }] });
   const first = await rig.send(body, { config: 'fallback-cached-retry' });
   expect(first.status).toBe(200);
   expect(first.json().content[0].text).toBe('Hello from fake-anthropic');
@@ -140,8 +140,8 @@ it('lb-model-catalog: "@slug/model" picks the provider and the model, half the r
   for (let i = 0; i < 40; i++) expect((await rig.send(message('claude-haiku-4-5'), { config: 'lb-model-catalog' })).status).toBe(200);
   expect(rig.vertex.calls).toHaveLength(20);
   expect(rig.anthropic.calls).toHaveLength(20);
-  expect(rig.vertex.calls.every((c) => c.path.endsWith('/models/claude-sonnet-4-5@20250929:rawPredict'))).toBe(true);
-  expect(rig.anthropic.calls.every((c) => c.body.model === 'claude-sonnet-4-5-20250929')).toBe(true);
+  expect(rig.vertex.calls.every((c) => c.path.endsWith('/models/claude-sonnet-4-6:rawPredict'))).toBe(true);
+  expect(rig.anthropic.calls.every((c) => c.body.model === 'claude-sonnet-4-6')).toBe(true);
   const events = await rig.gw.waitForEvents(40);
   expect(events.every((e) => e.model_requested === 'claude-haiku-4-5' && e.attempts.length === 1)).toBe(true);
 });
@@ -166,7 +166,7 @@ describe('bad configs', () => {
     ['an unknown provider slug', { 'x-gatehouse-config': '{"provider":"@nowhere"}' }, 400, 'invalid_request_error', [/Unknown provider "@nowhere"/]],
     [
       'an unknown provider in override_params.model',
-      { 'x-gatehouse-config': JSON.stringify({ override_params: { model: '@nowhere/claude-sonnet-4-5' } }) },
+      { 'x-gatehouse-config': JSON.stringify({ override_params: { model: '@nowhere/claude-sonnet-4-6' } }) },
       400,
       'invalid_request_error',
       [/Unknown provider "@nowhere"/],

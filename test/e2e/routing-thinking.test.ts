@@ -37,7 +37,7 @@ beforeEach(async () => {
 const config = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-strict' }] };
 
 /** A conversation whose earlier assistant turns carry thinking signed by Vertex. */
-function conversation(model = 'claude-sonnet-4-5') {
+function conversation(model = 'claude-sonnet-4-6') {
   return message(model, {
     thinking: { type: 'enabled', budget_tokens: 1024 },
     messages: [

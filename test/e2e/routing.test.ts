@@ -76,12 +76,12 @@ describe('failover before the first byte', () => {
       ['targets[0]', 'vertex-prod', status, type],
       ['targets[1]', 'anthropic-prod', 200],
     ]);
-    expect(event).toMatchObject({ outcome: 'success', provider: 'anthropic-prod', provider_kind: 'anthropic', model_upstream: 'claude-sonnet-4-5-20250929' });
+    expect(event).toMatchObject({ outcome: 'success', provider: 'anthropic-prod', provider_kind: 'anthropic', model_upstream: 'claude-sonnet-4-6' });
   });
 
   it('streams the fallback target when the first one fails before its first event', async () => {
     rig.vertex.enqueue('error-529');
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = sseEvents(res.text).map((e) => e.event);
@@ -115,7 +115,7 @@ describe('failover before the first byte', () => {
 
   it('answers 504 timeout_error when the only target misses request_timeout', async () => {
     rig.vertex.enqueue('slow-1600');
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: { provider: '@vertex-prod', request_timeout: 1000 } });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: { provider: '@vertex-prod', request_timeout: 1000 } });
     expect(res.status).toBe(504);
     expect(res.json()).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/@vertex-prod sent no answer within 1000 ms \(request_timeout\)/) } });
     expect(headersOf(res)).toEqual({ provider: '@vertex-prod', retries: '0', cache: 'DISABLED' });
@@ -145,7 +145,7 @@ describe('failover before the first byte', () => {
 describe('after the first byte there is no failover', () => {
   it('turns a stream cut after message_start into an SSE error and does not try the next target', async () => {
     rig.vertex.enqueue('cut-after-start');
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: 'fallback-3' });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'fallback-3' });
     expect(res.status).toBe(200);
     const events = sseEvents(res.text);
     expect(events.map((e) => e.event)).toEqual(['message_start', 'error']);
@@ -159,7 +159,7 @@ describe('after the first byte there is no failover', () => {
 
   it('relays an upstream error event sent mid-stream, without failover', async () => {
     rig.vertex.enqueue('stream-exception');
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });
     const events = sseEvents(res.text);
     expect(events.map((e) => e.event)).toEqual(['message_start', 'error']);
     expect(events[1].data).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
@@ -169,10 +169,10 @@ describe('after the first byte there is no failover', () => {
 });
 
 describe('Bedrock', () => {
-  const bedrockModel = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+  const bedrockModel = 'us.anthropic.claude-sonnet-4-6';
 
   it('turns the AWS event-stream into Anthropic SSE, signed with SigV4', async () => {
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: { provider: '@bedrock-prod' } });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: { provider: '@bedrock-prod' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = sseEvents(res.text);
@@ -193,7 +193,8 @@ describe('Bedrock', () => {
       provider_kind: 'bedrock',
       model_upstream: bedrockModel,
       usage: FAKE_TOKEN_USAGE,
-      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-5', FAKE_TOKEN_USAGE),
+      // The rig's Bedrock provider calls us. profiles: the geographic premium applies.
+      cost_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-6', FAKE_TOKEN_USAGE, { regionalPremium: true }),
     });
     expect(attempts(event)).toEqual([['root', 'bedrock-prod', 200]]);
   });
@@ -209,7 +210,7 @@ describe('Bedrock', () => {
 
   it('turns a mid-stream exception frame into an SSE error', async () => {
     rig.bedrock.enqueue('stream-exception');
-    const res = await rig.send(message('claude-sonnet-4-5', { stream: true }), { config: { provider: '@bedrock-prod' } });
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: { provider: '@bedrock-prod' } });
     const events = sseEvents(res.text);
     expect(events.map((e) => e.event)).toEqual(['message_start', 'error']);
     expect(events[1].data.error.type).toBe('rate_limit_error');
@@ -329,10 +330,10 @@ describe('conditional routing', () => {
   };
 
   it.each([
-    ['metadata.tier = premium', { 'x-gatehouse-metadata': '{"tier":"premium"}' }, 'claude-sonnet-4-5', 'anthropic-prod', 'targets[1]'],
-    ['the same through the x-portkey-metadata alias', { 'x-portkey-metadata': '{"tier":"premium"}' }, 'claude-sonnet-4-5', 'anthropic-prod', 'targets[1]'],
+    ['metadata.tier = premium', { 'x-gatehouse-metadata': '{"tier":"premium"}' }, 'claude-sonnet-4-6', 'anthropic-prod', 'targets[1]'],
+    ['the same through the x-portkey-metadata alias', { 'x-portkey-metadata': '{"tier":"premium"}' }, 'claude-sonnet-4-6', 'anthropic-prod', 'targets[1]'],
     ['a haiku model (params.model $regex)', {}, 'claude-haiku-4-5', 'bedrock-prod', 'targets[2]'],
-    ['nothing matching (the default)', { 'x-gatehouse-metadata': '{"tier":"basic"}' }, 'claude-sonnet-4-5', 'vertex-prod', 'targets[0]'],
+    ['nothing matching (the default)', { 'x-gatehouse-metadata': '{"tier":"basic"}' }, 'claude-sonnet-4-6', 'vertex-prod', 'targets[0]'],
   ])('routes %s', async (_name, headers, model, provider, target) => {
     const res = await rig.send(message(model), { config, headers });
     expect(res.status).toBe(200);

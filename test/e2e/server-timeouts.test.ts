@@ -6,7 +6,7 @@ import { silentLogger } from '../helpers/log';
 
 /**
  * The server `npm start` and the container run (serve.ts) sets its timeouts against Cloud Run's front
- * end (issue 12, item 7), not node's defaults: idle connections outlive the front end's 600 s, and a
+ * end, not node's defaults: idle connections outlive the front end's 600 s, and a
  * client gets less time than node's 60 s to send its headers and 300 s to send its request.
  */
 let gw: TestGateway;

@@ -3,7 +3,7 @@
  * (docs/wire-formats.md §5.2). Each fake frames them its own way (SSE, or AWS event-stream on Bedrock).
  */
 import type { ServerResponse } from 'node:http';
-import { FAKE_START_OUTPUT_TOKENS, FAKE_TOOL, FAKE_USAGE, fakeAnswerText, type Behaviour, type FakeLabel } from './script';
+import { FAKE_START_OUTPUT_TOKENS, FAKE_TOOL, FAKE_USAGE, fakeAnswerText, type Behaviour, type FakeLabel, type UsageScript } from './script';
 
 export interface AnswerEvent {
   event: string;
@@ -18,6 +18,13 @@ export interface Answer {
   model: string;
   messageId: string;
   toolId: string;
+  /** Usage to report instead of FAKE_USAGE. */
+  script?: UsageScript;
+}
+
+/** The usage script of an `ok` / `stream` behaviour, if it has one. */
+export function usageScriptOf(b: Behaviour): UsageScript | undefined {
+  return b.kind === 'ok' || b.kind === 'stream' ? b.usage : undefined;
 }
 
 export interface Ids {
@@ -51,12 +58,13 @@ export function answerMessage(a: Answer): Record<string, unknown> {
     content,
     stop_reason: a.shape === 'stream' ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage: structuredClone(FAKE_USAGE),
+    usage: structuredClone(a.script?.usage ?? FAKE_USAGE),
   };
 }
 
 export function answerEvents(a: Answer): AnswerEvent[] {
-  const { output_tokens: _final, ...startUsage } = structuredClone(FAKE_USAGE);
+  const whole = structuredClone(a.script?.usage ?? FAKE_USAGE) as Record<string, unknown>;
+  const { output_tokens: _final, iterations: _iterations, ...startUsage } = whole;
   const ev = (event: string, data: Record<string, unknown> = {}): AnswerEvent => ({ event, data: { type: event, ...data } });
   const events: AnswerEvent[] = [
     ev('message_start', {
@@ -81,11 +89,12 @@ export function answerEvents(a: Answer): AnswerEvent[] {
     ev('message_delta', {
       delta: { stop_reason: a.shape === 'stream' ? 'tool_use' : 'end_turn', stop_sequence: null },
       // Cumulative totals, as the Anthropic API sends them: overwrite, never add.
-      usage: {
-        input_tokens: FAKE_USAGE.input_tokens,
-        cache_creation_input_tokens: FAKE_USAGE.cache_creation_input_tokens,
-        cache_read_input_tokens: FAKE_USAGE.cache_read_input_tokens,
-        output_tokens: FAKE_USAGE.output_tokens,
+      usage: a.script?.delta ?? {
+        input_tokens: whole.input_tokens,
+        cache_creation_input_tokens: whole.cache_creation_input_tokens,
+        cache_read_input_tokens: whole.cache_read_input_tokens,
+        output_tokens: whole.output_tokens,
+        ...(whole.iterations ? { iterations: whole.iterations } : {}),
       },
     }),
     ev('message_stop'),
@@ -111,7 +120,13 @@ export async function playStream(events: AnswerEvent[], b: Behaviour, sink: Stre
     await sink.sleep(20); // let message_start reach the client before the connection dies
     return cut();
   }
-  for (const e of events) {
+  const hold = usageScriptOf(b)?.holdAfter;
+  for (const [i, e] of events.entries()) {
+    if (i === hold) {
+      // A stream the client will cancel: keep the connection alive until it goes.
+      while (await sink.write({ event: 'ping', data: { type: 'ping' } })) await sink.sleep(50);
+      return;
+    }
     if (!(await sink.write(e))) return;
     if (b.kind === 'slow-gap' && e.event === 'content_block_start' && e.data.index === 0) await sink.sleep(b.ms);
   }

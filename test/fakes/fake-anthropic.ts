@@ -3,7 +3,7 @@
  * `body.stream`) and `POST /v1/messages/count_tokens`, scripted by model name (script.ts).
  */
 import type { ServerResponse } from 'node:http';
-import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
+import { answerEvents, answerMessage, usageScriptOf, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
 import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake } from './script';
 
@@ -55,7 +55,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
 
     const headers = { 'request-id': requestId };
     if (op === 'count_tokens') return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) }, headers);
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model, messageId: ids.message(), toolId: ids.tool() } as const;
+    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model, messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
     if (call.body.stream !== true) {
       if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, headers);
       return sendJson(res, 200, answerMessage(answer), headers);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { answerEvents, answerMessage, createIds, cutJson, playStream, type AnswerEvent, type StreamSink } from './answer';
+import { answerEvents, answerMessage, usageScriptOf, createIds, cutJson, playStream, type AnswerEvent, type StreamSink } from './answer';
 import { resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
 import { createScript, FAKE_USAGE, type Fake } from './script';
 
@@ -83,7 +83,7 @@ export async function startFakeBedrock(): Promise<Fake> {
         if ((call.body.anthropic_beta ?? []).length > 0) return awsError(400, 'ValidationException', 'invalid beta flag');
     }
 
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: reportedModel(model), messageId: ids.message(), toolId: ids.tool() } as const;
+    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: reportedModel(model), messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
     const headers = { 'x-amzn-requestid': requestId };
     if (!stream) {
       const invokeHeaders = { ...headers, ...metricHeaders() };
@@ -95,7 +95,7 @@ export async function startFakeBedrock(): Promise<Fake> {
     // Bedrock sends no pings, and its last chunk carries the invocation metrics.
     const events = answerEvents(answer)
       .filter((e) => e.event !== 'ping')
-      .map((e) => (e.event === 'message_stop' ? { ...e, data: { ...e.data, 'amazon-bedrock-invocationMetrics': FAKE_BEDROCK_METRICS } } : e));
+      .map((e) => (e.event === 'message_stop' ? { ...e, data: { ...e.data, 'amazon-bedrock-invocationMetrics': answer.script?.metrics ?? FAKE_BEDROCK_METRICS } } : e));
     await playStream(events, b, eventStreamSink(res, fake.sleep), () => res.destroy());
   }, () => script.reset());
 

@@ -5,7 +5,7 @@
  * model-level rejections the Anthropic one with `req_vrtx_` IDs — as Vertex does.
  */
 import type { ServerResponse } from 'node:http';
-import { answerEvents, answerMessage, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink, type AnswerEvent } from './answer';
+import { answerEvents, answerMessage, usageScriptOf, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink, type AnswerEvent } from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
 import { createScript, FAKE_USAGE, fakeCountTokens, type Fake } from './script';
 
@@ -86,7 +86,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
 
     if (countTokens) return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) });
     // Vertex reports the hyphen form (`claude-haiku-4-5-20251001`), not the `@` form of the URL.
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: model.replace('@', '-'), messageId: ids.message(), toolId: ids.tool() } as const;
+    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: model.replace('@', '-'), messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
     if (call.body.stream !== true) {
       if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep);
       return sendJson(res, 200, answerMessage(answer));

@@ -8,9 +8,9 @@ import type { FakeBase } from './http-fake';
 
 export type Behaviour =
   /** Text-only answer, `end_turn`: a Message, or a short SSE stream (with one ping). Unknown names do this. */
-  | { kind: 'ok' }
+  | { kind: 'ok'; usage?: UsageScript }
   /** Text block + tool_use block (input_json_delta), `tool_use` stop: the realistic multi-event stream. */
-  | { kind: 'stream' }
+  | { kind: 'stream'; usage?: UsageScript }
   /** 429. Vertex: Google envelope, `form` picks object or array. `retryAfter` seconds (Anthropic always sends one). */
   | { kind: 'error-429'; form?: 'object' | 'array'; retryAfter?: number }
   | { kind: 'error-500' }
@@ -30,6 +30,18 @@ export type Behaviour =
   | { kind: 'bad-beta' }
   /** The first `n` calls for this model name on this fake answer `error-500`, later ones `ok`. */
   | { kind: 'flaky'; n: number };
+
+/** What an `ok` / `stream` answer reports instead of FAKE_USAGE (pricing tests' worked examples). */
+export interface UsageScript {
+  /** The Message's whole `usage`; a stream's `message_start` carries it with `output_tokens: FAKE_START_OUTPUT_TOKENS` and without `iterations`. */
+  usage: Record<string, unknown>;
+  /** A stream's final cumulative `message_delta` usage; default: the usage's counts and iterations. */
+  delta?: Record<string, unknown>;
+  /** Streams: after this many events, send only pings until the client goes away (a cancelled stream). */
+  holdAfter?: number;
+  /** Bedrock streams: `amazon-bedrock-invocationMetrics` instead of FAKE_BEDROCK_METRICS. */
+  metrics?: Record<string, unknown>;
+}
 
 /** A behaviour object, or a model-name-like keyword (`'error-429-array'`, `'slow-200'`, `'flaky-2'`). */
 export type BehaviourSpec = Behaviour | string;
@@ -63,7 +75,7 @@ export const FAKE_TOKEN_USAGE = {
   web_search_requests: 0,
 } as const;
 
-/** What FAKE_USAGE costs on claude-sonnet-4-5 without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
+/** What FAKE_USAGE costs on claude-sonnet-4-5 or 4-6 (one price) without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
 export const SONNET_COST_MICROS = Math.round(
   FAKE_TOKEN_USAGE.input * 3 + FAKE_TOKEN_USAGE.output * 15 + FAKE_TOKEN_USAGE.cache_write_5m * 3.75 + FAKE_TOKEN_USAGE.cache_write_1h * 6 + FAKE_TOKEN_USAGE.cache_read * 0.3,
 );

@@ -57,7 +57,8 @@ export interface StartOptions {
   secretManagerUrl?: string;
   googleTokenUrl?: string;
   random?: () => number;
-  clock?: () => number;
+  /** Pins the date model retirements are checked against (tests about a retirement). */
+  wallClock?: () => number;
 }
 
 /** The gateway as `npm start` builds it, mounted on 127.0.0.1:0, with the worker applying events to the store. */
@@ -84,7 +85,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     secretManagerUrl: opts.secretManagerUrl,
     googleTokenUrl: opts.googleTokenUrl,
     random: opts.random,
-    clock: opts.clock,
+    wallClock: opts.wallClock,
   });
   const server = await listenOnLoopback(createApp(deps));
   const url = server.url;

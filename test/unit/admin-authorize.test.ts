@@ -41,7 +41,7 @@ describe('scopes', () => {
 
   it('make provider writes organisation-level routes; configs and provider reads check the workspace in their handlers', () => {
     const orgOnly = ADMIN_ROUTES.filter((r) => /configs|providers/.test(r.scope) && r.organisationOnly).map((r) => `${r.method} ${r.path}`);
-    expect(orgOnly).toEqual(['post /admin/v1/providers', 'put /admin/v1/providers/:slug', 'delete /admin/v1/providers/:slug']);
+    expect(orgOnly).toEqual(['post /admin/v1/providers', 'put /admin/v1/providers/:slug', 'put /admin/v1/providers/:slug/pricing', 'delete /admin/v1/providers/:slug']);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   toBedrockRequest,
 } from '../../services/gateway/src/providers/bedrock';
 import type { SseEvent } from '../../services/gateway/src/streaming/sse';
+import { BEDROCK_METRICS_EVENT } from '../../services/gateway/src/streaming/usage-tap';
 import { BEDROCK_PROVIDER } from '../helpers/providers';
 import { collect } from '../helpers/iterate';
 
@@ -248,6 +249,8 @@ const EXPECTED: SseEvent[] = [
   { event: 'message_start', data: MESSAGE_START },
   { event: 'content_block_delta', data: DELTA },
   { event: 'message_delta', data: MESSAGE_DELTA },
+  // The metrics become their own event just before message_stop: the usage tap checks them, the relay drops them.
+  { event: BEDROCK_METRICS_EVENT, data: '{"inputTokenCount":25,"outputTokenCount":15,"invocationLatency":812,"firstByteLatency":301}' },
   { event: 'message_stop', data: '{"type":"message_stop"}' },
 ];
 
@@ -263,7 +266,7 @@ async function* source(chunks: Uint8Array[], onClose?: () => void): AsyncGenerat
 }
 
 describe('decodeBedrockStream', () => {
-  it('turns chunk frames into Anthropic events, byte-identical except for the Bedrock metrics', async () => {
+  it('turns chunk frames into Anthropic events, byte-identical except for the Bedrock metrics, which become their own event', async () => {
     expect(await collect(decodeBedrockStream(source(FRAMES)))).toEqual(EXPECTED);
   });
 
@@ -351,7 +354,7 @@ describe('decodeBedrockStream', () => {
     expect(pings.length).toBeLessThanOrEqual(6);
     expect(pings[0]).toEqual({ event: 'ping', data: '{"type": "ping"}' });
     expect(got.filter((e) => e.event !== 'ping')).toEqual(EXPECTED);
-    expect(got.slice(0, 1).concat(got.slice(-3))).toEqual([EXPECTED[0], ...EXPECTED.slice(1)]); // pings only inside the gap
+    expect(got.slice(0, 1).concat(got.slice(-4))).toEqual([EXPECTED[0], ...EXPECTED.slice(1)]); // pings only inside the gap
     // Without pings the client would see one 200 ms silence; with them no gap is much over the interval.
     for (let i = 1; i < stamps.length; i++) expect(stamps[i] - stamps[i - 1]).toBeLessThan(40 + 100);
   });

@@ -19,7 +19,7 @@ describe('costMicros prices a request in integer micro-USD', () => {
       20_550,
     ],
     ['Fable 5.1 cache reads at 0.025× input', 'claude-fable-5-1', u({ cache_read: 1000 }), {}, 250],
-    ['Sonnet 5.5 cache reads after the Oct 2026 cut', 'claude-sonnet-5-5', u({ cache_read: 1000 }), {}, 100],
+    ['Sonnet 5.5 cache reads at the first-party $0.20 (catalog source says why)', 'claude-sonnet-5-5', u({ cache_read: 1000 }), {}, 200],
     ['Opus 5.5', 'claude-opus-5-5', u({ input: 1000, output: 1000, cache_write_1h: 1000 }), {}, 32_000], // 4000 + 20000 + 8000
     ['the same model by its Vertex id', 'claude-sonnet-4-5@20250929', u({ input: 1000, output: 500 }), {}, 10_500],
     ['the same model by a Bedrock profile id', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', u({ input: 1000, output: 500 }), {}, 10_500],

@@ -5,14 +5,14 @@ const catalog = createCatalog();
 const clone = (): CatalogData => structuredClone(shipped) as CatalogData;
 
 describe('the shipped catalog', () => {
-  it('lists every model from docs/wire-formats.md §1.7 and the Sep–Nov 2026 releases', () => {
+  it('lists every model from docs/wire-formats.md §1.7, the Sep–Nov 2026 releases and the Mythos family the SDK names', () => {
     expect(catalog.list().map((m) => m.id).sort()).toEqual(
       [
         'claude-fable-5-2', 'claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5', 'claude-fable-5-1',
         'claude-opus-5', 'claude-sonnet-5', 'claude-fable-5', 'claude-opus-4-8', 'claude-opus-4-7', 'claude-sonnet-4-6',
         'claude-opus-4-6', 'claude-opus-4-5-20251101', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-5-20250929',
         'claude-opus-4-1-20250805', 'claude-opus-4-20250514', 'claude-sonnet-4-20250514', 'claude-3-7-sonnet-20250219',
-        'claude-3-5-haiku-20241022',
+        'claude-3-5-haiku-20241022', 'claude-mythos-5', 'claude-mythos-5-1', 'claude-mythos-5-2', 'claude-mythos-preview',
       ].sort(),
     );
   });
@@ -33,10 +33,12 @@ describe('the shipped catalog', () => {
   });
 
   it('gives dated models a Vertex @date id and undated models their own id', () => {
-    for (const m of catalog.list()) {
+    for (const m of catalog.list().filter((e) => e.vertex !== undefined)) {
       const date = /-(\d{8})$/.exec(m.id)?.[1];
       expect([m.id, m.vertex]).toEqual([m.id, date ? `${m.id.slice(0, -9)}@${date}` : m.id]);
     }
+    // Only the restricted Mythos releases have no published Vertex or Bedrock id.
+    expect(catalog.list().filter((e) => !e.vertex || !e.bedrock).map((e) => e.id).sort()).toEqual(['claude-mythos-5', 'claude-mythos-5-1', 'claude-mythos-5-2']);
   });
 
   it('charges the regional premium on exactly the 4.5-and-later models', () => {
@@ -62,7 +64,7 @@ describe('the shipped catalog', () => {
     }).toThrow(TypeError);
     const list = catalog.list();
     list.pop();
-    expect(catalog.list()).toHaveLength(20);
+    expect(catalog.list()).toHaveLength(24);
   });
 });
 

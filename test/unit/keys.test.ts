@@ -2,6 +2,7 @@ import { rotateKey, updateKey } from '../../services/gateway/src/admin/api-keys'
 import type { AdminContext } from '../../services/gateway/src/admin/context';
 import { KeyCache } from '../../services/gateway/src/auth/key-cache';
 import { displayPrefix, generateKeySecret, hashKey, hasValidChecksum, KEY_PREFIX, keyFromHeaders } from '../../services/gateway/src/auth/keys';
+import { createCatalog } from '../../services/shared/src/catalog';
 import type { ApiKey } from '../../services/shared/src/entities';
 import { GatewayError } from '../../services/shared/src/errors';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
@@ -168,6 +169,7 @@ describe('rotation grace period (injected clock)', () => {
   };
   const ctxAt = (store: Store, now: number): AdminContext => ({
     store,
+    catalog: createCatalog(),
     actor: admin,
     now: () => now,
     requestId: 'req_unit',

@@ -41,7 +41,7 @@ describe('seed file', () => {
     ['allowed_models at the top of a workspace (it goes under defaults)', '{"workspaces":[{"id":"w","name":"W","allowed_models":["claude-haiku-*"]}]}', /workspaces\.0\.allowed_models: unknown field/],
     ['an unknown field in a key\'s defaults', '{"api_keys":[{"key":"gth_0123456789abcdef","name":"k","type":"workspace","defaults":{"config":"x"}}]}', /api_keys\.0\.defaults\.config: unknown field/],
     ['an unknown field in a provider\'s credentials', '{"providers":[{"slug":"b","kind":"bedrock","credentials":{"access_key_id":{"env":"A"},"secret_access_key":{"env":"B"},"region":"eu-west-1"}}]}', /providers\.0\.credentials\.region: unknown field/],
-    ['an unknown section', '{"rate_limit":[],"workspace":[]}', /  rate_limit: unknown field\n  workspace: unknown field/],
+    ['an unknown section', '{"budget":[],"workspace":[]}', /  budget: unknown field\n  workspace: unknown field/],
   ])('rejects %s with a message naming the problem', async (_name, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     try {

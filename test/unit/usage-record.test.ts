@@ -1,6 +1,7 @@
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { ApiKey } from '../../services/shared/src/entities';
-import { UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { decodeUsageEvent, UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
+import { usageEventFixture } from '../helpers/usage-event';
 import { RequestRecord } from '../../services/gateway/src/usage/record';
 
 const catalog = createCatalog();
@@ -61,4 +62,24 @@ it('calls a request that ended without an outcome by its status', () => {
   expect(event).toMatchObject({ outcome: 'gateway_error', status: 401, cost_micros: 0, usage: ZERO_USAGE });
   expect(event).not.toHaveProperty('session_id');
   expect(event).not.toHaveProperty('key_id');
+});
+
+describe('usage event versions', () => {
+  it('decodes version 2 events and the version 1 events still in flight; refuses unknown versions', () => {
+    const { version: _v, list_cost_micros: _l, priced: _p, ...v1 } = usageEventFixture({ version: 1 });
+    expect(decodeUsageEvent(JSON.stringify({ ...v1, version: 1 }))).toMatchObject({ version: 1, cost_micros: 1000 });
+    const v2 = usageEventFixture({ priced: false, list_cost_micros: 0, estimated: { output_tokens: 3 }, usage: { ...ZERO_USAGE, speed: 'fast', iterations: [{ type: 'compaction', input: 1, output: 1, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 }] } });
+    expect(decodeUsageEvent(JSON.stringify(v2))).toEqual(v2);
+    expect(decodeUsageEvent(JSON.stringify({ ...v2, version: 3 }))).toBeUndefined();
+  });
+});
+
+it('marks a request unpriced only when it billed tokens its model has no price for', () => {
+  const r = served();
+  r.modelRequested = r.modelUpstream = 'claude-nobody-knows';
+  expect(r.finish(catalog, 200)).toMatchObject({ priced: false, cost_micros: 0, list_cost_micros: 0 });
+  const refused = served();
+  refused.modelRequested = refused.modelUpstream = 'claude-nobody-knows';
+  refused.usage = ZERO_USAGE;
+  expect(refused.finish(catalog, 200)).toMatchObject({ priced: true, cost_micros: 0 });
 });

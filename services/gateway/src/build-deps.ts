@@ -36,8 +36,8 @@ export interface BuildOptions {
   secretManagerUrl?: string;
   googleTokenUrl?: string;
   random?: () => number;
-  /** The wall clock rate limit windows follow (tests move it to a window's end). */
-  clock?: () => number;
+  /** Wall-clock milliseconds; the real clock unless a test pins the date. */
+  wallClock?: () => number;
 }
 
 /** Which bus the environment asks for: Pub/Sub on Cloud Run or with the emulator, in-process otherwise. */
@@ -94,7 +94,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     'config',
   );
   const budgets = new BudgetGuard(store, log);
-  const rateLimits = new RateLimiter(store, log, opts.clock);
+  const rateLimits = new RateLimiter(store, log, opts.wallClock);
   const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
@@ -136,6 +136,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     responseCache: new MemoryResponseCache({ maxBytes: env.GATEHOUSE_CACHE_MAX_BYTES }),
     random: opts.random ?? Math.random,
     now: () => performance.now(),
+    wallClock: opts.wallClock ?? Date.now,
     newId: () => randomUUID().replaceAll('-', ''),
   };
 }

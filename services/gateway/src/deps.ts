@@ -54,6 +54,8 @@ export interface GatewayDeps {
   /** Injected so tests and routing stay deterministic. */
   random: () => number;
   now: () => number;
+  /** Wall-clock milliseconds (`now` is monotonic): the date model retirements are checked against. */
+  wallClock: () => number;
   newId: () => string;
 }
 

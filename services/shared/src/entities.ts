@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NegotiatedPricingSchema } from './catalog/schema';
 
 /** What the store holds. Timestamps are ISO strings so every adapter round-trips them unchanged. */
 
@@ -60,6 +61,17 @@ export const CredentialRef = z.union([
 ]);
 export type CredentialRef = z.infer<typeof CredentialRef>;
 
+/**
+ * Prices an organisation negotiated with a provider (committed-use or enterprise discounts): usage
+ * events carry the effective cost next to the list cost. Set only through the admin API's pricing
+ * route, which audits each change and bumps `version` (the events name the version they used).
+ */
+export const ProviderPricing = NegotiatedPricingSchema.extend({
+  version: z.number().int().positive(),
+  updated_at: z.string().optional(),
+});
+export type ProviderPricing = z.infer<typeof ProviderPricing>;
+
 const ProviderBase = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" or "_"'),
   base_url: z.string().url().optional(),
@@ -68,6 +80,7 @@ const ProviderBase = {
    * exact upstream id (private deployments, ids newer than the catalog).
    */
   allow_uncatalogued_models: z.boolean().optional(),
+  pricing: ProviderPricing.optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
 };
@@ -128,6 +141,8 @@ export const UsageTotals = z.object({
   cache_write_5m: z.number().int(),
   cache_write_1h: z.number().int(),
   cache_read: z.number().int(),
+  /** Requests whose model had no catalog price: their cost counts as 0 in cost_micros. */
+  unpriced_requests: z.number().int().default(0),
   /** Timestamp of the last event applied: a key's "last used" without a store write per request. */
   last_used_at: z.string().optional(),
 });

@@ -5,16 +5,41 @@ import { parseJson } from './json';
  * The contract between gateway and worker. Versioned: a consumer rejects versions it does not know
  * (dead-lettered, never dropped). Token counts follow Anthropic's usage semantics: `input` excludes
  * cache reads and writes.
+ *
+ * Version 2 adds what the provider bills beyond the top-level counts (`usage.speed`,
+ * `usage.inference_geo`, `usage.iterations`), `priced`, `list_cost_micros` and `estimated`. All of it
+ * is optional, so version 1 events (still in flight during a rollout) decode unchanged and read as
+ * priced at list.
  */
-export const USAGE_EVENT_VERSION = 1;
+export const USAGE_EVENT_VERSION = 2;
+
+const Count = z.number().int().nonnegative();
+
+/** One sampling iteration whose tokens are not in the top-level fields (compaction, advisor). */
+export const IterationUsage = z.object({
+  type: z.string().min(1),
+  /** The model that ran it, when the API names one; else the request's model. */
+  model: z.string().optional(),
+  input: Count,
+  output: Count,
+  cache_write_5m: Count,
+  cache_write_1h: Count,
+  cache_read: Count,
+});
+export type IterationUsage = z.infer<typeof IterationUsage>;
 
 export const TokenUsage = z.object({
-  input: z.number().int().nonnegative(),
-  output: z.number().int().nonnegative(),
-  cache_write_5m: z.number().int().nonnegative(),
-  cache_write_1h: z.number().int().nonnegative(),
-  cache_read: z.number().int().nonnegative(),
-  web_search_requests: z.number().int().nonnegative(),
+  input: Count,
+  output: Count,
+  cache_write_5m: Count,
+  cache_write_1h: Count,
+  cache_read: Count,
+  web_search_requests: Count,
+  /** `fast` when the answer ran in fast mode (billed at the model's fast-mode prices). */
+  speed: z.string().optional(),
+  /** Where the first-party API ran the request (`global`, `us`): a pinned geography costs more. */
+  inference_geo: z.string().optional(),
+  iterations: z.array(IterationUsage).optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
 
@@ -34,7 +59,7 @@ export const Outcome = z.enum(['success', 'upstream_error', 'client_cancel', 're
 export type Outcome = z.infer<typeof Outcome>;
 
 export const UsageEvent = z.object({
-  version: z.literal(USAGE_EVENT_VERSION),
+  version: z.union([z.literal(1), z.literal(USAGE_EVENT_VERSION)]),
   event_id: z.string().min(1),
   request_id: z.string().min(1),
   trace_id: z.string().min(1),
@@ -53,7 +78,16 @@ export const UsageEvent = z.object({
   model_requested: z.string().optional(),
   model_upstream: z.string().optional(),
   usage: TokenUsage,
+  /** What the organisation pays: list prices with the provider's negotiated prices applied. */
   cost_micros: z.number().int().nonnegative(),
+  /** The same usage at catalog list prices. Absent in version 1 events (there, list = cost_micros). */
+  list_cost_micros: z.number().int().nonnegative().optional(),
+  /** The negotiated pricing version `cost_micros` used, when the provider has one. */
+  pricing_version: z.number().int().positive().optional(),
+  /** False when neither the upstream nor the requested model has a price: the costs are 0, not free. */
+  priced: z.boolean().optional(),
+  /** Counts the gateway estimated rather than read from the provider (a cancelled stream's output). */
+  estimated: z.object({ output_tokens: Count }).optional(),
   latency_ms: z.number().nonnegative(),
   ttfb_ms: z.number().nonnegative().optional(),
   metadata: z.record(z.string(), z.string()),

@@ -31,7 +31,7 @@ function changedFields(before: Summary | undefined, after: Summary | undefined):
  * `idField` keeps an object's own `id` (workspaces and configs are named by it; key views carry none).
  */
 export async function audit(
-  ctx: AdminContext,
+  ctx: Omit<AdminContext, 'catalog'>,
   action: string,
   target: Target,
   workspaceId: string | undefined,

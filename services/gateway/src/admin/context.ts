@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors';
+import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
 import { formatPath } from '../routing/config-schema';
@@ -8,6 +9,8 @@ import type { Actor } from './authorize';
 /** What an admin handler gets: the store, the authenticated actor, a wall clock, the request's ids. */
 export interface AdminContext {
   store: Store;
+  /** Names in negotiated prices must be catalog models. */
+  catalog: Catalog;
   actor: Actor;
   /** Wall-clock milliseconds (expiry, grace periods, audit times), injected for tests. */
   now: () => number;

@@ -6,7 +6,7 @@ import { providerAllowed } from '../policy/provider-access';
 import { audit } from './audit';
 import { providerRefs } from './configs';
 import { type AdminContext, badRequest, conflict, created, iso, noContent, notFound, ok, parseInput, type Reply } from './context';
-import type { ProviderInput, ProviderPut } from './schemas';
+import type { PricingInput, ProviderInput, ProviderPut } from './schemas';
 
 /**
  * Providers (organisation-level: only organisation keys write them), validated with the Provider
@@ -54,6 +54,8 @@ export async function putProvider(ctx: AdminContext, rawSlug: string, body: z.in
   const before = await ctx.store.providers.get(slug);
   const now = iso(ctx.now());
   const doc = withStamps({ ...body, slug } as z.infer<typeof ProviderInput>, before?.created_at ?? now, now);
+  // Negotiated prices have their own route and version; replacing the provider keeps them.
+  if (before?.pricing) doc.pricing = before.pricing;
   if (before) await ctx.store.providers.put(slug, doc);
   else await ctx.store.providers.create(slug, doc);
   await audit(ctx, before ? 'provider.update' : 'provider.create', { type: 'provider', id: slug }, undefined, before, doc);
@@ -70,4 +72,22 @@ export async function deleteProvider(ctx: AdminContext, rawSlug: string): Promis
   await ctx.store.providers.delete(slug);
   await audit(ctx, 'provider.delete', { type: 'provider', id: slug }, undefined, before, undefined);
   return noContent();
+}
+
+/**
+ * Sets a provider's negotiated prices (replacing the previous ones), as a new version. Model names
+ * must resolve in the catalog: a misspelt one would silently bill list prices.
+ */
+export async function putPricing(ctx: AdminContext, rawSlug: string, body: z.infer<typeof PricingInput>): Promise<Reply> {
+  const slug = rawSlug.replace(/^@/, '');
+  const before = await ctx.store.providers.get(slug);
+  if (!before) throw notFound('provider', slug);
+  const unknown = Object.keys(body.models ?? {}).filter((m) => !ctx.catalog.resolve(m));
+  if (unknown.length) throw badRequest(`models: ${unknown.map((m) => `"${m}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the model catalog.`);
+  const now = iso(ctx.now());
+  const pricing = { ...body, version: (before.pricing?.version ?? 0) + 1, updated_at: now };
+  const doc = { ...before, pricing, updated_at: now };
+  await ctx.store.providers.put(slug, doc);
+  await audit(ctx, 'provider.pricing', { type: 'provider', id: slug }, undefined, before, doc);
+  return ok(pricing);
 }

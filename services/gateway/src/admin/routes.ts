@@ -5,7 +5,7 @@ import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBre
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
 import type { AdminContext, Reply } from './context';
-import { createProvider, deleteProvider, getProvider, listProviders, putProvider } from './providers';
+import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
 import { getUsage } from './usage';
@@ -156,6 +156,12 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     method: 'put', path: `${V}/providers/:slug`, scope: 'providers.write', organisationOnly: true, summary: 'Create or replace a provider',
     body: S.ProviderPut, responses: { 200: S.ProviderView, 201: S.ProviderView },
     handle: (ctx, { params, body }) => putProvider(ctx, params.slug, body),
+  }),
+  route({
+    method: 'put', path: `${V}/providers/:slug/pricing`, scope: 'providers.write', organisationOnly: true,
+    summary: 'Set the negotiated prices billed for a provider (a discount and per-model prices; versioned, audited)',
+    body: S.PricingInput, responses: { 200: S.PricingView },
+    handle: (ctx, { params, body }) => putPricing(ctx, params.slug, body),
   }),
   route({
     method: 'delete', path: `${V}/providers/:slug`, scope: 'providers.write', organisationOnly: true, summary: 'Delete a provider no config uses',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
+import { NegotiatedPricingSchema } from '../../../shared/src/catalog/schema';
+import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, ProviderPricing, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 import { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
@@ -168,7 +169,7 @@ export const ConfigList = named('ConfigList', z.object({ data: z.array(ConfigVie
 
 // ---- providers: credentials are references only (CredentialRef); unknown fields are rejected.
 
-const noStamps = { created_at: true, updated_at: true } as const;
+const noStamps = { created_at: true, updated_at: true, pricing: true } as const;
 const CredentialInput = z.union(CredentialRef.options, {
   error: 'a credential reference — {"adc": true}, {"env": "NAME"} or {"secret": "projects/…/secrets/…/versions/…"} — never the credential itself',
 });
@@ -198,6 +199,12 @@ export const ProviderView = named(
   z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]),
 );
 export const ProviderList = named('ProviderList', z.object({ data: z.array(ProviderView) }));
+export const PricingInput = named(
+  'ProviderPricingInput',
+  NegotiatedPricingSchema,
+  'Negotiated prices: discount_percent off every list price, and per-model rows (USD per MTok, keyed by any model name the catalog resolves) billed instead of list. Replaces the previous pricing; {} clears it.',
+);
+export const PricingView = named('ProviderPricing', ProviderPricing);
 
 // ---- audit and usage
 
@@ -239,7 +246,7 @@ const BudgetFields = Budget.omit({ id: true, version: true, period_since: true, 
 export const BudgetCreate = named(
   'BudgetCreate',
   BudgetFields.extend({ id: Budget.shape.id }).strict(),
-  'A budget (issue 15): `limit` in micro-USD for metric "cost" ($500 = 500000000), in tokens otherwise.',
+  'A budget: `limit` in micro-USD for metric "cost" ($500 = 500000000), in tokens otherwise.',
 );
 export const BudgetPut = named(
   'BudgetPut',

@@ -28,6 +28,7 @@ export async function getUsage(ctx: AdminContext, q: z.infer<typeof UsageQuery>)
     id,
     period,
     requests: t?.requests ?? 0,
+    unpriced_requests: t?.unpriced_requests ?? 0,
     cost_micros: t?.cost_micros ?? 0,
     cost_usd: (t?.cost_micros ?? 0) / 1e6,
     input: t?.input ?? 0,

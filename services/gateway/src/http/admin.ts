@@ -83,6 +83,7 @@ async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRou
 async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, req: Request, res: Response): Promise<void> {
   const ctx: AdminContext = {
     store: deps.store,
+    catalog: deps.catalog,
     actor: res.locals.actor as Actor,
     now: clock,
     requestId: res.locals.requestId as string,

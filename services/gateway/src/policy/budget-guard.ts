@@ -26,7 +26,7 @@ interface LocalSpend {
 }
 
 /**
- * Budget enforcement on the request path (issue 15), with no store call per request: the budgets and
+ * Budget enforcement on the request path, with no store call per request: the budgets and
  * the worker's statuses are mirrored by listeners, and each instance adds what it has spent itself
  * since the last status it saw. A request covered by a budget whose usage has reached its limit gets
  * 402 billing_error. The limit is read from the budget, not the status, so a raised limit re-admits

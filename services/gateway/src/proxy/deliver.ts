@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { isRegionalVertex } from '../../../shared/src/catalog';
+import { isGeographicBedrock, isRegionalVertex } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { parseJson } from '../../../shared/src/json';
 import type { CacheStatus } from '../../../shared/src/usage-event';
@@ -10,6 +10,7 @@ import { formatSse } from '../streaming/sse';
 import { usageFromMessage } from '../streaming/usage-tap';
 import type { RequestRecord } from '../usage/record';
 import type { CallContext } from './execute';
+import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
 import { relayStream } from './relay';
 import type { UpstreamAnswer } from './upstream';
 
@@ -41,7 +42,9 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
-  record.regionalPremium = provider.kind === 'vertex' && isRegionalVertex(provider.region);
+  record.regionalPremium =
+    provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
+  if (provider.pricing) record.pricing = provider.pricing;
   record.modelUpstream = modelUpstream;
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
@@ -98,8 +101,16 @@ export async function deliver(
   const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
   record.usage = relayed.tap.usage;
   record.status = answer.status;
-  if (ctx.clientSignal.aborted) record.outcome = 'client_cancel';
-  else if (relayed.failure || relayed.tap.errorType) {
+  const metrics = relayed.tap.bedrockMetrics;
+  const mismatch = metrics && invocationMetricsMismatch(metrics, record.usage);
+  if (mismatch) deps.log.warn('Bedrock invocation metrics disagree with the streamed usage', { requestId: record.requestId, ...mismatch });
+  if (ctx.clientSignal.aborted) {
+    record.outcome = 'client_cancel';
+    // The provider billed what it generated; the client saw up to its last cumulative count plus what
+    // was relayed after it, which is estimated (README, usage events).
+    record.outputEstimated = relayed.tap.outputSinceLastCount();
+    record.usage = { ...record.usage, output: record.usage.output + record.outputEstimated };
+  } else if (relayed.failure || relayed.tap.errorType) {
     record.outcome = 'upstream_error';
     record.errorType = relayed.tap.errorType ?? 'api_error';
   } else {

@@ -91,6 +91,7 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
           catalog: deps.catalog,
           timeoutMs: target.request_timeout ?? deps.env.UPSTREAM_TIMEOUT_MS,
           clientSignal: ctx.clientSignal,
+          wallClock: deps.wallClock(),
         });
       } catch (err) {
         lastError = err as GatewayError;

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { formatSse, type SseBatch, type SseEvent } from '../streaming/sse';
-import { UsageTap } from '../streaming/usage-tap';
+import { BEDROCK_METRICS_EVENT, UsageTap } from '../streaming/usage-tap';
 
-/** Provider noise that Anthropic clients must not see (docs/wire-formats.md §1.6). */
-const DROPPED = new Set(['vertex_event']);
+/** Provider noise that Anthropic clients must not see (docs/wire-formats.md §1.6); the usage tap still reads it. */
+const DROPPED = new Set(['vertex_event', BEDROCK_METRICS_EVENT]);
 
 interface RelayResult {
   tap: UsageTap;
@@ -41,9 +41,8 @@ export async function relayStream(
   /** Usage and the cache's copy, read once the batch's bytes are on their way to the client. */
   const observe = (events: SseEvent[]) => {
     for (const e of events) {
-      if (DROPPED.has(e.event)) continue;
       tap.onEvent(e.event, e.data);
-      result.events?.push(e);
+      if (!DROPPED.has(e.event)) result.events?.push(e);
     }
   };
   const fail = (reason: string) => {

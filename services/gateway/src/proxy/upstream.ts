@@ -20,6 +20,8 @@ export interface CallOptions {
   timeoutMs: number;
   /** Aborted when the client goes away. */
   clientSignal: AbortEmitter;
+  /** Wall-clock milliseconds, for the retirement dates: injected so tests do not depend on the real date. */
+  wallClock: number;
 }
 
 /**
@@ -34,6 +36,14 @@ export async function callUpstream<P extends Provider>(
   req: InboundRequest,
   opts: CallOptions,
 ): Promise<UpstreamAnswer> {
+  const retired = opts.catalog.retirement(provider.kind, req.model, new Date(opts.wallClock).toISOString().slice(0, 10));
+  if (retired) {
+    // The provider would answer 404 (Claude Code reads that as a misconfigured model); say why instead.
+    throw new GatewayError(
+      'invalid_request_error',
+      `model: ${retired.model} was retired on ${PLATFORM[provider.kind]} on ${retired.date} (provider @${provider.slug}); use ${retired.replacement} instead.`,
+    );
+  }
   // `aborted` covers an abort that comes before undici listens (during authorize).
   const abort = new AbortEmitter();
   let timedOut = false;
@@ -86,6 +96,8 @@ export async function callUpstream<P extends Provider>(
     if (!streaming) opts.clientSignal.off('abort', stop);
   }
 }
+
+const PLATFORM: Record<Provider['kind'], string> = { vertex: 'Google Vertex AI', bedrock: 'Amazon Bedrock', anthropic: 'the Anthropic API' };
 
 /**
  * An upstream URL as the dispatcher takes it, parsed once per distinct URL (a provider's few endpoints

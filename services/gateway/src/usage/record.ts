@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Catalog } from '../../../shared/src/catalog';
+import type { Catalog, NegotiatedPricing } from '../../../shared/src/catalog';
 import type { ApiKey, Metadata } from '../../../shared/src/entities';
 import {
   type Attempt,
@@ -22,10 +22,14 @@ export class RequestRecord {
   provider?: string;
   providerKind?: string;
   regionalPremium = false;
+  /** The answering provider's negotiated prices, with their version. */
+  pricing?: NegotiatedPricing & { version: number };
   modelRequested?: string;
   modelUpstream?: string;
   stream = false;
   usage: TokenUsage = ZERO_USAGE;
+  /** Output tokens in `usage` that were estimated, not reported (a cancelled stream). */
+  outputEstimated?: number;
   ttfbMs?: number;
   attempts: Attempt[] = [];
   metadata: Metadata = {};
@@ -47,8 +51,14 @@ export class RequestRecord {
   finish(catalog: Catalog, now: number): UsageEvent | undefined {
     if (this.emitted) return undefined;
     this.emitted = true;
-    const model = this.modelUpstream ?? this.modelRequested;
-    const cost = model ? (catalog.costMicros(model, this.usage, { regionalPremium: this.regionalPremium }) ?? 0) : 0;
+    // A request that never reached a model (refused, failed before an answer) has nothing to price.
+    const cost =
+      this.modelUpstream || this.modelRequested
+        ? catalog.price({ upstream: this.modelUpstream, requested: this.modelRequested }, this.usage, {
+            regionalPremium: this.regionalPremium,
+            negotiated: this.pricing,
+          })
+        : { priced: true as const, list: 0, effective: 0 };
     const hit = this.cacheStatus === 'HIT';
     return {
       version: USAGE_EVENT_VERSION,
@@ -69,14 +79,23 @@ export class RequestRecord {
       ...(this.modelRequested ? { model_requested: this.modelRequested } : {}),
       ...(this.modelUpstream ? { model_upstream: this.modelUpstream } : {}),
       usage: hit ? ZERO_USAGE : this.usage,
-      cost_micros: hit ? 0 : cost,
+      cost_micros: hit ? 0 : cost.effective,
+      list_cost_micros: hit ? 0 : cost.list,
+      ...(this.pricing && cost.priced ? { pricing_version: this.pricing.version } : {}),
+      // Nothing billed (a refused or failed request) needs no price, whatever its model.
+      priced: cost.priced || !billsAnything(this.usage),
+      ...(this.outputEstimated !== undefined && !hit ? { estimated: { output_tokens: this.outputEstimated } } : {}),
       latency_ms: round(now - this.startedAt),
       ...(this.ttfbMs !== undefined ? { ttfb_ms: round(this.ttfbMs) } : {}),
       metadata: this.metadata,
       attempts: this.attempts.map((a) => ({ ...a, latency_ms: round(a.latency_ms) })),
-      ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost : 0 } } : {}),
+      ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost.effective : 0 } } : {}),
     };
   }
+}
+
+function billsAnything(u: TokenUsage): boolean {
+  return u.input + u.output + u.cache_write_5m + u.cache_write_1h + u.cache_read + u.web_search_requests > 0 || !!u.iterations?.length;
 }
 
 /** Milliseconds to the microsecond: what the event's readers can use, not a clock's float noise. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * A budget (issue 15): a spend or token limit over a window, for the requests one scope covers.
+ * A budget: a spend or token limit over a window, for the requests one scope covers.
  * Stored and versioned; the worker counts usage into it and keeps its status, every gateway instance
  * refuses requests it covers once it is exhausted (402 billing_error).
  */

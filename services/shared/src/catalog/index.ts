@@ -1,13 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import type { TokenUsage } from '../usage-event';
 import { applyBetaPolicy } from './betas';
-import { costMicrosFor } from './cost';
+import { costFor, costMicrosFor } from './cost';
 import { lookupKeys, profilePrefixOf, spellingsOf, stripOneM, vertexFromDated } from './model-names';
 import shipped from './models.json';
 import { parseCatalogData } from './schema';
-import type { Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry } from './types';
+import type { Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry, NegotiatedPricing, Priced, PriceRow } from './types';
 
-export type { BetaPolicy, Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry, PriceRow } from './types';
+export type { BetaPolicy, Catalog, CatalogData, CatalogProviderKind, CostOptions, ModelEntry, NegotiatedPricing, Priced, PriceRow, Retirement } from './types';
 export { WEB_SEARCH_MICROS_PER_REQUEST } from './cost';
 
 /**
@@ -68,6 +68,14 @@ export function createCatalog(data?: CatalogData): Catalog {
     }
   }
 
+  /** Negotiated per-model rows keyed by canonical id, whichever spelling the admin used. */
+  function canonical(n: NegotiatedPricing): NegotiatedPricing {
+    if (!n.models) return n;
+    const models: Record<string, PriceRow> = {};
+    for (const [name, row] of Object.entries(n.models)) models[resolve(name)?.id ?? name] = row;
+    return { ...n, models };
+  }
+
   return {
     resolve,
     providerModelId,
@@ -80,7 +88,18 @@ export function createCatalog(data?: CatalogData): Catalog {
     },
     costMicros(name: string, usage: TokenUsage, opts: CostOptions = {}) {
       const model = resolve(name);
-      return model ? costMicrosFor(model, usage, opts) : undefined;
+      return model ? costMicrosFor(model, usage, { ...opts, resolve }) : undefined;
+    },
+    price({ upstream, requested }, usage, opts = {}): Priced {
+      const model = (upstream && resolve(upstream)) || (requested && resolve(requested)) || undefined;
+      if (!model) return { priced: false, list: 0, effective: 0 };
+      const negotiated = opts.negotiated && canonical(opts.negotiated);
+      return { priced: true, model: model.id, ...costFor(model, usage, { ...opts, resolve, negotiated }) };
+    },
+    retirement(kind, name, today) {
+      const model = resolve(name);
+      const r = model?.retired?.[kind];
+      return model && r && today >= r.date ? { ...r, model: model.id } : undefined;
     },
     list: () => [...newestFirst],
   };
@@ -92,6 +111,16 @@ export function createCatalog(data?: CatalogData): Catalog {
  */
 export function isRegionalVertex(region: string): boolean {
   return region.trim().toLowerCase() !== 'global';
+}
+
+/**
+ * Bedrock bills the model's 10 % premium on geographic inference profiles (`us.`, `eu.`, `apac.`, `jp.`,
+ * `au.` …) and in-region base ids; only `global.` profiles are at the base price (catalog
+ * `pricing_rules.bedrock_geographic_profile`). Read from the id actually called: an application
+ * inference profile ARN hides its profile, so it is billed as geographic (never under-billed).
+ */
+export function isGeographicBedrock(upstreamId: string): boolean {
+  return profilePrefixOf(upstreamId.slice(upstreamId.lastIndexOf('/') + 1).toLowerCase()) !== 'global';
 }
 
 function deepFreeze<T>(value: T): T {

@@ -24,6 +24,24 @@ const PriceRowSchema = z.strictObject({
   source: z.string().min(1).optional(),
 });
 
+/** A price row as the admin API takes it for a negotiated per-model price (no source needed). */
+export const PriceRowInput = z.strictObject({ input: Price, output: Price, cache_write_5m: Price, cache_write_1h: Price, cache_read: Price });
+
+/** A provider's negotiated prices: a discount off list, and per-model rows that replace list. */
+export const NegotiatedPricingSchema = z.strictObject({
+  discount_percent: z
+    .number()
+    .min(0)
+    .max(100)
+    .refine((d) => Math.abs(d * 100 - Math.round(d * 100)) < 1e-6, 'at most 2 decimal places')
+    .optional(),
+  models: z.record(z.string().min(1), PriceRowInput).optional(),
+});
+
+const Day = z.iso.date();
+
+const RetirementSchema = z.strictObject({ date: Day, replacement: z.string().min(1), source: z.string().min(1) });
+
 const ModelId = z.string().regex(/^[a-z0-9][a-z0-9.@:-]*$/, 'lowercase letters, digits, ".", "-", "@" or ":"');
 
 const ModelEntrySchema = z.strictObject({
@@ -36,6 +54,9 @@ const ModelEntrySchema = z.strictObject({
   prices: PriceRowSchema,
   long_context: z.strictObject({ threshold: z.number().int().positive(), prices: PriceRowSchema }).optional(),
   regional_premium: z.boolean(),
+  fast: PriceRowSchema.optional(),
+  data_residency_premium: z.boolean().optional(),
+  retired: z.strictObject({ vertex: RetirementSchema, bedrock: RetirementSchema, anthropic: RetirementSchema }).partial().optional(),
   notes: z.string().optional(),
 });
 
@@ -56,6 +77,7 @@ const BetaPolicySchema = z
 export const CatalogDataSchema = z
   .strictObject({
     notes: z.string().optional(),
+    pricing_rules: z.record(z.string(), z.string().min(1)).optional(),
     models: z.array(ModelEntrySchema).min(1),
     betas: z.strictObject({ vertex: BetaPolicySchema, bedrock: BetaPolicySchema, anthropic: BetaPolicySchema }),
   })
@@ -68,6 +90,14 @@ export const CatalogDataSchema = z
         if (prev !== undefined && prev !== m.id) {
           ctx.addIssue({ code: 'custom', path: ['models', i], message: `"${s}" names both ${prev} and ${m.id}` });
         } else owner.set(s, m.id);
+      }
+    });
+    // A replacement the catalog cannot resolve would send the client to a name that fails too.
+    data.models.forEach((m, i) => {
+      for (const [kind, r] of Object.entries(m.retired ?? {})) {
+        if (!owner.has(r.replacement.toLowerCase())) {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'retired', kind, 'replacement'], message: `"${r.replacement}" is not a catalog model` });
+        }
       }
     });
   });

@@ -28,6 +28,20 @@ export interface ModelEntry {
   long_context?: { threshold: number; prices: PriceRow };
   /** Vertex regional / multi-region endpoints (and Bedrock geo profiles) cost 10 % more than global for this model. */
   regional_premium: boolean;
+  /** Fast-mode prices (`speed: "fast"` in the usage), for the models that offer it. */
+  fast?: PriceRow;
+  /** A first-party `inference_geo` other than `global` (data residency) costs 10 % more for this model. */
+  data_residency_premium?: boolean;
+  /** When a provider kind stopped serving this model, and what to use instead. */
+  retired?: Partial<Record<CatalogProviderKind, Retirement>>;
+}
+
+export interface Retirement {
+  /** `YYYY-MM-DD`: from this day (UTC) the provider refuses the model. */
+  date: string;
+  /** A catalog model id to use instead. */
+  replacement: string;
+  source: string;
 }
 
 export interface BetaPolicy {
@@ -42,11 +56,22 @@ export interface BetaPolicy {
 
 export interface CatalogData {
   models: ModelEntry[];
+  /** Where each pricing rule the cost maths applies comes from (rule name → source). */
+  pricing_rules?: Record<string, string>;
   betas: Record<CatalogProviderKind, BetaPolicy>;
 }
 
 export interface CostOptions {
   regionalPremium?: boolean;
+}
+
+export type Priced = { priced: true; model: string; list: number; effective: number } | { priced: false; list: 0; effective: 0 };
+
+/** A negotiated price: a percentage off every list price, and per-model price rows that replace it. */
+export interface NegotiatedPricing {
+  discount_percent?: number;
+  /** Catalog model id (any spelling the catalog resolves) → the price row billed instead of list. */
+  models?: Record<string, PriceRow>;
 }
 
 export interface Catalog {
@@ -56,8 +81,15 @@ export interface Catalog {
   providerModelId(kind: CatalogProviderKind, name: string, opts?: { profilePrefix?: string }): string;
   /** Applies the kind's beta policy: keeps order, renames, drops, removes duplicates. Memoised: the list is shared, never change it. */
   filterBetas(kind: CatalogProviderKind, betas: string[]): readonly string[];
-  /** Cost in integer micro-USD. Undefined for unknown models. */
+  /** List cost in integer micro-USD. Undefined for unknown models. */
   costMicros(name: string, usage: TokenUsage, opts?: CostOptions): number | undefined;
+  /**
+   * Prices a request at the upstream model's rates, or the requested model's when the upstream id is
+   * not in the catalog; `priced: false` when neither resolves.
+   */
+  price(models: { upstream?: string; requested?: string }, usage: TokenUsage, opts?: CostOptions & { negotiated?: NegotiatedPricing }): Priced;
+  /** The provider kind's retirement of the model `name` resolves to, when `today` (YYYY-MM-DD) is on or after it. */
+  retirement(kind: CatalogProviderKind, name: string, today: string): (Retirement & { model: string }) | undefined;
   /** Models for GET /v1/models, newest first. */
   list(): ModelEntry[];
 }

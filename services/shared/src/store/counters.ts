@@ -1,3 +1,4 @@
+import type { UsageTotals } from '../entities';
 import type { UsageEvent } from '../usage-event';
 import { TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './port';
 
@@ -50,6 +51,7 @@ export function mergeInto(into: Map<string, CounterDoc>, key: string, fields: Re
 export function totalsDeltas(event: UsageEvent): CounterDelta[] {
   const period = usagePeriod(event.timestamp);
   const inc: Record<string, number> = { requests: 1, cost_micros: event.cost_micros };
+  if (event.priced === false) inc.unpriced_requests = 1;
   for (const kind of TOKEN_KINDS) inc[kind] = event.usage[kind];
   return usageScopes(event).map(([scope, scopeId]) => ({
     collection: 'usage_totals',
@@ -57,4 +59,9 @@ export function totalsDeltas(event: UsageEvent): CounterDelta[] {
     fields: { scope, scope_id: scopeId, period, last_used_at: event.timestamp },
     inc,
   }));
+}
+
+/** A usage_totals counter as the entity; months with no unpriced request have no such field. */
+export function usageTotalsOf(doc: CounterDoc | undefined): UsageTotals | undefined {
+  return doc && ({ ...doc, unpriced_requests: doc.unpriced_requests ?? 0 } as unknown as UsageTotals);
 }

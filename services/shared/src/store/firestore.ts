@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
 import type { BudgetStatus } from '../budget/entity';
-import type { UsageTotals } from '../entities';
 import { GatewayError } from '../errors';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
-import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas } from './counters';
+import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
 import { DEDUP_TTL_MS } from './port';
 import { type Collection, type Store, totalsId } from './port';
@@ -174,7 +173,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async usageTotals(scope, scopeId, period) {
-      return (await counter('usage_totals', totalsId(scope, scopeId, period))) as unknown as UsageTotals | undefined;
+      return usageTotalsOf(await counter('usage_totals', totalsId(scope, scopeId, period)));
     },
 
     async close() {
@@ -295,12 +294,17 @@ export function compositeQuery(col: CollectionReference, index: CompositeIndex, 
   return q;
 }
 
-/** The declared index that serves a counter query; a query without one is a bug, caught here in every test. */
+/**
+ * The declared index that serves a counter query. Equality on one field alone needs none (Firestore
+ * indexes single fields itself); any other shape without a declared index is a bug, caught here in
+ * every test that runs it.
+ */
 function indexFor(collection: CounterCollection, q: CounterQuery): CompositeIndex {
-  const fields = Object.keys(q.where).sort().join(',');
+  const equal = Object.keys(q.where).sort();
+  if (equal.length === 1 && !q.range) return { collection, equal, order: [] };
   const index = Object.values(COMPOSITE_INDEXES as Record<string, CompositeIndex>).find(
-    (i) => i.collection === collection && [...i.equal].sort().join(',') === fields && i.order[0]?.field === q.range?.field,
+    (i) => i.collection === collection && [...i.equal].sort().join(',') === equal.join(',') && i.order[0]?.field === q.range?.field,
   );
-  if (!index) throw new Error(`No composite index is declared in indexes.ts for ${collection} where ${fields} by ${q.range?.field}.`);
+  if (!index) throw new Error(`No composite index is declared in indexes.ts for ${collection} where ${equal.join(',')} by ${q.range?.field}.`);
   return index;
 }

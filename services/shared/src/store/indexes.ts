@@ -58,4 +58,6 @@ export interface CompositeIndex {
 export const COMPOSITE_INDEXES = {
   /** Usage breakdowns (`/admin/v1/usage/breakdown`): one dimension's daily rollups over a date range. */
   rollupsByDimension: { collection: COLLECTIONS.usageRollups, equal: ['dimension'], order: [{ field: 'day', direction: 'asc' }] },
+  /** One value of a dimension (a key, a model, `team=web`) over a date range. */
+  rollupsByValue: { collection: COLLECTIONS.usageRollups, equal: ['dimension', 'value'], order: [{ field: 'day', direction: 'asc' }] },
 } as const satisfies Record<string, CompositeIndex>;

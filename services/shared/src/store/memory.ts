@@ -1,9 +1,9 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
-import type { ApiKey, AuditEntry, Provider, StoredConfig, UsageTotals, Workspace } from '../entities';
+import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
-import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas } from './counters';
+import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
 
 /**
@@ -106,8 +106,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async usageTotals(scope, scopeId, period) {
-      const t = counters.usage_totals.get(totalsId(scope, scopeId, period));
-      return t ? (structuredClone(t) as unknown as UsageTotals) : undefined;
+      return usageTotalsOf(counters.usage_totals.get(totalsId(scope, scopeId, period)));
     },
 
     async close() {

@@ -41,7 +41,7 @@ interface Pending {
 }
 
 /**
- * The worker's usage pipeline (issue 15). Events are grouped and committed together (one transaction
+ * The worker's usage pipeline. Events are grouped and committed together (one transaction
  * holding each event's dedup marker and every counter it moves), so a hot budget or key is written
  * once per commit rather than once per event, and a push is acked only after its commit: a worker
  * killed between commit and ack is redelivered the event, and its marker makes that a no-op. Budget

@@ -1,4 +1,4 @@
-import type { Provider } from '../../../../shared/src/entities';
+import type { Provider, ProviderPricing } from '../../../../shared/src/entities';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { table } from '../table';
@@ -22,6 +22,20 @@ export const providerCommands: Command[] = [
         if (!r.args.has('json')) r.io.stdout.write(`provider @${body.slug}: ${status === 201 ? 'created' : 'updated'}\n`);
       }
       if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
+    },
+  },
+  {
+    name: 'providers pricing',
+    synopsis: 'providers pricing SLUG (--discount PERCENT | -f pricing.json)   (negotiated prices; replace the previous ones, as a new version)',
+    flags: { values: ['file', 'discount'] },
+    async run(r) {
+      const slug = r.args.positionals[0]?.replace(/^@/, '');
+      if (!slug) throw new UsageError('providers pricing needs the provider slug.');
+      const discount = r.args.get('discount');
+      if ((discount === undefined) === !r.args.get('file')) throw new UsageError('Give --discount PERCENT or -f pricing.json ({"discount_percent": …, "models": {…}}).');
+      const body = discount !== undefined ? { discount_percent: Number(discount) } : readJson(r).value;
+      const { body: pricing } = await r.client().call<ProviderPricing>('PUT', `/providers/${encodeURIComponent(slug)}/pricing`, { body });
+      r.print(() => `provider @${slug}: pricing version ${pricing.version}\n`, pricing);
     },
   },
   {

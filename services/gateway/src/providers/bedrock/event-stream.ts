@@ -1,6 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { SseEvent } from '../../streaming/sse';
+import { BEDROCK_METRICS_EVENT } from '../../streaming/usage-tap';
 import { parseJsonObject } from '../../../../shared/src/json';
 import { anthropicWording, bedrockErrorKind } from './errors';
 
@@ -72,15 +73,23 @@ export async function* decodeBedrockStream(
 function decodeChunk(codec: EventStreamCodec, frames: FrameBuffer, chunk: Uint8Array): SseEvent[] {
   const events: SseEvent[] = [];
   try {
-    for (const frame of frames.push(chunk)) events.push(toSseEvent(codec.decode(frame)));
+    for (const frame of frames.push(chunk)) events.push(...toSseEvents(codec.decode(frame)));
   } catch (err) {
     events.push(streamError('api_error', `Malformed event stream from Bedrock: ${(err as Error).message}`));
   }
   return events;
 }
 
-/** A `chunk` frame's Anthropic event, an `error` for exception frames, or `event: ''` for nothing. */
-function toSseEvent(msg: Message): SseEvent {
+/**
+ * A `chunk` frame's Anthropic event (preceded by Bedrock's invocation metrics, for the usage
+ * cross-check, when the chunk carries them), an `error` for exception frames, or `event: ''` for nothing.
+ */
+function toSseEvents(msg: Message): SseEvent[] {
+  const ev = toSseEvent(msg);
+  return 'metrics' in ev ? [{ event: BEDROCK_METRICS_EVENT, data: ev.metrics }, ev.event] : [ev];
+}
+
+function toSseEvent(msg: Message): SseEvent | { event: SseEvent; metrics: string } {
   const messageType = headerString(msg, ':message-type');
   if (messageType === 'exception') {
     const name = headerString(msg, ':exception-type') ?? 'internalServerException';
@@ -101,9 +110,11 @@ function toSseEvent(msg: Message): SseEvent {
   const type = pickString(event?.type);
   if (!event || !type) return { event: '', data: '' };
   if (!('amazon-bedrock-invocationMetrics' in event)) return { event: type, data };
-  // Anthropic clients never see Bedrock's metrics; usage comes from message_start / message_delta.
+  // Anthropic clients never see Bedrock's metrics; usage comes from message_start / message_delta, and
+  // the metrics only check it (the relay drops their event).
+  const metrics = JSON.stringify(event['amazon-bedrock-invocationMetrics']);
   delete event['amazon-bedrock-invocationMetrics'];
-  return { event: type, data: JSON.stringify(event) };
+  return { event: { event: type, data: JSON.stringify(event) }, metrics };
 }
 
 function streamError(type: string, message: string): SseEvent {
