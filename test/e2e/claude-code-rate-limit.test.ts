@@ -45,7 +45,7 @@ it('Claude Code waits the retry-after of a 429 rate_limit_error, and its retry i
     const res = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': LIMITED_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.status).toBe(200);
   }

@@ -40,7 +40,7 @@ describeIf(firestoreAvailable())('a rate limit shared by three gateway processes
     const res = await fetch(`${url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
     });
     await res.arrayBuffer();
     return { status: res.status, retryAfter: Number(res.headers.get('retry-after')), at: Date.now() };

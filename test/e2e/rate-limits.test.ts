@@ -44,7 +44,7 @@ const ask = (maxTokens = 50) =>
   fetch(`${gw.url}/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': DEV_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] }),
   });
 
 async function eventually(check: () => Promise<boolean>): Promise<void> {
@@ -78,7 +78,7 @@ it('refuses past the limit with 429, a truthful retry-after and anthropic-rateli
   expect(vertex.calls.length).toBe(admittedBefore); // refused before any upstream call
 
   // count_tokens generates nothing and is not limited.
-  const count = await new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' }).messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] });
+  const count = await new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' }).messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
   expect(count.input_tokens).toBeGreaterThan(0);
 
   // A raised limit admits within the same window; the edit is versioned and audited.
