@@ -32,8 +32,11 @@ interface Lease {
 /** What a request is charged on admission. */
 export interface Charge {
   requestId: string;
-  /** Input + output tokens estimated: `max_tokens` plus the body's size in tokens. */
-  tokens: number;
+  /**
+   * Input + output tokens estimated: `max_tokens` plus the body's size in tokens. A function, called
+   * only when a token limit covers the request: finding `max_tokens` scans the body.
+   */
+  tokens(): number;
 }
 
 /**
@@ -71,7 +74,9 @@ export class RateLimiter {
    */
   admit(c: Coverage, charge: Charge): Promise<void> | undefined {
     const limits = this.index.covering(c);
-    return limits.length === 0 ? undefined : this.take(limits, charge);
+    if (limits.length === 0) return undefined;
+    let tokens: number | undefined;
+    return this.take(limits, { requestId: charge.requestId, tokens: () => (tokens ??= charge.tokens()) });
   }
 
   /** Settles a token estimate on the actual input + output: the difference goes back to (or comes from) the lease. */
@@ -145,7 +150,7 @@ function chunk(l: RateLimit): number {
 
 /** A request whose estimate exceeds the whole limit is charged the limit: it needs an empty window, not forever. */
 function costOf(l: RateLimit, charge: Charge): number {
-  return l.unit === 'requests' ? 1 : Math.min(charge.tokens, l.limit);
+  return l.unit === 'requests' ? 1 : Math.min(charge.tokens(), l.limit);
 }
 
 /** Input + output tokens a request may use: its `max_tokens`, and its body at about 4 bytes a token. */
