@@ -16,8 +16,9 @@ locals {
 
   # collection = TTL field (a Timestamp).
   ttl_fields = {
-    processed_events = "expires_at"
-    audit_log        = "expires_at"
+    processed_events  = "expires_at"
+    audit_log         = "expires_at"
+    rate_limit_leases = "expires_at"
   }
 }
 

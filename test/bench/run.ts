@@ -47,7 +47,7 @@ const KEYS = {
 
 /**
  * Two Anthropic-kind providers on the fake (no Google auth on the path), a config per case, a key per
- * config, and two budgets covering every bench request (never exhausted: the guard runs in full).
+ * config, two budgets and a rate limit covering every bench request (never reached: both run in full).
  */
 function seed(upstream: string): Record<string, unknown> {
   const provider = (slug: string) => ({ slug, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream });
@@ -72,6 +72,8 @@ function seed(upstream: string): Record<string, unknown> {
       { id: 'bench-monthly', name: 'Bench monthly', scope: { type: 'workspace', workspace_id: 'bench' }, metric: 'cost', limit: 1e15, period: { kind: 'month', time_zone: 'Europe/Paris' } },
       { id: 'bench-tokens', name: 'Bench daily tokens', scope: { type: 'metadata', key: 'team', value: 'bench' }, metric: 'tokens', limit: 1e15, period: { kind: 'day' } },
     ],
+    // Never reached, so every bench request runs the limiter in full (leases renewed in the background).
+    rate_limits: [{ id: 'bench-rpm', name: 'Bench per minute', scope: { type: 'workspace', workspace_id: 'bench' }, unit: 'requests', per: 'minute', limit: 10_000_000 }],
   };
 }
 

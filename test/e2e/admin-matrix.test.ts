@@ -58,6 +58,14 @@ async function freshBudget(): Promise<string> {
 }
 const budgetBody = { name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month' } };
 
+/** A rate limit on workspace alpha. */
+async function freshRateLimit(): Promise<string> {
+  const id = `rl-${++n}`;
+  await gw.store.rateLimits.put(id, { id, name: id, version: 1, workspace_id: 'alpha', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 60 });
+  return id;
+}
+const rateLimitBody = { name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
+
 interface Case {
   prepare(): Promise<{ path: string; body?: unknown }>;
   /** Expected status for org, wsAlpha, wsBeta, inference, revoked, expired, none. */
@@ -139,6 +147,17 @@ const CASES: Record<string, Case> = {
     want: [200, 200, 403, 403, 401, 401, 401],
   },
   'delete /admin/v1/budgets/:budget_id': { prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
+  'post /admin/v1/rate-limits': {
+    prepare: async () => ({ path: `${V}/rate-limits`, body: { id: `new-rl-${++n}`, ...rateLimitBody } }),
+    want: [201, 201, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/rate-limits': { prepare: async () => ({ path: `${V}/rate-limits` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/rate-limits/:rate_limit_id': { prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'put /admin/v1/rate-limits/:rate_limit_id': {
+    prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}`, body: { ...rateLimitBody, limit: 30 } }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
+  'delete /admin/v1/rate-limits/:rate_limit_id': { prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
 };
 
 const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;

@@ -221,6 +221,23 @@ describe('usage', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('applies, lists, reads and deletes rate limits', async () => {
+    const limit = { id: 'alpha-rpm', name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
+    expect((await cli(['rate-limits', 'apply', '-f', file('rl.json', limit)])).out).toBe('rate limit alpha-rpm: created, version 1\n');
+    expect((await cli(['rate-limits', 'apply', '-f', file('rl2.json', [{ ...limit, unit: 'tokens', limit: 2_000_000 }])])).out).toBe('rate limit alpha-rpm: updated, version 2\n');
+    const list = await cli(['rate-limits', 'list']);
+    expect(list.out).toMatch(/^ID\s+SCOPE\s+LIMIT\s+NAME$/m);
+    expect(list.out).toMatch(/^alpha-rpm\s+workspace alpha\s+2,000,000 input\+output tokens per minute\s+Alpha per minute$/m);
+    expect((await cli(['rate-limits', 'get', 'alpha-rpm', '--json'])).json).toMatchObject({ id: 'alpha-rpm', version: 2, workspace_id: 'alpha' });
+    const bad = await cli(['rate-limits', 'apply', '-f', file('rl3.json', { ...limit, per: 'fortnight' })]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('per');
+    expect((await cli(['rate-limits', 'delete', 'alpha-rpm'])).out).toBe('rate limit alpha-rpm: deleted\n');
+    expect((await cli(['rate-limits', 'list'])).out).toBe('No rate limits.\n');
+  });
+});
+
 describe('budgets and usage breakdowns', () => {
   it('applies, lists, reads and deletes budgets, and breaks usage down by model and metadata from the rollups', async () => {
     const budget = { id: 'alpha-monthly', name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month', time_zone: 'Europe/Paris' } };

@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { PubSub } from '@google-cloud/pubsub';
 import { decodeUsageEvent, type UsageEvent } from '../../services/shared/src/usage-event';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
@@ -9,7 +6,7 @@ import { hashKey } from '../../services/gateway/src/auth/keys';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
 import { describeIf, eventually, firestoreAvailable, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
-import { freePort } from '../helpers/listen';
+import { startLocalGateway } from '../helpers/local-gateway';
 
 /**
  * `npm start` as a user runs it — a real process, seeded from a file, on the Firestore and Pub/Sub
@@ -26,39 +23,22 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
 
   beforeAll(async () => {
     upstream = await startFakeAnthropic({ apiKey: 'sk-ant-local' });
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-seed-'));
-    const seed = join(dir, 'seed.json');
-    writeFileSync(
-      seed,
-      JSON.stringify({
+    const local = await startLocalGateway(
+      {
         workspaces: [{ id: 'dev', name: 'Dev' }],
         providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
         configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
         api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
-      }),
-    );
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/gateway/src/local.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        GATEHOUSE_SEED: seed,
+      },
+      {
         GOOGLE_CLOUD_PROJECT: project,
         FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
         PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST,
-        METADATA_SERVER_DETECTION: 'none',
         ANTHROPIC_API_KEY: 'sk-ant-local',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await eventually(() => output.includes('Gatehouse is listening'), 60_000, 100).catch((err) => {
-      throw new Error(`${err.message}\n${output}`);
-    });
+    );
+    ({ url, child } = local);
+    output = local.output();
   }, 90_000);
 
   afterAll(async () => {

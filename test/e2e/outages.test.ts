@@ -41,6 +41,7 @@ const [firestoreEmulator, pubsubEmulator] = EMULATORS;
 const seed: Seed = {
   workspaces: [{ id: 'ws', name: 'WS', status: 'active', defaults: {} }],
   budgets: [],
+  rate_limits: [],
   providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } }],
   configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
   api_keys: [

@@ -162,6 +162,9 @@ export interface TappedRequest {
   requestId?: string;
   /** The gateway's answer body, for error answers (status >= 400) only. */
   errorBody?: string;
+  /** When the request reached the tap (epoch ms), and the answer's `retry-after`: whether the CLI waited as told. */
+  at: number;
+  retryAfter?: string;
 }
 
 /**
@@ -189,7 +192,7 @@ export async function startTap(targetUrl: string): Promise<Tap> {
         body = undefined;
       }
       const url = req.url ?? '/';
-      const entry: TappedRequest = { method: req.method ?? 'GET', url, path: url.split('?')[0], headers: req.headers, body };
+      const entry: TappedRequest = { method: req.method ?? 'GET', url, path: url.split('?')[0], headers: req.headers, body, at: Date.now() };
       requests.push(entry);
       const up = httpRequest(
         { host: target.hostname, port: target.port, method: req.method, path: url, headers: { ...req.headers, host: target.host } },
@@ -197,6 +200,7 @@ export async function startTap(targetUrl: string): Promise<Tap> {
           entry.status = upRes.statusCode;
           const rid = upRes.headers['x-gatehouse-request-id'];
           entry.requestId = Array.isArray(rid) ? rid[0] : rid;
+          entry.retryAfter = upRes.headers['retry-after'];
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           if ((upRes.statusCode ?? 0) >= 400) {
             const errChunks: Buffer[] = [];

@@ -66,7 +66,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
   const { log, lines: logs } = capturingLogger({ service: 'gateway', level: 'debug', onText: (text) => allLogText.push(text) });
   const env = parseEnv(GatewayEnv, { PORT: '0', HOST: '127.0.0.1', GATEHOUSE_STORE: 'memory', GATEHOUSE_BUS: 'memory', ...opts.env });
   const store = opts.store ?? createMemoryStore();
-  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], budgets: [], ...opts.seed } as Seed);
+  await applySeed(store, { workspaces: [], providers: [], configs: [], api_keys: [], budgets: [], rate_limits: [], ...opts.seed } as Seed);
   const bus = createMemoryBus({ retryDelayMs: 50 });
   const events: UsageEvent[] = [];
   const waiters: (() => void)[] = [];

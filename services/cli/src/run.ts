@@ -5,6 +5,7 @@ import { type CliIo, type Command, makeRun } from './command';
 import { budgetCommands } from './commands/budgets';
 import { configCommands } from './commands/configs';
 import { providerCommands } from './commands/providers';
+import { rateLimitCommands } from './commands/rate-limits';
 import { keyCommands } from './commands/keys';
 import { bootstrapCommand, claudeSettingsCommand } from './commands/setup';
 import { usageCommand } from './commands/usage';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   ...workspaceCommands,
   ...configCommands,
   ...budgetCommands,
+  ...rateLimitCommands,
   ...providerCommands,
   usageCommand,
   claudeSettingsCommand,

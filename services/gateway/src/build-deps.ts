@@ -14,6 +14,7 @@ import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
 import { BudgetGuard } from './policy/budget-guard';
+import { RateLimiter } from './policy/rate-limiter';
 import type { GatewayDeps } from './deps';
 import { anthropicAdapter } from './providers/anthropic';
 import { bedrockAdapter } from './providers/bedrock';
@@ -93,7 +94,8 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     'config',
   );
   const budgets = new BudgetGuard(store, log);
-  const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners };
+  const rateLimits = new RateLimiter(store, log, opts.wallClock);
+  const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
@@ -109,7 +111,10 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     store,
     storeOutage,
     bus,
-    usage: createUsageOutbox(bus, catalog, (event) => budgets.spent(event, Date.now())),
+    usage: createUsageOutbox(bus, catalog, (event) => {
+      budgets.spent(event, Date.now());
+      rateLimits.settle(event);
+    }),
     catalog,
     keys,
     workspaces,
@@ -119,6 +124,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     started,
     isReady: () => ready,
     budgets,
+    rateLimits,
     adapters: {
       vertex: vertexAdapter(credentials),
       anthropic: anthropicAdapter(credentials),

@@ -9,6 +9,7 @@ import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
 import type { ResponseCache } from './cache/response-cache';
 import type { BudgetGuard } from './policy/budget-guard';
+import type { RateLimiter } from './policy/rate-limiter';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   configs: LiveMap<StoredConfig, ParseConfigResult & Pick<StoredConfig, 'workspace_id'>>;
   /** Budgets and their statuses, mirrored; refuses requests an exhausted budget covers. */
   budgets: BudgetGuard;
+  /** Rate limits shared by all instances through leases from the store; refuses with 429. */
+  rateLimits: RateLimiter;
   adapters: { [K in ProviderKind]: ProviderAdapter<Extract<Provider, { kind: K }>> };
   dispatcher: Dispatcher;
   breakers: BreakerRegistry;

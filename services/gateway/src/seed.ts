@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Budget } from '../../shared/src/budget/entity';
 import { reviseBudget } from '../../shared/src/budget/window';
 import { ApiKey, Provider, Workspace } from '../../shared/src/entities';
+import { RateLimit } from '../../shared/src/rate-limit/entity';
 import type { Store } from '../../shared/src/store/port';
 import { displayPrefix, generateKeySecret, hashKey } from './auth/keys';
 import { configError, parseConfig } from './routing/config-schema';
@@ -22,6 +23,7 @@ export const Seed = z.object({
   api_keys: z.array(SeedKey).default([]),
   /** Budgets; their first window starts when the seed is applied. */
   budgets: z.array(Budget.omit({ version: true, period_since: true })).default([]),
+  rate_limits: z.array(RateLimit.omit({ version: true })).default([]),
 });
 export type Seed = z.infer<typeof Seed>;
 
@@ -70,6 +72,7 @@ export async function applySeed(store: Store, seed: Seed, now = new Date().toISO
     keys.push({ name: k.name, key });
   }
   for (const b of seed.budgets) await store.budgets.put(b.id, { ...reviseBudget(undefined, b, Date.parse(now)), created_at: b.created_at ?? now });
+  for (const l of seed.rate_limits) await store.rateLimits.put(l.id, { ...l, version: 1, created_at: l.created_at ?? now });
   return keys;
 }
 

@@ -26,6 +26,8 @@ export interface GatewayErrorOptions {
   status?: number;
   /** Seconds the client should wait, rendered as `retry-after`. */
   retryAfterSeconds?: number;
+  /** Further response headers (a rate limit's `anthropic-ratelimit-*`). */
+  headers?: Record<string, string>;
   /** An upstream error body to pass through byte for byte (Claude Code matches on its wording). */
   rawBody?: string;
   /** Already logged where it was detected (a store outage: once per outage), so not once per request. */

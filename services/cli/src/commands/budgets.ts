@@ -1,14 +1,13 @@
 import type { z } from 'zod';
 import { formatAmount } from '../../../shared/src/budget/status';
 import type { BudgetView } from '../../../gateway/src/admin/schemas';
-import { UsageError } from '../args';
 import type { Command } from '../command';
-import { readJson } from './read-json';
+import { storedEntityCommands } from './stored-entity';
 import { table, when } from '../table';
 
 type Budget = z.infer<typeof BudgetView>;
 
-function scopeText(s: Budget['scope']): string {
+export function scopeText(s: Budget['scope']): string {
   switch (s.type) {
     case 'key':
       return `key ${s.key_id}`;
@@ -26,28 +25,10 @@ function periodText(p: Budget['period']): string {
   return `${p.kind === 'days' ? `every ${p.every} days from ${p.anchor}` : p.kind} (${p.time_zone})`;
 }
 
-/** `budgets apply -f file`: `{"id": …, …budget}` or a list of those, each created or replaced (PUT). */
+const [apply, get, del] = storedEntityCommands({ group: 'budgets', noun: 'budget', applyNote: 'a new limit keeps the window, a new period starts one' });
+
 export const budgetCommands: Command[] = [
-  {
-    name: 'budgets apply',
-    synopsis: 'budgets apply -f budget.json   (creates or replaces; a new limit keeps the window, a new period starts one)',
-    flags: { values: ['file'] },
-    async run(r) {
-      const { value, file } = readJson(r);
-      const entries = Array.isArray(value) ? value : [value];
-      if (!entries.every((e) => typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string')) {
-        throw new UsageError(`${file}: each budget needs an "id".`);
-      }
-      const client = r.client();
-      const results: Budget[] = [];
-      for (const { id, ...body } of entries as Array<{ id: string }>) {
-        const { status, body: written } = await client.call<Budget>('PUT', `/budgets/${encodeURIComponent(id)}`, { body });
-        results.push(written);
-        if (!r.args.has('json')) r.io.stdout.write(`budget ${id}: ${status === 201 ? 'created' : 'updated'}, version ${written.version}\n`);
-      }
-      if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
-    },
-  },
+  apply,
   {
     name: 'budgets list',
     synopsis: 'budgets list   (with each budget\'s state, usage and window end)',
@@ -71,26 +52,6 @@ export const budgetCommands: Command[] = [
       );
     },
   },
-  {
-    name: 'budgets get',
-    synopsis: 'budgets get <budget_id>',
-    flags: {},
-    async run(r) {
-      const id = r.args.positionals[0];
-      if (!id) throw new UsageError('budgets get needs a budget id.');
-      const b = await r.client().get<Budget>(`/budgets/${encodeURIComponent(id)}`);
-      r.print(() => `${JSON.stringify(b, null, 2)}\n`, b);
-    },
-  },
-  {
-    name: 'budgets delete',
-    synopsis: 'budgets delete <budget_id>',
-    flags: {},
-    async run(r) {
-      const id = r.args.positionals[0];
-      if (!id) throw new UsageError('budgets delete needs a budget id.');
-      await r.client().call('DELETE', `/budgets/${encodeURIComponent(id)}`);
-      r.print(() => `budget ${id}: deleted\n`, { id, deleted: true });
-    },
-  },
+  get,
+  del,
 ];

@@ -10,10 +10,10 @@ import type { BudgetCreate, BudgetPut, UsageBreakdownQuery } from './schemas';
 type Fields = Omit<z.infer<typeof BudgetCreate>, 'id'>;
 
 /**
- * The workspace a budget belongs to, from its scope: a key's or a workspace's. Provider and metadata
- * budgets span workspaces, so only organisation keys manage them.
+ * The workspace a budget (or rate limit) belongs to, from its scope: a key's or a workspace's.
+ * Provider and metadata ones span workspaces, so only organisation keys manage them.
  */
-async function owningWorkspace(ctx: AdminContext, scope: Budget['scope']): Promise<string | undefined> {
+export async function owningWorkspace(ctx: AdminContext, scope: Budget['scope']): Promise<string | undefined> {
   if (scope.type === 'workspace') {
     requireWorkspace(ctx.actor, scope.workspace_id, ctx.what);
     if (!(await ctx.store.workspaces.get(scope.workspace_id))) throw badRequest(`scope.workspace_id: no workspace "${scope.workspace_id}".`);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
 import { listAudit } from './audit';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
+import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
 import type { AdminContext, Reply } from './context';
 import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
@@ -211,5 +212,32 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     method: 'delete', path: `${V}/budgets/:budget_id`, scope: 'budgets.write', summary: 'Delete a budget',
     responses: { 204: undefined },
     handle: (ctx, { params }) => deleteBudget(ctx, params.budget_id),
+  }),
+
+  // rate limits (under the budgets scopes: both are spend control)
+  route({
+    method: 'post', path: `${V}/rate-limits`, scope: 'budgets.write', summary: 'Create a rate limit (workspace keys: on their own workspace or its keys)',
+    body: S.RateLimitCreate, responses: { 201: S.RateLimitView },
+    handle: (ctx, { body }) => createRateLimit(ctx, body),
+  }),
+  route({
+    method: 'get', path: `${V}/rate-limits`, scope: 'budgets.read', summary: 'List rate limits (a workspace key sees its workspace\'s)',
+    responses: { 200: S.RateLimitList },
+    handle: (ctx) => listRateLimits(ctx),
+  }),
+  route({
+    method: 'get', path: `${V}/rate-limits/:rate_limit_id`, scope: 'budgets.read', summary: 'Get a rate limit',
+    responses: { 200: S.RateLimitView },
+    handle: (ctx, { params }) => getRateLimit(ctx, params.rate_limit_id),
+  }),
+  route({
+    method: 'put', path: `${V}/rate-limits/:rate_limit_id`, scope: 'budgets.write', summary: 'Create or replace a rate limit',
+    body: S.RateLimitPut, responses: { 200: S.RateLimitView, 201: S.RateLimitView },
+    handle: (ctx, { params, body }) => putRateLimit(ctx, params.rate_limit_id, body),
+  }),
+  route({
+    method: 'delete', path: `${V}/rate-limits/:rate_limit_id`, scope: 'budgets.write', summary: 'Delete a rate limit',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteRateLimit(ctx, params.rate_limit_id),
   }),
 ];

@@ -4,6 +4,7 @@ import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, 
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 import { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
+import { RateLimit } from '../../../shared/src/rate-limit/entity';
 
 /**
  * The admin API's request and response shapes. Registered in `adminSchemas` under their OpenAPI
@@ -254,6 +255,20 @@ export const BudgetPut = named(
 );
 export const BudgetView = named('Budget', Budget.extend({ status: BudgetStatus.nullable() }), 'A budget with the status the worker keeps (null before its first usage).');
 export const BudgetList = named('BudgetList', z.object({ data: z.array(BudgetView) }));
+
+const RateLimitFields = RateLimit.omit({ id: true, version: true, created_at: true, updated_at: true, workspace_id: true });
+export const RateLimitCreate = named(
+  'RateLimitCreate',
+  RateLimitFields.extend({ id: RateLimit.shape.id }).strict(),
+  'A rate limit (issue 15): at most `limit` requests, or input+output tokens, per UTC second, minute, hour or day, shared by every gateway instance.',
+);
+export const RateLimitPut = named(
+  'RateLimitPut',
+  RateLimitFields.extend({ version: z.number().int().nonnegative().optional().describe('the version you read; a 409 if it moved on') }).strict(),
+  'Replaces a rate limit; a new limit applies to the current window within seconds.',
+);
+export const RateLimitView = named('RateLimit', RateLimit, 'A rate limit as stored.');
+export const RateLimitList = named('RateLimitList', z.object({ data: z.array(RateLimitView) }));
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC date, YYYY-MM-DD');
 export const UsageBreakdownQuery = z.object({

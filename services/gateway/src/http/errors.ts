@@ -26,6 +26,7 @@ export function sendError(res: ServerResponse, raw: unknown, { log, requestId }:
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     ...(err.opts.retryAfterSeconds ? { 'retry-after': String(Math.ceil(err.opts.retryAfterSeconds)) } : {}),
+    ...err.opts.headers,
   });
   res.end(body);
 }

@@ -7,6 +7,7 @@ import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
+import { estimateTokens } from '../policy/rate-limiter';
 import { AbortEmitter } from '../proxy/abort';
 import { execute } from '../proxy/execute';
 import { RequestBody } from '../providers/request-body';
@@ -164,6 +165,9 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     sessionId: record.sessionId,
   });
   // Policy: budgets (the provider is the first target's: a fallback elsewhere is not re-checked).
-  deps.budgets.admit({ key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider }, Date.now());
+  const coverage = { key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider };
+  deps.budgets.admit(coverage, Date.now());
+  // Rate limits: a store call only when this instance's lease is empty. count_tokens generates nothing.
+  if (inbound.op === 'messages') await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
   await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
 }

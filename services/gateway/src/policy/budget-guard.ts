@@ -1,5 +1,5 @@
 import type { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
-import { type Coverage, scopeCovers } from '../../../shared/src/budget/match';
+import type { Coverage } from '../../../shared/src/budget/match';
 import { formatAmount, metricAmount } from '../../../shared/src/budget/status';
 import { budgetWindow } from '../../../shared/src/budget/window';
 import { GatewayError } from '../../../shared/src/errors';
@@ -7,6 +7,7 @@ import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import { LiveMap } from '../mirrors/live-map';
+import { ScopeIndex } from './scope-index';
 
 /** A status as the request path reads it: times parsed once per change. */
 interface MirroredStatus {
@@ -36,7 +37,7 @@ export class BudgetGuard {
   private readonly budgets: LiveMap<Budget>;
   private readonly statuses: LiveMap<BudgetStatus, MirroredStatus>;
   private readonly local = new Map<string, LocalSpend>();
-  private index: { generation: number; byKey: Map<string, Budget[]>; others: Budget[] } = { generation: -1, byKey: new Map(), others: [] };
+  private readonly index: ScopeIndex<Budget>;
 
   constructor(store: Store, log: Logger) {
     this.budgets = new LiveMap(store.budgets, (b) => b.id, (b) => b, log, 'budget');
@@ -47,6 +48,7 @@ export class BudgetGuard {
       log,
       'budget status',
     );
+    this.index = new ScopeIndex(this.budgets);
   }
 
   /** Its store listeners, started, closed and reported on with the gateway's others (deps.listeners). */
@@ -94,29 +96,7 @@ export class BudgetGuard {
   }
 
   private covering(c: Coverage): Budget[] {
-    const idx = this.indexed();
-    const out: Budget[] = [];
-    const add = (list: Budget[] | undefined) => {
-      if (list) for (const b of list) if (scopeCovers(b.scope, c)) out.push(b);
-    };
-    if (c.key_id) add(idx.byKey.get(`key:${c.key_id}`));
-    if (c.workspace_id) add(idx.byKey.get(`workspace:${c.workspace_id}`));
-    add(idx.others);
-    return out;
-  }
-
-  /** Key and workspace budgets by id (the common case, looked up); provider and metadata ones scanned. */
-  private indexed() {
-    if (this.index.generation === this.budgets.generation) return this.index;
-    const byKey = new Map<string, Budget[]>();
-    const others: Budget[] = [];
-    for (const b of this.budgets.values()) {
-      const k = b.scope.type === 'key' ? `key:${b.scope.key_id}` : b.scope.type === 'workspace' ? `workspace:${b.scope.workspace_id}` : undefined;
-      if (k) byKey.set(k, [...(byKey.get(k) ?? []), b]);
-      else others.push(b);
-    }
-    this.index = { generation: this.budgets.generation, byKey, others };
-    return this.index;
+    return this.index.covering(c);
   }
 }
 

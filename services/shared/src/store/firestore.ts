@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
 import type { BudgetStatus } from '../budget/entity';
 import { GatewayError } from '../errors';
+import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
@@ -37,6 +38,9 @@ export const COUNTER_SHARDS = 8;
 const MAX_WRITES = 450;
 /** A commit that lost an ALREADY_EXISTS race on a marker is retried: it re-reads the markers. */
 const COMMIT_ATTEMPTS = 5;
+
+/** A window's lease document outlives the window by this much, then the TTL policy deletes it. */
+const LEASE_TTL_AFTER_WINDOW_MS = 3_600_000;
 
 /** gRPC status codes the adapter maps (https://grpc.io/docs/guides/status-codes/). */
 const ALREADY_EXISTS = 6;
@@ -120,6 +124,24 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     budgets: firestoreCollection(db.collection(prefix + COLLECTIONS.budgets)),
     budgetStatus,
+    rateLimits: firestoreCollection(db.collection(prefix + COLLECTIONS.rateLimits)),
+
+    async leaseRateLimit(req) {
+      const ref = db.collection(prefix + COLLECTIONS.rateLimitLeases).doc(docId(leaseDocId(req)));
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        const grant = grantLease(req, snap.exists ? Number(snap.get('total') ?? 0) : 0);
+        if (grant.granted > 0) {
+          tx.set(ref, {
+            limit_id: req.limit_id,
+            window_start: Timestamp.fromMillis(req.window_start),
+            total: grant.total,
+            [TTL_POLICIES.rateLimitLeases.field]: Timestamp.fromMillis(req.window_end + LEASE_TTL_AFTER_WINDOW_MS),
+          });
+        }
+        return grant;
+      });
+    },
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
       return (await commitWithRetry([{ event_id: event.event_id, deltas: totalsDeltas(event) }])).size > 0;

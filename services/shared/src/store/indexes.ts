@@ -17,6 +17,8 @@ export const COLLECTIONS = {
   budgetStatus: 'budget_status',
   budgetCounters: 'budget_counters',
   usageRollups: 'usage_rollups',
+  rateLimits: 'rate_limits',
+  rateLimitLeases: 'rate_limit_leases',
 } as const;
 
 export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
@@ -36,6 +38,8 @@ export const TTL_POLICIES = {
   processedEvents: { collection: COLLECTIONS.processedEvents, field: 'expires_at' },
   /** Admin audit entries, kept GATEHOUSE_AUDIT_RETENTION_DAYS. */
   audit: { collection: COLLECTIONS.audit, field: 'expires_at' },
+  /** What a rate limit's window has handed out: useless an hour after the window ends. */
+  rateLimitLeases: { collection: COLLECTIONS.rateLimitLeases, field: 'expires_at' },
 } as const satisfies Record<string, TtlPolicy>;
 
 /**

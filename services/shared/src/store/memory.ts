@@ -1,6 +1,7 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../entities';
 import { GatewayError } from '../errors';
+import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
@@ -38,6 +39,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const audit = memoryCollection<AuditEntry>();
   const budgets = memoryCollection<Budget>();
   const budgetStatus = memoryCollection<BudgetStatus>();
+  const rateLimits = memoryCollection<RateLimit>();
+  /** Handed out per limit and window; dropped an hour after the window ends, as the TTL policy does in Firestore. */
+  const leases = new Map<string, { total: number; windowEnd: number }>();
 
   const applyCounted: Store['applyCounted'] = async (events) => {
     // Synchronous from here on: the markers and the counters change together, as in a transaction.
@@ -61,6 +65,15 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     audit,
     budgets,
     budgetStatus,
+    rateLimits,
+
+    async leaseRateLimit(req) {
+      for (const [id, l] of leases) if (l.windowEnd + 3_600_000 <= req.window_start) leases.delete(id);
+      const id = leaseDocId(req);
+      const grant = grantLease(req, leases.get(id)?.total ?? 0);
+      leases.set(id, { total: grant.total, windowEnd: req.window_end });
+      return grant;
+    },
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
       return (await applyCounted([{ event_id: event.event_id, deltas: totalsDeltas(event) }])).size > 0;
@@ -97,7 +110,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs, audit, budgets, budgetStatus]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, audit, budgets, budgetStatus, rateLimits]) c.closeWatchers();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
+import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
 import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
 import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
@@ -55,6 +56,13 @@ export interface Store {
     counterId: string,
     next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatus | undefined,
   ): Promise<BudgetStatus | undefined>;
+  /** Keyed by rate limit id; mirrored by every gateway instance. */
+  rateLimits: Collection<RateLimit>;
+  /**
+   * Hands this instance part of a rate limit's window, atomically (a transaction on one document per
+   * limit and window): across all callers the grants for a window never add up to more than its limit.
+   */
+  leaseRateLimit(req: LeaseRequest): Promise<LeaseGrant>;
   usageTotals(scope: UsageTotals['scope'], scopeId: string, period: string): Promise<UsageTotals | undefined>;
   close(): Promise<void>;
 }
