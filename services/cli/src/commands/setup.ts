@@ -20,7 +20,7 @@ export const claudeSettingsCommand: Command = {
     const key = r.args.get('key');
     if (!url) throw new UsageError('claude-settings needs --url (the gateway URL) or GATEHOUSE_URL.');
     if (!key) throw new UsageError('claude-settings needs --key (the developer\'s Gatehouse key).');
-    let settings;
+    let settings: ReturnType<typeof claudeSettings>;
     if (r.args.has('vertex')) {
       const project = r.args.get('project');
       if (!project) throw new UsageError('claude-settings --vertex needs --project (any id; the gateway does the Google auth).');
