@@ -9,6 +9,8 @@ import { type AttemptBudget, attemptTarget } from './attempt';
 import { servedHeaders, serveHit } from './deliver';
 import type { CallContext, Served, TargetResult } from './types';
 
+type Failed = Extract<TargetResult, { kind: 'failed' }>;
+
 /**
  * Tries the planned targets in order until one answers (docs/design.md §6.3). After a target gives up,
  * routing moves to the next one only when the failure is `retryable` and its status is one the
@@ -19,7 +21,7 @@ import type { CallContext, Served, TargetResult } from './types';
  */
 export async function execute(deps: GatewayDeps, ctx: CallContext, plan: PlannedTarget[], res: ServerResponse): Promise<void> {
   const budget: AttemptBudget = { calls: 0, waitedMs: 0 };
-  let failure: Extract<TargetResult, { kind: 'failed' }> | undefined;
+  let failure: Failed | undefined;
   let served: Served | undefined;
   for (let index: number | undefined = 0; index !== undefined && index < plan.length; ) {
     const result = await tryTarget(deps, ctx, plan[index], budget, res);
@@ -27,14 +29,21 @@ export async function execute(deps: GatewayDeps, ctx: CallContext, plan: Planned
     if (result.kind === 'answered') return;
     failure = result;
     served = result.served ?? served;
-    if (result.skipped) index = plan[index].fallback_chain[0]?.next;
-    else index = result.error.retryable ? nextAttemptIndex(plan, index, result.error.status) : undefined;
+    index = nextAfterFailure(plan, index, result);
   }
   if (served) {
     for (const [name, value] of Object.entries(servedHeaders(served))) res.setHeader(name, value);
     if (served.cacheStatus !== 'DISABLED') ctx.record.cacheStatus = served.cacheStatus;
   }
   throw failure?.error ?? new GatewayError('api_error', 'The routing config produced no target to try.');
+}
+
+/** Where routing goes after `plan[index]` gave up (docs/design.md §6.3), or undefined to stop. */
+function nextAfterFailure(plan: PlannedTarget[], index: number, failure: Failed): number | undefined {
+  // A target skipped by its open breaker hands over to the enclosing fallback whatever its status lists say.
+  if (failure.skipped) return plan[index].fallback_chain[0]?.next;
+  // Only a retryable failure moves on; the enclosing fallback's on_status_codes then narrow that.
+  return failure.error.retryable ? nextAttemptIndex(plan, index, failure.error.status) : undefined;
 }
 
 /** One target: its provider and checked model, then its cache around its attempts. */
