@@ -36,7 +36,13 @@ const conversation = (model: string) =>
     max_tokens: 64,
     messages: [
       { role: 'user', content: 'What is 2 + 2?' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Simple sum.', signature: 'other-provider-sig' }, { type: 'text', text: '4' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'Simple sum.', signature: 'other-provider-sig' },
+          { type: 'text', text: '4' },
+        ],
+      },
       { role: 'user', content: 'And 3 + 3?' },
     ],
   });

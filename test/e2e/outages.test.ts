@@ -56,7 +56,15 @@ const seed: Seed = {
       status: 'active' as const,
       defaults: { config_id: 'default', metadata: {} },
     })),
-    { key: ADMIN, name: 'admin', type: 'organisation', kind: 'service', scopes: ['keys.read', 'keys.write', 'workspaces.write'], status: 'active', defaults: {} },
+    {
+      key: ADMIN,
+      name: 'admin',
+      type: 'organisation',
+      kind: 'service',
+      scopes: ['keys.read', 'keys.write', 'workspaces.write'],
+      status: 'active',
+      defaults: {},
+    },
   ],
 };
 

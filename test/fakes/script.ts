@@ -79,7 +79,11 @@ export const FAKE_TOKEN_USAGE = {
 
 /** What FAKE_USAGE costs on claude-sonnet-4-5 or 4-6 (one price) without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
 export const SONNET_COST_MICROS = Math.round(
-  FAKE_TOKEN_USAGE.input * 3 + FAKE_TOKEN_USAGE.output * 15 + FAKE_TOKEN_USAGE.cache_write_5m * 3.75 + FAKE_TOKEN_USAGE.cache_write_1h * 6 + FAKE_TOKEN_USAGE.cache_read * 0.3,
+  FAKE_TOKEN_USAGE.input * 3 +
+    FAKE_TOKEN_USAGE.output * 15 +
+    FAKE_TOKEN_USAGE.cache_write_5m * 3.75 +
+    FAKE_TOKEN_USAGE.cache_write_1h * 6 +
+    FAKE_TOKEN_USAGE.cache_read * 0.3,
 );
 /** `output_tokens` in `message_start`: a gateway that adds it to the final delta's 42 reports 43. */
 export const FAKE_START_OUTPUT_TOKENS = 1;
@@ -169,6 +173,11 @@ export function hasThinkingTurn(body: unknown): boolean {
   const messages = (body as { messages?: unknown } | undefined)?.messages;
   return (
     Array.isArray(messages) &&
-    messages.some((m) => m?.role === 'assistant' && Array.isArray(m.content) && m.content.some((b: { type?: string }) => b?.type === 'thinking' || b?.type === 'redacted_thinking'))
+    messages.some(
+      (m) =>
+        m?.role === 'assistant' &&
+        Array.isArray(m.content) &&
+        m.content.some((b: { type?: string }) => b?.type === 'thinking' || b?.type === 'redacted_thinking'),
+    )
   );
 }

@@ -47,7 +47,18 @@ describe('cacheKey', () => {
     ['anthropic-version', { anthropicVersion: '2024-01-01' }],
     ['betas', { betas: ['a'] }],
     ['body content', { body: { ...base.body, max_tokens: 6 } }],
-    ['array order in the body', { body: { ...base.body, messages: [{ role: 'user', content: 'hi' }, { role: 'user', content: 'hi' }] } }],
+    [
+      'array order in the body',
+      {
+        body: {
+          ...base.body,
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      },
+    ],
   ])('depends on %s', (_name, change) => expect(cacheKey({ ...base, ...change })).not.toBe(key));
 });
 
@@ -93,7 +104,9 @@ describe('cachePlanFor', () => {
     expect(cachePlanFor(t, vertex, inboundRequest(body(5, 'u2')), catalog, 'dev')!.key).toBe(first);
     expect(cachePlanFor(t, vertex, reordered, catalog, 'dev')!.key).toBe(first);
     expect(cachePlanFor(t, vertex, inboundRequest(body(6, 'u1')), catalog, 'dev')!.key).not.toBe(first);
-    expect(first).toBe(cacheKey({ scope: 'dev', family: 'vertex', modelUpstream: 'm', stream: false, anthropicVersion: '2023-06-01', betas: [], body: body(5, 'u1') }));
+    expect(first).toBe(
+      cacheKey({ scope: 'dev', family: 'vertex', modelUpstream: 'm', stream: false, anthropicVersion: '2023-06-01', betas: [], body: body(5, 'u1') }),
+    );
   });
 
   it('keys by the betas the provider would receive', () => {

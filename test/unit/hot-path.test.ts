@@ -49,7 +49,9 @@ test('the upstream call hands undici origin and path (no URL to parse) and an Ab
   const provider: AnthropicProvider = { slug: 'a', kind: 'anthropic', base_url: 'http://127.0.0.1:9', credentials: { env: 'K' } };
   const adapter = anthropicAdapter({ secret: async () => 'sk-test' });
   const req = inboundRequest({ model: 'claude-sonnet-4-6', max_tokens: 1, messages: [] });
-  await expect(callUpstream(adapter, provider, req, { dispatcher, catalog: createCatalog(), timeoutMs: 1000, clientSignal: new AbortEmitter(), wallClock: Date.now() })).rejects.toMatchObject({
+  await expect(
+    callUpstream(adapter, provider, req, { dispatcher, catalog: createCatalog(), timeoutMs: 1000, clientSignal: new AbortEmitter(), wallClock: Date.now() }),
+  ).rejects.toMatchObject({
     status: 502,
     retryable: true,
   });

@@ -52,7 +52,14 @@ describe('withoutThinkingBlocks', () => {
   });
 
   it('returns undefined when there is nothing to remove', () => {
-    expect(withoutThinkingBlocks({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).toBeUndefined();
+    expect(
+      withoutThinkingBlocks({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      }),
+    ).toBeUndefined();
     expect(withoutThinkingBlocks({ prompt: 'x' })).toBeUndefined();
   });
 });

@@ -31,7 +31,7 @@ export const budgetCommands: Command[] = [
   apply,
   {
     name: 'budgets list',
-    synopsis: 'budgets list   (with each budget\'s state, usage and window end)',
+    synopsis: "budgets list   (with each budget's state, usage and window end)",
     flags: {},
     async run(r) {
       const { data } = await r.client().get<{ data: Budget[] }>('/budgets');

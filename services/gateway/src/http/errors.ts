@@ -16,7 +16,8 @@ interface ErrorContext {
  */
 export function sendError(res: ServerResponse, raw: unknown, { log, requestId }: ErrorContext): void {
   const err = toGatewayError(raw);
-  if (err.status >= 500 && !err.opts.rawBody && !err.opts.reported) log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
+  if (err.status >= 500 && !err.opts.rawBody && !err.opts.reported)
+    log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
   if (res.headersSent) {
     if (!res.writableEnded) res.end(formatSse('error', JSON.stringify(errorBody(err))));
     return;
@@ -39,5 +40,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new GatewayError('not_found_error', `No route for ${req.method} ${req.path}. Gatehouse serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and the Vertex rawPredict routes.`));
+  next(
+    new GatewayError(
+      'not_found_error',
+      `No route for ${req.method} ${req.path}. Gatehouse serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and the Vertex rawPredict routes.`,
+    ),
+  );
 };

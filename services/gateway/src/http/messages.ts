@@ -95,7 +95,12 @@ function inboundRequest(req: IncomingMessage, body: RequestBody, op: InboundRequ
 }
 
 function splitBetas(v: string | undefined): string[] {
-  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**
@@ -168,6 +173,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   const coverage = { key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider };
   deps.budgets.admit(coverage, Date.now());
   // Rate limits: a store call only when this instance's lease is empty. count_tokens generates nothing.
-  if (inbound.op === 'messages') await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
+  if (inbound.op === 'messages')
+    await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
   await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
 }

@@ -40,7 +40,13 @@ export class BudgetGuard {
   private readonly index: ScopeIndex<Budget>;
 
   constructor(store: Store, log: Logger) {
-    this.budgets = new LiveMap(store.budgets, (b) => b.id, (b) => b, log, 'budget');
+    this.budgets = new LiveMap(
+      store.budgets,
+      (b) => b.id,
+      (b) => b,
+      log,
+      'budget',
+    );
     this.statuses = new LiveMap(
       store.budgetStatus,
       (s) => s.budget_id,

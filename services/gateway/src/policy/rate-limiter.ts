@@ -60,7 +60,13 @@ export class RateLimiter {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.limits = new LiveMap(store.rateLimits, (l) => l.id, (l) => l, log, 'rate limit');
+    this.limits = new LiveMap(
+      store.rateLimits,
+      (l) => l.id,
+      (l) => l,
+      log,
+      'rate limit',
+    );
     this.index = new ScopeIndex(this.limits);
   }
 

@@ -31,8 +31,7 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
-  record.regionalPremium =
-    provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
+  record.regionalPremium = provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
   if (provider.pricing) record.pricing = provider.pricing;
   record.modelUpstream = modelUpstream;
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;

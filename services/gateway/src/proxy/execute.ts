@@ -51,7 +51,10 @@ async function tryTarget(deps: GatewayDeps, ctx: CallContext, target: PlannedTar
   const { record } = ctx;
   const provider = deps.providers.get(target.provider);
   if (!provider) {
-    const error = new GatewayError('invalid_request_error', `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`);
+    const error = new GatewayError(
+      'invalid_request_error',
+      `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`,
+    );
     record.attempts.push({ target: target.id, provider: target.provider, status: 400, latency_ms: 0, error_type: error.type });
     return { kind: 'failed', error, skipped: false };
   }

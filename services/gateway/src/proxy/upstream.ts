@@ -80,7 +80,10 @@ export async function callUpstream<P extends Provider>(
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (timedOut) {
-      throw new GatewayError('timeout_error', `${label} sent no answer within ${opts.timeoutMs} ms (request_timeout).`, { retryable: true, timedOutAfterMs: opts.timeoutMs });
+      throw new GatewayError('timeout_error', `${label} sent no answer within ${opts.timeoutMs} ms (request_timeout).`, {
+        retryable: true,
+        timedOutAfterMs: opts.timeoutMs,
+      });
     }
     if (opts.clientSignal.aborted) throw new GatewayError('invalid_request_error', 'Client closed the request.', { status: 499 });
     throw connectionError(label, err);

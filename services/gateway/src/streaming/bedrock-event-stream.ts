@@ -26,10 +26,7 @@ type Message = ReturnType<EventStreamCodec['decode']>;
  * dropped; an exception frame or a malformed stream becomes one `error` event and ends the stream.
  * Errors thrown by `body` itself (network) propagate. Returning early closes `body`.
  */
-export async function* decodeBedrockStream(
-  body: AsyncIterable<Uint8Array>,
-  opts: DecodeOptions = {},
-): AsyncGenerator<SseEvent, void, undefined> {
+export async function* decodeBedrockStream(body: AsyncIterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
   const pingIntervalMs = opts.pingIntervalMs ?? 10_000;
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   const frames = new FrameBuffer();
@@ -216,4 +213,3 @@ function headerString(msg: Message, name: string): string | undefined {
 function pickString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
-

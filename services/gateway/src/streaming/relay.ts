@@ -22,12 +22,7 @@ interface RelayResult {
  * first byte (failover is no longer possible) or ends without `message_stop`, which clients would
  * otherwise take for a whole (truncated) answer.
  */
-export async function relayStream(
-  res: ServerResponse,
-  first: SseBatch,
-  rest: AsyncIterator<SseBatch>,
-  collect: boolean,
-): Promise<RelayResult> {
+export async function relayStream(res: ServerResponse, first: SseBatch, rest: AsyncIterator<SseBatch>, collect: boolean): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
   let draining = false;

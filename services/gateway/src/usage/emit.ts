@@ -48,7 +48,11 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (eve
       bus.publish(event);
       if (event.priced === false) {
         // Budgets count this request at $0: someone must add the model's price to the catalog.
-        log.warn('usage not priced: no catalog price for the model', { model_requested: event.model_requested, model_upstream: event.model_upstream, request_id: event.request_id });
+        log.warn('usage not priced: no catalog price for the model', {
+          model_requested: event.model_requested,
+          model_upstream: event.model_upstream,
+          request_id: event.request_id,
+        });
       }
       onEvent(event); // this instance's own spend, until the worker's budget status includes it
       log.info('request done', {

@@ -16,7 +16,10 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
   const betas = catalog.filterBetas('anthropic', req.betas);
   const model = catalog.providerModelId('anthropic', req.model);
   if (!ANTHROPIC_MODEL_ID.test(model)) {
-    throw new GatewayError('invalid_request_error', `model: "${model.slice(0, 100)}" is not an Anthropic model id (letters, digits, ".", "-" and "_"; no "..").`);
+    throw new GatewayError(
+      'invalid_request_error',
+      `model: "${model.slice(0, 100)}" is not an Anthropic model id (letters, digits, ".", "-" and "_"; no "..").`,
+    );
   }
   return {
     url: `${root}/v1/messages${req.op === 'count_tokens' ? '/count_tokens' : ''}`,

@@ -57,15 +57,11 @@ export function bedrockError(status: number, headers: HeaderBag, body: string): 
   const upstream = messageOf(json) ?? (body.trim().slice(0, 500) || undefined);
   const message = anthropicWording(upstream ?? `Bedrock answered HTTP ${status}`);
   const retryAfterSeconds = retryAfterSecondsOf(headers);
-  return new GatewayError(
-    kind?.type ?? typeForStatus(status),
-    name ? `${message} (${name})` : message,
-    {
-      ...(kind ? { status: kind.status } : {}),
-      retryable: kind?.retryable ?? (status === 429 || (status >= 500 && status !== 501)),
-      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    },
-  );
+  return new GatewayError(kind?.type ?? typeForStatus(status), name ? `${message} (${name})` : message, {
+    ...(kind ? { status: kind.status } : {}),
+    retryable: kind?.retryable ?? (status === 429 || (status >= 500 && status !== 501)),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
 }
 
 function errorName(headers: HeaderBag, json: Record<string, unknown> | undefined): string | undefined {
@@ -89,4 +85,3 @@ function header(headers: HeaderBag, name: string): string | undefined {
   }
   return undefined;
 }
-

@@ -26,7 +26,10 @@ export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog:
   const id = catalog.providerModelId('vertex', req.model);
   // The id becomes a URL path segment on Google's API, called with the gateway's own identity.
   if (!VERTEX_MODEL_ID.test(id)) {
-    throw new GatewayError('invalid_request_error', `model: "${id.slice(0, 100)}" is not a Vertex model id (letters, digits, ".", "-", "_" and "@date"; no "..").`);
+    throw new GatewayError(
+      'invalid_request_error',
+      `model: "${id.slice(0, 100)}" is not a Vertex model id (letters, digits, ".", "-", "_" and "@date"; no "..").`,
+    );
   }
   const root = `${vertexBaseUrl(p)}/v1/projects/${p.project_id}/locations/${p.region}/publishers/anthropic/models`;
   const counting = req.op === 'count_tokens';
@@ -51,7 +54,12 @@ export function toVertexRequest(req: InboundRequest, p: VertexProvider, catalog:
 /** The beta values a Vertex 400 names as unexpected, so the request can be retried without them. */
 export function rejectedBetas(message: string): string[] {
   const m = /Unexpected value\(s\) `([^`]+)` for the `anthropic-beta` header/.exec(message);
-  return m ? m[1].split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return m
+    ? m[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** A Vertex 400 naming betas it does not accept is answered again without them (docs/wire-formats.md §1.3). */
