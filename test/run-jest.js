@@ -4,7 +4,11 @@ const fs = require('node:fs');
 const out = '.jest-results.json';
 fs.rmSync(out, { force: true });
 // gaxios (google-auth-library) loads its fetch with a dynamic import, which jest's VM only allows with this flag.
-const env = { ...process.env, METADATA_SERVER_DETECTION: 'none', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() };
+const env = {
+  ...process.env,
+  METADATA_SERVER_DETECTION: 'none',
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim(),
+};
 const r = spawnSync('npx', ['jest', '--json', `--outputFile=${out}`, ...process.argv.slice(2)], { stdio: 'inherit', env });
 let line = '0 passed, 1 failed (jest produced no results)';
 if (fs.existsSync(out)) {

@@ -16,7 +16,6 @@ const WORDS = (
   'not raw commands so describe each action plainly include line numbers when quoting code and keep answers short'
 ).split(' ');
 
-
 function prose(rand: () => number, chars: number): string {
   const out: string[] = [];
   let len = 0;
@@ -57,7 +56,22 @@ function sourceFile(rand: () => number, chars: number): string {
   return lines.join('\n');
 }
 
-const TOOL_NAMES = ['Agent', 'Bash', 'Edit', 'Glob', 'Grep', 'Read', 'Write', 'NotebookEdit', 'WebFetch', 'WebSearch', 'TodoWrite', 'Skill', 'ToolSearch', 'SendMessage'];
+const TOOL_NAMES = [
+  'Agent',
+  'Bash',
+  'Edit',
+  'Glob',
+  'Grep',
+  'Read',
+  'Write',
+  'NotebookEdit',
+  'WebFetch',
+  'WebSearch',
+  'TodoWrite',
+  'Skill',
+  'ToolSearch',
+  'SendMessage',
+];
 
 function tool(rand: () => number, name: string, descChars: number): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
@@ -135,7 +149,9 @@ export function claudeCodeBody(targetBytes: number, seed = 1): Record<string, un
       { type: 'text', text: prose(rand, Math.floor(targetBytes * 0.1)), cache_control: { type: 'ephemeral' } },
     ],
     tools,
-    metadata: { user_id: JSON.stringify({ device_id: '818c04500141974416cf9e9fd6d5c7259f1f41f2a75b15af6fd7eb607acb316e', account_uuid: '', session_id: SESSION_ID }) },
+    metadata: {
+      user_id: JSON.stringify({ device_id: '818c04500141974416cf9e9fd6d5c7259f1f41f2a75b15af6fd7eb607acb316e', account_uuid: '', session_id: SESSION_ID }),
+    },
     max_tokens: 128000,
     thinking: { type: 'adaptive', display: 'omitted' },
     context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },

@@ -24,11 +24,20 @@ export function answerStream(messageId: string): string {
   out.push(
     sse('message_start', {
       message: {
-        id: messageId, type: 'message', role: 'assistant', model: 'claude-opus-5-5', content: [], stop_reason: null, stop_sequence: null,
+        id: messageId,
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-opus-5-5',
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
         usage: {
-          input_tokens: 6, cache_creation_input_tokens: 1204, cache_read_input_tokens: 17436,
+          input_tokens: 6,
+          cache_creation_input_tokens: 1204,
+          cache_read_input_tokens: 17436,
           cache_creation: { ephemeral_5m_input_tokens: 1204, ephemeral_1h_input_tokens: 0 },
-          output_tokens: 3, service_tier: 'standard',
+          output_tokens: 3,
+          service_tier: 'standard',
         },
       },
     }),

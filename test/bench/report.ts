@@ -54,7 +54,25 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 export function phaseTable(phases: PhaseRecord[]): string {
-  const head = ['phase', 'target', 'ok/s', 'ok', 'err', 'drop', 'p50', 'p90', 'p99', 'max', 'ttfb50', 'ttfb99', 'hop cpu', 'upst cpu', 'gen cpu', 'rss MB', 'other'];
+  const head = [
+    'phase',
+    'target',
+    'ok/s',
+    'ok',
+    'err',
+    'drop',
+    'p50',
+    'p90',
+    'p99',
+    'max',
+    'ttfb50',
+    'ttfb99',
+    'hop cpu',
+    'upst cpu',
+    'gen cpu',
+    'rss MB',
+    'other',
+  ];
   const widths = [22, 23, 8, 6, 4, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 10, 6];
   const right = (i: number) => i >= 2;
   const line = (cells: string[]) => cells.map((c, i) => (right(i) ? lpad(c, widths[i]) : pad(c, widths[i]))).join(' ');
@@ -91,7 +109,7 @@ export function phaseTable(phases: PhaseRecord[]): string {
     '',
     'latency, ttfb: ms, successful answers only, from dispatch (open loop: queueing included). cpu: µs of CPU time per answer in the hop',
     '(bare proxy / gateway), the fake upstream and the load generator. rss: peak (end) of the hop process, MB. drop: not sent, 500 already waiting.',
-    'other: cores kept busy by everything else on the machine during the phase (other sessions\' tests); high values mean noisy figures.',
+    "other: cores kept busy by everything else on the machine during the phase (other sessions' tests); high values mean noisy figures.",
   );
   if (phases.some((p) => !sustained(p))) rows.push('* could not sustain the offered rate: its latencies are queueing time, not service time.');
   return rows.join('\n');
@@ -107,7 +125,7 @@ export function comparisonTable(s: Summary): string {
   const rows = ['load              added p50   added p99   ttfb added p50   ttfb added p99   (bare proxy over direct: p50 / p99)'];
   for (const c of s.comparisons) {
     rows.push(
-      `${pad(c.load + (c.sustained ? '' : ' *'), 17)} ${lpad(signed(c.added_p50_ms) + ' ms', 9)}   ${lpad(signed(c.added_p99_ms) + ' ms', 9)}   ${lpad(signed(c.added_ttfb_p50_ms) + ' ms', 14)}   ${lpad(signed(c.added_ttfb_p99_ms) + ' ms', 14)}   (${signed(c.floor_p50_ms)} / ${signed(c.floor_p99_ms)} ms)`,
+      `${pad(c.load + (c.sustained ? '' : ' *'), 17)} ${lpad(`${signed(c.added_p50_ms)} ms`, 9)}   ${lpad(`${signed(c.added_p99_ms)} ms`, 9)}   ${lpad(`${signed(c.added_ttfb_p50_ms)} ms`, 14)}   ${lpad(`${signed(c.added_ttfb_p99_ms)} ms`, 14)}   (${signed(c.floor_p50_ms)} / ${signed(c.floor_p99_ms)} ms)`,
     );
   }
   if (s.comparisons.some((c) => !c.sustained)) rows.push('* the gateway or the bare proxy could not sustain this rate: the difference is mostly queueing.');

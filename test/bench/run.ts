@@ -69,11 +69,27 @@ function seed(upstream: string): Record<string, unknown> {
     ],
     api_keys: [key('single'), key('fallback'), key('cached')],
     budgets: [
-      { id: 'bench-monthly', name: 'Bench monthly', scope: { type: 'workspace', workspace_id: 'bench' }, metric: 'cost', limit: 1e15, period: { kind: 'month', time_zone: 'Europe/Paris' } },
-      { id: 'bench-tokens', name: 'Bench daily tokens', scope: { type: 'metadata', key: 'team', value: 'bench' }, metric: 'tokens', limit: 1e15, period: { kind: 'day' } },
+      {
+        id: 'bench-monthly',
+        name: 'Bench monthly',
+        scope: { type: 'workspace', workspace_id: 'bench' },
+        metric: 'cost',
+        limit: 1e15,
+        period: { kind: 'month', time_zone: 'Europe/Paris' },
+      },
+      {
+        id: 'bench-tokens',
+        name: 'Bench daily tokens',
+        scope: { type: 'metadata', key: 'team', value: 'bench' },
+        metric: 'tokens',
+        limit: 1e15,
+        period: { kind: 'day' },
+      },
     ],
     // Never reached, so every bench request runs the limiter in full (leases renewed in the background).
-    rate_limits: [{ id: 'bench-rpm', name: 'Bench per minute', scope: { type: 'workspace', workspace_id: 'bench' }, unit: 'requests', per: 'minute', limit: 10_000_000 }],
+    rate_limits: [
+      { id: 'bench-rpm', name: 'Bench per minute', scope: { type: 'workspace', workspace_id: 'bench' }, unit: 'requests', per: 'minute', limit: 10_000_000 },
+    ],
   };
 }
 
@@ -108,8 +124,13 @@ async function main(): Promise<void> {
     const cacheBody = Buffer.from(JSON.stringify(claudeCodeBody(CACHE_BODY_BYTES, 2)));
     const answerBytes = Buffer.byteLength(answerStream('msg_01Bench00000000000000000000'));
     const loadAtStart = loadavg()[0];
-    if (loadAtStart > cpus().length / 2) log(`note: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs before the bench started; other work on this machine will show in the figures.`);
-    log(`Gatehouse bench: ${(body.length / 1000).toFixed(1)} KB Claude-Code-shaped streaming request, ${(answerBytes / 1000).toFixed(1)} KB SSE answer, ${SECONDS} s per phase, ${cpus().length} CPUs, Node ${process.version}`);
+    if (loadAtStart > cpus().length / 2)
+      log(
+        `note: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs before the bench started; other work on this machine will show in the figures.`,
+      );
+    log(
+      `Gatehouse bench: ${(body.length / 1000).toFixed(1)} KB Claude-Code-shaped streaming request, ${(answerBytes / 1000).toFixed(1)} KB SSE answer, ${SECONDS} s per phase, ${cpus().length} CPUs, Node ${process.version}`,
+    );
 
     // Each in its own process: the generator (this process) shares an event loop with none of them.
     const upstream = await forkChild('fake upstream', join(__dirname, 'fake-upstream.ts'));
@@ -132,7 +153,12 @@ async function main(): Promise<void> {
     targets.push(direct, bare, gw);
     const path = '/v1/messages?beta=true';
     const upstreamSpec: RequestSpec = { label: 'direct', path, headers: { ...CLAUDE_CODE_HEADERS, 'x-api-key': UPSTREAM_KEY }, body };
-    const gwSpec = (label: keyof typeof KEYS, b = body): RequestSpec => ({ label, path, headers: { ...CLAUDE_CODE_HEADERS, authorization: `Bearer ${KEYS[label]}` }, body: b });
+    const gwSpec = (label: keyof typeof KEYS, b = body): RequestSpec => ({
+      label,
+      path,
+      headers: { ...CLAUDE_CODE_HEADERS, authorization: `Bearer ${KEYS[label]}` },
+      body: b,
+    });
     const plan: [Target, RequestSpec][] = [
       [direct, upstreamSpec],
       [bare, upstreamSpec],
@@ -155,11 +181,17 @@ async function main(): Promise<void> {
     const record = (p: PhaseRecord) => {
       phases.push(p);
       const s = p.stats;
-      log(`  ${p.phase.padEnd(22)} ${p.target.padEnd(11)} ${s.throughput_rps.toFixed(0).padStart(6)} ok/s  p50 ${s.latency_ms.p50.toFixed(2)} ms  p99 ${s.latency_ms.p99.toFixed(2)} ms  errors ${s.errors}  dropped ${s.dropped}`);
+      log(
+        `  ${p.phase.padEnd(22)} ${p.target.padEnd(11)} ${s.throughput_rps.toFixed(0).padStart(6)} ok/s  p50 ${s.latency_ms.p50.toFixed(2)} ms  p99 ${s.latency_ms.p99.toFixed(2)} ms  errors ${s.errors}  dropped ${s.dropped}`,
+      );
     };
     for (const rate of [200, 1000]) {
       for (const [t, spec] of plan) {
-        record(await measure(procs, { phase: `${rate} req/s`, target: t.name, offered_rps: rate, seconds: SECONDS }, () => openLoop(t, [spec], rate, SECONDS, MAX_IN_FLIGHT)));
+        record(
+          await measure(procs, { phase: `${rate} req/s`, target: t.name, offered_rps: rate, seconds: SECONDS }, () =>
+            openLoop(t, [spec], rate, SECONDS, MAX_IN_FLIGHT),
+          ),
+        );
         await sleep(300);
       }
     }
@@ -235,7 +267,13 @@ async function main(): Promise<void> {
       duration_s: round((Date.now() - started) / 1000, 1),
       revision: gitRevision(),
       load_average: { start: round(loadAtStart, 2), end: round(loadavg()[0], 2) },
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        memory_gb: round(totalmem() / 2 ** 30, 1),
+        node: process.version,
+        platform: process.platform,
+      },
       setup: {
         request_bytes: body.length,
         cache_request_bytes: cacheBody.length,
@@ -248,7 +286,11 @@ async function main(): Promise<void> {
         gateway_node_flags: [...GATEWAY_NODE_FLAGS, ...GATEWAY_FLAGS],
         cpu_profile: CPU_PROF ? profDir : undefined,
       },
-      gateway_rss_mb: { boot: round(rssAtBoot / 1024, 1), after_warmup: round(rssAfterWarmup / 1024, 1), end: round((procStats(gateway.pid)?.rssKb ?? NaN) / 1024, 1) },
+      gateway_rss_mb: {
+        boot: round(rssAtBoot / 1024, 1),
+        after_warmup: round(rssAfterWarmup / 1024, 1),
+        end: round((procStats(gateway.pid)?.rssKb ?? NaN) / 1024, 1),
+      },
       phases,
       summary,
     };

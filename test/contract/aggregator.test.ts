@@ -39,24 +39,40 @@ function aggregatorSuite(name: string, makeStores: (n: number) => Promise<Store[
     it('counts each event into every covering budget window, the monthly totals and the daily rollups', async () => {
       const [store] = await stores(1, [
         budget({}),
-        budget({ id: 'key-a-tokens', scope: { type: 'key', key_id: 'key-a' }, metric: 'input_output_tokens', limit: 1000, period: { kind: 'day', time_zone: 'UTC' } }),
+        budget({
+          id: 'key-a-tokens',
+          scope: { type: 'key', key_id: 'key-a' },
+          metric: 'input_output_tokens',
+          limit: 1000,
+          period: { kind: 'day', time_zone: 'UTC' },
+        }),
         budget({ id: 'other-team', scope: { type: 'metadata', key: 'team', value: 'api' } }),
       ]);
       const { agg } = await worker(store);
-      const events = [web({ timestamp: '2025-06-15T10:00:00.000Z' }), web({ timestamp: '2025-06-16T10:00:00.000Z' }), web({ timestamp: '2025-07-01T00:00:00.000Z', model_requested: 'claude-opus-4-1' })];
+      const events = [
+        web({ timestamp: '2025-06-15T10:00:00.000Z' }),
+        web({ timestamp: '2025-06-16T10:00:00.000Z' }),
+        web({ timestamp: '2025-07-01T00:00:00.000Z', model_requested: 'claude-opus-4-1' }),
+      ];
       expect(await Promise.all(events.map((e) => agg.apply(e)))).toEqual([true, true, true]);
       expect(await store.counter('budget_counters', 'team-web|2025-06-01T00:00:00.000Z')).toMatchObject({ usage: 2000, requests: 2 });
       expect(await store.counter('budget_counters', 'team-web|2025-07-01T00:00:00.000Z')).toMatchObject({ usage: 1000, requests: 1 });
       expect(await store.counter('budget_counters', 'key-a-tokens|2025-06-16T00:00:00.000Z')).toMatchObject({ usage: 30, requests: 1 });
       expect(await store.queryCounters('budget_counters', { where: { budget_id: 'other-team' } })).toEqual([]);
       expect(await store.usageTotals('key', 'key-a', '2025-06')).toMatchObject({ requests: 2, cost_micros: 2000 });
-      const byModel = await store.queryCounters('usage_rollups', { where: { dimension: 'model' }, range: { field: 'day', from: '2025-06-01', to: '2025-07-31' } });
+      const byModel = await store.queryCounters('usage_rollups', {
+        where: { dimension: 'model' },
+        range: { field: 'day', from: '2025-06-01', to: '2025-07-31' },
+      });
       expect(byModel.map((d) => [d.value, d.day, d.requests, d.cost_micros])).toEqual([
         ['claude-opus-4-1', '2025-07-01', 1, 1000],
         ['claude-sonnet-4-5', '2025-06-15', 1, 1000],
         ['claude-sonnet-4-5', '2025-06-16', 1, 1000],
       ]);
-      const byTeam = await store.queryCounters('usage_rollups', { where: { dimension: 'metadata.team', value: 'web' }, range: { field: 'day', from: '2025-06-01', to: '2025-06-30' } });
+      const byTeam = await store.queryCounters('usage_rollups', {
+        where: { dimension: 'metadata.team', value: 'web' },
+        range: { field: 'day', from: '2025-06-01', to: '2025-06-30' },
+      });
       expect(byTeam.map((d) => d.input)).toEqual([10, 10]);
     });
 
@@ -108,7 +124,14 @@ function aggregatorSuite(name: string, makeStores: (n: number) => Promise<Store[
       const at = (day: string, i: number) => web({ event_id: `st-${day}-${i}`, timestamp: `2025-06-${day}T10:00:00.000Z`, cost_micros: 3000 });
       for (let i = 0; i < 2; i++) await agg.apply(at('10', i));
       await agg.flush();
-      expect(await store.budgetStatus.get('team-web')).toMatchObject({ usage: 6000, limit: 10_000, state: 'warning', alerted: [50], window_start: '2025-06-01T00:00:00.000Z', window_end: '2025-07-01T00:00:00.000Z' });
+      expect(await store.budgetStatus.get('team-web')).toMatchObject({
+        usage: 6000,
+        limit: 10_000,
+        state: 'warning',
+        alerted: [50],
+        window_start: '2025-06-01T00:00:00.000Z',
+        window_end: '2025-07-01T00:00:00.000Z',
+      });
       await agg.apply(at('11', 0));
       await agg.flush();
       await agg.apply(at('11', 1));
@@ -124,7 +147,12 @@ function aggregatorSuite(name: string, makeStores: (n: number) => Promise<Store[
       // a new window starts at zero and alerts again
       await agg.apply(web({ event_id: 'july', timestamp: '2025-07-02T00:00:00.000Z', cost_micros: 5000 }));
       await agg.flush();
-      expect(await store.budgetStatus.get('team-web')).toMatchObject({ usage: 5000, state: 'warning', alerted: [50], window_start: '2025-07-01T00:00:00.000Z' });
+      expect(await store.budgetStatus.get('team-web')).toMatchObject({
+        usage: 5000,
+        state: 'warning',
+        alerted: [50],
+        window_start: '2025-07-01T00:00:00.000Z',
+      });
       expect(alerts).toHaveLength(4);
     });
 

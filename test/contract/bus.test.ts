@@ -126,7 +126,14 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
 
     it('logs and drops events beyond the publish backlog instead of growing without bound', async () => {
       const mine: typeof logs = [];
-      const bus = createPubSubBus({ projectId, topic: `missing-${++n}`, pubsub: admin, log: (m, f) => void mine.push([m, f]), maxPending: 2, publishAttempts: 1 });
+      const bus = createPubSubBus({
+        projectId,
+        topic: `missing-${++n}`,
+        pubsub: admin,
+        log: (m, f) => void mine.push([m, f]),
+        maxPending: 2,
+        publishAttempts: 1,
+      });
       for (const id of ['p1', 'p2', 'p3']) bus.publish(usageEventFixture({ event_id: id }));
       expect(mine).toEqual([[expect.stringContaining('backlog full'), expect.objectContaining({ event_id: 'p3', severity: 'ERROR' })]]);
       await bus.close();

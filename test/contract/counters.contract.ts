@@ -2,7 +2,12 @@ import type { BudgetStatus } from '../../services/shared/src/budget/entity';
 import type { CountedEvent, CounterDelta } from '../../services/shared/src/store/counters';
 import type { Store } from '../../services/shared/src/store/port';
 
-const delta = (id: string, n: number, fields: Record<string, string> = {}) => ({ collection: 'budget_counters' as const, id, fields: { budget_id: 'b', ...fields }, inc: { usage: n, requests: 1 } });
+const delta = (id: string, n: number, fields: Record<string, string> = {}) => ({
+  collection: 'budget_counters' as const,
+  id,
+  fields: { budget_id: 'b', ...fields },
+  inc: { usage: n, requests: 1 },
+});
 const ev = (event_id: string, ...deltas: CounterDelta[]): CountedEvent => ({ event_id, deltas });
 
 const status = (usage: number, over: Partial<BudgetStatus> = {}): BudgetStatus => ({
@@ -51,7 +56,11 @@ export function countersContract(name: string, make: () => Promise<Store>): void
 
     it('keeps string fields at their latest value (ISO times) across batches', async () => {
       const s = await fresh();
-      for (const [id, at] of [['t1', '2025-06-02T00:00:00.000Z'], ['t2', '2025-06-05T00:00:00.000Z'], ['t3', '2025-06-03T00:00:00.000Z']]) {
+      for (const [id, at] of [
+        ['t1', '2025-06-02T00:00:00.000Z'],
+        ['t2', '2025-06-05T00:00:00.000Z'],
+        ['t3', '2025-06-03T00:00:00.000Z'],
+      ]) {
         await s.applyCounted([ev(id, delta('c', 1, { last_used_at: at }))]);
       }
       expect((await s.counter('budget_counters', 'c'))?.last_used_at).toBe('2025-06-05T00:00:00.000Z');
@@ -59,16 +68,32 @@ export function countersContract(name: string, make: () => Promise<Store>): void
 
     it('queries counters by field and an inclusive range, one result per counter', async () => {
       const s = await fresh();
-      const roll = (dimension: string, value: string, day: string, n: number) => ({ collection: 'usage_rollups' as const, id: `${dimension}|${value}|${day}`, fields: { dimension, value, day }, inc: { requests: n } });
-      await s.applyCounted([ev('r1', roll('model', 'opus', '2025-06-01', 1)), ev('r2', roll('model', 'opus', '2025-06-02', 2)), ev('r3', roll('model', 'haiku', '2025-06-02', 4))]);
-      await s.applyCounted([ev('r4', roll('model', 'opus', '2025-06-02', 8)), ev('r5', roll('key', 'k', '2025-06-02', 16)), ev('r6', roll('model', 'opus', '2025-06-03', 32))]);
+      const roll = (dimension: string, value: string, day: string, n: number) => ({
+        collection: 'usage_rollups' as const,
+        id: `${dimension}|${value}|${day}`,
+        fields: { dimension, value, day },
+        inc: { requests: n },
+      });
+      await s.applyCounted([
+        ev('r1', roll('model', 'opus', '2025-06-01', 1)),
+        ev('r2', roll('model', 'opus', '2025-06-02', 2)),
+        ev('r3', roll('model', 'haiku', '2025-06-02', 4)),
+      ]);
+      await s.applyCounted([
+        ev('r4', roll('model', 'opus', '2025-06-02', 8)),
+        ev('r5', roll('key', 'k', '2025-06-02', 16)),
+        ev('r6', roll('model', 'opus', '2025-06-03', 32)),
+      ]);
       const got = await s.queryCounters('usage_rollups', { where: { dimension: 'model' }, range: { field: 'day', from: '2025-06-02', to: '2025-06-03' } });
       expect(got.map((d) => [d.id, d.requests])).toEqual([
         ['model|haiku|2025-06-02', 4],
         ['model|opus|2025-06-02', 10],
         ['model|opus|2025-06-03', 32],
       ]);
-      const one = await s.queryCounters('usage_rollups', { where: { dimension: 'model', value: 'opus' }, range: { field: 'day', from: '2025-06-01', to: '2025-06-02' } });
+      const one = await s.queryCounters('usage_rollups', {
+        where: { dimension: 'model', value: 'opus' },
+        range: { field: 'day', from: '2025-06-01', to: '2025-06-02' },
+      });
       expect(one.map((d) => d.requests)).toEqual([1, 10]);
     });
 
@@ -90,12 +115,14 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       await s.applyCounted([ev('a1', delta('b|w', 60))]);
       let fired = 0;
       const update = () =>
-        s.updateBudgetStatus('b', 'b|w', (counter, prev) => {
-          if (prev?.alerted.includes(50)) return undefined;
-          return status(counter!.usage as number, { alerted: [50] });
-        }).then((st) => {
-          if (st) fired++;
-        });
+        s
+          .updateBudgetStatus('b', 'b|w', (counter, prev) => {
+            if (prev?.alerted.includes(50)) return undefined;
+            return status(counter!.usage as number, { alerted: [50] });
+          })
+          .then((st) => {
+            if (st) fired++;
+          });
       await Promise.all([update(), update(), update()]);
       expect(fired).toBe(1);
       expect((await s.budgetStatus.get('b'))?.alerted).toEqual([50]);

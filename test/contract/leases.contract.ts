@@ -3,7 +3,14 @@ import type { Store } from '../../services/shared/src/store/port';
 
 const MINUTE = 60_000;
 const start = Date.UTC(2030, 0, 1, 12, 0);
-const lease = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({ limit_id: 'rpm', window_start: start, window_end: start + MINUTE, limit: 60, want: 10, ...over });
+const lease = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
+  limit_id: 'rpm',
+  window_start: start,
+  window_end: start + MINUTE,
+  limit: 60,
+  want: 10,
+  ...over,
+});
 
 /** The rate limit lease port: whatever the callers and their interleaving, a window never hands out more than its limit. */
 export function leasesContract(name: string, make: () => Promise<Store>): void {

@@ -29,7 +29,12 @@ async function createKey(body: Record<string, unknown>, as = org) {
 
 describe('API keys', () => {
   it('shows the secret once, in the create response only; list and get show the prefix, never the secret or hash', async () => {
-    const created = await createKey({ name: 'dev-laptop', kind: 'user', defaults: { config_id: 'default', metadata: { team: 'alpha' } }, allowed_models: ['claude-haiku-*'] });
+    const created = await createKey({
+      name: 'dev-laptop',
+      kind: 'user',
+      defaults: { config_id: 'default', metadata: { team: 'alpha' } },
+      allowed_models: ['claude-haiku-*'],
+    });
     expect(created.status).toBe(201);
     const { secret, key_id } = created.body;
     expect(secret).toMatch(/^gth_[0-9A-Za-z]{49}$/);
@@ -131,7 +136,11 @@ describe('API keys', () => {
     expect((await createKey({ defaults: { config_id: 'missing' } })).body.error.message).toMatch(/no config "missing"/);
     expect((await org('POST', '/keys', { name: 'org', type: 'organisation', workspace_id: 'alpha' })).status).toBe(400);
     expect((await org('GET', '/keys/key_nope')).status).toBe(404);
-    const broken = await fetch(`${gw.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${ROLE_KEYS.org}`, 'content-type': 'application/json' }, body: '{"name": "gth_not_a_secret_but_echo' });
+    const broken = await fetch(`${gw.url}/admin/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ROLE_KEYS.org}`, 'content-type': 'application/json' },
+      body: '{"name": "gth_not_a_secret_but_echo',
+    });
     expect(broken.status).toBe(400);
     expect(await broken.text()).not.toContain('gth_not_a_secret_but_echo');
   });
@@ -163,7 +172,12 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const bounded = (
-      await createKey({ name: 'bounded-admin', scopes: ['completions', 'keys.read', 'keys.write'], allowed_models: ['claude-haiku-*', 'claude-sonnet-4-5'], expires_at: until })
+      await createKey({
+        name: 'bounded-admin',
+        scopes: ['completions', 'keys.read', 'keys.write'],
+        allowed_models: ['claude-haiku-*', 'claude-sonnet-4-5'],
+        expires_at: until,
+      })
     ).body.secret;
     const asBounded = (method: string, path: string, body?: unknown) => call(gw, bounded, method, `/admin/v1${path}`, body);
     const refused = async (res: Promise<{ status: number; body: any }>, message: RegExp) => {
@@ -173,7 +187,10 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     };
     const within = { allowed_models: ['claude-haiku-4-5'], expires_at: until };
     // Create: no allowed_models means every model; a wider pattern; no expiry; a later expiry.
-    await refused(asBounded('POST', '/keys', { name: 'x', expires_at: until }), /reaches every model: its own allowed_models are "claude-haiku-\*", "claude-sonnet-4-5"/);
+    await refused(
+      asBounded('POST', '/keys', { name: 'x', expires_at: until }),
+      /reaches every model: its own allowed_models are "claude-haiku-\*", "claude-sonnet-4-5"/,
+    );
     await refused(asBounded('POST', '/keys', { name: 'x', ...within, allowed_models: ['claude-haiku-4-5', 'claude-*'] }), /reaches "claude-\*"/);
     await refused(asBounded('POST', '/keys', { name: 'x', allowed_models: ['claude-haiku-4-5'] }), /expires never: it expires itself at/);
     await refused(asBounded('POST', '/keys', { name: 'x', ...within, expires_at: later }), new RegExp(`expires at ${later}`));
@@ -192,7 +209,7 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
     expect((await asBounded('POST', `/keys/${loose}/revoke`)).status).toBe(200); // revoking takes power away; allowed
   });
 
-  it('cannot read organisation keys, nor change its workspace\'s policy (status, allowed models)', async () => {
+  it("cannot read organisation keys, nor change its workspace's policy (status, allowed models)", async () => {
     expect((await alpha('GET', '/keys/key_org_admin')).status).toBe(403);
     const listed = (await alpha('GET', '/keys')).body.data;
     expect(listed.every((k: { workspace_id?: string }) => k.workspace_id === 'alpha')).toBe(true);
@@ -206,8 +223,20 @@ describe('workspace keys stay inside their workspace and cannot escalate', () =>
 
 describe('strict inputs', () => {
   it.each<[string, string, string, unknown, RegExp]>([
-    ['allowed_models at the top of a workspace', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', allowed_models: ['claude-haiku-*'] }, /Invalid request body: unknown field "allowed_models"/],
-    ['an unknown field in workspace defaults', 'POST', '/workspaces', { id: 'strict-ws', name: 'S', defaults: { models: ['x'] } }, /defaults: unknown field "models"/],
+    [
+      'allowed_models at the top of a workspace',
+      'POST',
+      '/workspaces',
+      { id: 'strict-ws', name: 'S', allowed_models: ['claude-haiku-*'] },
+      /Invalid request body: unknown field "allowed_models"/,
+    ],
+    [
+      'an unknown field in workspace defaults',
+      'POST',
+      '/workspaces',
+      { id: 'strict-ws', name: 'S', defaults: { models: ['x'] } },
+      /defaults: unknown field "models"/,
+    ],
     ['an unknown field on a key', 'POST', '/keys', { name: 'k', workspace_id: 'alpha', allowed_model: ['x'] }, /unknown field "allowed_model"/],
     ['an unknown query parameter (a typo of workspace_id)', 'GET', '/keys?workspace=alpha', undefined, /Invalid query: unknown field "workspace"/],
     ['an unknown query parameter on usage', 'GET', '/usage?workspace_id=alpha&month=2026-01', undefined, /Invalid query: unknown field "month"/],
@@ -220,7 +249,11 @@ describe('strict inputs', () => {
 
 describe('workspaces', () => {
   it('creates, refuses a duplicate, merges defaults, and archives', async () => {
-    const created = await org('POST', '/workspaces', { id: 'frontend', name: 'Frontend', defaults: { metadata: { team: 'fe' }, allowed_models: ['claude-*'] } });
+    const created = await org('POST', '/workspaces', {
+      id: 'frontend',
+      name: 'Frontend',
+      defaults: { metadata: { team: 'fe' }, allowed_models: ['claude-*'] },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'frontend', status: 'active', defaults: { metadata: { team: 'fe' }, allowed_models: ['claude-*'] } });
     expect((await org('POST', '/workspaces', { id: 'frontend', name: 'Again' })).status).toBe(409);
@@ -243,8 +276,11 @@ describe('workspaces', () => {
 });
 
 describe('configs', () => {
-  it('validates on write with the gateway\'s parser: a 400 lists the JSON path of every problem', async () => {
-    const res = await org('POST', '/configs', { id: 'broken', config: { strategy: { mode: 'roundrobin' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 'three' } }] } });
+  it("validates on write with the gateway's parser: a 400 lists the JSON path of every problem", async () => {
+    const res = await org('POST', '/configs', {
+      id: 'broken',
+      config: { strategy: { mode: 'roundrobin' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 'three' } }] },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^Invalid routing config/);
     expect(res.body.error.message).toContain('strategy.mode');
@@ -257,7 +293,10 @@ describe('configs', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'prod', version: 1, warnings: [] });
     expect((await org('POST', '/configs', { id: 'prod', config: { provider: '@vertex-prod' } })).status).toBe(409);
-    const v2 = await org('PUT', '/configs/prod', { config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@nowhere' }] }, version: 1 });
+    const v2 = await org('PUT', '/configs/prod', {
+      config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@nowhere' }] },
+      version: 1,
+    });
     expect(v2.status).toBe(200);
     expect(v2.body.version).toBe(2);
     expect(v2.body.warnings).toEqual([expect.stringContaining('provider "@nowhere" does not exist yet')]);
@@ -287,7 +326,11 @@ describe('configs', () => {
 
 describe('providers', () => {
   it('accepts credential references and refuses a credential pasted in, without echoing it', async () => {
-    const ok = await org('POST', '/providers', { slug: 'anthropic-prod', kind: 'anthropic', credentials: { secret: 'projects/p/secrets/anthropic/versions/latest' } });
+    const ok = await org('POST', '/providers', {
+      slug: 'anthropic-prod',
+      kind: 'anthropic',
+      credentials: { secret: 'projects/p/secrets/anthropic/versions/latest' },
+    });
     expect(ok.status).toBe(201);
     const pasted = 'sk-ant-api03-PASTED-CREDENTIAL-0123456789';
     secrets.add(pasted);
@@ -352,7 +395,9 @@ describe('audit log', () => {
     await createKey({ name: 'by-alpha-2', workspace_id: undefined }, alpha);
     const mine = await org('GET', '/audit?actor=key_alpha_admin&action=key.create');
     expect(mine.body.data.length).toBeGreaterThan(0);
-    expect(mine.body.data.every((e: { actor: { key_id: string }; action: string }) => e.actor.key_id === 'key_alpha_admin' && e.action === 'key.create')).toBe(true);
+    expect(mine.body.data.every((e: { actor: { key_id: string }; action: string }) => e.actor.key_id === 'key_alpha_admin' && e.action === 'key.create')).toBe(
+      true,
+    );
     const page = await org('GET', '/audit?limit=2');
     expect(page.body.data).toHaveLength(2);
     expect(page.body.has_more).toBe(true);
@@ -378,13 +423,23 @@ describe('usage', () => {
       ...over,
     });
 
-  it('reads a key\'s and a workspace\'s monthly totals, and a key\'s last use', async () => {
+  it("reads a key's and a workspace's monthly totals, and a key's last use", async () => {
     const { key_id } = (await createKey({ name: 'metered' })).body;
     const t = new Date().toISOString();
     await gw.store.applyUsage(event(key_id, { timestamp: t }));
     await gw.store.applyUsage(event(key_id, { timestamp: t }));
     const res = await org('GET', `/usage?key_id=${key_id}`);
-    expect(res.body).toMatchObject({ scope: 'key', id: key_id, period: t.slice(0, 7), requests: 2, cost_micros: 5000, cost_usd: 0.005, input: 200, cache_read: 2000, last_used_at: t });
+    expect(res.body).toMatchObject({
+      scope: 'key',
+      id: key_id,
+      period: t.slice(0, 7),
+      requests: 2,
+      cost_micros: 5000,
+      cost_usd: 0.005,
+      input: 200,
+      cache_read: 2000,
+      last_used_at: t,
+    });
     expect((await org('GET', `/keys/${key_id}`)).body.last_used_at).toBe(t);
     expect((await alpha('GET', '/usage?workspace_id=alpha')).body.requests).toBeGreaterThanOrEqual(2);
     expect((await org('GET', '/usage?workspace_id=alpha&period=1999-01')).body).toMatchObject({ requests: 0, period: '1999-01' });
@@ -437,9 +492,18 @@ describe('bootstrap through GATEHOUSE_BOOTSTRAP_KEY_HASH', () => {
     try {
       const res = await call(first, secret, 'GET', '/admin/v1/keys');
       expect(res.status).toBe(200);
-      expect(res.body.data).toEqual([expect.objectContaining({ name: 'bootstrap admin', type: 'organisation', status: 'active', scopes: expect.arrayContaining(['keys.write', 'audit.read']) })]);
+      expect(res.body.data).toEqual([
+        expect.objectContaining({
+          name: 'bootstrap admin',
+          type: 'organisation',
+          status: 'active',
+          scopes: expect.arrayContaining(['keys.write', 'audit.read']),
+        }),
+      ]);
       const audit = await call(first, secret, 'GET', '/admin/v1/audit');
-      expect(audit.body.data).toEqual([expect.objectContaining({ action: 'key.create', actor: expect.objectContaining({ key_id: 'system', name: 'GATEHOUSE_BOOTSTRAP_KEY_HASH' }) })]);
+      expect(audit.body.data).toEqual([
+        expect.objectContaining({ action: 'key.create', actor: expect.objectContaining({ key_id: 'system', name: 'GATEHOUSE_BOOTSTRAP_KEY_HASH' }) }),
+      ]);
       // A second boot against the same store (another instance, a restart) adds nothing.
       const second = await startGateway({ seed: {}, env, store: first.store });
       await second.close().catch(() => undefined);

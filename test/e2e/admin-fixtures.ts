@@ -35,7 +35,16 @@ export function adminSeed(extra: { vertexUrl?: string } = {}): Partial<Seed> {
       { id: 'alpha', name: 'Alpha', status: 'active', defaults: {} },
       { id: 'beta', name: 'Beta', status: 'active', defaults: {} },
     ],
-    providers: [{ slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, ...(extra.vertexUrl ? { base_url: extra.vertexUrl } : {}) }],
+    providers: [
+      {
+        slug: 'vertex-prod',
+        kind: 'vertex',
+        project_id: 'my-project',
+        region: 'global',
+        credentials: { adc: true },
+        ...(extra.vertexUrl ? { base_url: extra.vertexUrl } : {}),
+      },
+    ],
     configs: [{ id: 'default', config: { provider: '@vertex-prod' } }],
     api_keys: [
       key(ROLE_KEYS.org, 'key_org_admin', {}),

@@ -15,7 +15,10 @@ let n = 0;
 beforeAll(async () => {
   gw = await startGateway({ seed: adminSeed() });
   await gw.store.providers.put('alpha-prov', { slug: 'alpha-prov', kind: 'anthropic', credentials: { env: 'ALPHA_KEY' } });
-  for (const [id, allowed] of [['alpha', ['vertex-prod', '@alpha-prov']], ['beta', ['vertex-prod']]] as const) {
+  for (const [id, allowed] of [
+    ['alpha', ['vertex-prod', '@alpha-prov']],
+    ['beta', ['vertex-prod']],
+  ] as const) {
     await gw.store.workspaces.put(id, { id, name: id, status: 'active', defaults: { allowed_providers: [...allowed] } });
   }
 });
@@ -27,7 +30,19 @@ const now = () => new Date().toISOString();
 async function alphaKey(): Promise<string> {
   const id = hashKey(generateKeySecret());
   const keyId = `key_target_${++n}`;
-  await gw.store.apiKeys.put(id, { id, key_id: keyId, name: keyId, type: 'workspace', kind: 'user', workspace_id: 'alpha', scopes: ['completions'], defaults: {}, prefix: 'gth_xxxxxx', status: 'active', created_at: now() });
+  await gw.store.apiKeys.put(id, {
+    id,
+    key_id: keyId,
+    name: keyId,
+    type: 'workspace',
+    kind: 'user',
+    workspace_id: 'alpha',
+    scopes: ['completions'],
+    defaults: {},
+    prefix: 'gth_xxxxxx',
+    status: 'active',
+    created_at: now(),
+  });
   return keyId;
 }
 async function freshWorkspace(): Promise<string> {
@@ -51,17 +66,40 @@ async function freshProvider(): Promise<string> {
 async function freshBudget(): Promise<string> {
   const id = `budget-${++n}`;
   await gw.store.budgets.put(id, {
-    id, name: id, version: 1, workspace_id: 'alpha', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 1_000_000,
-    period: { kind: 'month', time_zone: 'UTC' }, thresholds: [50, 80, 100], period_since: now(),
+    id,
+    name: id,
+    version: 1,
+    workspace_id: 'alpha',
+    scope: { type: 'workspace', workspace_id: 'alpha' },
+    metric: 'cost',
+    limit: 1_000_000,
+    period: { kind: 'month', time_zone: 'UTC' },
+    thresholds: [50, 80, 100],
+    period_since: now(),
   });
   return id;
 }
-const budgetBody = { name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month' } };
+const budgetBody = {
+  name: 'Alpha monthly',
+  scope: { type: 'workspace', workspace_id: 'alpha' },
+  metric: 'cost',
+  limit: 500_000_000,
+  period: { kind: 'month' },
+};
 
 /** A rate limit on workspace alpha. */
 async function freshRateLimit(): Promise<string> {
   const id = `rl-${++n}`;
-  await gw.store.rateLimits.put(id, { id, name: id, version: 1, workspace_id: 'alpha', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 60 });
+  await gw.store.rateLimits.put(id, {
+    id,
+    name: id,
+    version: 1,
+    workspace_id: 'alpha',
+    scope: { type: 'workspace', workspace_id: 'alpha' },
+    unit: 'requests',
+    per: 'minute',
+    limit: 60,
+  });
   return id;
 }
 const rateLimitBody = { name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
@@ -135,7 +173,10 @@ const CASES: Record<string, Case> = {
   'delete /admin/v1/providers/:slug': { prepare: async () => ({ path: `${V}/providers/${await freshProvider()}` }), want: [204, 403, 403, 403, 401, 401, 401] },
   'get /admin/v1/audit': { prepare: async () => ({ path: `${V}/audit?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'get /admin/v1/usage': { prepare: async () => ({ path: `${V}/usage?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
-  'get /admin/v1/usage/breakdown': { prepare: async () => ({ path: `${V}/usage/breakdown?by=model&from=2026-01-01&to=2026-01-31` }), want: [200, 403, 403, 403, 401, 401, 401] },
+  'get /admin/v1/usage/breakdown': {
+    prepare: async () => ({ path: `${V}/usage/breakdown?by=model&from=2026-01-01&to=2026-01-31` }),
+    want: [200, 403, 403, 403, 401, 401, 401],
+  },
   'post /admin/v1/budgets': {
     prepare: async () => ({ path: `${V}/budgets`, body: { id: `new-budget-${++n}`, ...budgetBody } }),
     want: [201, 201, 403, 403, 401, 401, 401],
@@ -152,12 +193,18 @@ const CASES: Record<string, Case> = {
     want: [201, 201, 403, 403, 401, 401, 401],
   },
   'get /admin/v1/rate-limits': { prepare: async () => ({ path: `${V}/rate-limits` }), want: [200, 200, 200, 403, 401, 401, 401] },
-  'get /admin/v1/rate-limits/:rate_limit_id': { prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'get /admin/v1/rate-limits/:rate_limit_id': {
+    prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
   'put /admin/v1/rate-limits/:rate_limit_id': {
     prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}`, body: { ...rateLimitBody, limit: 30 } }),
     want: [200, 200, 403, 403, 401, 401, 401],
   },
-  'delete /admin/v1/rate-limits/:rate_limit_id': { prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
+  'delete /admin/v1/rate-limits/:rate_limit_id': {
+    prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }),
+    want: [204, 204, 403, 403, 401, 401, 401],
+  },
 };
 
 const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
@@ -186,51 +233,106 @@ it.each(rows)('%s as %s', async (_name, role: Role, i, route) => {
 
 /** Objects the rows above do not reach: the organisation's shared ones, and workspace beta's. */
 const OTHER_OWNERS: [route: string, target: string, Case & { forbidden: RegExp }][] = [
-  ['get /admin/v1/configs/:config_id', 'a shared config', {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
-    want: [200, 200, 200, 403, 401, 401, 401], forbidden: /never/,
-  }],
-  ['put /admin/v1/configs/:config_id', 'a shared config', {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}`, body: { config: { provider: '@vertex-prod' } } }),
-    want: [200, 403, 403, 403, 401, 401, 401], forbidden: /organisation-level/,
-  }],
-  ['delete /admin/v1/configs/:config_id', 'a shared config', {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
-    want: [204, 403, 403, 403, 401, 401, 401], forbidden: /organisation-level/,
-  }],
-  ['get /admin/v1/configs/:config_id', "beta's config", {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}` }),
-    want: [200, 403, 200, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
-  }],
-  ['put /admin/v1/configs/:config_id', "beta's config", {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}`, body: { config: { provider: '@vertex-prod' } } }),
-    want: [200, 403, 200, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
-  }],
-  ['put /admin/v1/configs/:config_id', "alpha's config handed to beta", {
-    prepare: async () => ({ path: `${V}/configs/${await freshConfig('alpha')}`, body: { workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
-    want: [200, 403, 403, 403, 401, 401, 401], forbidden: /cannot act on workspace "(alpha|beta)"/,
-  }],
-  ['post /admin/v1/configs', "a config for beta", {
-    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
-    want: [201, 403, 201, 403, 401, 401, 401], forbidden: /cannot act on workspace "beta"/,
-  }],
-  ['post /admin/v1/configs', 'a shared config', {
-    prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, config: { provider: '@vertex-prod' } } }),
-    // A workspace key's config is its own workspace's: alpha's and beta's admins both create one.
-    want: [201, 201, 201, 403, 401, 401, 401], forbidden: /never/,
-  }],
-  ['patch /admin/v1/keys/:key_id', "an alpha key defaulting to beta's config", {
-    prepare: async () => ({ path: `${V}/keys/${await alphaKey()}`, body: { defaults: { config_id: await freshConfig('beta') } } }),
-    want: [403, 403, 403, 403, 401, 401, 401], forbidden: /config "cfg-\d+" belongs to workspace "beta"; workspace "alpha" may use only|cannot act on workspace "alpha"/,
-  }],
-  ['patch /admin/v1/workspaces/:workspace_id', "alpha defaulting to beta's config", {
-    prepare: async () => ({ path: `${V}/workspaces/alpha`, body: { defaults: { config_id: await freshConfig('beta') } } }),
-    want: [403, 403, 403, 403, 401, 401, 401], forbidden: /belongs to workspace "beta"|cannot act on workspace "alpha"/,
-  }],
-  ['get /admin/v1/providers/:slug', 'a provider both workspaces may use', {
-    prepare: async () => ({ path: `${V}/providers/vertex-prod` }),
-    want: [200, 200, 200, 403, 401, 401, 401], forbidden: /never/,
-  }],
+  [
+    'get /admin/v1/configs/:config_id',
+    'a shared config',
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
+      want: [200, 200, 200, 403, 401, 401, 401],
+      forbidden: /never/,
+    },
+  ],
+  [
+    'put /admin/v1/configs/:config_id',
+    'a shared config',
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}`, body: { config: { provider: '@vertex-prod' } } }),
+      want: [200, 403, 403, 403, 401, 401, 401],
+      forbidden: /organisation-level/,
+    },
+  ],
+  [
+    'delete /admin/v1/configs/:config_id',
+    'a shared config',
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig(null)}` }),
+      want: [204, 403, 403, 403, 401, 401, 401],
+      forbidden: /organisation-level/,
+    },
+  ],
+  [
+    'get /admin/v1/configs/:config_id',
+    "beta's config",
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}` }),
+      want: [200, 403, 200, 403, 401, 401, 401],
+      forbidden: /cannot act on workspace "beta"/,
+    },
+  ],
+  [
+    'put /admin/v1/configs/:config_id',
+    "beta's config",
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig('beta')}`, body: { config: { provider: '@vertex-prod' } } }),
+      want: [200, 403, 200, 403, 401, 401, 401],
+      forbidden: /cannot act on workspace "beta"/,
+    },
+  ],
+  [
+    'put /admin/v1/configs/:config_id',
+    "alpha's config handed to beta",
+    {
+      prepare: async () => ({ path: `${V}/configs/${await freshConfig('alpha')}`, body: { workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
+      want: [200, 403, 403, 403, 401, 401, 401],
+      forbidden: /cannot act on workspace "(alpha|beta)"/,
+    },
+  ],
+  [
+    'post /admin/v1/configs',
+    'a config for beta',
+    {
+      prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, workspace_id: 'beta', config: { provider: '@vertex-prod' } } }),
+      want: [201, 403, 201, 403, 401, 401, 401],
+      forbidden: /cannot act on workspace "beta"/,
+    },
+  ],
+  [
+    'post /admin/v1/configs',
+    'a shared config',
+    {
+      prepare: async () => ({ path: `${V}/configs`, body: { id: `new-cfg-${++n}`, config: { provider: '@vertex-prod' } } }),
+      // A workspace key's config is its own workspace's: alpha's and beta's admins both create one.
+      want: [201, 201, 201, 403, 401, 401, 401],
+      forbidden: /never/,
+    },
+  ],
+  [
+    'patch /admin/v1/keys/:key_id',
+    "an alpha key defaulting to beta's config",
+    {
+      prepare: async () => ({ path: `${V}/keys/${await alphaKey()}`, body: { defaults: { config_id: await freshConfig('beta') } } }),
+      want: [403, 403, 403, 403, 401, 401, 401],
+      forbidden: /config "cfg-\d+" belongs to workspace "beta"; workspace "alpha" may use only|cannot act on workspace "alpha"/,
+    },
+  ],
+  [
+    'patch /admin/v1/workspaces/:workspace_id',
+    "alpha defaulting to beta's config",
+    {
+      prepare: async () => ({ path: `${V}/workspaces/alpha`, body: { defaults: { config_id: await freshConfig('beta') } } }),
+      want: [403, 403, 403, 403, 401, 401, 401],
+      forbidden: /belongs to workspace "beta"|cannot act on workspace "alpha"/,
+    },
+  ],
+  [
+    'get /admin/v1/providers/:slug',
+    'a provider both workspaces may use',
+    {
+      prepare: async () => ({ path: `${V}/providers/vertex-prod` }),
+      want: [200, 200, 200, 403, 401, 401, 401],
+      forbidden: /never/,
+    },
+  ],
 ];
 
 const otherRows = OTHER_OWNERS.flatMap(([r, target, c]) => ROLES.map((role, i) => [`${r.toUpperCase()} (${target})`, role, i, r, c] as const));

@@ -125,15 +125,23 @@ describe('archived workspaces', () => {
     expect((await call(gw, KEYS.org, 'POST', '/admin/v1/workspaces/retiring/archive')).status).toBe(200);
     const res = await post('/v1/messages', KEYS.retiring, { model: 'claude-haiku-4-5', ...messages });
     expect(res.status).toBe(403);
-    expect(res.body.error).toEqual({ type: 'permission_error', message: 'Workspace "retiring" is archived: its keys can no longer call models. Ask your Gatehouse admin.' });
+    expect(res.body.error).toEqual({
+      type: 'permission_error',
+      message: 'Workspace "retiring" is archived: its keys can no longer call models. Ask your Gatehouse admin.',
+    });
   });
 });
 
 describe('metadata', () => {
   it('merges workspace defaults < request header < key defaults (an admin-pinned value wins)', async () => {
-    const res = await post('/v1/messages', KEYS.pinned, { model: 'claude-haiku-4-5', ...messages }, {
-      'x-gatehouse-metadata': JSON.stringify({ team: 'i-say-otherwise', user: 'alice', n: 5, flag: true }),
-    });
+    const res = await post(
+      '/v1/messages',
+      KEYS.pinned,
+      { model: 'claude-haiku-4-5', ...messages },
+      {
+        'x-gatehouse-metadata': JSON.stringify({ team: 'i-say-otherwise', user: 'alice', n: 5, flag: true }),
+      },
+    );
     expect(res.status).toBe(200);
     const [event] = await gw.waitForEvents(1);
     expect(event.metadata).toEqual({ team: 'pinned-team', env: 'ws-env', user: 'alice', n: '5', flag: 'true' });

@@ -56,7 +56,13 @@ it.each([
   ['an empty body', () => post('/v1/messages', ''), 400, 'invalid_request_error', /body is empty/],
   ['no model', () => post('/v1/messages', '{"messages":[]}'), 400, 'invalid_request_error', /model: field required/],
   ['a bad escape inside a string', () => post('/v1/messages', '{"model":"\\x"}'), 400, 'invalid_request_error', /member "model": Bad escaped character/],
-  ['a member sent twice', () => post('/v1/messages', '{"model":"claude-haiku-4-5","stream":false,"stream":true}'), 400, 'invalid_request_error', /member "stream" appears twice/],
+  [
+    'a member sent twice',
+    () => post('/v1/messages', '{"model":"claude-haiku-4-5","stream":false,"stream":true}'),
+    400,
+    'invalid_request_error',
+    /member "stream" appears twice/,
+  ],
   [
     'a model name that walks out of the Vertex path',
     () => post('/v1/messages', JSON.stringify({ model: '../../../../projects/victim/locations/x/endpoints/1:predict?x=', max_tokens: 5, messages: [] })),
@@ -64,19 +70,61 @@ it.each([
     'invalid_request_error',
     /is not a Vertex model id/,
   ],
-  ['a model name with spaces', () => post('/v1/messages', JSON.stringify({ model: 'claude haiku', messages: [] })), 400, 'invalid_request_error', /printable characters, no spaces/],
+  [
+    'a model name with spaces',
+    () => post('/v1/messages', JSON.stringify({ model: 'claude haiku', messages: [] })),
+    400,
+    'invalid_request_error',
+    /printable characters, no spaces/,
+  ],
   ['no key', () => post('/v1/messages', okBody, { 'x-api-key': '' }), 401, 'authentication_error', /No API key/],
   ['a malformed key', () => post('/v1/messages', okBody, { 'x-api-key': 'gth_nope' }), 401, 'authentication_error', /checksum does not match/],
   ['an unknown key', () => post('/v1/messages', okBody, { 'x-api-key': generateKeySecret() }), 401, 'authentication_error', /not known/],
   ['a revoked key', () => post('/v1/messages', okBody, { 'x-api-key': REVOKED }), 401, 'authentication_error', /revoked/],
   ['an expired key', () => post('/v1/messages', okBody, { 'x-api-key': EXPIRED }), 401, 'authentication_error', /expired at 2020/],
-  ['an unknown provider slug', () => post('/v1/messages', okBody, { 'x-gatehouse-provider': '@nowhere' }), 400, 'invalid_request_error', /Unknown provider "@nowhere"/],
+  [
+    'an unknown provider slug',
+    () => post('/v1/messages', okBody, { 'x-gatehouse-provider': '@nowhere' }),
+    400,
+    'invalid_request_error',
+    /Unknown provider "@nowhere"/,
+  ],
   ['an unknown config id', () => post('/v1/messages', okBody, { 'x-gatehouse-config': 'no-such-config' }), 404, 'not_found_error', /Config "no-such-config"/],
-  ['a metadata header that is not JSON', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': 'team=web' }), 400, 'invalid_request_error', /x-gatehouse-metadata: .*not valid JSON/],
-  ['metadata that is not an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '["a"]' }), 400, 'invalid_request_error', /must be a JSON object/],
-  ['a metadata value that is an object', () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '{"a":{"b":1}}' }), 400, 'invalid_request_error', /value of "a" must be a string/],
-  ['an oversize body', () => post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) })), 413, 'request_too_large', /limit of 65536 bytes/],
-  ['a compressed body', () => post('/v1/messages', okBody, { 'content-encoding': 'gzip' }), 400, 'invalid_request_error', /Unsupported request encoding "gzip"/],
+  [
+    'a metadata header that is not JSON',
+    () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': 'team=web' }),
+    400,
+    'invalid_request_error',
+    /x-gatehouse-metadata: .*not valid JSON/,
+  ],
+  [
+    'metadata that is not an object',
+    () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '["a"]' }),
+    400,
+    'invalid_request_error',
+    /must be a JSON object/,
+  ],
+  [
+    'a metadata value that is an object',
+    () => post('/v1/messages', okBody, { 'x-gatehouse-metadata': '{"a":{"b":1}}' }),
+    400,
+    'invalid_request_error',
+    /value of "a" must be a string/,
+  ],
+  [
+    'an oversize body',
+    () => post('/v1/messages', JSON.stringify({ model: 'x', pad: 'a'.repeat(70 * 1024) })),
+    413,
+    'request_too_large',
+    /limit of 65536 bytes/,
+  ],
+  [
+    'a compressed body',
+    () => post('/v1/messages', okBody, { 'content-encoding': 'gzip' }),
+    400,
+    'invalid_request_error',
+    /Unsupported request encoding "gzip"/,
+  ],
   [
     'an oversize body sent without a length',
     () => fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': DEV_KEY }, body: chunked(3, 30 * 1024), duplex: 'half' } as RequestInit),
@@ -138,7 +186,11 @@ it('records a rejected request as one usage event', async () => {
 });
 
 it('says what is wrong with a stored config that was written around the admin API', async () => {
-  await gw.store.configs.put('broken', { id: 'broken', version: 1, config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 99 } }] } });
+  await gw.store.configs.put('broken', {
+    id: 'broken',
+    version: 1,
+    config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 99 } }] },
+  });
   let res: Response | undefined;
   for (let i = 0; i < 50 && res?.status !== 400; i++) {
     res = await post('/v1/messages', okBody, { 'x-gatehouse-config': 'broken' });

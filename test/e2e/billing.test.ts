@@ -16,7 +16,18 @@ let rig: RoutingRig;
 beforeAll(async () => {
   rig = await startRoutingRig({
     seed: {
-      api_keys: [{ key: ADMIN, key_id: 'key_billing_admin', name: 'billing-admin', type: 'organisation', kind: 'user', scopes: [...ALL_SCOPES], status: 'active', defaults: {} }],
+      api_keys: [
+        {
+          key: ADMIN,
+          key_id: 'key_billing_admin',
+          name: 'billing-admin',
+          type: 'organisation',
+          kind: 'user',
+          scopes: [...ALL_SCOPES],
+          status: 'active',
+          defaults: {},
+        },
+      ],
     },
   });
   // A second Bedrock provider on the same fake, calling global. profiles.
@@ -52,7 +63,10 @@ async function billed(provider: string, model: string, stream: boolean, usage: U
 
 describe.each([false, true])('worked examples (stream: %s)', (stream) => {
   it('Bedrock us. profile bills the 10 % geographic premium, global. does not', async () => {
-    const usage = { usage: tokens(1000, 2000), metrics: { inputTokenCount: 1000, outputTokenCount: 2000, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 } };
+    const usage = {
+      usage: tokens(1000, 2000),
+      metrics: { inputTokenCount: 1000, outputTokenCount: 2000, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 },
+    };
     // Sonnet 4.5: 1000 × $3 + 2000 × $15 = 3,000 + 30,000 = 33,000 µ$ at global; × 1.1 = 36,300 µ$ on us.
     const us = await billed('bedrock-prod', 'claude-sonnet-4-5-20250929', stream, usage);
     expect(us).toMatchObject({ model_upstream: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', cost_micros: 36_300, list_cost_micros: 36_300, priced: true });
@@ -79,7 +93,9 @@ describe.each([false, true])('worked examples (stream: %s)', (stream) => {
   it('bills fast mode at the model fast-mode prices', async () => {
     // Opus 4.8 fast: $10 in, $50 out, cache read $1: 2,000 × 10 + 1,000 × 50 + 10,000 × 1 = 80,000 µ$
     // (standard speed would be 10,000 + 25,000 + 5,000 = 40,000 µ$).
-    const event = await billed('anthropic-prod', 'claude-opus-4-8', stream, { usage: tokens(2_000, 1_000, { cache_read_input_tokens: 10_000, speed: 'fast' }) });
+    const event = await billed('anthropic-prod', 'claude-opus-4-8', stream, {
+      usage: tokens(2_000, 1_000, { cache_read_input_tokens: 10_000, speed: 'fast' }),
+    });
     expect(event).toMatchObject({ cost_micros: 80_000, usage: { speed: 'fast' } });
   });
 
@@ -87,7 +103,11 @@ describe.each([false, true])('worked examples (stream: %s)', (stream) => {
     // Sonnet 4.6: 1,000 × 3 + 1,000 × 15 + 2,000 5-minute writes × 3.75 = 3,000 + 15,000 + 7,500 = 25,500 µ$;
     // inference_geo "us" × 1.1 = 28,050 µ$.
     const event = await billed('anthropic-prod', 'claude-sonnet-4-6', stream, {
-      usage: tokens(1_000, 1_000, { cache_creation_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 2_000, ephemeral_1h_input_tokens: 0 }, inference_geo: 'us' }),
+      usage: tokens(1_000, 1_000, {
+        cache_creation_input_tokens: 2_000,
+        cache_creation: { ephemeral_5m_input_tokens: 2_000, ephemeral_1h_input_tokens: 0 },
+        inference_geo: 'us',
+      }),
     });
     expect(event).toMatchObject({ cost_micros: 28_050, usage: { inference_geo: 'us', cache_write_5m: 2_000 } });
   });
@@ -128,7 +148,14 @@ describe('cumulative totals and cancelled streams', () => {
     // Sonnet 4.6: 500 × 3 + 1,000 × 0.30 + 200 × 3.75 + (1 + 7) × 15 = 1,500 + 300 + 750 + 120 = 2,670 µ$.
     rig.anthropic.enqueue({
       kind: 'ok',
-      usage: { usage: tokens(500, 50, { cache_read_input_tokens: 1_000, cache_creation_input_tokens: 200, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 0 } }), holdAfter: 6 },
+      usage: {
+        usage: tokens(500, 50, {
+          cache_read_input_tokens: 1_000,
+          cache_creation_input_tokens: 200,
+          cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 0 },
+        }),
+        holdAfter: 6,
+      },
     });
     const abort = new AbortController();
     const res = await fetch(`${rig.gw.url}/v1/messages`, {
@@ -185,11 +212,31 @@ describe('retired models', () => {
   const fakes = () => rig.vertex.calls.length + rig.anthropic.calls.length + rig.bedrock.calls.length;
 
   it.each([
-    ['vertex-prod', 'claude-3-7-sonnet@20250219', /claude-3-7-sonnet-20250219 was retired on Google Vertex AI on 2026-05-11 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/],
-    ['anthropic-prod', 'claude-sonnet-4-0', /claude-sonnet-4-20250514 was retired on the Anthropic API on 2026-06-15 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/],
-    ['bedrock-prod', 'claude-3-7-sonnet-20250219', /claude-3-7-sonnet-20250219 was retired on Amazon Bedrock on 2026-04-28 \(provider @bedrock-prod\); use claude-sonnet-4-6 instead/],
-    ['anthropic-prod', 'claude-sonnet-4-5', /claude-sonnet-4-5-20250929 was retired on the Anthropic API on 2026-11-30 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/],
-    ['vertex-prod', 'claude-sonnet-4-5@20250929', /claude-sonnet-4-5-20250929 was retired on Google Vertex AI on 2026-11-30 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/],
+    [
+      'vertex-prod',
+      'claude-3-7-sonnet@20250219',
+      /claude-3-7-sonnet-20250219 was retired on Google Vertex AI on 2026-05-11 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/,
+    ],
+    [
+      'anthropic-prod',
+      'claude-sonnet-4-0',
+      /claude-sonnet-4-20250514 was retired on the Anthropic API on 2026-06-15 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/,
+    ],
+    [
+      'bedrock-prod',
+      'claude-3-7-sonnet-20250219',
+      /claude-3-7-sonnet-20250219 was retired on Amazon Bedrock on 2026-04-28 \(provider @bedrock-prod\); use claude-sonnet-4-6 instead/,
+    ],
+    [
+      'anthropic-prod',
+      'claude-sonnet-4-5',
+      /claude-sonnet-4-5-20250929 was retired on the Anthropic API on 2026-11-30 \(provider @anthropic-prod\); use claude-sonnet-4-6 instead/,
+    ],
+    [
+      'vertex-prod',
+      'claude-sonnet-4-5@20250929',
+      /claude-sonnet-4-5-20250929 was retired on Google Vertex AI on 2026-11-30 \(provider @vertex-prod\); use claude-sonnet-4-6 instead/,
+    ],
   ])('%s refuses %s on 2026-12-03 with a 400 naming the date and a replacement, without calling upstream', async (provider, model, wording) => {
     rig.wallClock = day('2026-12-03');
     const res = await rig.send(message(model), onProvider(provider));
@@ -252,7 +299,9 @@ describe('negotiated prices', () => {
   });
 
   it('refuses a price for a model the catalog does not know', async () => {
-    const res = await admin('PUT', '/providers/anthropic-prod/pricing', { models: { 'claude-opus-9': { input: 1, output: 1, cache_write_5m: 1, cache_write_1h: 1, cache_read: 1 } } });
+    const res = await admin('PUT', '/providers/anthropic-prod/pricing', {
+      models: { 'claude-opus-9': { input: 1, output: 1, cache_write_5m: 1, cache_write_1h: 1, cache_read: 1 } },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/"claude-opus-9" is not in the model catalog/);
   });

@@ -50,8 +50,13 @@ describeIf(firestoreAvailable())('a budget shared by three gateway instances', (
 
   it('refuses on every instance within 5 s of exhaustion through one, and re-admits within 5 s of a raise', async () => {
     const budget = Budget.parse({
-      id: 'dev-team', name: 'Dev team', scope: { type: 'metadata', key: 'team', value: 'dev' }, metric: 'cost',
-      limit: SONNET_COST_MICROS * 3, period: { kind: 'month' }, period_since: new Date(Date.now() - 1000).toISOString(),
+      id: 'dev-team',
+      name: 'Dev team',
+      scope: { type: 'metadata', key: 'team', value: 'dev' },
+      metric: 'cost',
+      limit: SONNET_COST_MICROS * 3,
+      period: { kind: 'month' },
+      period_since: new Date(Date.now() - 1000).toISOString(),
     });
     await gws[0].store.budgets.put(budget.id, budget);
     await untilRefused(0, 10_000); // instance 0 spends the budget on its own

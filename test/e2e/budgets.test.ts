@@ -22,7 +22,22 @@ beforeAll(async () => {
   metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   gw = await startGateway({
-    seed: devSeed({ vertex: vertex.url }, { api_keys: [{ key: ADMIN, name: 'admin', type: 'organisation', kind: 'service', scopes: ['budgets.read', 'budgets.write', 'analytics.view'], status: 'active', defaults: {} }] }),
+    seed: devSeed(
+      { vertex: vertex.url },
+      {
+        api_keys: [
+          {
+            key: ADMIN,
+            name: 'admin',
+            type: 'organisation',
+            kind: 'service',
+            scopes: ['budgets.read', 'budgets.write', 'analytics.view'],
+            status: 'active',
+            defaults: {},
+          },
+        ],
+      },
+    ),
   });
   client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' });
 });
@@ -32,7 +47,13 @@ const ask = () => client.messages.create({ model: 'claude-sonnet-4-6', max_token
 
 it('counts usage into a budget, refuses with 402 once it is exhausted, and re-admits when the limit is raised', async () => {
   const limit = SONNET_COST_MICROS * 2;
-  const body = { name: 'Dev team', scope: { type: 'metadata', key: 'team', value: 'dev' }, metric: 'cost', limit, period: { kind: 'day', time_zone: 'Europe/Paris' } };
+  const body = {
+    name: 'Dev team',
+    scope: { type: 'metadata', key: 'team', value: 'dev' },
+    metric: 'cost',
+    limit,
+    period: { kind: 'day', time_zone: 'Europe/Paris' },
+  };
   const made = await call(gw, ADMIN, 'POST', '/admin/v1/budgets', { id: 'dev-team', ...body });
   expect(made.status).toBe(201);
   expect(made.body).toMatchObject({ id: 'dev-team', version: 1, thresholds: [50, 80, 100], status: null });
@@ -47,7 +68,16 @@ it('counts usage into a budget, refuses with 402 once it is exhausted, and re-ad
   // Paris midnight is 22:00 or 23:00 UTC; under a cent, the amount shows to the micro-dollar.
   const usd = (limit / 1e6).toFixed(6).replace('.', '\\.');
   expect((refused as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
-  expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'billing_error', message: expect.stringMatching(new RegExp(`^Gatehouse budget "Dev team" \\(dev-team\\) is exhausted: \\$${usd} used of its \\$${usd} limit\\. It resets at \\d{4}-\\d\\d-\\d\\dT2[23]:00:00\\.000Z\\.$`)) } });
+  expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+    error: {
+      type: 'billing_error',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Gatehouse budget "Dev team" \\(dev-team\\) is exhausted: \\$${usd} used of its \\$${usd} limit\\. It resets at \\d{4}-\\d\\d-\\d\\dT2[23]:00:00\\.000Z\\.$`,
+        ),
+      ),
+    },
+  });
   expect(vertex.calls).toHaveLength(2);
 
   // The worker's status, as the admin API shows it.
@@ -88,7 +118,14 @@ it('reports usage by model, provider and metadata value over a date range from t
 });
 
 it('refuses a budget with an unknown time zone, naming it', async () => {
-  const res = await call(gw, ADMIN, 'POST', '/admin/v1/budgets', { id: 'bad-tz', name: 'x', scope: { type: 'workspace', workspace_id: 'dev' }, metric: 'tokens', limit: 10, period: { kind: 'day', time_zone: 'Mars/Olympus' } });
+  const res = await call(gw, ADMIN, 'POST', '/admin/v1/budgets', {
+    id: 'bad-tz',
+    name: 'x',
+    scope: { type: 'workspace', workspace_id: 'dev' },
+    metric: 'tokens',
+    limit: 10,
+    period: { kind: 'day', time_zone: 'Mars/Olympus' },
+  });
   expect(res.status).toBe(400);
   expect(res.body.error.message).toContain('unknown IANA time zone "Mars/Olympus"');
 });

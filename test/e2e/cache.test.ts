@@ -87,7 +87,15 @@ describe('streaming answers', () => {
   });
 
   it('replays a tool-use stream that the Anthropic SDK assembles into the same message', async () => {
-    const ask = () => client().messages.stream({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'weather?' }], tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] }).withResponse();
+    const ask = () =>
+      client()
+        .messages.stream({
+          model: 'claude-haiku-4-5',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'weather?' }],
+          tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+        })
+        .withResponse();
     rig.vertex.enqueue('stream');
     const live = await ask();
     const liveMessage = await live.data.finalMessage();
@@ -104,7 +112,10 @@ describe('streaming answers', () => {
     const json = await rig.send(message(), { config: 'cached' });
     const stream = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' });
     expect([status(json), status(stream)]).toEqual(['MISS', 'MISS']);
-    const again = await Promise.all([rig.send(message(), { config: 'cached' }), rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' })]);
+    const again = await Promise.all([
+      rig.send(message(), { config: 'cached' }),
+      rig.send(message('claude-sonnet-4-6', { stream: true }), { config: 'cached' }),
+    ]);
     expect(again.map(status)).toEqual(['HIT', 'HIT']);
     expect(again[0].headers.get('content-type')).toMatch(/^application\/json/);
     expect(again[1].headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -132,7 +143,10 @@ describe('streaming answers', () => {
     expect(streamedText(hit.text)).toBe('Hello from fake-bedrock');
     expect(rig.bedrock.calls).toHaveLength(1);
     const [, event] = await rig.gw.waitForEvents(2);
-    expect(event).toMatchObject({ provider: 'bedrock-prod', cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-6', FAKE_TOKEN_USAGE, { regionalPremium: true }) } }); // us. profile
+    expect(event).toMatchObject({
+      provider: 'bedrock-prod',
+      cache: { status: 'HIT', saved_micros: rig.gw.deps.catalog.costMicros('claude-sonnet-4-6', FAKE_TOKEN_USAGE, { regionalPremium: true }) },
+    }); // us. profile
   });
 });
 

@@ -30,7 +30,9 @@ beforeAll(async () => {
     seed: {
       ...base,
       api_keys: [{ ...base.api_keys![0], key: LIMITED_KEY, key_id: 'key_limited', name: 'limited-user' }],
-      rate_limits: [{ id: 'limited-rpm', name: 'Three a minute', scope: { type: 'key', key_id: 'key_limited' }, unit: 'requests', per: 'minute', limit: LIMIT }],
+      rate_limits: [
+        { id: 'limited-rpm', name: 'Three a minute', scope: { type: 'key', key_id: 'key_limited' }, unit: 'requests', per: 'minute', limit: LIMIT },
+      ],
     },
   });
   tap = await startTap(gw.url);
@@ -57,7 +59,10 @@ it('Claude Code waits the retry-after of a 429 rate_limit_error, and its retry i
     const refusedAt = calls.findIndex((r) => r.status === 429);
     expect(refusedAt).toBeGreaterThanOrEqual(0);
     const refused = calls[refusedAt];
-    expect(JSON.parse(refused.errorBody ?? '{}').error).toMatchObject({ type: 'rate_limit_error', message: expect.stringContaining('"Three a minute" (limited-rpm) reached') });
+    expect(JSON.parse(refused.errorBody ?? '{}').error).toMatchObject({
+      type: 'rate_limit_error',
+      message: expect.stringContaining('"Three a minute" (limited-rpm) reached'),
+    });
     const retryAfter = Number(refused.retryAfter);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(5);

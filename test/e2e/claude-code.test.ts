@@ -81,7 +81,6 @@ beforeEach(async () => {
   trap.hits.length = 0;
 });
 
-
 /** Runs the CLI against the tap; assertion failures inside `check` carry the CLI's stderr and output. */
 async function claude(env: Record<string, string>): Promise<ClaudeRun> {
   return runClaude({ env, proxyUrl: trap.url, timeoutMs: CLI_TIMEOUT_MS });

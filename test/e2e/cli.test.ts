@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliIo } from '../../services/gateway/src/cli/run';
+import { runCli, type CliIo } from '../../services/cli/src/run';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
@@ -65,7 +65,19 @@ afterAll(() => gw.close());
 
 describe('workspaces', () => {
   it('create, list, get, update and archive, as tables and as JSON', async () => {
-    const created = await cli(['workspaces', 'create', 'frontend', '--name', 'Frontend', '--metadata', 'team=fe', '--allowed-models', 'claude-sonnet-*,claude-haiku-*', '--allowed-providers', '@vertex-prod']);
+    const created = await cli([
+      'workspaces',
+      'create',
+      'frontend',
+      '--name',
+      'Frontend',
+      '--metadata',
+      'team=fe',
+      '--allowed-models',
+      'claude-sonnet-*,claude-haiku-*',
+      '--allowed-providers',
+      '@vertex-prod',
+    ]);
     expect(created).toMatchObject({ code: 0, err: '' });
     expect(created.out).toMatch(/Created workspace frontend\./);
     expect(created.out).toMatch(/allowed models:\s+claude-sonnet-\*, claude-haiku-\*/);
@@ -89,7 +101,20 @@ describe('workspaces', () => {
 
 describe('keys', () => {
   it('create prints the secret once; list and get show the prefix; rotate, update and revoke work', async () => {
-    const created = await cli(['keys', 'create', '--name', 'dev-laptop', '--workspace', 'alpha', '--scopes', 'completions', '--metadata', 'team=alpha', '--config', 'default']);
+    const created = await cli([
+      'keys',
+      'create',
+      '--name',
+      'dev-laptop',
+      '--workspace',
+      'alpha',
+      '--scopes',
+      'completions',
+      '--metadata',
+      'team=alpha',
+      '--config',
+      'default',
+    ]);
     expect(created.code).toBe(0);
     const secret = /^\s+(gth_\S+)$/m.exec(created.out)![1];
     secrets.add(secret);
@@ -145,7 +170,10 @@ describe('configs and providers', () => {
 
   it('providers pricing sets negotiated prices as a new version each time', async () => {
     await cli(['providers', 'apply', '-f', file('priced.json', { slug: 'anthropic-priced', kind: 'anthropic', credentials: { env: 'X' } })]);
-    expect(await cli(['providers', 'pricing', '@anthropic-priced', '--discount', '12.5'])).toMatchObject({ code: 0, out: 'provider @anthropic-priced: pricing version 1\n' });
+    expect(await cli(['providers', 'pricing', '@anthropic-priced', '--discount', '12.5'])).toMatchObject({
+      code: 0,
+      out: 'provider @anthropic-priced: pricing version 1\n',
+    });
     const rows = { models: { 'claude-opus-5': { input: 4, output: 20, cache_write_5m: 5, cache_write_1h: 8, cache_read: 0.4 } } };
     const second = await cli(['providers', 'pricing', 'anthropic-priced', '-f', file('pricing.json', rows), '--json']);
     expect(second.json).toMatchObject({ version: 2, ...rows });
@@ -164,11 +192,24 @@ describe('configs and providers', () => {
   it('configs apply -f accepts {id, config}, a list, or a bare config named by --id or the file; each apply bumps the version', async () => {
     const one = await cli(['configs', 'apply', '-f', file('prod.json', { id: 'prod', config: { provider: '@vertex-prod' } })]);
     expect(one).toMatchObject({ code: 0, out: 'config prod: created, version 1\n' });
-    const bare = await cli(['configs', 'apply', '-f', file('fallback.json', { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }] })]);
+    const bare = await cli([
+      'configs',
+      'apply',
+      '-f',
+      file('fallback.json', { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }] }),
+    ]);
     expect(bare.out).toBe('config fallback: created, version 1\n');
     const renamed = await cli(['configs', 'apply', '-f', file('whatever.json', { provider: '@vertex-prod' }), '--id', 'named']);
     expect(renamed.out).toBe('config named: created, version 1\n');
-    const list = await cli(['configs', 'apply', '-f', file('all.json', [{ id: 'prod', config: { provider: '@vertex-prod', retry: { attempts: 2 } } }, { id: 'ghost', config: { provider: '@nowhere' } }])]);
+    const list = await cli([
+      'configs',
+      'apply',
+      '-f',
+      file('all.json', [
+        { id: 'prod', config: { provider: '@vertex-prod', retry: { attempts: 2 } } },
+        { id: 'ghost', config: { provider: '@nowhere' } },
+      ]),
+    ]);
     expect(list.out).toBe('config prod: updated, version 2\nconfig ghost: created, version 1\n');
     expect(list.err).toMatch(/^warning: config ghost: provider "@nowhere" does not exist yet/m);
 
@@ -203,8 +244,21 @@ describe('usage', () => {
     const { key_id: keyId } = (await cli(['keys', 'create', '--name', 'metered', '--workspace', 'alpha', '--json'])).json;
     const period = new Date().toISOString().slice(0, 7);
     await gw.store.applyUsage({
-      version: 1, event_id: 'cli-usage-1', request_id: 'r', trace_id: 't', timestamp: new Date().toISOString(), route: 'messages', stream: true,
-      status: 200, outcome: 'success', workspace_id: 'alpha', key_id: keyId, cost_micros: 1_234_567, latency_ms: 5, metadata: {}, attempts: [],
+      version: 1,
+      event_id: 'cli-usage-1',
+      request_id: 'r',
+      trace_id: 't',
+      timestamp: new Date().toISOString(),
+      route: 'messages',
+      stream: true,
+      status: 200,
+      outcome: 'success',
+      workspace_id: 'alpha',
+      key_id: keyId,
+      cost_micros: 1_234_567,
+      latency_ms: 5,
+      metadata: {},
+      attempts: [],
       usage: { input: 1200, output: 3400, cache_write_5m: 10, cache_write_1h: 0, cache_read: 56000, web_search_requests: 0 },
     });
     const all = await cli(['usage']);
@@ -223,9 +277,18 @@ describe('usage', () => {
 
 describe('rate limits', () => {
   it('applies, lists, reads and deletes rate limits', async () => {
-    const limit = { id: 'alpha-rpm', name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
+    const limit = {
+      id: 'alpha-rpm',
+      name: 'Alpha per minute',
+      scope: { type: 'workspace', workspace_id: 'alpha' },
+      unit: 'requests',
+      per: 'minute',
+      limit: 600,
+    };
     expect((await cli(['rate-limits', 'apply', '-f', file('rl.json', limit)])).out).toBe('rate limit alpha-rpm: created, version 1\n');
-    expect((await cli(['rate-limits', 'apply', '-f', file('rl2.json', [{ ...limit, unit: 'tokens', limit: 2_000_000 }])])).out).toBe('rate limit alpha-rpm: updated, version 2\n');
+    expect((await cli(['rate-limits', 'apply', '-f', file('rl2.json', [{ ...limit, unit: 'tokens', limit: 2_000_000 }])])).out).toBe(
+      'rate limit alpha-rpm: updated, version 2\n',
+    );
     const list = await cli(['rate-limits', 'list']);
     expect(list.out).toMatch(/^ID\s+SCOPE\s+LIMIT\s+NAME$/m);
     expect(list.out).toMatch(/^alpha-rpm\s+workspace alpha\s+2,000,000 input\+output tokens per minute\s+Alpha per minute$/m);
@@ -240,10 +303,19 @@ describe('rate limits', () => {
 
 describe('budgets and usage breakdowns', () => {
   it('applies, lists, reads and deletes budgets, and breaks usage down by model and metadata from the rollups', async () => {
-    const budget = { id: 'alpha-monthly', name: 'Alpha monthly', scope: { type: 'workspace', workspace_id: 'alpha' }, metric: 'cost', limit: 500_000_000, period: { kind: 'month', time_zone: 'Europe/Paris' } };
+    const budget = {
+      id: 'alpha-monthly',
+      name: 'Alpha monthly',
+      scope: { type: 'workspace', workspace_id: 'alpha' },
+      metric: 'cost',
+      limit: 500_000_000,
+      period: { kind: 'month', time_zone: 'Europe/Paris' },
+    };
     const applied = await cli(['budgets', 'apply', '-f', file('budget.json', budget)]);
     expect(applied.out).toBe('budget alpha-monthly: created, version 1\n');
-    expect((await cli(['budgets', 'apply', '-f', file('budget2.json', [{ ...budget, limit: 600_000_000 }])])).out).toBe('budget alpha-monthly: updated, version 2\n');
+    expect((await cli(['budgets', 'apply', '-f', file('budget2.json', [{ ...budget, limit: 600_000_000 }])])).out).toBe(
+      'budget alpha-monthly: updated, version 2\n',
+    );
     const list = await cli(['budgets', 'list']);
     expect(list.out).toMatch(/^ID\s+SCOPE\s+PERIOD\s+STATE\s+USED\s+LIMIT\s+RESETS$/m);
     expect(list.out).toMatch(/^alpha-monthly\s+workspace alpha\s+month \(Europe\/Paris\)\s+ok\s+\$0\.00\s+\$600\.00/m);
@@ -254,9 +326,23 @@ describe('budgets and usage breakdowns', () => {
 
     const day = new Date().toISOString().slice(0, 10);
     await gw.pipeline.aggregator.apply({
-      version: 1, event_id: 'cli-by-1', request_id: 'r', trace_id: 't', timestamp: new Date().toISOString(), route: 'messages', stream: true,
-      status: 200, outcome: 'success', workspace_id: 'alpha', key_id: 'k', model_requested: 'claude-opus-4-1', cost_micros: 2_500_000, latency_ms: 5,
-      metadata: { team: 'web' }, attempts: [], usage: { input: 100, output: 200, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0, web_search_requests: 0 },
+      version: 1,
+      event_id: 'cli-by-1',
+      request_id: 'r',
+      trace_id: 't',
+      timestamp: new Date().toISOString(),
+      route: 'messages',
+      stream: true,
+      status: 200,
+      outcome: 'success',
+      workspace_id: 'alpha',
+      key_id: 'k',
+      model_requested: 'claude-opus-4-1',
+      cost_micros: 2_500_000,
+      latency_ms: 5,
+      metadata: { team: 'web' },
+      attempts: [],
+      usage: { input: 100, output: 200, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0, web_search_requests: 0 },
     });
     const byModel = await cli(['usage', '--by', 'model', '--from', day, '--to', day]);
     expect(byModel.out).toMatch(/^MODEL\s+REQUESTS\s+INPUT\s+OUTPUT\s+CACHE READ\s+CACHE WRITE\s+COST$/m);
@@ -272,12 +358,20 @@ describe('claude-settings', () => {
   it('prints a first-party settings.json', async () => {
     const res = await cli(['claude-settings', '--url', 'https://gatehouse.example.run.app/', '--key', 'gth_developer_key_000000000000000000000000']);
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.out)).toEqual({ env: { ANTHROPIC_BASE_URL: 'https://gatehouse.example.run.app', ANTHROPIC_AUTH_TOKEN: 'gth_developer_key_000000000000000000000000' } });
+    expect(JSON.parse(res.out)).toEqual({
+      env: { ANTHROPIC_BASE_URL: 'https://gatehouse.example.run.app', ANTHROPIC_AUTH_TOKEN: 'gth_developer_key_000000000000000000000000' },
+    });
   });
 
   it('prints Vertex-mode settings with --vertex --project, and needs --project and --key', async () => {
     const res = await cli(['claude-settings', '--url', 'https://gw', '--key', 'gth_k', '--vertex', '--project', 'my-proj', '--region', 'us-east5']);
-    expect(JSON.parse(res.out).env).toMatchObject({ CLAUDE_CODE_USE_VERTEX: '1', ANTHROPIC_VERTEX_BASE_URL: 'https://gw/v1', ANTHROPIC_VERTEX_PROJECT_ID: 'my-proj', CLOUD_ML_REGION: 'us-east5', ANTHROPIC_CUSTOM_HEADERS: 'x-gatehouse-api-key: gth_k' });
+    expect(JSON.parse(res.out).env).toMatchObject({
+      CLAUDE_CODE_USE_VERTEX: '1',
+      ANTHROPIC_VERTEX_BASE_URL: 'https://gw/v1',
+      ANTHROPIC_VERTEX_PROJECT_ID: 'my-proj',
+      CLOUD_ML_REGION: 'us-east5',
+      ANTHROPIC_CUSTOM_HEADERS: 'x-gatehouse-api-key: gth_k',
+    });
     expect((await cli(['claude-settings', '--url', 'https://gw', '--key', 'gth_k', '--vertex'])).code).toBe(2);
     const noKey = await cli(['claude-settings', '--url', 'https://gw']);
     expect(noKey).toMatchObject({ code: 2, err: expect.stringMatching(/needs --key/) });
@@ -294,24 +388,53 @@ describe('errors', () => {
     ['a missing key_id', ['keys', 'get'], {}, 2, /^error: keys get needs the key's key_id .*\nUsage: gatehouse keys get <key_id>\n$/],
     ['no URL', ['keys', 'list'], { GATEHOUSE_URL: undefined }, 2, /No gateway URL: pass --url/],
     ['no admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: undefined }, 2, /No admin key: set GATEHOUSE_ADMIN_KEY/],
-    ['an unknown admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: 'gth_not_a_real_key_00000000000000000000000' }, 1, /GET \/keys failed with 401 authentication_error: Invalid API key/],
-    ['a revoked admin key', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.revoked }, 1, /401 authentication_error: API key "key_revoked_admin" has been revoked/],
+    [
+      'an unknown admin key',
+      ['keys', 'list'],
+      { GATEHOUSE_ADMIN_KEY: 'gth_not_a_real_key_00000000000000000000000' },
+      1,
+      /GET \/keys failed with 401 authentication_error: Invalid API key/,
+    ],
+    [
+      'a revoked admin key',
+      ['keys', 'list'],
+      { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.revoked },
+      1,
+      /401 authentication_error: API key "key_revoked_admin" has been revoked/,
+    ],
     ['a key without the scope', ['keys', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.inference }, 1, /403 permission_error: .*lacks the "keys.read" scope/],
-    ['a workspace key on an organisation-level route', ['workspaces', 'archive', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha }, 1, /403 permission_error: POST \/admin\/v1\/workspaces\/:workspace_id\/archive is organisation-level/],
-    ['another workspace', ['workspaces', 'get', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta }, 1, /403 permission_error: .*cannot act on workspace "alpha"/],
+    [
+      'a workspace key on an organisation-level route',
+      ['workspaces', 'archive', 'alpha'],
+      { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha },
+      1,
+      /403 permission_error: POST \/admin\/v1\/workspaces\/:workspace_id\/archive is organisation-level/,
+    ],
+    [
+      'another workspace',
+      ['workspaces', 'get', 'alpha'],
+      { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta },
+      1,
+      /403 permission_error: .*cannot act on workspace "alpha"/,
+    ],
     ['a missing key', ['keys', 'get', 'key_missing'], {}, 1, /404 not_found_error: No API key "key_missing"/],
     ['an unreachable gateway', ['keys', 'list'], { GATEHOUSE_URL: 'CLOSED_PORT' }, 1, /Cannot reach Gatehouse at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/],
-  ] as Array<[string, string[], Record<string, string | undefined>, number, RegExp]>)('exits non-zero with a clear message for %s', async (_name, argv, env, code, err) => {
-    const res = await cli(argv, env.GATEHOUSE_URL === 'CLOSED_PORT' ? { GATEHOUSE_URL: await closedPortUrl() } : env);
-    expect(res.code).toBe(code);
-    expect(res.err).toMatch(err);
-  });
+  ] as Array<[string, string[], Record<string, string | undefined>, number, RegExp]>)(
+    'exits non-zero with a clear message for %s',
+    async (_name, argv, env, code, err) => {
+      const res = await cli(argv, env.GATEHOUSE_URL === 'CLOSED_PORT' ? { GATEHOUSE_URL: await closedPortUrl() } : env);
+      expect(res.code).toBe(code);
+      expect(res.err).toMatch(err);
+    },
+  );
 
   it('prints help with --help, exit 0', async () => {
     const res = await cli(['--help']);
     expect(res.code).toBe(0);
     expect(res.out).toMatch(/keys create --name N/);
-    expect((await cli(['keys', 'rotate', '--help'])).out).toBe('Usage: gatehouse keys rotate <key_id> [--grace SECONDS]   (default 3600: the old secret works that long)\n');
+    expect((await cli(['keys', 'rotate', '--help'])).out).toBe(
+      'Usage: gatehouse keys rotate <key_id> [--grace SECONDS]   (default 3600: the old secret works that long)\n',
+    );
   });
 });
 
@@ -330,7 +453,12 @@ describe('bootstrap', () => {
     // The gateway on that store accepts it; the CLI can administer with it.
     const fresh = await startGateway({ seed: {}, store });
     try {
-      const res = await runCli(['keys', 'list', '--json'], { fetch, env: { GATEHOUSE_URL: fresh.url, GATEHOUSE_ADMIN_KEY: secret }, stdout: { write: () => true }, stderr: { write: (s: string) => allStderr.push(s) } });
+      const res = await runCli(['keys', 'list', '--json'], {
+        fetch,
+        env: { GATEHOUSE_URL: fresh.url, GATEHOUSE_ADMIN_KEY: secret },
+        stdout: { write: () => true },
+        stderr: { write: (s: string) => allStderr.push(s) },
+      });
       expect(res).toBe(0);
     } finally {
       await fresh.close();
@@ -352,7 +480,11 @@ describe('bootstrap', () => {
 
 describeIf(firestoreAvailable())('bootstrap against the Firestore emulator', () => {
   it('writes the key where a gateway with the same env reads it', async () => {
-    const env = { GOOGLE_CLOUD_PROJECT: uniqueProjectId('cli-bootstrap'), FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, GATEHOUSE_COLLECTION_PREFIX: 'cli_' };
+    const env = {
+      GOOGLE_CLOUD_PROJECT: uniqueProjectId('cli-bootstrap'),
+      FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
+      GATEHOUSE_COLLECTION_PREFIX: 'cli_',
+    };
     const res = await cli(['bootstrap', '--json'], env);
     expect(res.code).toBe(0);
     secrets.add(res.json.secret);

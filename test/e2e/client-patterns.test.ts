@@ -64,11 +64,27 @@ describe('inline config limits', () => {
     ['targets', { strategy: { mode: 'fallback' }, targets: Array.from({ length: 17 }, (_, i) => target(i)) }, /17 targets in total; the limit is 16/],
     [
       'depth',
-      { strategy: { mode: 'fallback' }, targets: [{ strategy: { mode: 'fallback' }, targets: [{ strategy: { mode: 'fallback' }, targets: [{ strategy: { mode: 'fallback' }, targets: [target(0)] }] }] }] },
+      {
+        strategy: { mode: 'fallback' },
+        targets: [
+          {
+            strategy: { mode: 'fallback' },
+            targets: [{ strategy: { mode: 'fallback' }, targets: [{ strategy: { mode: 'fallback' }, targets: [target(0)] }] }],
+          },
+        ],
+      },
       /nest more than 3 levels deep \(the limit\)/,
     ],
-    ['conditions', conditional(Array.from({ length: 17 }, () => ({ query: { 'metadata.a': 'x' }, then: 't0' }))), /17 strategy conditions in total; the limit is 16/],
-    ['$regex operators', conditional(Array.from({ length: 5 }, (_, i) => ({ query: { 'metadata.a': { $regex: `^${i}` } }, then: 't0' }))), /5 \$regex operators in total; the limit is 4/],
+    [
+      'conditions',
+      conditional(Array.from({ length: 17 }, () => ({ query: { 'metadata.a': 'x' }, then: 't0' }))),
+      /17 strategy conditions in total; the limit is 16/,
+    ],
+    [
+      '$regex operators',
+      conditional(Array.from({ length: 5 }, (_, i) => ({ query: { 'metadata.a': { $regex: `^${i}` } }, then: 't0' }))),
+      /5 \$regex operators in total; the limit is 4/,
+    ],
     ['regex size', conditional([{ query: { 'metadata.a': { $regex: 'a{300}' } }, then: 't0' }]), /regex size .* the limit is 256/],
   ])('an inline config over the %s limit is a 400 naming it', async (_name, config, want) => {
     const res = await rig.send(message(), { config });

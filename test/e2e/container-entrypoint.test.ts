@@ -32,7 +32,10 @@ interface FinalStage {
 /** The last stage of a Dockerfile: the image that runs. CMD/ENTRYPOINT must be exec form (JSON), which gets SIGTERM. */
 function finalStage(service: string): FinalStage & { stages: number; args: Record<string, string> } {
   const text = readFileSync(join(ROOT, 'services', service, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const args: Record<string, string> = {};
   for (const l of lines.filter((l) => /^ARG \w+=/.test(l))) {
     const [k, v] = l.slice(4).split('=');
@@ -52,7 +55,10 @@ function finalStage(service: string): FinalStage & { stages: number; args: Recor
     stages: starts.length,
     args,
     from: stage[0].slice(5).replace(/\$\{(\w+)\}/g, (_m, k: string) => args[k] ?? ''),
-    user: stage.filter((s) => s.startsWith('USER ')).pop()?.slice(5),
+    user: stage
+      .filter((s) => s.startsWith('USER '))
+      .pop()
+      ?.slice(5),
     env,
     copies: stage.filter((s) => s.startsWith('COPY ')).map((s) => basename(s.split(/\s+/).slice(-2)[0])),
     command: [...json('ENTRYPOINT'), ...json('CMD')],
@@ -69,7 +75,7 @@ describe.each(SERVICES)('the %s Dockerfile', (service) => {
     expect(stage.env.NODE_ENV).toBe('production');
   });
 
-  it('ships dist/, production dependencies and package.json, and runs node on the compiled entry point with npm start\'s flags', () => {
+  it("ships dist/, production dependencies and package.json, and runs node on the compiled entry point with npm start's flags", () => {
     expect(stage.copies.sort()).toEqual(['dist', 'node_modules', 'package.json']);
     expect(stage.command[0]).toBe('node');
     expect(stage.command[stage.command.length - 1]).toBe(`dist/${service}/src/main.js`);
@@ -79,7 +85,9 @@ describe.each(SERVICES)('the %s Dockerfile', (service) => {
 });
 
 it('keeps node_modules, dist and tests out of the build context (.dockerignore)', () => {
-  const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   expect(ignore[0]).toBe('**'); // everything, then only what the build reads
   expect(ignore.filter((l) => l.startsWith('!'))).toEqual(['!package.json', '!package-lock.json', '!tsconfig.json', '!services/**']);
 });
@@ -148,10 +156,14 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
     const url = `http://127.0.0.1:${port}`;
     // The probe Terraform gives Cloud Run, on the route Terraform names.
     const probe = (await loadTerraform()).resource.google_cloud_run_v2_service[service].template[0].containers[0].startup_probe[0].http_get[0].path;
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
-      expect((await fetch(url + probe)).status).toBe(200);
-    }, 30_000, 100);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
+        expect((await fetch(url + probe)).status).toBe(200);
+      },
+      30_000,
+      100,
+    );
     return { url, output: () => output };
   }
 
@@ -170,7 +182,11 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
     const tf = await loadTerraform();
     const pushPath = resource(tf, 'google_pubsub_subscription', 'usage_push').push_config[0].push_endpoint.replace(/^\$\{[^}]*\}/, '');
     const { url } = await worker;
-    const res = await fetch(url + pushPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: { data: '' } }) });
+    const res = await fetch(url + pushPath, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: { data: '' } }),
+    });
     expect(res.status).toBe(401);
   });
 });

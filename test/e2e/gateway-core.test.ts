@@ -63,9 +63,7 @@ describe('a streamed request reaches Vertex and comes back untouched', () => {
   it('records exactly one usage event with cumulative usage and exact cost', async () => {
     const period = new Date().toISOString().slice(0, 7);
     const before = (await gw.store.usageTotals('workspace', 'dev', period)) ?? { requests: 0, cost_micros: 0, output: 0 };
-    await client.messages
-      .stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
-      .finalMessage();
+    await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
     const [event] = await gw.waitForEvents(1);
     expect(event).toMatchObject({
       outcome: 'success',

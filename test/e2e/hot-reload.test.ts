@@ -40,7 +40,15 @@ describeIf(firestoreAvailable())('hot reload of stored configs across instances 
       {
         configs: [{ id: 'live', config: { provider: '@vertex-prod' } }],
         api_keys: [
-          { key: ADMIN_KEY, name: 'platform', type: 'organisation', kind: 'service', scopes: ['configs.read', 'configs.write'], status: 'active', defaults: {} },
+          {
+            key: ADMIN_KEY,
+            name: 'platform',
+            type: 'organisation',
+            kind: 'service',
+            scopes: ['configs.read', 'configs.write'],
+            status: 'active',
+            defaults: {},
+          },
         ],
       },
     );
@@ -89,7 +97,12 @@ describeIf(firestoreAvailable())('hot reload of stored configs across instances 
   it("a key's default config written straight to the store reroutes both instances within 5 s", async () => {
     expect(await Promise.all(gateways.map((g) => providerOf(g)))).toEqual(['@vertex-prod', '@vertex-prod']);
     const before = await stores[1].configs.get('default');
-    await stores[1].configs.put('default', { ...before!, version: before!.version + 1, config: { provider: '@anthropic-prod' }, updated_at: new Date().toISOString() });
+    await stores[1].configs.put('default', {
+      ...before!,
+      version: before!.version + 1,
+      config: { provider: '@anthropic-prod' },
+      updated_at: new Date().toISOString(),
+    });
     expect(await untilAllRouteTo('@anthropic-prod')).toBeLessThan(RELOAD_DEADLINE_MS);
   });
 

@@ -26,7 +26,9 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
     const local = await startLocalGateway(
       {
         workspaces: [{ id: 'dev', name: 'Dev' }],
-        providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
+        providers: [
+          { slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true },
+        ],
         configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
         api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
       },
@@ -72,7 +74,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
     // The local worker stops consuming on SIGTERM, so the flushed event waits in the pull subscription —
     // unless the worker applied it before the signal; either way it must not be lost.
     const store = createFirestoreStore({ projectId: project });
-    const applied = async () => ((await store.usageTotals('key', 'key_' + hashKey(KEY).slice(0, 12), new Date().toISOString().slice(0, 7)))?.requests ?? 0) > 0;
+    const applied = async () => ((await store.usageTotals('key', `key_${hashKey(KEY).slice(0, 12)}`, new Date().toISOString().slice(0, 7)))?.requests ?? 0) > 0;
     const pubsub = new PubSub({ projectId: project });
     const received: UsageEvent[] = [];
     const sub = pubsub.subscription('gatehouse-usage-pull');

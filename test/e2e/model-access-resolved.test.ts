@@ -24,7 +24,11 @@ beforeAll(async () => {
     },
   });
   // Catalog-only twins of the rig's providers (which accept the fakes' scripted names).
-  for (const [from, to] of [['vertex-prod', 'v'], ['anthropic-prod', 'a'], ['bedrock-prod', 'b']]) {
+  for (const [from, to] of [
+    ['vertex-prod', 'v'],
+    ['anthropic-prod', 'a'],
+    ['bedrock-prod', 'b'],
+  ]) {
     const p = (await rig.gw.store.providers.get(from)) as Provider;
     const { allow_uncatalogued_models: _scripted, ...strict } = p;
     await rig.gw.store.providers.put(to, { ...strict, slug: to });
@@ -71,7 +75,13 @@ function rawPost(path: string, body: unknown, headers: Record<string, string>): 
     const u = new URL(rig.gw.url);
     const data = JSON.stringify(body);
     const req = request(
-      { host: u.hostname, port: u.port, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -135,7 +145,10 @@ const routing = fc.oneof(
   fc.tuple(leaf, leaf, fc.boolean()).map(([x, y, pick]) => ({
     config: {
       strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.route': { $eq: 'x' } }, then: 'x' }], default: 'y' },
-      targets: [{ name: 'x', ...target(x) }, { name: 'y', ...target(y) }],
+      targets: [
+        { name: 'x', ...target(x) },
+        { name: 'y', ...target(y) },
+      ],
     },
     headers: { 'x-gatehouse-metadata': JSON.stringify({ route: pick ? 'x' : 'y' }) },
   })),
@@ -172,9 +185,14 @@ describe('model access holds for the model actually called', () => {
 describe('regressions: a claude-sonnet-* key and "claude-sonnet-4-5/claude-opus-4-1"', () => {
   beforeEach(() => reset());
   const send = (body: Record<string, unknown>, headers: Record<string, string>) => rawPost('/v1/messages', body, { 'x-api-key': SONNET_KEY, ...headers });
-  const refusal = /^Model "claude-sonnet-4-5\/claude-opus-4-1" \(resolves to "claude-opus-4-1-20250805" on @[vab]\) is not allowed for key "sonnet-only": allowed models are "claude-sonnet-\*"\.$/;
+  const refusal =
+    /^Model "claude-sonnet-4-5\/claude-opus-4-1" \(resolves to "claude-opus-4-1-20250805" on @[vab]\) is not allowed for key "sonnet-only": allowed models are "claude-sonnet-\*"\.$/;
 
-  it.each([['Vertex', 'v'], ['Anthropic', 'a'], ['Bedrock', 'b']])('is refused with 403 on %s and never reaches it', async (_name, provider) => {
+  it.each([
+    ['Vertex', 'v'],
+    ['Anthropic', 'a'],
+    ['Bedrock', 'b'],
+  ])('is refused with 403 on %s and never reaches it', async (_name, provider) => {
     const res = await send(message('claude-sonnet-4-5/claude-opus-4-1'), { 'x-gatehouse-provider': `@${provider}` });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.text).error.message).toMatch(refusal);
@@ -202,7 +220,9 @@ describe('regressions: a claude-sonnet-* key and "claude-sonnet-4-5/claude-opus-
   it('a name the catalog cannot resolve is a 400 naming it, with the provider setting to change', async () => {
     const res = await send(message('claude-sonnet-private'), { 'x-gatehouse-provider': '@v' });
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error.message).toMatch(/^model: "claude-sonnet-private" is not a model the catalog knows, and provider "@v" does not accept uncatalogued model ids \(its allow_uncatalogued_models setting\)/);
+    expect(JSON.parse(res.text).error.message).toMatch(
+      /^model: "claude-sonnet-private" is not a model the catalog knows, and provider "@v" does not accept uncatalogued model ids \(its allow_uncatalogued_models setting\)/,
+    );
     expect(upstreamModels()).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import { createDeps, closeDeps, flushUsage } from '../../services/gateway/src/bu
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
-import type { Readiness } from '../../services/gateway/src/state/readiness';
+import type { Readiness } from '../../services/gateway/src/mirrors/readiness';
 import { consumeBus } from '../../services/worker/src/consume';
 import { startUsagePipeline } from '../../services/worker/src/pipeline';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
@@ -56,7 +56,15 @@ const seed: Seed = {
       status: 'active' as const,
       defaults: { config_id: 'default', metadata: {} },
     })),
-    { key: ADMIN, name: 'admin', type: 'organisation', kind: 'service', scopes: ['keys.read', 'keys.write', 'workspaces.write'], status: 'active', defaults: {} },
+    {
+      key: ADMIN,
+      name: 'admin',
+      type: 'organisation',
+      kind: 'service',
+      scopes: ['keys.read', 'keys.write', 'workspaces.write'],
+      status: 'active',
+      defaults: {},
+    },
   ],
 };
 

@@ -22,12 +22,20 @@ describeIf(firestoreAvailable())('a rate limit shared by three gateway processes
     upstream = await startFakeAnthropic({ apiKey: 'sk-ant-rl' });
     const seed = {
       workspaces: [{ id: 'dev', name: 'Dev' }],
-      providers: [{ slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true }],
+      providers: [
+        { slug: 'anthropic-prod', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream.url, allow_uncatalogued_models: true },
+      ],
       configs: [{ id: 'default', config: { provider: '@anthropic-prod' } }],
       api_keys: [{ key: KEY, name: 'dev', type: 'workspace', workspace_id: 'dev', scopes: ['completions'], defaults: { config_id: 'default' } }],
       rate_limits: [{ id: 'dev-rpm', name: 'Dev 60 a minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 60 }],
     };
-    const env = { GOOGLE_CLOUD_PROJECT: project, FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, GATEHOUSE_BUS: 'memory', ANTHROPIC_API_KEY: 'sk-ant-rl', LOG_LEVEL: 'error' };
+    const env = {
+      GOOGLE_CLOUD_PROJECT: project,
+      FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
+      GATEHOUSE_BUS: 'memory',
+      ANTHROPIC_API_KEY: 'sk-ant-rl',
+      LOG_LEVEL: 'error',
+    };
     instances.push(...(await Promise.all([0, 1, 2].map(() => startLocalGateway(seed, env)))));
   }, 90_000);
 

@@ -31,7 +31,16 @@ beforeAll(async () => {
       {
         api_keys: [
           { key: ADMIN, name: 'admin', type: 'organisation', kind: 'service', scopes: ['budgets.read', 'budgets.write'], status: 'active', defaults: {} },
-          { key: WORKSPACE_ADMIN, name: 'ws admin', type: 'workspace', workspace_id: 'dev', kind: 'service', scopes: ['budgets.read', 'budgets.write'], status: 'active', defaults: {} },
+          {
+            key: WORKSPACE_ADMIN,
+            name: 'ws admin',
+            type: 'workspace',
+            workspace_id: 'dev',
+            kind: 'service',
+            scopes: ['budgets.read', 'budgets.write'],
+            status: 'active',
+            defaults: {},
+          },
         ],
       },
     ),
@@ -54,7 +63,12 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 it('refuses past the limit with 429, a truthful retry-after and anthropic-ratelimit-* headers', async () => {
   shift = (Math.floor(Date.now() / MINUTE) + 1) * MINUTE + 50_000 - Date.now();
   const made = await call(gw, WORKSPACE_ADMIN, 'POST', '/admin/v1/rate-limits', {
-    id: 'dev-rpm', name: 'Dev per minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 3,
+    id: 'dev-rpm',
+    name: 'Dev per minute',
+    scope: { type: 'workspace', workspace_id: 'dev' },
+    unit: 'requests',
+    per: 'minute',
+    limit: 3,
   });
   expect(made.status).toBe(201);
   expect(made.body).toMatchObject({ id: 'dev-rpm', version: 1, workspace_id: 'dev' });
@@ -78,13 +92,34 @@ it('refuses past the limit with 429, a truthful retry-after and anthropic-rateli
   expect(vertex.calls.length).toBe(admittedBefore); // refused before any upstream call
 
   // count_tokens generates nothing and is not limited.
-  const count = await new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' }).messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
+  const count = await new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' }).messages.countTokens({
+    model: 'claude-sonnet-4-6',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   expect(count.input_tokens).toBeGreaterThan(0);
 
   // A raised limit admits within the same window; the edit is versioned and audited.
   const upstreamCalls = vertex.calls.length;
-  expect((await call(gw, ADMIN, 'PUT', '/admin/v1/rate-limits/dev-rpm', { name: 'Dev per minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 4, version: 0 })).status).toBe(409);
-  const raised = await call(gw, ADMIN, 'PUT', '/admin/v1/rate-limits/dev-rpm', { name: 'Dev per minute', scope: { type: 'workspace', workspace_id: 'dev' }, unit: 'requests', per: 'minute', limit: 4, version: 1 });
+  expect(
+    (
+      await call(gw, ADMIN, 'PUT', '/admin/v1/rate-limits/dev-rpm', {
+        name: 'Dev per minute',
+        scope: { type: 'workspace', workspace_id: 'dev' },
+        unit: 'requests',
+        per: 'minute',
+        limit: 4,
+        version: 0,
+      })
+    ).status,
+  ).toBe(409);
+  const raised = await call(gw, ADMIN, 'PUT', '/admin/v1/rate-limits/dev-rpm', {
+    name: 'Dev per minute',
+    scope: { type: 'workspace', workspace_id: 'dev' },
+    unit: 'requests',
+    per: 'minute',
+    limit: 4,
+    version: 1,
+  });
   expect(raised.body).toMatchObject({ version: 2, limit: 4 });
   await eventually(async () => (await ask()).status === 200);
   expect(vertex.calls.length).toBe(upstreamCalls + 1);
@@ -97,7 +132,18 @@ it('refuses past the limit with 429, a truthful retry-after and anthropic-rateli
 it('admits tokens on max_tokens plus the input estimate, and settles on the usage', async () => {
   // The fake answers FAKE_TOKEN_USAGE; an estimate of max_tokens 1000 + the body fits twice in 2,500.
   const limit = 2500;
-  expect((await call(gw, ADMIN, 'POST', '/admin/v1/rate-limits', { id: 'dev-tpm', name: 'Dev tokens', scope: { type: 'key', key_id: (await gw.store.apiKeys.list()).find((k) => k.name === 'dev')!.key_id }, unit: 'tokens', per: 'minute', limit })).status).toBe(201);
+  expect(
+    (
+      await call(gw, ADMIN, 'POST', '/admin/v1/rate-limits', {
+        id: 'dev-tpm',
+        name: 'Dev tokens',
+        scope: { type: 'key', key_id: (await gw.store.apiKeys.list()).find((k) => k.name === 'dev')!.key_id },
+        unit: 'tokens',
+        per: 'minute',
+        limit,
+      })
+    ).status,
+  ).toBe(201);
   await eventually(async () => (await call(gw, ADMIN, 'GET', '/admin/v1/rate-limits/dev-tpm')).status === 200);
   await new Promise((r) => setTimeout(r, 50));
   // Sequential requests: each one's estimate is refunded down to its actual usage when its event is out.
@@ -116,7 +162,14 @@ it('admits tokens on max_tokens plus the input estimate, and settles on the usag
 });
 
 it('refuses a metadata-scoped rate limit, naming the problem', async () => {
-  const res = await call(gw, ADMIN, 'POST', '/admin/v1/rate-limits', { id: 'meta', name: 'x', scope: { type: 'metadata', key: 'team', value: 'dev' }, unit: 'requests', per: 'minute', limit: 10 });
+  const res = await call(gw, ADMIN, 'POST', '/admin/v1/rate-limits', {
+    id: 'meta',
+    name: 'x',
+    scope: { type: 'metadata', key: 'team', value: 'dev' },
+    unit: 'requests',
+    per: 'minute',
+    limit: 10,
+  });
   expect(res.status).toBe(400);
   expect(res.body.error.message).toContain('scope');
 });

@@ -45,10 +45,7 @@ export const SEED_CONFIGS: Record<string, Record<string, unknown>> = {
   },
   'lb-model-catalog': {
     strategy: { mode: 'load-balance' },
-    targets: [
-      { override_params: { model: '@vertex-prod/claude-sonnet-4-6' } },
-      { override_params: { model: '@anthropic-prod/claude-sonnet-4-6' } },
-    ],
+    targets: [{ override_params: { model: '@vertex-prod/claude-sonnet-4-6' } }, { override_params: { model: '@anthropic-prod/claude-sonnet-4-6' } }],
   },
 };
 

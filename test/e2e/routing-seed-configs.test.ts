@@ -13,8 +13,6 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 beforeEach(() => rig.reset());
 
-
-
 describe.each(Object.keys(SEED_CONFIGS))('seed config "%s"', (id) => {
   it.each([
     ['by id', id],
@@ -117,10 +115,7 @@ it('fallback-cached-retry: retries Vertex, falls back to Anthropic, and caches p
   expect(first.json().content[0].text).toBe('Hello from fake-anthropic');
   expect(first.headers.get('x-gatehouse-cache-status')).toBe('MISS');
   expect(first.headers.get('x-gatehouse-retry-count')).toBe('4');
-  expect(attempts(await rig.onlyEvent())).toEqual([
-    ...Array(4).fill(['targets[0]', 'vertex-prod', 500, 'api_error']),
-    ['targets[1]', 'anthropic-prod', 200],
-  ]);
+  expect(attempts(await rig.onlyEvent())).toEqual([...Array(4).fill(['targets[0]', 'vertex-prod', 500, 'api_error']), ['targets[1]', 'anthropic-prod', 200]]);
   // Vertex is healthy again: its own cache entry is empty (the key includes the provider family).
   const second = await rig.send(body, { config: 'fallback-cached-retry' });
   expect(second.json().content[0].text).toBe('Hello from fake-vertex');
@@ -156,13 +151,24 @@ describe('bad configs', () => {
   it.each([
     [
       'an invalid inline config lists the JSON path of each problem',
-      { 'x-gatehouse-config': JSON.stringify({ strategy: { mode: 'fallbak' }, targets: [{ provider: 'vertex-prod' }, { provider: '@anthropic-prod', retry: { attempts: '3' } }] }) },
+      {
+        'x-gatehouse-config': JSON.stringify({
+          strategy: { mode: 'fallbak' },
+          targets: [{ provider: 'vertex-prod' }, { provider: '@anthropic-prod', retry: { attempts: '3' } }],
+        }),
+      },
       400,
       'invalid_request_error',
       [/Invalid routing config \(3 problems\)/, /strategy\.mode: /, /targets\[0\]\.provider: must be "@"/, /targets\[1\]\.retry\.attempts: /],
     ],
     ['an inline config that is not JSON', { 'x-gatehouse-config': '{"provider": ' }, 400, 'invalid_request_error', [/x-gatehouse-config is not valid JSON/]],
-    ['an unknown config id', { 'x-gatehouse-config': 'no-such-config' }, 404, 'not_found_error', [/Config "no-such-config" \(from x-gatehouse-config header\) does not exist/]],
+    [
+      'an unknown config id',
+      { 'x-gatehouse-config': 'no-such-config' },
+      404,
+      'not_found_error',
+      [/Config "no-such-config" \(from x-gatehouse-config header\) does not exist/],
+    ],
     ['an unknown provider slug', { 'x-gatehouse-config': '{"provider":"@nowhere"}' }, 400, 'invalid_request_error', [/Unknown provider "@nowhere"/]],
     [
       'an unknown provider in override_params.model',
@@ -171,7 +177,13 @@ describe('bad configs', () => {
       'invalid_request_error',
       [/Unknown provider "@nowhere"/],
     ],
-    ['over-deep nesting (inline configs: 3 levels)', { 'x-gatehouse-config': JSON.stringify(nested(7)) }, 400, 'invalid_request_error', [/targets nest more than 3 levels deep \(the limit\)/]],
+    [
+      'over-deep nesting (inline configs: 3 levels)',
+      { 'x-gatehouse-config': JSON.stringify(nested(7)) },
+      400,
+      'invalid_request_error',
+      [/targets nest more than 3 levels deep \(the limit\)/],
+    ],
   ])('%s', async (_name, headers, status, type, patterns) => {
     const res = await rig.send(message(), { headers });
     expect(res.status).toBe(status);

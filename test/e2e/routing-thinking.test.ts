@@ -17,7 +17,8 @@ beforeAll(async () => {
   strict = await startHttpFake((_req, res, call) => {
     const body = call.body ?? {};
     const foreign = (body.messages ?? []).some(
-      (m: any) => m.role === 'assistant' && Array.isArray(m.content) && m.content.some((b: any) => b.type === 'thinking' && !String(b.signature).startsWith('strict-')),
+      (m: any) =>
+        m.role === 'assistant' && Array.isArray(m.content) && m.content.some((b: any) => b.type === 'thinking' && !String(b.signature).startsWith('strict-')),
     );
     if (foreign || String(body.model).includes('always-bad-signature')) {
       return sendJson(res, 400, anthropicError('invalid_request_error', INVALID_SIGNATURE, 'req_strict_1'));
@@ -25,7 +26,11 @@ beforeAll(async () => {
     sendJson(res, 200, answerMessage({ shape: 'ok', label: 'fake-anthropic', model: String(body.model), messageId: 'msg_strict_1', toolId: 'toolu_strict_1' }));
   });
   rig = await startRoutingRig({
-    seed: { providers: [{ slug: 'anthropic-strict', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: strict.url, allow_uncatalogued_models: true }] },
+    seed: {
+      providers: [
+        { slug: 'anthropic-strict', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: strict.url, allow_uncatalogued_models: true },
+      ],
+    },
   });
 });
 afterAll(() => closeAll(rig, strict));

@@ -16,7 +16,6 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 beforeEach(() => rig.reset());
 
-
 function headersOf(res: { headers: Headers }) {
   return {
     provider: res.headers.get('x-gatehouse-provider'),
@@ -79,6 +78,17 @@ describe('failover before the first byte', () => {
     expect(event).toMatchObject({ outcome: 'success', provider: 'anthropic-prod', provider_kind: 'anthropic', model_upstream: 'claude-sonnet-4-6' });
   });
 
+  it('does not fail over on a failure that is not retryable: a 400 the next target would refuse too', async () => {
+    const config = { strategy: { mode: 'fallback' }, targets: [{ provider: '@anthropic-prod' }, { provider: '@vertex-prod' }] };
+    const res = await rig.send(message('bad-beta'), { config, headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect([rig.anthropic.calls.length, rig.vertex.calls.length]).toEqual([1, 0]);
+    const event = await rig.onlyEvent();
+    expect(attempts(event)).toEqual([['targets[0]', 'anthropic-prod', 400, 'invalid_request_error']]);
+    expect(event).toMatchObject({ outcome: 'upstream_error', status: 400, error_type: 'invalid_request_error' });
+  });
+
   it('streams the fallback target when the first one fails before its first event', async () => {
     rig.vertex.enqueue('error-529');
     const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: FALLBACK_VERTEX_ANTHROPIC });
@@ -117,7 +127,10 @@ describe('failover before the first byte', () => {
     rig.vertex.enqueue('slow-1600');
     const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: { provider: '@vertex-prod', request_timeout: 1000 } });
     expect(res.status).toBe(504);
-    expect(res.json()).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/@vertex-prod sent no answer within 1000 ms \(request_timeout\)/) } });
+    expect(res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'timeout_error', message: expect.stringMatching(/@vertex-prod sent no answer within 1000 ms \(request_timeout\)/) },
+    });
     expect(headersOf(res)).toEqual({ provider: '@vertex-prod', retries: '0', cache: 'DISABLED' });
     const event = await rig.onlyEvent();
     expect(event).toMatchObject({ outcome: 'upstream_error', status: 504, error_type: 'timeout_error' });
@@ -236,7 +249,10 @@ describe('forward_headers', () => {
   });
 
   it('refuses a config that would forward a header steering the upstream platform, naming it', async () => {
-    const res = await rig.send(message(), { config: { provider: '@vertex-prod', forward_headers: ['x-team-tag', 'x-goog-user-project'] }, headers: { ...headers, 'x-goog-user-project': 'someone-else' } });
+    const res = await rig.send(message(), {
+      config: { provider: '@vertex-prod', forward_headers: ['x-team-tag', 'x-goog-user-project'] },
+      headers: { ...headers, 'x-goog-user-project': 'someone-else' },
+    });
     expect(res.status).toBe(400);
     expect(res.json().error.message).toMatch(/forward_headers\[1\]: "x-goog-user-project" cannot be forwarded/);
     expect(rig.vertex.calls).toHaveLength(0);

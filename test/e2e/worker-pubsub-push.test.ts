@@ -38,7 +38,13 @@ describeIf(pubsubAvailable())('usage events pushed by Pub/Sub to the worker', ()
   afterAll(() => closeAll(worker, pubsub, pipeline));
 
   const event = (): UsageEvent =>
-    usageEventFixture({ timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'push-ws', key_id: 'key_push', usage: { ...ZERO_USAGE, input: 10, output: 4 }, cost_micros: 90 });
+    usageEventFixture({
+      timestamp: '2026-11-27T10:00:00.000Z',
+      workspace_id: 'push-ws',
+      key_id: 'key_push',
+      usage: { ...ZERO_USAGE, input: 10, output: 4 },
+      cost_micros: 90,
+    });
 
   it('applies every published event exactly once, and dead-letters what it cannot read', async () => {
     const bus = createPubSubBus({ projectId: project, topic: 'usage', pubsub });

@@ -15,11 +15,21 @@ import type { UsagePipeline } from '../../services/worker/src/pipeline';
 const quiet = silentLogger('worker');
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
-  return usageEventFixture({ timestamp: '2026-11-27T10:00:00.000Z', workspace_id: 'dev', key_id: 'key_1', usage: { ...ZERO_USAGE, input: 10, output: 5 }, cost_micros: 105, ...over });
+  return usageEventFixture({
+    timestamp: '2026-11-27T10:00:00.000Z',
+    workspace_id: 'dev',
+    key_id: 'key_1',
+    usage: { ...ZERO_USAGE, input: 10, output: 5 },
+    cost_micros: 105,
+    ...over,
+  });
 }
 
 function push(data: unknown) {
-  return { message: { data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64'), messageId: '1' }, subscription: 'projects/p/subscriptions/s' };
+  return {
+    message: { data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64'), messageId: '1' },
+    subscription: 'projects/p/subscriptions/s',
+  };
 }
 
 describe('push endpoint', () => {
@@ -29,14 +39,17 @@ describe('push endpoint', () => {
   let pipeline: UsagePipeline;
   beforeAll(async () => {
     pipeline = await startTestPipeline(store);
-    worker = await listenOnLoopback(createWorkerApp({ aggregator: pipeline.aggregator, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) }));
+    worker = await listenOnLoopback(
+      createWorkerApp({ aggregator: pipeline.aggregator, log: quiet, deadLetter: async (data, reason) => void deadLetters.push({ data, reason }) }),
+    );
   });
   afterAll(async () => {
     await worker?.close();
     await pipeline?.close();
   });
 
-  const send = (body: unknown) => fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const send = (body: unknown) =>
+    fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('applies a redelivered event once', async () => {
     const e = event({ key_id: 'key_once' });
@@ -59,7 +72,9 @@ describe('push authentication', () => {
   let certs: HttpFake;
   let certsUrl: string;
   beforeAll(async () => {
-    certs = await startHttpFake((_req, res) => sendJson(res, 200, { [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }, { 'cache-control': 'max-age=60' }));
+    certs = await startHttpFake((_req, res) =>
+      sendJson(res, 200, { [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }, { 'cache-control': 'max-age=60' }),
+    );
     certsUrl = `${certs.url}/certs`;
   });
   afterAll(() => certs?.close());
@@ -79,7 +94,9 @@ describe('push authentication', () => {
     });
 
   it('accepts a token for the push service account and audience', async () => {
-    await expect(verify()(`Bearer ${jwt({ aud: 'https://worker.example/pubsub/usage', email: 'push@p.iam.gserviceaccount.com', email_verified: true })}`)).resolves.toBeUndefined();
+    await expect(
+      verify()(`Bearer ${jwt({ aud: 'https://worker.example/pubsub/usage', email: 'push@p.iam.gserviceaccount.com', email_verified: true })}`),
+    ).resolves.toBeUndefined();
   });
 
   it.each([
@@ -95,7 +112,11 @@ describe('push authentication', () => {
     const pipeline = await startTestPipeline(store);
     const worker = await listenOnLoopback(createWorkerApp({ aggregator: pipeline.aggregator, log: quiet, deadLetter: async () => {}, verifyPush: verify() }));
     try {
-      const res = await fetch(`${worker.url}/pubsub/usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push(event({ key_id: 'k_unauth' }))) });
+      const res = await fetch(`${worker.url}/pubsub/usage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(push(event({ key_id: 'k_unauth' }))),
+      });
       expect(res.status).toBe(401);
       expect(await store.usageTotals('key', 'k_unauth', '2026-11')).toBeUndefined();
     } finally {

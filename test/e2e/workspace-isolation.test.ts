@@ -79,7 +79,9 @@ describe('workspaces are isolated', () => {
   ])('refuses a provider outside the workspace allow-list named by %s', async (_name, route) => {
     const res = await rig.send(message(), { ...route, headers: { 'x-api-key': KEYS.alpha, ...('headers' in route ? route.headers : {}) } });
     expect(res.status).toBe(403);
-    expect(res.json().error.message).toMatch(/^Provider "@(bedrock-prod|vertex-us-east)" is not allowed for workspace "alpha": its allowed_providers are "@vertex-prod", "@anthropic-prod"\.$/);
+    expect(res.json().error.message).toMatch(
+      /^Provider "@(bedrock-prod|vertex-us-east)" is not allowed for workspace "alpha": its allowed_providers are "@vertex-prod", "@anthropic-prod"\.$/,
+    );
     expect(upstreamCalls()).toBe(0);
   });
 
@@ -90,7 +92,7 @@ describe('workspaces are isolated', () => {
   });
 });
 
-describe('one tenant cannot steer another tenant\'s traffic', () => {
+describe("one tenant cannot steer another tenant's traffic", () => {
   /** Beta's ordinary request through the shared fallback config: which provider answered it. */
   const betaServedBy = async () => (await rig.send(message(), as(KEYS.beta))).headers.get('x-gatehouse-provider');
 
@@ -104,7 +106,10 @@ describe('one tenant cannot steer another tenant\'s traffic', () => {
   it("alpha's retries count once: one request retrying a failing upstream five times does not open it", async () => {
     rig.random = () => 0; // no backoff waits
     for (let i = 0; i < 5; i++) rig.vertex.enqueue('error-500');
-    const persistent = { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod', retry: { attempts: 4, on_status_codes: [500] } }, { provider: '@anthropic-prod' }] };
+    const persistent = {
+      strategy: { mode: 'fallback' },
+      targets: [{ provider: '@vertex-prod', retry: { attempts: 4, on_status_codes: [500] } }, { provider: '@anthropic-prod' }],
+    };
     const res = await rig.send(message(), { ...as(KEYS.alpha), config: persistent });
     expect(res.headers.get('x-gatehouse-provider')).toBe('@anthropic-prod');
     expect(rig.vertex.calls).toHaveLength(5);

@@ -69,8 +69,14 @@ export function answerEvents(a: Answer): AnswerEvent[] {
   const events: AnswerEvent[] = [
     ev('message_start', {
       message: {
-        id: a.messageId, type: 'message', role: 'assistant', model: a.model, content: [],
-        stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: FAKE_START_OUTPUT_TOKENS },
+        id: a.messageId,
+        type: 'message',
+        role: 'assistant',
+        model: a.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...startUsage, output_tokens: FAKE_START_OUTPUT_TOKENS },
       },
     }),
     ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),

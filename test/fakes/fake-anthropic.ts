@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { answerEvents, answerMessage, usageScriptOf, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake } from './script';
+import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export interface FakeAnthropicOptions {
   /** When set, the key (`x-api-key`, or `Authorization: Bearer`) must equal it; otherwise any non-empty key is accepted. */
@@ -20,49 +20,62 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
   const script = createScript();
   const ids = createIds('');
 
-  const fake = await startHttpFake(async (req, res, call) => {
-    const requestId = ids.request();
-    const error = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
-      sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
+  const fake = await startHttpFake(
+    async (req, res, call) => {
+      const requestId = ids.request();
+      const error = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
+        sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
 
-    const op = call.method === 'POST' ? route(call.path) : undefined;
-    if (!op) return error(404, 'not_found_error', `Not Found: ${call.method} ${call.path}`);
-    // `x-api-key` is the classic header; @anthropic-ai/sdk >= 1.x sends the same key as `Authorization: Bearer`.
-    const key = call.headers['x-api-key'] ?? bearer(call);
-    if (!key || (opts.apiKey !== undefined && key !== opts.apiKey)) return error(401, 'authentication_error', 'invalid x-api-key');
-    if (!call.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
-    const problem = validate(call);
-    if (problem) return error(400, 'invalid_request_error', problem);
-    const model = String(call.body.model);
-    call.model = model;
+      const op = call.method === 'POST' ? route(call.path) : undefined;
+      if (!op) return error(404, 'not_found_error', `Not Found: ${call.method} ${call.path}`);
+      // `x-api-key` is the classic header; @anthropic-ai/sdk >= 1.x sends the same key as `Authorization: Bearer`.
+      const key = call.headers['x-api-key'] ?? bearer(call);
+      if (!key || (opts.apiKey !== undefined && key !== opts.apiKey)) return error(401, 'authentication_error', 'invalid x-api-key');
+      if (!call.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
+      const problem = validate(call);
+      if (problem) return error(400, 'invalid_request_error', problem);
+      const model = String(call.body.model);
+      call.model = model;
 
-    const b = script.next(model);
-    if (b.kind === 'reset') return resetSocket(req);
-    if (b.kind === 'slow') await fake.sleep(b.ms);
-    const retry = { 'x-should-retry': 'true' };
-    switch (b.kind) {
-      case 'error-429':
-        return error(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': String(b.retryAfter ?? FAKE_RETRY_AFTER_SECONDS), ...retry });
-      case 'error-500':
-        return error(500, 'api_error', 'Internal server error', retry);
-      case 'error-529':
-        return error(529, 'overloaded_error', 'Overloaded', retry);
-      case 'bad-beta': {
-        const beta = headerBetas(call)[0];
-        if (beta) return error(400, 'invalid_request_error', badBetaMessage(beta));
+      const b = script.next(model);
+      if (b.kind === 'reset') return resetSocket(req);
+      if (b.kind === 'slow') await fake.sleep(b.ms);
+      const retry = { 'x-should-retry': 'true' };
+      switch (b.kind) {
+        case 'error-429':
+          return error(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': String(b.retryAfter ?? FAKE_RETRY_AFTER_SECONDS), ...retry });
+        case 'error-500':
+          return error(500, 'api_error', 'Internal server error', retry);
+        case 'error-529':
+          return error(529, 'overloaded_error', 'Overloaded', retry);
+        case 'bad-beta': {
+          const beta = headerBetas(call)[0];
+          if (beta) return error(400, 'invalid_request_error', badBetaMessage(beta));
+          break;
+        }
+        case 'bad-signature':
+          if (hasThinkingTurn(call.body)) return error(400, 'invalid_request_error', INVALID_SIGNATURE_MESSAGE);
       }
-    }
 
-    const headers = { 'request-id': requestId };
-    if (op === 'count_tokens') return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) }, headers);
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model, messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
-    if (call.body.stream !== true) {
-      if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, headers);
-      return sendJson(res, 200, answerMessage(answer), headers);
-    }
-    streamHead(res, headers);
-    await playStream(answerEvents(answer), b, sseSink(res, fake.sleep), () => res.destroy());
-  }, () => script.reset());
+      const headers = { 'request-id': requestId };
+      if (op === 'count_tokens') return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) }, headers);
+      const answer = {
+        shape: b.kind === 'stream' ? 'stream' : 'ok',
+        label: LABEL,
+        model,
+        messageId: ids.message(),
+        toolId: ids.tool(),
+        script: usageScriptOf(b),
+      } as const;
+      if (call.body.stream !== true) {
+        if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, headers);
+        return sendJson(res, 200, answerMessage(answer), headers);
+      }
+      streamHead(res, headers);
+      await playStream(answerEvents(answer), b, sseSink(res, fake.sleep), () => res.destroy());
+    },
+    () => script.reset(),
+  );
 
   return { url: fake.url, calls: fake.calls, enqueue: script.enqueue, reset: fake.reset, close: fake.close };
 }

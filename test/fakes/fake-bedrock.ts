@@ -9,7 +9,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { answerEvents, answerMessage, usageScriptOf, createIds, cutJson, playStream, type AnswerEvent, type StreamSink } from './answer';
 import { resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_USAGE, type Fake } from './script';
+import { createScript, FAKE_USAGE, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 const LABEL = 'fake-bedrock';
@@ -50,54 +50,82 @@ export async function startFakeBedrock(): Promise<Fake> {
   const script = createScript();
   const ids = createIds('bdrk_');
 
-  const fake = await startHttpFake(async (req, res, call) => {
-    const requestId = randomUUID();
-    const awsError = (status: number, name: string, message: string, namespace = 'com.amazon.bedrock') =>
-      sendJson(res, status, { message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/${namespace}/` });
+  const fake = await startHttpFake(
+    async (req, res, call) => {
+      const requestId = randomUUID();
+      const awsError = (status: number, name: string, message: string, namespace = 'com.amazon.bedrock') =>
+        sendJson(res, status, { message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/${namespace}/` });
 
-    const m = PATH.exec(call.path);
-    if (call.method !== 'POST' || !m) return awsError(404, 'UnknownOperationException', 'Unknown operation', 'com.amazon.coral.service');
-    const auth = call.headers.authorization;
-    if (!auth) return awsError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token', 'com.amazon.coral.service');
-    const sig = parseSigV4(auth);
-    if (!sig) return awsError(403, 'IncompleteSignatureException', `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${auth.split(' ')[0]}`, 'com.amazon.coral.service');
-    if (!call.headers['x-amz-date']) return awsError(403, 'IncompleteSignatureException', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.", 'com.amazon.coral.service');
-    if (sig.service !== 'bedrock') return awsError(403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'bedrock'.", 'com.amazon.coral.service');
-    const problem = validate(call);
-    if (problem) return awsError(400, 'ValidationException', problem);
-    const model = decodeURIComponent(m[1]);
-    call.model = model;
-    const stream = m[2] === 'invoke-with-response-stream';
+      const m = PATH.exec(call.path);
+      if (call.method !== 'POST' || !m) return awsError(404, 'UnknownOperationException', 'Unknown operation', 'com.amazon.coral.service');
+      const auth = call.headers.authorization;
+      if (!auth) return awsError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token', 'com.amazon.coral.service');
+      const sig = parseSigV4(auth);
+      if (!sig)
+        return awsError(
+          403,
+          'IncompleteSignatureException',
+          `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${auth.split(' ')[0]}`,
+          'com.amazon.coral.service',
+        );
+      if (!call.headers['x-amz-date'])
+        return awsError(
+          403,
+          'IncompleteSignatureException',
+          "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+          'com.amazon.coral.service',
+        );
+      if (sig.service !== 'bedrock')
+        return awsError(403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'bedrock'.", 'com.amazon.coral.service');
+      const problem = validate(call);
+      if (problem) return awsError(400, 'ValidationException', problem);
+      const model = decodeURIComponent(m[1]);
+      call.model = model;
+      const stream = m[2] === 'invoke-with-response-stream';
 
-    const b = script.next(model);
-    if (b.kind === 'reset') return resetSocket(req);
-    if (b.kind === 'slow') await fake.sleep(b.ms);
-    switch (b.kind) {
-      case 'error-429':
-        return awsError(429, 'ThrottlingException', THROTTLED);
-      case 'error-500':
-        return awsError(500, 'InternalServerException', 'The server encountered an internal error while processing the request.');
-      case 'error-529': // Bedrock has no 529: capacity shortfalls are 503s.
-        return awsError(503, 'ServiceUnavailableException', 'Bedrock is unable to process your request.');
-      case 'bad-beta':
-        if ((call.body.anthropic_beta ?? []).length > 0) return awsError(400, 'ValidationException', 'invalid beta flag');
-    }
+      const b = script.next(model);
+      if (b.kind === 'reset') return resetSocket(req);
+      if (b.kind === 'slow') await fake.sleep(b.ms);
+      switch (b.kind) {
+        case 'error-429':
+          return awsError(429, 'ThrottlingException', THROTTLED);
+        case 'error-500':
+          return awsError(500, 'InternalServerException', 'The server encountered an internal error while processing the request.');
+        case 'error-529': // Bedrock has no 529: capacity shortfalls are 503s.
+          return awsError(503, 'ServiceUnavailableException', 'Bedrock is unable to process your request.');
+        case 'bad-beta':
+          if ((call.body.anthropic_beta ?? []).length > 0) return awsError(400, 'ValidationException', 'invalid beta flag');
+          break;
+        case 'bad-signature':
+          if (hasThinkingTurn(call.body)) return awsError(400, 'ValidationException', INVALID_SIGNATURE_MESSAGE);
+      }
 
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: reportedModel(model), messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
-    const headers = { 'x-amzn-requestid': requestId };
-    if (!stream) {
-      const invokeHeaders = { ...headers, ...metricHeaders() };
-      if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, invokeHeaders);
-      return sendJson(res, 200, answerMessage(answer), invokeHeaders);
-    }
-    res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-content-type': 'application/json', ...headers });
-    res.flushHeaders();
-    // Bedrock sends no pings, and its last chunk carries the invocation metrics.
-    const events = answerEvents(answer)
-      .filter((e) => e.event !== 'ping')
-      .map((e) => (e.event === 'message_stop' ? { ...e, data: { ...e.data, 'amazon-bedrock-invocationMetrics': answer.script?.metrics ?? FAKE_BEDROCK_METRICS } } : e));
-    await playStream(events, b, eventStreamSink(res, fake.sleep), () => res.destroy());
-  }, () => script.reset());
+      const answer = {
+        shape: b.kind === 'stream' ? 'stream' : 'ok',
+        label: LABEL,
+        model: reportedModel(model),
+        messageId: ids.message(),
+        toolId: ids.tool(),
+        script: usageScriptOf(b),
+      } as const;
+      const headers = { 'x-amzn-requestid': requestId };
+      if (!stream) {
+        const invokeHeaders = { ...headers, ...metricHeaders() };
+        if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, invokeHeaders);
+        return sendJson(res, 200, answerMessage(answer), invokeHeaders);
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-content-type': 'application/json', ...headers });
+      res.flushHeaders();
+      // Bedrock sends no pings, and its last chunk carries the invocation metrics.
+      const events = answerEvents(answer)
+        .filter((e) => e.event !== 'ping')
+        .map((e) =>
+          e.event === 'message_stop' ? { ...e, data: { ...e.data, 'amazon-bedrock-invocationMetrics': answer.script?.metrics ?? FAKE_BEDROCK_METRICS } } : e,
+        );
+      await playStream(events, b, eventStreamSink(res, fake.sleep), () => res.destroy());
+    },
+    () => script.reset(),
+  );
 
   return { url: fake.url, calls: fake.calls, enqueue: script.enqueue, reset: fake.reset, close: fake.close };
 }

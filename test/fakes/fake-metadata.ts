@@ -95,6 +95,15 @@ export async function startFakeMetadata(opts: FakeMetadataOptions = {}): Promise
 export function fakeIdToken(audience: string, email = FAKE_SA_EMAIL): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const claims = { aud: audience, azp: email, email, email_verified: true, exp: now + 3600, iat: now, iss: 'https://accounts.google.com', sub: FAKE_PROJECT_NUMBER };
+  const claims = {
+    aud: audience,
+    azp: email,
+    email,
+    email_verified: true,
+    exp: now + 3600,
+    iat: now,
+    iss: 'https://accounts.google.com',
+    sub: FAKE_PROJECT_NUMBER,
+  };
   return `${b64({ alg: 'RS256', kid: 'fake-kid', typ: 'JWT' })}.${b64(claims)}.${Buffer.from('fake-signature').toString('base64url')}`;
 }

@@ -26,13 +26,16 @@ export async function startFakeSecretManager(opts: FakeSecretManagerOptions = {}
   const secrets = new Map(Object.entries(opts.secrets ?? {}));
 
   const fake = await startHttpFake((_req, res, call) => {
-    const google = (code: number, status: string, message: string) =>
-      sendJson(res, code, { error: { code, message, status } }, {}, GOOGLE_JSON);
+    const google = (code: number, status: string, message: string) => sendJson(res, code, { error: { code, message, status } }, {}, GOOGLE_JSON);
     const m = ACCESS.exec(decodeURIComponent(call.path));
     if (call.method !== 'GET' || !m) return google(404, 'NOT_FOUND', `The requested URL ${call.path} was not found on this server.`);
     const token = bearer(call);
     if (!token || (opts.token !== undefined && token !== opts.token)) {
-      return google(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+      return google(
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
     }
     const [, secret, version] = m;
     const value = secrets.get(`${secret}/versions/${version}`) ?? secrets.get(secret);
@@ -43,7 +46,13 @@ export async function startFakeSecretManager(opts: FakeSecretManagerOptions = {}
     }
     const data = Buffer.from(value, 'utf8');
     const resolved = version === 'latest' ? '1' : version;
-    sendJson(res, 200, { name: `${secret}/versions/${resolved}`, payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } }, {}, GOOGLE_JSON);
+    sendJson(
+      res,
+      200,
+      { name: `${secret}/versions/${resolved}`, payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } },
+      {},
+      GOOGLE_JSON,
+    );
   });
 
   return {

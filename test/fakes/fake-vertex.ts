@@ -5,9 +5,21 @@
  * model-level rejections the Anthropic one with `req_vrtx_` IDs — as Vertex does.
  */
 import type { ServerResponse } from 'node:http';
-import { answerEvents, answerMessage, usageScriptOf, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink, type AnswerEvent } from './answer';
+import {
+  answerEvents,
+  answerMessage,
+  usageScriptOf,
+  anthropicError,
+  badBetaMessage,
+  createIds,
+  cutJson,
+  playStream,
+  SSE_HEADERS,
+  sseSink,
+  type AnswerEvent,
+} from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_USAGE, fakeCountTokens, type Fake } from './script';
+import { createScript, FAKE_USAGE, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export interface FakeVertexOptions {
   /** When set, `Authorization: Bearer` must carry exactly this token; otherwise any token is accepted. */
@@ -32,68 +44,87 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   const script = createScript();
   const ids = createIds('vrtx_');
 
-  const fake = await startHttpFake(async (req, res, call) => {
-    const google = (code: number, status: string, message: string, headers: Record<string, string> = {}) =>
-      sendJson(res, code, googleError(code, status, message), headers, GOOGLE_JSON);
-    const anthropic = (status: number, type: string, message: string) =>
-      sendJson(res, status, anthropicError(type, message, ids.request()));
+  const fake = await startHttpFake(
+    async (req, res, call) => {
+      const google = (code: number, status: string, message: string, headers: Record<string, string> = {}) =>
+        sendJson(res, code, googleError(code, status, message), headers, GOOGLE_JSON);
+      const anthropic = (status: number, type: string, message: string) => sendJson(res, status, anthropicError(type, message, ids.request()));
 
-    const m = PREDICT.exec(call.path);
-    if (call.method !== 'POST' || !m) return google(404, 'NOT_FOUND', `The requested URL ${call.path} was not found on this server.`);
-    const [, project, region, rawModel, method] = m;
-    const countTokens = rawModel === 'count-tokens' && method === 'rawPredict';
-    const token = bearer(call);
-    if (!token || (opts.token !== undefined && token !== opts.token)) {
-      return google(401, 'UNAUTHENTICATED',
-        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
-    }
-    // Google APIs reject query parameters they do not know (the SDK deletes Claude Code's `?beta=true`).
-    const unknown = Object.keys(call.query)[0];
-    if (unknown) {
-      return google(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. Unknown name "${unknown}": Cannot bind query parameter. Field '${unknown}' could not be found in request message.`);
-    }
-    const model = countTokens ? call.body?.model : decodeURIComponent(rawModel);
-    // Dated Claude IDs are `name@YYYYMMDD` on Vertex; the Anthropic `name-YYYYMMDD` form does not exist there.
-    if (!countTokens && /-\d{8}$/.test(model)) {
-      return google(404, 'NOT_FOUND', `Publisher Model \`projects/${project}/locations/${region}/publishers/anthropic/models/${model}\` not found.`);
-    }
-    const problem = validate(call, countTokens);
-    if (problem) return anthropic(400, 'invalid_request_error', problem);
-    call.model = model;
+      const m = PREDICT.exec(call.path);
+      if (call.method !== 'POST' || !m) return google(404, 'NOT_FOUND', `The requested URL ${call.path} was not found on this server.`);
+      const [, project, region, rawModel, method] = m;
+      const countTokens = rawModel === 'count-tokens' && method === 'rawPredict';
+      const token = bearer(call);
+      if (!token || (opts.token !== undefined && token !== opts.token)) {
+        return google(
+          401,
+          'UNAUTHENTICATED',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' },
+        );
+      }
+      // Google APIs reject query parameters they do not know (the SDK deletes Claude Code's `?beta=true`).
+      const unknown = Object.keys(call.query)[0];
+      if (unknown) {
+        return google(
+          400,
+          'INVALID_ARGUMENT',
+          `Invalid JSON payload received. Unknown name "${unknown}": Cannot bind query parameter. Field '${unknown}' could not be found in request message.`,
+        );
+      }
+      const model = countTokens ? call.body?.model : decodeURIComponent(rawModel);
+      // Dated Claude IDs are `name@YYYYMMDD` on Vertex; the Anthropic `name-YYYYMMDD` form does not exist there.
+      if (!countTokens && /-\d{8}$/.test(model)) {
+        return google(404, 'NOT_FOUND', `Publisher Model \`projects/${project}/locations/${region}/publishers/anthropic/models/${model}\` not found.`);
+      }
+      const problem = validate(call, countTokens);
+      if (problem) return anthropic(400, 'invalid_request_error', problem);
+      call.model = model;
 
-    const b = script.next(model);
-    if (b.kind === 'reset') return resetSocket(req);
-    if (b.kind === 'slow') await fake.sleep(b.ms);
-    switch (b.kind) {
-      case 'error-429': {
-        if (b.form === 'array') {
-          const detail = { message: EXHAUSTED_MESSAGE, domain: 'global', reason: 'rateLimitExceeded' };
-          const body = [googleError(429, 'RESOURCE_EXHAUSTED', EXHAUSTED_MESSAGE, { errors: [detail] })]; // seen on streamRawPredict
-          return sendJson(res, 429, body, retryAfter(b.retryAfter), GOOGLE_JSON);
+      const b = script.next(model);
+      if (b.kind === 'reset') return resetSocket(req);
+      if (b.kind === 'slow') await fake.sleep(b.ms);
+      switch (b.kind) {
+        case 'error-429': {
+          if (b.form === 'array') {
+            const detail = { message: EXHAUSTED_MESSAGE, domain: 'global', reason: 'rateLimitExceeded' };
+            const body = [googleError(429, 'RESOURCE_EXHAUSTED', EXHAUSTED_MESSAGE, { errors: [detail] })]; // seen on streamRawPredict
+            return sendJson(res, 429, body, retryAfter(b.retryAfter), GOOGLE_JSON);
+          }
+          return google(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, retryAfter(b.retryAfter));
         }
-        return google(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, retryAfter(b.retryAfter));
+        case 'error-500':
+          return google(500, 'INTERNAL', 'Internal error encountered.');
+        case 'error-529':
+          return anthropic(529, 'overloaded_error', 'Overloaded');
+        case 'bad-beta': {
+          const beta = headerBetas(call)[0];
+          if (beta) return anthropic(400, 'invalid_request_error', badBetaMessage(beta));
+          break;
+        }
+        case 'bad-signature':
+          if (hasThinkingTurn(call.body)) return anthropic(400, 'invalid_request_error', INVALID_SIGNATURE_MESSAGE);
       }
-      case 'error-500':
-        return google(500, 'INTERNAL', 'Internal error encountered.');
-      case 'error-529':
-        return anthropic(529, 'overloaded_error', 'Overloaded');
-      case 'bad-beta': {
-        const beta = headerBetas(call)[0];
-        if (beta) return anthropic(400, 'invalid_request_error', badBetaMessage(beta));
-      }
-    }
 
-    if (countTokens) return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) });
-    // Vertex reports the hyphen form (`claude-haiku-4-5-20251001`), not the `@` form of the URL.
-    const answer = { shape: b.kind === 'stream' ? 'stream' : 'ok', label: LABEL, model: model.replace('@', '-'), messageId: ids.message(), toolId: ids.tool(), script: usageScriptOf(b) } as const;
-    if (call.body.stream !== true) {
-      if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep);
-      return sendJson(res, 200, answerMessage(answer));
-    }
-    streamHead(res);
-    await playStream(withVertexEvent(answerEvents(answer)), b, sseSink(res, fake.sleep), () => res.destroy());
-  }, () => script.reset());
+      if (countTokens) return sendJson(res, 200, { input_tokens: fakeCountTokens(call.body) });
+      // Vertex reports the hyphen form (`claude-haiku-4-5-20251001`), not the `@` form of the URL.
+      const answer = {
+        shape: b.kind === 'stream' ? 'stream' : 'ok',
+        label: LABEL,
+        model: model.replace('@', '-'),
+        messageId: ids.message(),
+        toolId: ids.tool(),
+        script: usageScriptOf(b),
+      } as const;
+      if (call.body.stream !== true) {
+        if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep);
+        return sendJson(res, 200, answerMessage(answer));
+      }
+      streamHead(res);
+      await playStream(withVertexEvent(answerEvents(answer)), b, sseSink(res, fake.sleep), () => res.destroy());
+    },
+    () => script.reset(),
+  );
 
   return { url: fake.url, calls: fake.calls, enqueue: script.enqueue, reset: fake.reset, close: fake.close };
 }

@@ -101,13 +101,7 @@ function record(req: IncomingMessage, rawBody: string): RecordedCall {
 }
 
 /** Writes a JSON answer; `contentType` lets Google errors say `application/json; charset=UTF-8`. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-  contentType = 'application/json',
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });

@@ -28,6 +28,8 @@ export type Behaviour =
   | { kind: 'reset' }
   /** 400 naming the request's first beta (header, or Bedrock body `anthropic_beta`); `ok` when there is none. */
   | { kind: 'bad-beta' }
+  /** 400 about an invalid thinking `signature` while an assistant turn holds a thinking block; `ok` once none does. */
+  | { kind: 'bad-signature' }
   /** The first `n` calls for this model name on this fake answer `error-500`, later ones `ok`. */
   | { kind: 'flaky'; n: number };
 
@@ -77,7 +79,11 @@ export const FAKE_TOKEN_USAGE = {
 
 /** What FAKE_USAGE costs on claude-sonnet-4-5 or 4-6 (one price) without a regional premium: $3 in, $15 out, 5m write 3.75, 1h write 6, read 0.30 per MTok. */
 export const SONNET_COST_MICROS = Math.round(
-  FAKE_TOKEN_USAGE.input * 3 + FAKE_TOKEN_USAGE.output * 15 + FAKE_TOKEN_USAGE.cache_write_5m * 3.75 + FAKE_TOKEN_USAGE.cache_write_1h * 6 + FAKE_TOKEN_USAGE.cache_read * 0.3,
+  FAKE_TOKEN_USAGE.input * 3 +
+    FAKE_TOKEN_USAGE.output * 15 +
+    FAKE_TOKEN_USAGE.cache_write_5m * 3.75 +
+    FAKE_TOKEN_USAGE.cache_write_1h * 6 +
+    FAKE_TOKEN_USAGE.cache_read * 0.3,
 );
 /** `output_tokens` in `message_start`: a gateway that adds it to the final delta's 42 reports 43. */
 export const FAKE_START_OUTPUT_TOKENS = 1;
@@ -106,6 +112,7 @@ const RULES: [RegExp, (m: RegExpExecArray) => Behaviour][] = [
   [/flaky-(\d+)/, (m) => ({ kind: 'flaky', n: Number(m[1]) })],
   [/(?:^|[^a-z])reset(?:[^a-z]|$)/, () => ({ kind: 'reset' })],
   [/bad-beta/, () => ({ kind: 'bad-beta' })],
+  [/bad-signature/, () => ({ kind: 'bad-signature' })],
   [/stream-exception/, () => ({ kind: 'stream-exception' })],
   [/stream/, () => ({ kind: 'stream' })],
 ];
@@ -156,4 +163,21 @@ export function createScript(): Script {
 export function fakeCountTokens(body: unknown): number {
   const messages = (body as { messages?: unknown } | undefined)?.messages ?? [];
   return Math.ceil(JSON.stringify(messages).length / 4);
+}
+
+/** The Anthropic API's wording for a thinking block signed by another provider (docs/design.md §6.3). */
+export const INVALID_SIGNATURE_MESSAGE = 'messages.1.content.0: Invalid `signature` in `thinking` block';
+
+/** Whether a request body still carries a thinking block in an assistant turn (what `bad-signature` refuses). */
+export function hasThinkingTurn(body: unknown): boolean {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  return (
+    Array.isArray(messages) &&
+    messages.some(
+      (m) =>
+        m?.role === 'assistant' &&
+        Array.isArray(m.content) &&
+        m.content.some((b: { type?: string }) => b?.type === 'thinking' || b?.type === 'redacted_thinking'),
+    )
+  );
 }

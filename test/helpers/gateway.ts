@@ -140,7 +140,9 @@ export function devSeed(urls: { vertex: string; anthropic?: string; bedrock?: st
     workspaces: [{ id: 'dev', name: 'Dev', status: 'active', defaults: {} }],
     providers: [
       { slug: 'vertex-prod', kind: 'vertex', project_id: 'my-project', region: 'global', credentials: { adc: true }, base_url: urls.vertex, ...SCRIPTED_NAMES },
-      ...(urls.anthropic ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic, ...SCRIPTED_NAMES }] : []),
+      ...(urls.anthropic
+        ? [{ slug: 'anthropic-prod', kind: 'anthropic' as const, credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: urls.anthropic, ...SCRIPTED_NAMES }]
+        : []),
       ...(extra.providers ?? []),
     ],
     configs: [{ id: 'default', config: { provider: '@vertex-prod' } }, ...(extra.configs ?? [])],

@@ -39,7 +39,15 @@ export const EMULATORS: Emulator[] = [
     envVar: 'FIRESTORE_EMULATOR_HOST',
     jar: FIRESTORE_JAR,
     // The jar has no Main-Class: `java -jar` fails.
-    args: (port) => ['-Duser.language=en', '-cp', FIRESTORE_JAR, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', '--host=127.0.0.1', `--port=${port}`],
+    args: (port) => [
+      '-Duser.language=en',
+      '-cp',
+      FIRESTORE_JAR,
+      'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
+      'start',
+      '--host=127.0.0.1',
+      `--port=${port}`,
+    ],
     suites: 'Firestore contract suites',
   },
   {
@@ -84,7 +92,9 @@ async function start(e: Emulator, pids: number[], logs: string[]): Promise<void>
   }
   if (started.pid) killGroups([started.pid], 'SIGKILL');
   logs.splice(logs.indexOf(started.logPath), 1); // kept for whoever reads the line below
-  console.log(`\n!!! ${e.name} emulator did not answer on ${started.host} within ${READY_TIMEOUT_MS / 1000} s (log: ${started.logPath}): ${e.suites} are SKIPPED\n`);
+  console.log(
+    `\n!!! ${e.name} emulator did not answer on ${started.host} within ${READY_TIMEOUT_MS / 1000} s (log: ${started.logPath}): ${e.suites} are SKIPPED\n`,
+  );
 }
 
 export interface LaunchedEmulator {

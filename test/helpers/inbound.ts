@@ -1,4 +1,4 @@
-import { RequestBody } from '../../services/gateway/src/proxy/request-body';
+import { RequestBody } from '../../services/gateway/src/providers/request-body';
 import type { InboundRequest, UpstreamRequest } from '../../services/gateway/src/providers/types';
 
 /** An InboundRequest as http/messages.ts builds it from a client body (bytes, scanned). */

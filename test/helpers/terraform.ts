@@ -28,7 +28,9 @@ export function loadTerraform(): Promise<Terraform> {
 
 async function load(): Promise<Terraform> {
   const tf: Terraform = { resource: {}, data: {}, provider: {}, locals: {}, variable: {}, output: {}, terraform: [], files: [] };
-  for (const file of readdirSync(INFRA_DIR).filter((f) => f.endsWith('.tf')).sort()) {
+  for (const file of readdirSync(INFRA_DIR)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     const json = (await parse(file, readFileSync(join(INFRA_DIR, file), 'utf8'))) as Record<string, any>;
     tf.files.push(file);
     for (const kind of ['resource', 'data'] as const) {

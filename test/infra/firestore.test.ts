@@ -27,7 +27,9 @@ describe('Firestore in infra/ carries what the code relies on (store/indexes.ts)
 
   it('has a TTL policy for every TTL field the code writes, and no other', async () => {
     const tf = await loadTerraform();
-    const declared = Object.values(TTL_POLICIES).map((p) => [p.collection, p.field]).sort();
+    const declared = Object.values(TTL_POLICIES)
+      .map((p) => [p.collection, p.field])
+      .sort();
     expect(Object.entries(tf.locals.ttl_fields).sort()).toEqual(declared);
     const field = resource(tf, 'google_firestore_field', 'ttl');
     expect(field.for_each).toBe('${local.ttl_fields}');
@@ -36,7 +38,9 @@ describe('Firestore in infra/ carries what the code relies on (store/indexes.ts)
 
   it('has a composite index for every composite query the code runs, and no other', async () => {
     const tf = await loadTerraform();
-    const declared = Object.fromEntries(Object.entries(COMPOSITE_INDEXES as Record<string, CompositeIndex>).map(([name, q]) => [name, { collection: q.collection, fields: indexFields(q) }]));
+    const declared = Object.fromEntries(
+      Object.entries(COMPOSITE_INDEXES as Record<string, CompositeIndex>).map(([name, q]) => [name, { collection: q.collection, fields: indexFields(q) }]),
+    );
     expect(tf.locals.composite_indexes).toEqual(declared);
     const index = resource(tf, 'google_firestore_index', 'composite');
     expect(index.for_each).toBe('${local.composite_indexes}');

@@ -59,6 +59,10 @@ describe('service accounts', () => {
 
   it('are granted only additively (no binding or policy resource that would take roles from others)', async () => {
     const tf = await loadTerraform();
-    expect(allResources(tf).map(([addr]) => addr).filter((a) => /_iam_(binding|policy)\./.test(a))).toEqual([]);
+    expect(
+      allResources(tf)
+        .map(([addr]) => addr)
+        .filter((a) => /_iam_(binding|policy)\./.test(a)),
+    ).toEqual([]);
   });
 });

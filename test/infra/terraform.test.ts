@@ -22,7 +22,18 @@ describe('infra/ Terraform', () => {
   it('parses, and holds the files named for what they hold', async () => {
     const tf = await loadTerraform();
     expect(tf.files).toEqual(
-      expect.arrayContaining(['versions.tf', 'variables.tf', 'apis.tf', 'iam.tf', 'firestore.tf', 'pubsub.tf', 'gateway.tf', 'worker.tf', 'monitoring.tf', 'outputs.tf']),
+      expect.arrayContaining([
+        'versions.tf',
+        'variables.tf',
+        'apis.tf',
+        'iam.tf',
+        'firestore.tf',
+        'pubsub.tf',
+        'gateway.tf',
+        'worker.tf',
+        'monitoring.tf',
+        'outputs.tf',
+      ]),
     );
   });
 

@@ -1,8 +1,15 @@
-import { requireGrantable, requireOrganisation, requireScope, requireWithinOwnLimits, requireWorkspace, visibleWorkspace } from '../../services/gateway/src/admin/authorize';
+import {
+  requireGrantable,
+  requireOrganisation,
+  requireScope,
+  requireWithinOwnLimits,
+  requireWorkspace,
+  visibleWorkspace,
+} from '../../services/gateway/src/admin/authorize';
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import { ALL_SCOPES, SCOPE_NAMES, SCOPES, ScopeSchema, WORKSPACE_ADMIN_SCOPES } from '../../services/gateway/src/admin/scopes';
 import type { ApiKey } from '../../services/shared/src/entities';
-import { GatewayError } from '../../services/shared/src/errors';
+import type { GatewayError } from '../../services/shared/src/errors';
 
 const key = (over: Partial<ApiKey>): ApiKey => ({
   id: '0'.repeat(64),
@@ -32,8 +39,20 @@ const outcome = (f: () => unknown): string => {
 describe('scopes', () => {
   it('are the documented list, and every admin route names one of them', () => {
     expect(SCOPE_NAMES).toEqual([
-      'completions', 'keys.read', 'keys.write', 'workspaces.read', 'workspaces.write', 'configs.read', 'configs.write',
-      'providers.read', 'providers.write', 'budgets.read', 'budgets.write', 'logs.view', 'analytics.view', 'audit.read',
+      'completions',
+      'keys.read',
+      'keys.write',
+      'workspaces.read',
+      'workspaces.write',
+      'configs.read',
+      'configs.write',
+      'providers.read',
+      'providers.write',
+      'budgets.read',
+      'budgets.write',
+      'logs.view',
+      'analytics.view',
+      'audit.read',
     ]);
     for (const r of ADMIN_ROUTES) expect(Object.keys(SCOPES)).toContain(r.scope);
     expect(ScopeSchema.safeParse('keys.admin').error?.issues[0].message).toMatch(/unknown scope "keys.admin"; scopes are completions, keys.read/);
@@ -41,25 +60,46 @@ describe('scopes', () => {
 
   it('make provider writes organisation-level routes; configs and provider reads check the workspace in their handlers', () => {
     const orgOnly = ADMIN_ROUTES.filter((r) => /configs|providers/.test(r.scope) && r.organisationOnly).map((r) => `${r.method} ${r.path}`);
-    expect(orgOnly).toEqual(['post /admin/v1/providers', 'put /admin/v1/providers/:slug', 'put /admin/v1/providers/:slug/pricing', 'delete /admin/v1/providers/:slug']);
+    expect(orgOnly).toEqual([
+      'post /admin/v1/providers',
+      'put /admin/v1/providers/:slug',
+      'put /admin/v1/providers/:slug/pricing',
+      'delete /admin/v1/providers/:slug',
+    ]);
   });
 });
 
 it.each([
-  ['a key without the scope', () => requireScope(key({ scopes: ['completions'] }), 'keys.read', 'GET /admin/v1/keys'), /^403 API key "k" lacks the "keys.read" scope needed for GET \/admin\/v1\/keys/],
+  [
+    'a key without the scope',
+    () => requireScope(key({ scopes: ['completions'] }), 'keys.read', 'GET /admin/v1/keys'),
+    /^403 API key "k" lacks the "keys.read" scope needed for GET \/admin\/v1\/keys/,
+  ],
   ['a key with the scope', () => requireScope(alpha, 'keys.read', 'x'), /^ok$/],
   ['an organisation key on an organisation route', () => requireOrganisation(org, 'x'), /^ok$/],
-  ['a workspace key on an organisation route', () => requireOrganisation(alpha, 'POST /admin/v1/configs'), /^403 POST \/admin\/v1\/configs is organisation-level: use an organisation key. API key "alpha-admin" is a workspace key of workspace "alpha"/],
+  [
+    'a workspace key on an organisation route',
+    () => requireOrganisation(alpha, 'POST /admin/v1/configs'),
+    /^403 POST \/admin\/v1\/configs is organisation-level: use an organisation key. API key "alpha-admin" is a workspace key of workspace "alpha"/,
+  ],
   ['an organisation key in any workspace', () => requireWorkspace(org, 'beta', 'x'), /^ok$/],
   ['a workspace key in its own workspace', () => requireWorkspace(alpha, 'alpha', 'x'), /^ok$/],
-  ['a workspace key in another workspace', () => requireWorkspace(alpha, 'beta', 'GET x'), /^403 API key "alpha-admin" belongs to workspace "alpha" and cannot act on workspace "beta" \(GET x\)/],
+  [
+    'a workspace key in another workspace',
+    () => requireWorkspace(alpha, 'beta', 'GET x'),
+    /^403 API key "alpha-admin" belongs to workspace "alpha" and cannot act on workspace "beta" \(GET x\)/,
+  ],
   ['a workspace key on an organisation-level object', () => requireWorkspace(alpha, undefined, 'GET org key'), /^403 GET org key is organisation-level/],
   ['an organisation list without a filter', () => visibleWorkspace(org, undefined, 'x'), /^ok$/],
   ['an organisation list filtered', () => visibleWorkspace(org, 'beta', 'x'), /^ok beta$/],
   ['a workspace list without a filter', () => visibleWorkspace(alpha, undefined, 'x'), /^ok alpha$/],
   ['a workspace list filtered to another workspace', () => visibleWorkspace(alpha, 'beta', 'x'), /^403 .*cannot act on workspace "beta"/],
   ['granting held scopes', () => requireGrantable(alpha, ['completions', 'keys.read'], 'create a key'), /^ok$/],
-  ['granting scopes not held', () => requireGrantable(alpha, ['completions', 'configs.write', 'providers.write'], 'create a key'), /^403 API key "alpha-admin" cannot create a key with scopes "configs.write", "providers.write" it does not hold itself/],
+  [
+    'granting scopes not held',
+    () => requireGrantable(alpha, ['completions', 'configs.write', 'providers.write'], 'create a key'),
+    /^403 API key "alpha-admin" cannot create a key with scopes "configs.write", "providers.write" it does not hold itself/,
+  ],
 ] as Array<[string, () => unknown, RegExp]>)('authorisation: %s', (_name, f, want) => {
   expect(outcome(f)).toMatch(want);
 });

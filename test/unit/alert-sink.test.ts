@@ -46,7 +46,15 @@ describe('budget alert delivery', () => {
     await sink.idle();
     // (the logging library adds one diagnostic entry of its own)
     expect(lines.filter((l) => l.message)).toEqual([
-      expect.objectContaining({ severity: 'WARNING', message: 'budget threshold reached', budgetId: 'team-web', threshold: 80, usage: 412_500_000, limit: 500_000_000, alertId: alert.alert_id }),
+      expect.objectContaining({
+        severity: 'WARNING',
+        message: 'budget threshold reached',
+        budgetId: 'team-web',
+        threshold: 80,
+        usage: 412_500_000,
+        limit: 500_000_000,
+        alertId: alert.alert_id,
+      }),
     ]);
     expect(published).toEqual([[alert, { budget_id: 'team-web', threshold: '80', version: '1' }]]);
     expect(hook.calls).toHaveLength(1);

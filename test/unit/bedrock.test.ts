@@ -6,15 +6,9 @@ import type { BedrockProvider, CredentialRef } from '../../services/shared/src/e
 import { GatewayError } from '../../services/shared/src/errors';
 import type { InboundRequest, UpstreamRequest } from '../../services/gateway/src/providers/types';
 import { inboundRequest, upstreamJson } from '../helpers/inbound';
-import {
-  bedrockAdapter,
-  bedrockError,
-  decodeBedrockStream,
-  signBedrockRequest,
-  toBedrockRequest,
-} from '../../services/gateway/src/providers/bedrock';
+import { bedrockAdapter, bedrockError, decodeBedrockStream, signBedrockRequest, toBedrockRequest } from '../../services/gateway/src/providers/bedrock';
 import type { SseEvent } from '../../services/gateway/src/streaming/sse';
-import { BEDROCK_METRICS_EVENT } from '../../services/gateway/src/streaming/usage-tap';
+import { BEDROCK_METRICS_EVENT } from '../../services/gateway/src/usage/usage-tap';
 import { BEDROCK_PROVIDER } from '../helpers/providers';
 import { collect } from '../helpers/iterate';
 
@@ -51,9 +45,7 @@ describe('toBedrockRequest', () => {
       provider,
       catalog,
     );
-    expect(up.url).toBe(
-      'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream',
-    );
+    expect(up.url).toBe('https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream');
     expect(upstreamJson(up)).toEqual({ max_tokens: 8, messages: [], x_future: { a: 1 }, anthropic_version: 'bedrock-2023-05-31' });
     expect(up.framing).toBe('aws-eventstream');
     expect(up.modelUpstream).toBe('us.anthropic.claude-sonnet-4-5-20250929-v1:0');
@@ -73,11 +65,7 @@ describe('toBedrockRequest', () => {
   });
 
   it('moves anthropic-beta into the body after the catalog filters it', () => {
-    const up = toBedrockRequest(
-      inbound({ betas: ['interleaved-thinking-2025-05-14', 'files-api-2025-04-14', 'context-1m-2025-08-07'] }),
-      provider,
-      catalog,
-    );
+    const up = toBedrockRequest(inbound({ betas: ['interleaved-thinking-2025-05-14', 'files-api-2025-04-14', 'context-1m-2025-08-07'] }), provider, catalog);
     expect(upstreamJson(up).anthropic_beta).toEqual(['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07']);
     expect(up.headers['anthropic-beta']).toBeUndefined();
     expect(catalog.filterBetas).toHaveBeenCalledWith('bedrock', ['interleaved-thinking-2025-05-14', 'files-api-2025-04-14', 'context-1m-2025-08-07']);
@@ -98,7 +86,11 @@ describe('toBedrockRequest', () => {
   });
 
   it.each([
-    ['an ARN: "/" becomes %2F, ":" stays', ARN, '/model/arn:aws:bedrock:us-east-2:1234:inference-profile%2Fus.anthropic.claude-3-7-sonnet-20250219-v1:0/invoke'],
+    [
+      'an ARN: "/" becomes %2F, ":" stays',
+      ARN,
+      '/model/arn:aws:bedrock:us-east-2:1234:inference-profile%2Fus.anthropic.claude-3-7-sonnet-20250219-v1:0/invoke',
+    ],
     ['a base id', 'anthropic.claude-3-5-sonnet-20241022-v2:0', '/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke'],
   ])('path-escapes %s', (_name, model, path) => {
     const up = toBedrockRequest(inbound({ body: { model } }), provider, catalog);
@@ -139,7 +131,10 @@ describe('toBedrockRequest', () => {
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const DATE = new Date('2015-08-30T12:36:00Z');
 
-function built(body = '{"max_tokens":8}', url = 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke'): UpstreamRequest {
+function built(
+  body = '{"max_tokens":8}',
+  url = 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke',
+): UpstreamRequest {
   return { url, body, headers: { 'content-type': 'application/json', accept: 'application/json' }, modelUpstream: 'm', framing: 'json' };
 }
 
@@ -425,8 +420,8 @@ describe('bedrockError', () => {
     ['ValidationException', 400, 'invalid_request_error', 400, false],
     ['AccessDeniedException', 403, 'permission_error', 403, false],
     ['ResourceNotFoundException', 404, 'not_found_error', 404, false],
-    ['ModelTimeoutException', 408, 'timeout_error', 504, false],
-    ['ModelErrorException', 424, 'api_error', 500, false],
+    ['ModelTimeoutException', 408, 'timeout_error', 408, false],
+    ['ModelErrorException', 424, 'api_error', 424, false],
     ['ThrottlingException', 429, 'rate_limit_error', 429, true],
     ['ServiceQuotaExceededException', 429, 'rate_limit_error', 429, true],
     ['InternalServerException', 500, 'api_error', 500, true],

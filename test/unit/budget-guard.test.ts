@@ -1,6 +1,6 @@
 import type { Budget, BudgetStatus } from '../../services/shared/src/budget/entity';
 import { budgetFixture } from '../helpers/budget';
-import { GatewayError } from '../../services/shared/src/errors';
+import type { GatewayError } from '../../services/shared/src/errors';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { BudgetGuard } from '../../services/gateway/src/policy/budget-guard';
 import { eventually } from '../helpers/emulators';
@@ -92,17 +92,34 @@ describe('budget enforcement on the request path', () => {
   });
 
   it.each([
-    ['tokens', 'tokens', 1_000, 'Gatehouse budget "Team web" (team-web) is exhausted: 1,200 tokens used of its 1,000 tokens limit. It resets at 2025-07-01T00:00:00.000Z.'],
-    ['input+output tokens, no period', 'input_output_tokens', 1_000, 'Gatehouse budget "Team web" (team-web) is exhausted: 1,200 input+output tokens used of its 1,000 input+output tokens limit. It has no period: an administrator must raise its limit.'],
+    [
+      'tokens',
+      'tokens',
+      1_000,
+      'Gatehouse budget "Team web" (team-web) is exhausted: 1,200 tokens used of its 1,000 tokens limit. It resets at 2025-07-01T00:00:00.000Z.',
+    ],
+    [
+      'input+output tokens, no period',
+      'input_output_tokens',
+      1_000,
+      'Gatehouse budget "Team web" (team-web) is exhausted: 1,200 input+output tokens used of its 1,000 input+output tokens limit. It has no period: an administrator must raise its limit.',
+    ],
   ] as const)('names the amounts of a %s budget', async (_name, metric, limit, message) => {
     const period = metric === 'tokens' ? { kind: 'month' as const, time_zone: 'UTC' } : { kind: 'none' as const };
-    const { g } = await guard(budget({ metric, limit, period }), status(1_200, { limit, window_end: metric === 'tokens' ? '2025-07-01T00:00:00.000Z' : undefined, window_start: '2025-01-01T00:00:00.000Z' }));
+    const { g } = await guard(
+      budget({ metric, limit, period }),
+      status(1_200, { limit, window_end: metric === 'tokens' ? '2025-07-01T00:00:00.000Z' : undefined, window_start: '2025-01-01T00:00:00.000Z' }),
+    );
     expect(refusal(() => g.admit(web, NOW))?.message).toBe(message);
     closeGuard(g);
   });
 
   it('covers by key, workspace and provider too', async () => {
-    for (const scope of [{ type: 'key', key_id: 'k1' }, { type: 'workspace', workspace_id: 'w1' }, { type: 'provider', provider: '@vertex' }] as const) {
+    for (const scope of [
+      { type: 'key', key_id: 'k1' },
+      { type: 'workspace', workspace_id: 'w1' },
+      { type: 'provider', provider: '@vertex' },
+    ] as const) {
       const { g } = await guard(budget({ scope }), status(600_000_000));
       expect(refusal(() => g.admit({ ...web, metadata: {}, provider: 'vertex' }, NOW))?.status).toBe(402);
       expect(refusal(() => g.admit({ key_id: 'k2', workspace_id: 'w2', metadata: {}, provider: 'anthropic' }, NOW))).toBeUndefined();

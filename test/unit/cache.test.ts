@@ -4,7 +4,7 @@ import type { Provider } from '../../services/shared/src/entities';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 import { cacheKey, type CacheKeyParts, stableStringify } from '../../services/gateway/src/cache/key';
 import { answerSize, type CachedAnswer, MemoryResponseCache } from '../../services/gateway/src/cache/response-cache';
-import { cachePlanFor, DEFAULT_MAX_AGE_SECONDS, forceRefresh, jsonAnswer, streamAnswer } from '../../services/gateway/src/cache/simple-cache';
+import { cachePlanFor, DEFAULT_MAX_AGE_SECONDS, forceRefresh, jsonAnswer, streamAnswer } from '../../services/gateway/src/cache/cache-plan';
 import type { InboundRequest } from '../../services/gateway/src/providers/types';
 import type { PlannedTarget } from '../../services/gateway/src/routing/plan';
 import { BEDROCK_PROVIDER } from '../helpers/providers';
@@ -47,7 +47,18 @@ describe('cacheKey', () => {
     ['anthropic-version', { anthropicVersion: '2024-01-01' }],
     ['betas', { betas: ['a'] }],
     ['body content', { body: { ...base.body, max_tokens: 6 } }],
-    ['array order in the body', { body: { ...base.body, messages: [{ role: 'user', content: 'hi' }, { role: 'user', content: 'hi' }] } }],
+    [
+      'array order in the body',
+      {
+        body: {
+          ...base.body,
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      },
+    ],
   ])('depends on %s', (_name, change) => expect(cacheKey({ ...base, ...change })).not.toBe(key));
 });
 
@@ -93,7 +104,9 @@ describe('cachePlanFor', () => {
     expect(cachePlanFor(t, vertex, inboundRequest(body(5, 'u2')), catalog, 'dev')!.key).toBe(first);
     expect(cachePlanFor(t, vertex, reordered, catalog, 'dev')!.key).toBe(first);
     expect(cachePlanFor(t, vertex, inboundRequest(body(6, 'u1')), catalog, 'dev')!.key).not.toBe(first);
-    expect(first).toBe(cacheKey({ scope: 'dev', family: 'vertex', modelUpstream: 'm', stream: false, anthropicVersion: '2023-06-01', betas: [], body: body(5, 'u1') }));
+    expect(first).toBe(
+      cacheKey({ scope: 'dev', family: 'vertex', modelUpstream: 'm', stream: false, anthropicVersion: '2023-06-01', betas: [], body: body(5, 'u1') }),
+    );
   });
 
   it('keys by the betas the provider would receive', () => {

@@ -43,7 +43,16 @@ describe('the whole catalog, model by model', () => {
 
   it('knows the models the Anthropic SDK names today, the Mythos family among them', () => {
     // The SDK's `Model` union (node_modules/@anthropic-ai/sdk, messages.d.ts), Claude Code 2.1.332's defaults.
-    for (const id of ['claude-mythos-5', 'claude-mythos-5-1', 'claude-mythos-5-2', 'claude-mythos-preview', 'claude-fable-5-2', 'claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']) {
+    for (const id of [
+      'claude-mythos-5',
+      'claude-mythos-5-1',
+      'claude-mythos-5-2',
+      'claude-mythos-preview',
+      'claude-fable-5-2',
+      'claude-haiku-5-5',
+      'claude-sonnet-5-5',
+      'claude-opus-5-5',
+    ]) {
       expect([id, catalog.resolve(id)?.id]).toEqual([id, id]);
     }
   });
@@ -87,7 +96,13 @@ describe('pricing beyond the top-level counts', () => {
     // Sonnet 4.6 top level: 1,000 × 3 = 3,000. Advisor on Opus 5: 1,000 × 5 + 100 × 25 = 7,500.
     // Compaction on Sonnet 4.6: 2,000 × 3 + 200 × 15 = 9,000. Total 19,500 µ$.
     const it1 = { input: 1000, output: 100, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 };
-    const usage = u({ input: 1000, iterations: [{ type: 'advisor_message', model: 'claude-opus-5', ...it1 }, { type: 'compaction', ...it1, input: 2000, output: 200 }] });
+    const usage = u({
+      input: 1000,
+      iterations: [
+        { type: 'advisor_message', model: 'claude-opus-5', ...it1 },
+        { type: 'compaction', ...it1, input: 2000, output: 200 },
+      ],
+    });
     expect(catalog.costMicros('claude-sonnet-4-6', usage)).toBe(19_500);
   });
 
@@ -102,15 +117,30 @@ describe('pricing beyond the top-level counts', () => {
   });
 
   it('applies a negotiated discount and per-model rows, keyed by any spelling', () => {
-    const negotiated = { discount_percent: 7.25, models: { 'claude-sonnet-4-5@20250929': { input: 2, output: 10, cache_write_5m: 2.5, cache_write_1h: 4, cache_read: 0.2 } } };
+    const negotiated = {
+      discount_percent: 7.25,
+      models: { 'claude-sonnet-4-5@20250929': { input: 2, output: 10, cache_write_5m: 2.5, cache_write_1h: 4, cache_read: 0.2 } },
+    };
     // Opus 5 list 1,000 × 5 + 1,000 × 25 = 30,000; 7.25 % off = 27,825 µ$.
-    expect(catalog.price({ upstream: 'claude-opus-5' }, u({ input: 1000, output: 1000 }), { negotiated })).toEqual({ priced: true, model: 'claude-opus-5', list: 30_000, effective: 27_825 });
+    expect(catalog.price({ upstream: 'claude-opus-5' }, u({ input: 1000, output: 1000 }), { negotiated })).toEqual({
+      priced: true,
+      model: 'claude-opus-5',
+      list: 30_000,
+      effective: 27_825,
+    });
     // Sonnet 4.5 by its own row on a regional endpoint: (1,000 × 2 + 1,000 × 10) × 1.1 = 13,200 µ$ (list 19,800).
-    expect(catalog.price({ upstream: 'claude-sonnet-4-5-20250929' }, u({ input: 1000, output: 1000 }), { negotiated, regionalPremium: true })).toMatchObject({ list: 19_800, effective: 13_200 });
+    expect(catalog.price({ upstream: 'claude-sonnet-4-5-20250929' }, u({ input: 1000, output: 1000 }), { negotiated, regionalPremium: true })).toMatchObject({
+      list: 19_800,
+      effective: 13_200,
+    });
   });
 
   it('falls back to the requested model, and says when nothing resolves', () => {
-    expect(catalog.price({ upstream: 'my-tune', requested: 'claude-haiku-4-5' }, u({ output: 1000 }))).toMatchObject({ priced: true, model: 'claude-haiku-4-5-20251001', list: 5_000 });
+    expect(catalog.price({ upstream: 'my-tune', requested: 'claude-haiku-4-5' }, u({ output: 1000 }))).toMatchObject({
+      priced: true,
+      model: 'claude-haiku-4-5-20251001',
+      list: 5_000,
+    });
     expect(catalog.price({ upstream: 'my-tune', requested: 'my-other-tune' }, u({ output: 1000 }))).toEqual({ priced: false, list: 0, effective: 0 });
   });
 });
@@ -118,10 +148,15 @@ describe('pricing beyond the top-level counts', () => {
 describe('the Bedrock invocation-metrics cross-check', () => {
   const usage = u({ input: 10, output: 20, cache_read: 30, cache_write_5m: 4, cache_write_1h: 6 });
   it('agrees when every reported count matches (cache writes summed)', () => {
-    expect(invocationMetricsMismatch({ inputTokenCount: 10, outputTokenCount: 20, cacheReadInputTokenCount: 30, cacheWriteInputTokenCount: 10 }, usage)).toBeUndefined();
+    expect(
+      invocationMetricsMismatch({ inputTokenCount: 10, outputTokenCount: 20, cacheReadInputTokenCount: 30, cacheWriteInputTokenCount: 10 }, usage),
+    ).toBeUndefined();
     expect(invocationMetricsMismatch({ outputTokenCount: 20 }, usage)).toBeUndefined();
   });
   it('gives both figures when one differs', () => {
-    expect(invocationMetricsMismatch({ inputTokenCount: 11, outputTokenCount: 20 }, usage)).toEqual({ bedrock: { input: 11, output: 20 }, tapped: { input: 10, output: 20 } });
+    expect(invocationMetricsMismatch({ inputTokenCount: 11, outputTokenCount: 20 }, usage)).toEqual({
+      bedrock: { input: 11, output: 20 },
+      tapped: { input: 10, output: 20 },
+    });
   });
 });

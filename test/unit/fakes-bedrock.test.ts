@@ -4,7 +4,12 @@ import { decodeEventStream } from '../fakes/read';
 import { FAKE_USAGE, type Fake } from '../fakes/script';
 
 const SIG = `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=${'ab'.repeat(32)}`;
-const body = (extra: Record<string, unknown> = {}) => ({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }], ...extra });
+const body = (extra: Record<string, unknown> = {}) => ({
+  anthropic_version: 'bedrock-2023-05-31',
+  max_tokens: 64,
+  messages: [{ role: 'user', content: 'Hello' }],
+  ...extra,
+});
 
 describe('fake Bedrock', () => {
   let fake: Fake;

@@ -65,8 +65,7 @@ describe('fake Secret Manager', () => {
   let fake: FakeSecretManager;
   beforeAll(async () => (fake = await startFakeSecretManager({ secrets: { 'projects/p1/secrets/anthropic-key': 'sk-ant-secret' } })));
   afterAll(() => fake.close());
-  const access = (name: string, headers: Record<string, string> = { authorization: 'Bearer ya29.test' }) =>
-    fetch(`${fake.url}/v1/${name}:access`, { headers });
+  const access = (name: string, headers: Record<string, string> = { authorization: 'Bearer ya29.test' }) => fetch(`${fake.url}/v1/${name}:access`, { headers });
 
   it('returns the base64 payload with its CRC32C', async () => {
     const res = await access('projects/p1/secrets/anthropic-key/versions/latest');

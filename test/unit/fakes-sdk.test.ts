@@ -25,6 +25,8 @@ describe('fake Anthropic through @anthropic-ai/sdk', () => {
 
   it('surfaces 429 with retry-after as a RateLimitError', async () => {
     fake.enqueue('error-429');
-    await expect(client.messages.create({ model: 'ok', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    await expect(client.messages.create({ model: 'ok', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+      Anthropic.RateLimitError,
+    );
   });
 });

@@ -41,7 +41,11 @@ describe('fake Vertex', () => {
   afterAll(() => fake.close());
   beforeEach(() => fake.reset());
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(fake.url + path, { method: 'POST', headers: { authorization: 'Bearer ya29.test', 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(fake.url + path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ya29.test', 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('streams the Anthropic grammar with a ping, tool_use, cumulative usage and a vertex_event before message_stop', async () => {
     const res = await post(`${BASE}/stream@20250101:streamRawPredict`, vertexBody({ stream: true }));
@@ -49,15 +53,35 @@ describe('fake Vertex', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = parseSse(await res.text());
     expect(events.map((e) => e.event)).toEqual([
-      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop',
-      'message_delta', 'vertex_event', 'message_stop',
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'vertex_event',
+      'message_stop',
     ]);
     const start = events[0].data.message;
     expect(start.id).toMatch(/^msg_vrtx_/);
     expect(start.usage).toEqual({ ...FAKE_USAGE, output_tokens: FAKE_START_OUTPUT_TOKENS });
-    expect(events.filter((e) => e.data.delta?.type === 'text_delta').map((e) => e.data.delta.text).join('')).toBe('Hello from fake-vertex');
-    const json = events.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    expect(
+      events
+        .filter((e) => e.data.delta?.type === 'text_delta')
+        .map((e) => e.data.delta.text)
+        .join(''),
+    ).toBe('Hello from fake-vertex');
+    const json = events
+      .filter((e) => e.data.delta?.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json)
+      .join('');
     expect(JSON.parse(json)).toEqual(FAKE_TOOL.input);
     expect(events[12].data).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { output_tokens: FAKE_USAGE.output_tokens } });
     expect(events[13].data.usage.tiers['0-to-200000']).toBeDefined();
@@ -67,7 +91,12 @@ describe('fake Vertex', () => {
   it('answers rawPredict with a Message whose model is the hyphen form', async () => {
     const res = await post(`${BASE}/claude-haiku-4-5@20251001:rawPredict`, vertexBody());
     const msg = await res.json();
-    expect(msg).toMatchObject({ model: 'claude-haiku-4-5-20251001', stop_reason: 'end_turn', content: [{ type: 'text', text: 'Hello from fake-vertex' }], usage: FAKE_USAGE });
+    expect(msg).toMatchObject({
+      model: 'claude-haiku-4-5-20251001',
+      stop_reason: 'end_turn',
+      content: [{ type: 'text', text: 'Hello from fake-vertex' }],
+      usage: FAKE_USAGE,
+    });
     expect(msg.id).toMatch(/^msg_vrtx_/);
   });
 
@@ -143,7 +172,11 @@ describe('fake Vertex', () => {
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toMatch(/^event: message_start\n/);
-    await expect((async () => { while (!(await reader.read()).done); })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        while (!(await reader.read()).done);
+      })(),
+    ).rejects.toThrow();
   });
 
   it('delays the first byte for slow-<ms>', async () => {
@@ -158,7 +191,11 @@ describe('fake Anthropic', () => {
   beforeAll(async () => (fake = await startFakeAnthropic()));
   afterAll(() => fake.close());
   const post = (path: string, body: unknown, headers: Record<string, string> = { 'x-api-key': 'sk-ant-test' }) =>
-    fetch(fake.url + path, { method: 'POST', headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(fake.url + path, {
+      method: 'POST',
+      headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const body = (model: string, extra: Record<string, unknown> = {}) => ({ model, max_tokens: 64, messages: MESSAGES, ...extra });
 
   it('streams with the byte-exact ping and a request-id header', async () => {
@@ -168,7 +205,15 @@ describe('fake Anthropic', () => {
     expect(text).toContain('event: ping\ndata: {"type": "ping"}\n\n');
     const events = parseSse(text);
     expect(events.map((e) => e.event)).toEqual([
-      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
     ]);
     expect(events[0].data.message).toMatchObject({ model: 'claude-opus-5', usage: { output_tokens: 1 } });
     expect(events[7].data.usage.output_tokens).toBe(42);

@@ -4,7 +4,7 @@ import { KeyCache } from '../../services/gateway/src/auth/key-cache';
 import { displayPrefix, generateKeySecret, hashKey, hasValidChecksum, KEY_PREFIX, keyFromHeaders } from '../../services/gateway/src/auth/keys';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { ApiKey } from '../../services/shared/src/entities';
-import { GatewayError } from '../../services/shared/src/errors';
+import type { GatewayError } from '../../services/shared/src/errors';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
 import { silentLogger } from '../helpers/log';

@@ -1,5 +1,5 @@
 import type { Collection } from '../../services/shared/src/store/port';
-import { LiveMap } from '../../services/gateway/src/state/live-map';
+import { LiveMap } from '../../services/gateway/src/mirrors/live-map';
 import { silentLogger } from '../helpers/log';
 
 type Doc = { id: string; v: number };
@@ -23,7 +23,13 @@ afterEach(() => jest.useRealTimers());
 
 it('listens again, with backoff, after its listener fails, serving the last snapshot meanwhile', async () => {
   const { collection, listeners } = scripted();
-  const map = new LiveMap(collection, (d) => d.id, (d) => d.v, log, 'doc');
+  const map = new LiveMap(
+    collection,
+    (d) => d.id,
+    (d) => d.v,
+    log,
+    'doc',
+  );
   const started = map.start();
   listeners[0].onChange([{ id: 'a', v: 1 }]);
   await started;
@@ -43,7 +49,13 @@ it('listens again, with backoff, after its listener fails, serving the last snap
 
 it('reports itself connected from its first snapshot until its listener fails, and again once a new one delivers', async () => {
   const { collection, listeners } = scripted();
-  const map = new LiveMap(collection, (d) => d.id, (d) => d.v, log, 'doc');
+  const map = new LiveMap(
+    collection,
+    (d) => d.id,
+    (d) => d.v,
+    log,
+    'doc',
+  );
   const started = map.start();
   expect(map.state()).toEqual({ connected: false, last_snapshot_age_s: null });
   listeners[0].onChange([{ id: 'a', v: 1 }]);
@@ -58,16 +70,34 @@ it('reports itself connected from its first snapshot until its listener fails, a
 
 it('fails start when the listener fails before the first snapshot', async () => {
   const { collection, listeners } = scripted();
-  const started = new LiveMap(collection, (d) => d.id, (d) => d.v, log, 'doc').start();
+  const started = new LiveMap(
+    collection,
+    (d) => d.id,
+    (d) => d.v,
+    log,
+    'doc',
+  ).start();
   listeners[0].onError!(new Error('permission denied'));
   await expect(started).rejects.toThrow('doc listener failed before its first snapshot: permission denied');
 });
 
 it('keeps serving the other documents when one cannot be derived', async () => {
   const { collection, listeners } = scripted();
-  const map = new LiveMap(collection, (d) => d.id, (d) => { if (d.v < 0) throw new Error('bad'); return d.v; }, log, 'doc');
+  const map = new LiveMap(
+    collection,
+    (d) => d.id,
+    (d) => {
+      if (d.v < 0) throw new Error('bad');
+      return d.v;
+    },
+    log,
+    'doc',
+  );
   const started = map.start();
-  listeners[0].onChange([{ id: 'a', v: 1 }, { id: 'b', v: -1 }]);
+  listeners[0].onChange([
+    { id: 'a', v: 1 },
+    { id: 'b', v: -1 },
+  ]);
   await started;
   expect([map.get('a'), map.get('b')]).toEqual([1, undefined]);
 });

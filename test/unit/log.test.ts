@@ -13,7 +13,10 @@ function run(body: string): Record<string, unknown>[] {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-log-'));
   try {
     const script = join(dir, 'script.ts');
-    writeFileSync(script, `import { createLogger } from ${JSON.stringify(LOG_MODULE)};\nconst log = createLogger({ service: 'gateway', project: 'p' });\n${body}\n`);
+    writeFileSync(
+      script,
+      `import { createLogger } from ${JSON.stringify(LOG_MODULE)};\nconst log = createLogger({ service: 'gateway', project: 'p' });\n${body}\n`,
+    );
     const out = execFileSync(process.execPath, ['-r', '@swc-node/register', script], {
       cwd: resolve(__dirname, '../..'),
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', NODE_OPTIONS: '' },
@@ -33,7 +36,13 @@ function run(body: string): Record<string, unknown>[] {
 it('writes one Cloud Logging JSON line per entry on stdout', () => {
   const lines = run(`log.info('hello', { requestId: 'r1', trace: 'projects/p/traces/t1' }); log.error('bad', { n: 2 });`);
   expect(lines).toEqual([
-    expect.objectContaining({ severity: 'INFO', message: 'hello', service: 'gateway', requestId: 'r1', 'logging.googleapis.com/trace': 'projects/p/traces/t1' }),
+    expect.objectContaining({
+      severity: 'INFO',
+      message: 'hello',
+      service: 'gateway',
+      requestId: 'r1',
+      'logging.googleapis.com/trace': 'projects/p/traces/t1',
+    }),
     expect.objectContaining({ severity: 'ERROR', message: 'bad', n: 2 }),
   ]);
 });

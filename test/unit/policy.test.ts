@@ -10,7 +10,11 @@ describe('metadata', () => {
     expect(() => parseMetadataHeader(raw)).toThrow(expect.objectContaining({ type: 'invalid_request_error' }));
   });
   it('lets key values win over the request, and the request over the workspace', () => {
-    expect(mergeMetadata({ team: 'ws', env: 'prod' }, { team: 'mine', env: 'dev', x: '1' }, { team: 'pinned' })).toEqual({ team: 'pinned', env: 'dev', x: '1' });
+    expect(mergeMetadata({ team: 'ws', env: 'prod' }, { team: 'mine', env: 'dev', x: '1' }, { team: 'pinned' })).toEqual({
+      team: 'pinned',
+      env: 'dev',
+      x: '1',
+    });
   });
 });
 

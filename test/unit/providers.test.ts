@@ -19,7 +19,13 @@ const vertex = (over: Partial<VertexProvider> = {}): VertexProvider => ({
 });
 const inbound = (over: Partial<Omit<InboundRequest, 'body'>> & { body?: Record<string, unknown> } = {}): InboundRequest => {
   const { body, ...rest } = over;
-  const b = body ?? { model: 'claude-sonnet-4-5-20250929', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], unknown_field: { kept: true } };
+  const b = body ?? {
+    model: 'claude-sonnet-4-5-20250929',
+    max_tokens: 10,
+    stream: true,
+    messages: [{ role: 'user', content: 'hi' }],
+    unknown_field: { kept: true },
+  };
   return inboundRequest(b, { stream: true, ...rest });
 };
 
@@ -36,9 +42,17 @@ describe('vertex transform', () => {
 
   it('moves the model into the URL in @date form, keeps stream and unknown fields, adds anthropic_version', () => {
     const up = toVertexRequest(inbound(), vertex({ region: 'us-east5' }), catalog);
-    expect(up.url).toBe('https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict');
+    expect(up.url).toBe(
+      'https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict',
+    );
     const body = upstreamJson(up);
-    expect(body).toEqual({ anthropic_version: 'vertex-2023-10-16', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], unknown_field: { kept: true } });
+    expect(body).toEqual({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+      unknown_field: { kept: true },
+    });
     expect(up.framing).toBe('sse');
     expect(up.modelUpstream).toBe('claude-sonnet-4-5@20250929');
   });
@@ -99,7 +113,9 @@ describe('each provider checks the shape of a model id before it goes upstream',
     ['bedrock', 'private/model'],
     ['bedrock', 'private%model'],
   ] as const)('%s refuses "%s" with a 400', (kind, model) => {
-    expect(() => build[kind](model)).toThrow(expect.objectContaining({ type: 'invalid_request_error', message: expect.stringMatching(/^model: ".*" is not a/) }));
+    expect(() => build[kind](model)).toThrow(
+      expect.objectContaining({ type: 'invalid_request_error', message: expect.stringMatching(/^model: ".*" is not a/) }),
+    );
   });
   it.each([
     ['vertex', 'private-model@20250101'],
@@ -113,7 +129,8 @@ describe('each provider checks the shape of a model id before it goes upstream',
 
 describe('upstream error translation', () => {
   it('passes an Anthropic-shaped error through byte for byte', () => {
-    const raw = '{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 460500 tokens > 200000 maximum"},"request_id":"req_vrtx_1"}';
+    const raw =
+      '{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 460500 tokens > 200000 maximum"},"request_id":"req_vrtx_1"}';
     const err = upstreamError('Vertex AI', 400, {}, raw);
     expect(err).toMatchObject({ type: 'invalid_request_error', status: 400, retryable: false });
     expect(err.opts.rawBody).toBe(raw);

@@ -82,7 +82,12 @@ describe('rate limits shared through leases', () => {
     const rl = await limiterOn(store, clock, [limit({ id: 'tpm', unit: 'tokens', limit: 1000 })]);
     expect(await ask(rl, 'a', 600)).toBe('ok');
     expect(await ask(rl, 'b', 600)).toBeInstanceOf(GatewayError); // 600 estimated of 1000: 400 left
-    rl.settle(usageEventFixture({ request_id: 'a', usage: { input: 50, output: 50, cache_write_5m: 9999, cache_write_1h: 0, cache_read: 9999, web_search_requests: 0 } }));
+    rl.settle(
+      usageEventFixture({
+        request_id: 'a',
+        usage: { input: 50, output: 50, cache_write_5m: 9999, cache_write_1h: 0, cache_read: 9999, web_search_requests: 0 },
+      }),
+    );
     expect(await ask(rl, 'b', 600)).toBe('ok'); // 500 refunded
     expect(await ask(rl, 'c', 300)).toBe('ok');
     expect(await ask(rl, 'd', 1)).toBeInstanceOf(GatewayError);
@@ -90,7 +95,10 @@ describe('rate limits shared through leases', () => {
 
   it('applies only the limits whose scope covers the request', async () => {
     const store = createMemoryStore();
-    const rl = await limiterOn(store, { now: MINUTE_START }, [limit({ scope: { type: 'key', key_id: 'other' }, limit: 1 }), limit({ id: 'p', scope: { type: 'provider', provider: 'vertex' }, limit: 1 })]);
+    const rl = await limiterOn(store, { now: MINUTE_START }, [
+      limit({ scope: { type: 'key', key_id: 'other' }, limit: 1 }),
+      limit({ id: 'p', scope: { type: 'provider', provider: 'vertex' }, limit: 1 }),
+    ]);
     expect(await ask(rl)).toBe('ok');
     expect(((await ask(rl)) as GatewayError).message).toContain('(p)');
   });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { relayStream } from '../../services/gateway/src/proxy/relay';
+import { relayStream } from '../../services/gateway/src/streaming/relay';
 import { formatSse, parseSse, type SseBatch, type SseEvent } from '../../services/gateway/src/streaming/sse';
 import { collect } from '../helpers/iterate';
 
@@ -45,7 +45,9 @@ it('ends a stream that closes before message_stop with an SSE error', async () =
   const r = await relayStream(res, batch(whole.slice(0, 2)), batches([]), true);
   expect(r.failure).toMatch(/before message_stop/);
   expect(r.tap.errorType).toBe('api_error');
-  expect(text()).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before message_stop"\}\}\n\n$/);
+  expect(text()).toMatch(
+    /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before message_stop"\}\}\n\n$/,
+  );
 });
 
 it('turns an upstream failure mid-stream into an SSE error', async () => {

@@ -1,9 +1,10 @@
-import { RequestBody } from '../../services/gateway/src/proxy/request-body';
+import { RequestBody } from '../../services/gateway/src/providers/request-body';
 
 const bytes = (s: string) => Buffer.from(s);
 
 describe('request body: spliced from the client bytes, parsed only on demand', () => {
-  const raw = '{"model":"claude-opus-5-5", "messages":[{"role":"user","content":"say \\"}{\\" ok"}],\n "tools":[{"name":"t","input_schema":{"type":"object","properties":{"stream":{"type":"boolean"}}}}],"stream":true}';
+  const raw =
+    '{"model":"claude-opus-5-5", "messages":[{"role":"user","content":"say \\"}{\\" ok"}],\n "tools":[{"name":"t","input_schema":{"type":"object","properties":{"stream":{"type":"boolean"}}}}],"stream":true}';
 
   it('reads top-level members without parsing nested ones', () => {
     const b = RequestBody.parse(bytes(raw));
@@ -31,7 +32,10 @@ describe('request body: spliced from the client bytes, parsed only on demand', (
   });
 
   it('merges override_params at the object level', () => {
-    const b = RequestBody.parse(bytes('{"model":"m","thinking":{"type":"adaptive","display":"omitted"}}')).merge({ thinking: { display: 'full' }, max_tokens: 9 });
+    const b = RequestBody.parse(bytes('{"model":"m","thinking":{"type":"adaptive","display":"omitted"}}')).merge({
+      thinking: { display: 'full' },
+      max_tokens: 9,
+    });
     expect(JSON.parse(b.bytes({ model: 'x' }).toString())).toEqual({ model: 'x', thinking: { type: 'adaptive', display: 'full' }, max_tokens: 9 });
   });
 

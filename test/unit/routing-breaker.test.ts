@@ -22,7 +22,13 @@ describe('nextState', () => {
     ['an attempt after the window starts the half-open probe', { status: 'open', until: 31_000 }, 'attempt', 31_000, { status: 'half-open', since: 31_000 }],
     ['the probe succeeds: closed', { status: 'half-open', since: 31_000 }, 'success', 31_500, CLOSED],
     ['the probe fails: open again for 30 s', { status: 'half-open', since: 31_000 }, 'failure', 31_500, { status: 'open', until: 61_500 }],
-    ['a second attempt while the probe is out changes nothing', { status: 'half-open', since: 31_000 }, 'attempt', 40_000, { status: 'half-open', since: 31_000 }],
+    [
+      'a second attempt while the probe is out changes nothing',
+      { status: 'half-open', since: 31_000 },
+      'attempt',
+      40_000,
+      { status: 'half-open', since: 31_000 },
+    ],
     ['a probe that never reported is replaced after 30 s', { status: 'half-open', since: 31_000 }, 'attempt', 61_000, { status: 'half-open', since: 61_000 }],
     ['a late failure while open keeps the window', { status: 'open', until: 31_000 }, 'failure', 5_000, { status: 'open', until: 31_000 }],
     ['a late success while open closes it', { status: 'open', until: 31_000 }, 'success', 5_000, CLOSED],
@@ -107,13 +113,14 @@ describe('BreakerRegistry', () => {
 
 describe('countsAgainstUpstream: only what says something about the upstream opens a shared breaker', () => {
   const FLOOR = 600_000;
-  const err = (retryable: boolean, timedOutAfterMs?: number) => new GatewayError(retryable ? 'api_error' : 'invalid_request_error', 'x', { retryable, timedOutAfterMs });
+  const err = (retryable: boolean, timedOutAfterMs?: number) =>
+    new GatewayError(retryable ? 'api_error' : 'invalid_request_error', 'x', { retryable, timedOutAfterMs });
   it.each([
     ['an upstream 5xx / 529 / connection failure', err(true), true],
     ['a 4xx about the request', err(false), false],
     ['the client going away (499, not retryable)', new GatewayError('invalid_request_error', 'Client closed the request.', { status: 499 }), false],
     ["a client's own request_timeout below the floor", err(true, 1000), false],
-    ['a timeout at the floor (the operator\'s UPSTREAM_TIMEOUT_MS)', err(true, FLOOR), true],
+    ["a timeout at the floor (the operator's UPSTREAM_TIMEOUT_MS)", err(true, FLOOR), true],
   ])('%s: %s', (_name, error, want) => {
     expect(countsAgainstUpstream(error, FLOOR)).toBe(want);
   });

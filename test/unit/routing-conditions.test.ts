@@ -1,4 +1,13 @@
-import { compileRegex, fieldValue, matches, MAX_REGEX_INPUT, regexSize, validateQuery, type ConditionContext, type Query } from '../../services/gateway/src/routing/conditions';
+import {
+  compileRegex,
+  fieldValue,
+  matches,
+  MAX_REGEX_INPUT,
+  regexSize,
+  validateQuery,
+  type ConditionContext,
+  type Query,
+} from '../../services/gateway/src/routing/conditions';
 
 const ctx: ConditionContext = {
   metadata: { team: 'search', tier: 'pro', level: '3', since: '2025-06-01', 'org.unit': 'ml' },
@@ -102,7 +111,11 @@ describe('validateQuery', () => {
     ['$gt with a list', { 'metadata.a': { $gt: [1] } }, [[['metadata.a', '$gt'], /number or a string/]]],
     ['$eq with an object', { 'metadata.a': { $eq: { b: 1 } } }, [[['metadata.a', '$eq'], /string, number, boolean or null/]]],
     ['$regex with a number', { 'metadata.a': { $regex: 5 } }, [[['metadata.a', '$regex'], /pattern string/]]],
-    ['issues inside $and carry their index', { $and: [{ 'metadata.a': 'x' }, { 'metadata.b': { $nope: 1 } }] }, [[['$and', 1, 'metadata.b', '$nope'], /unknown operator/]]],
+    [
+      'issues inside $and carry their index',
+      { $and: [{ 'metadata.a': 'x' }, { 'metadata.b': { $nope: 1 } }] },
+      [[['$and', 1, 'metadata.b', '$nope'], /unknown operator/]],
+    ],
     [
       'nesting deeper than 8 levels',
       { $and: [{ $and: [{ $and: [{ $and: [{ $and: [{ $and: [{ $and: [{ $and: [{ 'metadata.a': 'x' }] }] }] }] }] }] }] }] },

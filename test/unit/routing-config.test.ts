@@ -21,21 +21,35 @@ function nested(levels: number): Record<string, unknown> {
 
 describe('parseConfig accepts', () => {
   it.each<[string, unknown, RoutingConfig]>([
-    ['load-balance is the canonical loadbalance', { strategy: { mode: 'load-balance' }, targets: [{ provider: '@a' }] }, { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@a' }] }],
+    [
+      'load-balance is the canonical loadbalance',
+      { strategy: { mode: 'load-balance' }, targets: [{ provider: '@a' }] },
+      { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@a' }] },
+    ],
     ['legacy virtual_key becomes provider', { virtual_key: 'vertex-prod' }, { provider: '@vertex-prod' }],
     ['virtual_key with @ becomes provider', { virtual_key: '@vertex-prod' }, { provider: '@vertex-prod' }],
-    ['forward_headers are lower-cased and deduplicated', { provider: '@a', forward_headers: ['Anthropic-Beta', 'anthropic-beta', 'X-Team'] }, { provider: '@a', forward_headers: ['anthropic-beta', 'x-team'] }],
+    [
+      'forward_headers are lower-cased and deduplicated',
+      { provider: '@a', forward_headers: ['Anthropic-Beta', 'anthropic-beta', 'X-Team'] },
+      { provider: '@a', forward_headers: ['anthropic-beta', 'x-team'] },
+    ],
     ['a config of only retry (provider from the header)', { retry: { attempts: 2 } }, { retry: { attempts: 2 } }],
     ['single mode without targets', { strategy: { mode: 'single' }, provider: '@a' }, { strategy: { mode: 'single' }, provider: '@a' }],
     [
       'conditional with conditions and a default',
       {
         strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.tier': { $in: ['pro'] } }, then: 'fast' }], default: 'cheap' },
-        targets: [{ name: 'fast', provider: '@a' }, { name: 'cheap', provider: '@b' }],
+        targets: [
+          { name: 'fast', provider: '@a' },
+          { name: 'cheap', provider: '@b' },
+        ],
       },
       {
         strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.tier': { $in: ['pro'] } }, then: 'fast' }], default: 'cheap' },
-        targets: [{ name: 'fast', provider: '@a' }, { name: 'cheap', provider: '@b' }],
+        targets: [
+          { name: 'fast', provider: '@a' },
+          { name: 'cheap', provider: '@b' },
+        ],
       },
     ],
     ['retry attempts 0 and 10 are the bounds', { provider: '@a', targets: undefined, retry: { attempts: 10 } }, { provider: '@a', retry: { attempts: 10 } }],
@@ -103,10 +117,18 @@ describe('parseConfig rejects, naming the path of each problem', () => {
     ['an empty config', {}, [['', /does nothing/]]],
     ['only ignored fields', { input_guardrails: [] }, [['', /does nothing/]]],
     ['unknown mode', { strategy: { mode: 'round-robin' }, targets: [{ provider: '@a' }] }, [['strategy.mode', /expected one of/]]],
-    ['retry attempts above 10', { strategy: { mode: 'fallback' }, targets: [{ provider: '@a' }, { provider: '@b', retry: { attempts: 11 } }] }, [['targets[1].retry.attempts', /<=10/]]],
+    [
+      'retry attempts above 10',
+      { strategy: { mode: 'fallback' }, targets: [{ provider: '@a' }, { provider: '@b', retry: { attempts: 11 } }] },
+      [['targets[1].retry.attempts', /<=10/]],
+    ],
     ['negative retry attempts', { provider: '@a', retry: { attempts: -1 } }, [['retry.attempts', />=0/]]],
     ['retry without attempts', { provider: '@a', retry: { on_status_codes: [429] } }, [['retry.attempts', /required/]]],
-    ['a status code that is not one', { provider: '@a', retry: { attempts: 1, on_status_codes: [429, 1000] } }, [['retry.on_status_codes[1]', /HTTP status code/]]],
+    [
+      'a status code that is not one',
+      { provider: '@a', retry: { attempts: 1, on_status_codes: [429, 1000] } },
+      [['retry.on_status_codes[1]', /HTTP status code/]],
+    ],
     ['a provider without @', { provider: 'vertex-prod' }, [['provider', /"@" and a provider slug/]]],
     ['an unknown cache mode', { provider: '@a', cache: { mode: 'fuzzy' } }, [['cache.mode', /expected one of/]]],
     ['a negative timeout', { provider: '@a', request_timeout: -5 }, [['request_timeout', /at least 1000 ms/]]],
@@ -118,9 +140,17 @@ describe('parseConfig rejects, naming the path of each problem', () => {
     ['an unknown retry field', { provider: '@a', retry: { attempts: 1, backoff: 'linear' } }, [['retry.backoff', /unknown field/]]],
     ['credentials in the config', { provider: '@a', api_key: 'sk-…' }, [['api_key', /live on a stored provider/]]],
     ['a custom host', { provider: '@a', customHost: 'https://evil.example' }, [['customHost', /live on a stored provider/]]],
-    ['both spellings of one key', { provider: '@a', forward_headers: ['x-a'], forwardHeaders: ['x-b'] }, [['forwardHeaders', /both "forwardHeaders" and "forward_headers"/]]],
+    [
+      'both spellings of one key',
+      { provider: '@a', forward_headers: ['x-a'], forwardHeaders: ['x-b'] },
+      [['forwardHeaders', /both "forwardHeaders" and "forward_headers"/]],
+    ],
     ['provider and virtual_key together', { provider: '@a', virtual_key: 'b' }, [['virtual_key', /not both/]]],
-    ['an @model for another provider than the target sets', { provider: '@a', override_params: { model: '@b/claude' } }, [['override_params.model', /@b but this target sets provider @a/]]],
+    [
+      'an @model for another provider than the target sets',
+      { provider: '@a', override_params: { model: '@b/claude' } },
+      [['override_params.model', /@b but this target sets provider @a/]],
+    ],
     ['a malformed @model', { override_params: { model: '@vertex-prod' } }, [['override_params.model', /"@slug\/model"/]]],
     ['a model that is not a string', { provider: '@a', override_params: { model: 42 } }, [['override_params.model', /model name/]]],
     ['targets without a strategy', { targets: [{ provider: '@a' }] }, [['strategy', /needs a strategy/]]],
@@ -128,25 +158,84 @@ describe('parseConfig rejects, naming the path of each problem', () => {
     ['loadbalance with empty targets', { strategy: { mode: 'loadbalance' }, targets: [] }, [['targets', /at least one target/]]],
     ['loadbalance where every weight is 0', { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@a', weight: 0 }] }, [['targets', /weight above 0/]]],
     ['a negative weight', { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@a', weight: -1 }] }, [['targets[0].weight', />=0/]]],
-    ['conditional without conditions', { strategy: { mode: 'conditional' }, targets: [{ name: 'x', provider: '@a' }] }, [['strategy.conditions', /at least one condition/]]],
+    [
+      'conditional without conditions',
+      { strategy: { mode: 'conditional' }, targets: [{ name: 'x', provider: '@a' }] },
+      [['strategy.conditions', /at least one condition/]],
+    ],
     [
       'a condition naming no target',
-      { strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.a': 'b' }, then: 'nope' }], default: 'gone' }, targets: [{ name: 'x', provider: '@a' }] },
+      {
+        strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.a': 'b' }, then: 'nope' }], default: 'gone' },
+        targets: [{ name: 'x', provider: '@a' }],
+      },
       [
         ['strategy.conditions[0].then', /no target named "nope".*"x"/],
         ['strategy.default', /no target named "gone"/],
       ],
     ],
-    ['conditions on a fallback', { strategy: { mode: 'fallback', conditions: [], default: 'x' }, targets: [{ provider: '@a' }] }, [['strategy.conditions', /only to mode "conditional"/], ['strategy.default', /only to mode "conditional"/]]],
-    ['sticky on a fallback', { strategy: { mode: 'fallback', sticky: { enabled: true } }, targets: [{ provider: '@a' }] }, [['strategy.sticky', /only to mode "loadbalance"/]]],
-    ['a sticky hash field outside metadata/headers/params', { strategy: { mode: 'loadbalance', sticky: { enabled: true, hash_fields: ['user'] } }, targets: [{ provider: '@a' }] }, [['strategy.sticky.hash_fields[0]', /must start with/]]],
-    ['duplicate target names', { strategy: { mode: 'fallback' }, targets: [{ name: 'a', provider: '@a' }, { name: 'a', provider: '@b' }] }, [['targets[1].name', /already named "a"/]]],
-    ['forwarding the gateway key', { provider: '@a', forward_headers: ['anthropic-beta', 'Authorization', 'x-api-key'] }, [['forward_headers[1]', /cannot be forwarded/], ['forward_headers[2]', /cannot be forwarded/]]],
-    ['forwarding gateway headers', { provider: '@a', forward_headers: ['x-gatehouse-config', 'x-portkey-forward-headers'] }, [['forward_headers[0]', /cannot be forwarded/], ['forward_headers[1]', /cannot be forwarded/]]],
+    [
+      'conditions on a fallback',
+      { strategy: { mode: 'fallback', conditions: [], default: 'x' }, targets: [{ provider: '@a' }] },
+      [
+        ['strategy.conditions', /only to mode "conditional"/],
+        ['strategy.default', /only to mode "conditional"/],
+      ],
+    ],
+    [
+      'sticky on a fallback',
+      { strategy: { mode: 'fallback', sticky: { enabled: true } }, targets: [{ provider: '@a' }] },
+      [['strategy.sticky', /only to mode "loadbalance"/]],
+    ],
+    [
+      'a sticky hash field outside metadata/headers/params',
+      { strategy: { mode: 'loadbalance', sticky: { enabled: true, hash_fields: ['user'] } }, targets: [{ provider: '@a' }] },
+      [['strategy.sticky.hash_fields[0]', /must start with/]],
+    ],
+    [
+      'duplicate target names',
+      {
+        strategy: { mode: 'fallback' },
+        targets: [
+          { name: 'a', provider: '@a' },
+          { name: 'a', provider: '@b' },
+        ],
+      },
+      [['targets[1].name', /already named "a"/]],
+    ],
+    [
+      'forwarding the gateway key',
+      { provider: '@a', forward_headers: ['anthropic-beta', 'Authorization', 'x-api-key'] },
+      [
+        ['forward_headers[1]', /cannot be forwarded/],
+        ['forward_headers[2]', /cannot be forwarded/],
+      ],
+    ],
+    [
+      'forwarding gateway headers',
+      { provider: '@a', forward_headers: ['x-gatehouse-config', 'x-portkey-forward-headers'] },
+      [
+        ['forward_headers[0]', /cannot be forwarded/],
+        ['forward_headers[1]', /cannot be forwarded/],
+      ],
+    ],
     ['a header name with spaces', { provider: '@a', forward_headers: ['x team'] }, [['forward_headers[0]', /header name/]]],
     [
       'forwarding headers that steer the platform behind a provider',
-      { provider: '@a', forward_headers: ['x-goog-user-project', 'X-HTTP-Method-Override', 'x-amz-security-token', 'x-amzn-bedrock-trace', 'Host', 'te', 'proxy-authorization', 'x-forwarded-for', 'x-server-timeout'] },
+      {
+        provider: '@a',
+        forward_headers: [
+          'x-goog-user-project',
+          'X-HTTP-Method-Override',
+          'x-amz-security-token',
+          'x-amzn-bedrock-trace',
+          'Host',
+          'te',
+          'proxy-authorization',
+          'x-forwarded-for',
+          'x-server-timeout',
+        ],
+      },
       [
         ['forward_headers[0]', /"x-goog-user-project" cannot be forwarded: x-goog-… headers steer/],
         ['forward_headers[1]', /"X-HTTP-Method-Override" cannot be forwarded/],
@@ -159,20 +248,33 @@ describe('parseConfig rejects, naming the path of each problem', () => {
         ['forward_headers[8]', /"x-server-timeout" cannot be forwarded/],
       ],
     ],
-    ['forwarding a standard header (not on the allow-list)', { provider: '@a', forward_headers: ['user-agent'] }, [['forward_headers[0]', /"user-agent" cannot be forwarded/]]],
+    [
+      'forwarding a standard header (not on the allow-list)',
+      { provider: '@a', forward_headers: ['user-agent'] },
+      [['forward_headers[0]', /"user-agent" cannot be forwarded/]],
+    ],
     [
       'an invalid regex in a condition',
-      { strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.user': { $regex: '([a-z' } }, then: 'x' }] }, targets: [{ name: 'x', provider: '@a' }] },
+      {
+        strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.user': { $regex: '([a-z' } }, then: 'x' }] },
+        targets: [{ name: 'x', provider: '@a' }],
+      },
       [['strategy.conditions[0].query["metadata.user"].$regex', /invalid regex/]],
     ],
     [
       'a regex with a backreference (RE2 has none) in a condition',
-      { strategy: { mode: 'conditional', conditions: [{ query: { 'params.system': { $regex: '(a)\\1' } }, then: 'x' }] }, targets: [{ name: 'x', provider: '@a' }] },
+      {
+        strategy: { mode: 'conditional', conditions: [{ query: { 'params.system': { $regex: '(a)\\1' } }, then: 'x' }] },
+        targets: [{ name: 'x', provider: '@a' }],
+      },
       [['strategy.conditions[0].query["params.system"].$regex', /invalid regex/]],
     ],
     [
       'an unknown operator and field in a condition',
-      { strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.a': { $like: 'x' }, 'url.pathname': '/v1' }, then: 'x' }] }, targets: [{ name: 'x', provider: '@a' }] },
+      {
+        strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.a': { $like: 'x' }, 'url.pathname': '/v1' }, then: 'x' }] },
+        targets: [{ name: 'x', provider: '@a' }],
+      },
       [
         ['strategy.conditions[0].query["metadata.a"].$like', /unknown operator/],
         ['strategy.conditions[0].query["url.pathname"]', /start with metadata\., params\. or headers\./],
@@ -182,7 +284,10 @@ describe('parseConfig rejects, naming the path of each problem', () => {
       'problems at several levels at once',
       {
         strategy: { mode: 'fallback' },
-        targets: [{ provider: '@a', retry: { attempts: 99 } }, { strategy: { mode: 'fallback' }, targets: [{ provider: 'bad' }, { cache: { mode: 'x' } }] }],
+        targets: [
+          { provider: '@a', retry: { attempts: 99 } },
+          { strategy: { mode: 'fallback' }, targets: [{ provider: 'bad' }, { cache: { mode: 'x' } }] },
+        ],
       },
       [
         ['targets[0].retry.attempts', /<=10/],
@@ -200,7 +305,12 @@ describe('parseConfig rejects, naming the path of each problem', () => {
 
   it.each<[string, unknown, string, RegExp]>([
     ['targets nested 6 levels deep', nested(6), 'targets[0].targets[0].targets[0].targets[0].targets[0].targets', /more than 5 levels/],
-    ['51 targets in total', { strategy: { mode: 'fallback' }, targets: Array.from({ length: 51 }, () => ({ provider: '@a' })) }, 'targets', /51 targets.*limit is 50/],
+    [
+      '51 targets in total',
+      { strategy: { mode: 'fallback' }, targets: Array.from({ length: 51 }, () => ({ provider: '@a' })) },
+      'targets',
+      /51 targets.*limit is 50/,
+    ],
     ['a config over 64 KiB', { provider: '@a', override_params: { system: 'x'.repeat(70_000) } }, '', /64 KiB/],
     ['header text over 64 KiB', JSON.stringify({ provider: '@a', override_params: { system: 'x'.repeat(70_000) } }), '', /64 KiB/],
     ['header text that is not JSON', '{"provider": "@a",', '', /not valid JSON/],

@@ -1,15 +1,7 @@
 import { seededRandom } from '../helpers/random';
 import { configError, parseConfig } from '../../services/gateway/src/routing/config-schema';
 import { flattenConfig, leafTargets, type ResolvedTree } from '../../services/gateway/src/routing/flatten';
-import {
-  nextAttemptIndex,
-  planAttempts,
-  planRoute,
-  triggersFallback,
-  type PlanContext,
-  type PlannedTarget,
-} from '../../services/gateway/src/routing/plan';
-
+import { nextAttemptIndex, planAttempts, planRoute, triggersFallback, type PlanContext, type PlannedTarget } from '../../services/gateway/src/routing/plan';
 
 const CTX: PlanContext = { metadata: {}, params: {}, headers: {}, random: () => 0 };
 
@@ -48,20 +40,40 @@ describe('planAttempts: every mode', () => {
     ['single mode without targets is the target', p('a', { strategy: { mode: 'single' } }), {}, ['root']],
     ['single mode uses the first target', { strategy: { mode: 'single' }, targets: [p('a'), p('b')] }, {}, ['targets[0]']],
     ['fallback keeps declared order', fb(p('a'), p('b'), p('c')), {}, ['targets[0]', 'targets[1]', 'targets[2]']],
-    ['fallback expands a nested fallback in its own order', fb(p('a'), fb(p('b'), p('c')), p('d')), {}, ['targets[0]', 'targets[1].targets[0]', 'targets[1].targets[1]', 'targets[2]']],
+    [
+      'fallback expands a nested fallback in its own order',
+      fb(p('a'), fb(p('b'), p('c')), p('d')),
+      {},
+      ['targets[0]', 'targets[1].targets[0]', 'targets[1].targets[1]', 'targets[2]'],
+    ],
     ['loadbalance picks one target (low draw)', lb(p('a'), p('b')), { random: constant(0.2) }, ['targets[0]']],
     ['loadbalance picks one target (high draw)', lb(p('a'), p('b')), { random: constant(0.7) }, ['targets[1]']],
     ['loadbalance honours weights', lb(p('a', { weight: 9 }), p('b', { weight: 1 })), { random: constant(0.85) }, ['targets[0]']],
     ['loadbalance never picks weight 0', lb(p('a', { weight: 1 }), p('b', { weight: 0 }), p('c', { weight: 3 })), { random: constant(0.3) }, ['targets[2]']],
     ['loadbalance with a draw of almost 1', lb(p('a'), p('b', { weight: 0 })), { random: constant(0.9999999999) }, ['targets[0]']],
-    ['a fallback around a loadbalance tries the pick, then the next sibling', fb(lb(p('a'), p('b')), p('c')), { random: constant(0.9) }, ['targets[0].targets[1]', 'targets[1]']],
-    ['a loadbalance over fallbacks expands the picked one', lb(fb(p('a'), p('b')), fb(p('c'), p('d'))), { random: constant(0.6) }, ['targets[1].targets[0]', 'targets[1].targets[1]']],
+    [
+      'a fallback around a loadbalance tries the pick, then the next sibling',
+      fb(lb(p('a'), p('b')), p('c')),
+      { random: constant(0.9) },
+      ['targets[0].targets[1]', 'targets[1]'],
+    ],
+    [
+      'a loadbalance over fallbacks expands the picked one',
+      lb(fb(p('a'), p('b')), fb(p('c'), p('d'))),
+      { random: constant(0.6) },
+      ['targets[1].targets[0]', 'targets[1].targets[1]'],
+    ],
     ['conditional: first matching condition', conditional, { metadata: { tier: 'pro' }, params: { max_tokens: 9000 } }, ['targets[1]']],
     ['conditional: a later condition', conditional, { params: { max_tokens: 9000 } }, ['targets[2]']],
     ['conditional: default when nothing matches', conditional, {}, ['targets[0]']],
     ['conditional: nothing when nothing matches and there is no default', noDefault, {}, []],
     ['a fallback skips a conditional that matched nothing', fb(noDefault, p('z')), {}, ['targets[1]']],
-    ['conditional routes to a nested group', { ...conditional, targets: [{ ...fb(p('a'), p('b')), name: 'cheap' }, p('x', { name: 'fast' }), p('y', { name: 'big' })] }, {}, ['targets[0].targets[0]', 'targets[0].targets[1]']],
+    [
+      'conditional routes to a nested group',
+      { ...conditional, targets: [{ ...fb(p('a'), p('b')), name: 'cheap' }, p('x', { name: 'fast' }), p('y', { name: 'big' })] },
+      {},
+      ['targets[0].targets[0]', 'targets[0].targets[1]'],
+    ],
   ])('%s', (_name, config, ctx, want) => {
     expect(ids(config, ctx)).toEqual(want);
   });
@@ -113,7 +125,12 @@ describe('flattenConfig: Portkey inheritance', () => {
       (t) => [t[0].override_params, (t[0].override_params as { polluted?: boolean }).polluted],
       [{ max_tokens: 1 }, undefined],
     ],
-    ['no retry anywhere means no retries', p('a'), (t) => t[0].retry, { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true }],
+    [
+      'no retry anywhere means no retries',
+      p('a'),
+      (t) => t[0].retry,
+      { attempts: 0, on_status_codes: [429, 500, 502, 503, 504], use_retry_after_header: true },
+    ],
     [
       'cache is replaced whole by a child that sets it',
       { ...fb(p('a', { cache: { mode: 'semantic' } }), p('b')), cache: { mode: 'simple', max_age: 60 } },
@@ -133,7 +150,12 @@ describe('flattenConfig: Portkey inheritance', () => {
       (t) => t.map((x) => x.forward_headers),
       [['x-team'], ['anthropic-beta']],
     ],
-    ['the provider is inherited by targets without one', { ...fb({ override_params: { model: 'm1' } }, p('b')), provider: '@a' }, (t) => t.map((x) => x.provider), ['a', 'b']],
+    [
+      'the provider is inherited by targets without one',
+      { ...fb({ override_params: { model: 'm1' } }, p('b')), provider: '@a' },
+      (t) => t.map((x) => x.provider),
+      ['a', 'b'],
+    ],
     [
       '@slug/model sets provider and bare model',
       { override_params: { model: '@vertex-prod/claude-sonnet-4-5' } },
@@ -146,8 +168,18 @@ describe('flattenConfig: Portkey inheritance', () => {
       (t) => [t[0].provider, t[0].model],
       ['b', 'm1'],
     ],
-    ['a child @slug/model beats an inherited provider', { ...fb({ override_params: { model: '@b/m2' } }), provider: '@a' }, (t) => [t[0].provider, t[0].model], ['b', 'm2']],
-    ['a plain child model keeps the inherited provider', { ...fb({ override_params: { model: 'm3' } }), override_params: { model: '@a/m1' } }, (t) => [t[0].provider, t[0].model], ['a', 'm3']],
+    [
+      'a child @slug/model beats an inherited provider',
+      { ...fb({ override_params: { model: '@b/m2' } }), provider: '@a' },
+      (t) => [t[0].provider, t[0].model],
+      ['b', 'm2'],
+    ],
+    [
+      'a plain child model keeps the inherited provider',
+      { ...fb({ override_params: { model: 'm3' } }), override_params: { model: '@a/m1' } },
+      (t) => [t[0].provider, t[0].model],
+      ['a', 'm3'],
+    ],
     [
       'strategy.on_status_codes is not inherited: a nested fallback falls through on any non-2xx',
       { strategy: { mode: 'fallback', on_status_codes: [429] }, targets: [fb(p('a'), p('b')), p('c')] },
@@ -161,11 +193,22 @@ describe('flattenConfig: Portkey inheritance', () => {
   it.each<[string, unknown, string | undefined, { path: string; message: RegExp }[]]>([
     ['a leaf without a provider', fb(p('a'), { override_params: { max_tokens: 1 } }), undefined, [{ path: 'targets[1]', message: /no provider/ }]],
     ['a root without a provider', { retry: { attempts: 2 } }, undefined, [{ path: '', message: /no provider/ }]],
-    ['every leaf without one', fb({ request_timeout: 1000 }, fb({ request_timeout: 2000 })), undefined, [{ path: 'targets[0]', message: /no provider/ }, { path: 'targets[1].targets[0]', message: /no provider/ }]],
+    [
+      'every leaf without one',
+      fb({ request_timeout: 1000 }, fb({ request_timeout: 2000 })),
+      undefined,
+      [
+        { path: 'targets[0]', message: /no provider/ },
+        { path: 'targets[1].targets[0]', message: /no provider/ },
+      ],
+    ],
   ])('error: %s', (_name, config, defaultProvider, want) => {
     const parsed = parseConfig(config);
     if (!parsed.ok) throw new Error(configError(parsed.issues));
-    expect(flattenConfig(parsed.config, { defaultProvider })).toEqual({ ok: false, issues: want.map((w) => ({ path: w.path, message: expect.stringMatching(w.message) })) });
+    expect(flattenConfig(parsed.config, { defaultProvider })).toEqual({
+      ok: false,
+      issues: want.map((w) => ({ path: w.path, message: expect.stringMatching(w.message) })),
+    });
   });
 
   it.each<[string, unknown, string, string[]]>([
@@ -186,10 +229,19 @@ describe('the README example configs plan as described', () => {
   const beta = ['anthropic-beta'];
 
   it.each<[string, unknown, number, Partial<PlannedTarget>[]]>([
-    ['single provider', { provider: '@vertex-prod', forward_headers: ['anthropic-beta'] }, 0, [{ id: 'root', provider: 'vertex-prod', forward_headers: beta, retry: noRetry, fallback_on: [] }]],
+    [
+      'single provider',
+      { provider: '@vertex-prod', forward_headers: ['anthropic-beta'] },
+      0,
+      [{ id: 'root', provider: 'vertex-prod', forward_headers: beta, retry: noRetry, fallback_on: [] }],
+    ],
     [
       'fallback chain: in order, any non-2xx falls through',
-      { strategy: { mode: 'fallback' }, targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }, { provider: '@bedrock-prod' }], forward_headers: ['anthropic-beta'] },
+      {
+        strategy: { mode: 'fallback' },
+        targets: [{ provider: '@vertex-prod' }, { provider: '@anthropic-prod' }, { provider: '@bedrock-prod' }],
+        forward_headers: ['anthropic-beta'],
+      },
       0,
       [
         { provider: 'vertex-prod', forward_headers: beta, fallback_on: 'any' },
@@ -199,17 +251,36 @@ describe('the README example configs plan as described', () => {
     ],
     [
       'loadbalance, low draw',
-      { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@vertex-us-central', weight: 0.5 }, { provider: '@vertex-us-east', weight: 0.5 }], forward_headers: ['anthropic-beta'] },
+      {
+        strategy: { mode: 'loadbalance' },
+        targets: [
+          { provider: '@vertex-us-central', weight: 0.5 },
+          { provider: '@vertex-us-east', weight: 0.5 },
+        ],
+        forward_headers: ['anthropic-beta'],
+      },
       0.25,
       [{ provider: 'vertex-us-central', forward_headers: beta, fallback_on: [] }],
     ],
     [
       'loadbalance, high draw',
-      { strategy: { mode: 'loadbalance' }, targets: [{ provider: '@vertex-us-central', weight: 0.5 }, { provider: '@vertex-us-east', weight: 0.5 }], forward_headers: ['anthropic-beta'] },
+      {
+        strategy: { mode: 'loadbalance' },
+        targets: [
+          { provider: '@vertex-us-central', weight: 0.5 },
+          { provider: '@vertex-us-east', weight: 0.5 },
+        ],
+        forward_headers: ['anthropic-beta'],
+      },
       0.75,
       [{ provider: 'vertex-us-east', forward_headers: beta }],
     ],
-    ['simple cache', { provider: '@vertex-prod', cache: { mode: 'simple' }, forward_headers: ['anthropic-beta'] }, 0, [{ provider: 'vertex-prod', cache: { mode: 'simple' }, forward_headers: beta }]],
+    [
+      'simple cache',
+      { provider: '@vertex-prod', cache: { mode: 'simple' }, forward_headers: ['anthropic-beta'] },
+      0,
+      [{ provider: 'vertex-prod', cache: { mode: 'simple' }, forward_headers: beta }],
+    ],
     [
       'retry',
       { provider: '@vertex-prod', retry: { attempts: 3, on_status_codes: [429, 500, 502, 503] }, forward_headers: ['anthropic-beta'] },
@@ -233,13 +304,19 @@ describe('the README example configs plan as described', () => {
     ],
     [
       'load-balance over @slug/model, low draw',
-      { strategy: { mode: 'load-balance' }, targets: [{ override_params: { model: '@vertex-prod/claude-sonnet-4-5' } }, { override_params: { model: '@anthropic-prod/claude-sonnet-4-5' } }] },
+      {
+        strategy: { mode: 'load-balance' },
+        targets: [{ override_params: { model: '@vertex-prod/claude-sonnet-4-5' } }, { override_params: { model: '@anthropic-prod/claude-sonnet-4-5' } }],
+      },
       0.25,
       [{ provider: 'vertex-prod', model: 'claude-sonnet-4-5', override_params: { model: 'claude-sonnet-4-5' }, forward_headers: [] }],
     ],
     [
       'load-balance over @slug/model, high draw',
-      { strategy: { mode: 'load-balance' }, targets: [{ override_params: { model: '@vertex-prod/claude-sonnet-4-5' } }, { override_params: { model: '@anthropic-prod/claude-sonnet-4-5' } }] },
+      {
+        strategy: { mode: 'load-balance' },
+        targets: [{ override_params: { model: '@vertex-prod/claude-sonnet-4-5' } }, { override_params: { model: '@anthropic-prod/claude-sonnet-4-5' } }],
+      },
       0.75,
       [{ provider: 'anthropic-prod', model: 'claude-sonnet-4-5', override_params: { model: 'claude-sonnet-4-5' } }],
     ],
@@ -364,7 +441,10 @@ describe('open circuit breakers', () => {
 
 describe('falling through: nextAttemptIndex follows Portkey nesting', () => {
   // outer fallback (any non-2xx) [ inner fallback (on 429) [a, b], c ]
-  const innerOn429 = { strategy: { mode: 'fallback' }, targets: [{ strategy: { mode: 'fallback', on_status_codes: [429] }, targets: [p('a'), p('b')] }, p('c')] };
+  const innerOn429 = {
+    strategy: { mode: 'fallback' },
+    targets: [{ strategy: { mode: 'fallback', on_status_codes: [429] }, targets: [p('a'), p('b')] }, p('c')],
+  };
   // outer fallback (on 503) [ inner fallback (any) [a, b], c ]
   const outerOn503 = { strategy: { mode: 'fallback', on_status_codes: [503] }, targets: [fb(p('a'), p('b')), p('c')] };
 
@@ -386,7 +466,10 @@ describe('falling through: nextAttemptIndex follows Portkey nesting', () => {
   it('fallback_on is the trigger for moving to the next planned target', () => {
     expect(plan(innerOn429).map((t) => t.fallback_on)).toEqual([[429], 'any', []]);
     expect(plan(innerOn429).map((t) => t.fallback_chain)).toEqual([
-      [{ on: [429], next: 1 }, { on: 'any', next: 2 }],
+      [
+        { on: [429], next: 1 },
+        { on: 'any', next: 2 },
+      ],
       [{ on: 'any', next: 2 }],
       [],
     ]);
@@ -415,7 +498,10 @@ describe('falling through: nextAttemptIndex follows Portkey nesting', () => {
 });
 
 describe('planRoute', () => {
-  const conditional = (then: string) => ({ strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.team': 'x' }, then }] }, targets: [p('a', { name: 'a' })] });
+  const conditional = (then: string) => ({
+    strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.team': 'x' }, then }] },
+    targets: [p('a', { name: 'a' })],
+  });
   const parsed = (input: unknown) => {
     const r = parseConfig(input);
     if (!r.ok) throw new Error(configError(r.issues));
@@ -425,9 +511,27 @@ describe('planRoute', () => {
   it.each<[string, unknown, Partial<PlanContext>, string | undefined, unknown]>([
     ['plans a config', fb(p('a'), p('b')), {}, undefined, { ok: true, targets: [{ provider: 'a' }, { provider: 'b' }] }],
     ['fills a missing provider from the default', { retry: { attempts: 1 } }, {}, '@hdr', { ok: true, targets: [{ provider: 'hdr' }] }],
-    ['names a leaf without a provider', { retry: { attempts: 1 } }, {}, undefined, { ok: false, issues: [{ path: '', message: expect.stringMatching(/no provider/) }] }],
-    ['a conditional that matches nothing, without a default', conditional('a'), {}, undefined, { ok: false, issues: [{ path: 'strategy', message: expect.stringMatching(/no condition matched/) }] }],
-    ['the same, nested', lb(conditional('a')), {}, undefined, { ok: false, issues: [{ path: 'targets[0].strategy', message: expect.stringMatching(/no condition matched/) }] }],
+    [
+      'names a leaf without a provider',
+      { retry: { attempts: 1 } },
+      {},
+      undefined,
+      { ok: false, issues: [{ path: '', message: expect.stringMatching(/no provider/) }] },
+    ],
+    [
+      'a conditional that matches nothing, without a default',
+      conditional('a'),
+      {},
+      undefined,
+      { ok: false, issues: [{ path: 'strategy', message: expect.stringMatching(/no condition matched/) }] },
+    ],
+    [
+      'the same, nested',
+      lb(conditional('a')),
+      {},
+      undefined,
+      { ok: false, issues: [{ path: 'targets[0].strategy', message: expect.stringMatching(/no condition matched/) }] },
+    ],
     ['a conditional that matches', conditional('a'), { metadata: { team: 'x' } }, undefined, { ok: true, targets: [{ provider: 'a' }] }],
   ])('%s', (_name, config, ctx, defaultProvider, want) => {
     expect(planRoute(parsed(config), { ...CTX, ...ctx }, { defaultProvider })).toMatchObject(want as object);

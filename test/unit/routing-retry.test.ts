@@ -114,7 +114,11 @@ describe('nextRetryDelay: the whole decision', () => {
     ['the server’s retry-after', { retryAfterHeader: '2' }, 2000],
     ['retry-after as a date', { retryAfterHeader: 'Sun, 01 Mar 2026 12:00:05 GMT' }, 5000],
     ['a retry-after above 30 s skips the retry (Portkey)', { retryAfterHeader: '31' }, undefined],
-    ['retry-after ignored without use_retry_after_header', { retryAfterHeader: '31', retry: { attempts: 3, on_status_codes: [429], use_retry_after_header: false } }, 125],
+    [
+      'retry-after ignored without use_retry_after_header',
+      { retryAfterHeader: '31', retry: { attempts: 3, on_status_codes: [429], use_retry_after_header: false } },
+      125,
+    ],
     ['a wait that would pass the 60 s total', { waitedMs: 59_000, retryAfterHeader: '2' }, undefined],
     ['a wait that fits the rest of the budget', { waitedMs: 58_000, retryAfterHeader: '2' }, 2000],
     ['a smaller total budget', { maxTotalWaitMs: 100 }, undefined],

@@ -20,7 +20,14 @@ describe('seed file', () => {
     expect(JSON.stringify(await store.apiKeys.list())).not.toContain(EXAMPLE_KEY);
     expect((await store.configs.list()).map((c) => c.id)).toEqual(['default', 'vertex-then-anthropic']);
     expect(await store.budgets.list()).toEqual([
-      expect.objectContaining({ id: 'dev-team-weekly-tokens', version: 1, metric: 'tokens', limit: 10_000_000, period: { kind: 'week', time_zone: 'Europe/Paris' }, period_since: expect.any(String) }),
+      expect.objectContaining({
+        id: 'dev-team-weekly-tokens',
+        version: 1,
+        metric: 'tokens',
+        limit: 10_000_000,
+        period: { kind: 'week', time_zone: 'Europe/Paris' },
+        period_since: expect.any(String),
+      }),
       expect.objectContaining({ id: 'vertex-monthly', scope: { type: 'provider', provider: '@vertex-prod' }, limit: 500_000_000, thresholds: [50, 80, 100] }),
     ]);
   });
@@ -38,10 +45,22 @@ describe('seed file', () => {
     ['an invalid config', '{"configs":[{"id":"c","config":{"strategy":{"mode":"sometimes"}}}]}', /Seed config "c": /],
     ['a key without secret or hash', '{"api_keys":[{"name":"k","type":"workspace"}]}', /give "key" \(plain text, hashed on load\) or "key_hash"/],
     // Dropped silently before, leaving the workspace unrestricted while the operator believed otherwise.
-    ['allowed_models at the top of a workspace (it goes under defaults)', '{"workspaces":[{"id":"w","name":"W","allowed_models":["claude-haiku-*"]}]}', /workspaces\.0\.allowed_models: unknown field/],
-    ['an unknown field in a key\'s defaults', '{"api_keys":[{"key":"gth_0123456789abcdef","name":"k","type":"workspace","defaults":{"config":"x"}}]}', /api_keys\.0\.defaults\.config: unknown field/],
-    ['an unknown field in a provider\'s credentials', '{"providers":[{"slug":"b","kind":"bedrock","credentials":{"access_key_id":{"env":"A"},"secret_access_key":{"env":"B"},"region":"eu-west-1"}}]}', /providers\.0\.credentials\.region: unknown field/],
-    ['an unknown section', '{"budget":[],"workspace":[]}', /  budget: unknown field\n  workspace: unknown field/],
+    [
+      'allowed_models at the top of a workspace (it goes under defaults)',
+      '{"workspaces":[{"id":"w","name":"W","allowed_models":["claude-haiku-*"]}]}',
+      /workspaces\.0\.allowed_models: unknown field/,
+    ],
+    [
+      "an unknown field in a key's defaults",
+      '{"api_keys":[{"key":"gth_0123456789abcdef","name":"k","type":"workspace","defaults":{"config":"x"}}]}',
+      /api_keys\.0\.defaults\.config: unknown field/,
+    ],
+    [
+      "an unknown field in a provider's credentials",
+      '{"providers":[{"slug":"b","kind":"bedrock","credentials":{"access_key_id":{"env":"A"},"secret_access_key":{"env":"B"},"region":"eu-west-1"}}]}',
+      /providers\.0\.credentials\.region: unknown field/,
+    ],
+    ['an unknown section', '{"budget":[],"workspace":[]}', / {2}budget: unknown field\n {2}workspace: unknown field/],
   ])('rejects %s with a message naming the problem', async (_name, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     try {

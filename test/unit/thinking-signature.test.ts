@@ -1,5 +1,5 @@
 import { GatewayError } from '../../services/shared/src/errors';
-import { isThinkingSignatureError, withoutThinkingBlocks } from '../../services/gateway/src/proxy/thinking-signature';
+import { isThinkingSignatureError, withoutThinkingBlocks } from '../../services/gateway/src/providers/thinking-signature';
 
 describe('isThinkingSignatureError', () => {
   it.each([
@@ -52,7 +52,14 @@ describe('withoutThinkingBlocks', () => {
   });
 
   it('returns undefined when there is nothing to remove', () => {
-    expect(withoutThinkingBlocks({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).toBeUndefined();
+    expect(
+      withoutThinkingBlocks({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      }),
+    ).toBeUndefined();
     expect(withoutThinkingBlocks({ prompt: 'x' })).toBeUndefined();
   });
 });

@@ -78,3 +78,20 @@ test('flush sends what is pending at once; nothing is sent twice, even for a rec
   await afterTimer();
   expect(bus.published.map((e) => e.request_id)).toEqual(['req_a', 'req_b']);
 });
+
+test('waits on a ~1 ms timer, not setImmediate or a microtask, so the client reads its answer first (README, Performance)', () => {
+  const timers = jest.spyOn(global, 'setTimeout');
+  const immediates = jest.spyOn(global, 'setImmediate');
+  try {
+    const outbox = createUsageOutbox(recordingBus(), catalog);
+    const { log } = capturing();
+    outbox.add({ record: served('req_a'), endedAt: 145, log, request });
+    outbox.add({ record: served('req_b'), endedAt: 146, log, request });
+    expect(timers.mock.calls.map(([, ms]) => ms)).toEqual([1]);
+    expect(immediates).not.toHaveBeenCalled();
+    outbox.flush();
+  } finally {
+    timers.mockRestore();
+    immediates.mockRestore();
+  }
+});

@@ -1,3 +1,4 @@
+import { GatewayError } from '../../services/shared/src/errors';
 import { createCatalog } from '../../services/shared/src/catalog';
 import type { ApiKey } from '../../services/shared/src/entities';
 import { decodeUsageEvent, UsageEvent, ZERO_USAGE } from '../../services/shared/src/usage-event';
@@ -17,8 +18,7 @@ function served(): RequestRecord {
   r.usage = { ...ZERO_USAGE, input: 1000, output: 500 };
   r.ttfbMs = 12.3456789;
   r.attempts.push({ target: 'root', provider: 'vertex-prod', status: 200, latency_ms: 7.312055000000328 });
-  r.status = 200;
-  r.outcome = 'success';
+  r.answered(200);
   return r;
 }
 
@@ -64,11 +64,59 @@ it('calls a request that ended without an outcome by its status', () => {
   expect(event).not.toHaveProperty('key_id');
 });
 
+describe('the record decides the outcome from what happened', () => {
+  const attempt = { target: 'root', provider: 'vertex-prod', status: 500, latency_ms: 1 };
+  const fresh = () => new RequestRecord('req_gth_3', 't3', undefined, 'messages', 0);
+  it.each<[string, (r: RequestRecord) => void, string, number]>([
+    ['an answer went out', (r) => r.answered(200), 'success', 200],
+    [
+      'the stream broke after the first byte',
+      (r) => {
+        r.answered(200);
+        r.streamFailed('overloaded_error');
+      },
+      'upstream_error',
+      200,
+    ],
+    [
+      'the client left mid-answer',
+      (r) => {
+        r.answered(200);
+        r.clientLeft();
+      },
+      'client_cancel',
+      200,
+    ],
+    ['the client left before any answer', (r) => r.clientLeft(), 'client_cancel', 499],
+    [
+      'every target failed',
+      (r) => {
+        r.attempts.push(attempt);
+        r.failed(new GatewayError('api_error', 'x'));
+      },
+      'upstream_error',
+      500,
+    ],
+    ['the gateway refused it before any attempt', (r) => r.failed(new GatewayError('authentication_error', 'x')), 'rejected', 401],
+    ['the gateway failed before any attempt', (r) => r.failed(new GatewayError('api_error', 'x', { status: 503 })), 'gateway_error', 503],
+    ['the client closed while its body was read', (r) => r.failed(new GatewayError('invalid_request_error', 'x', { status: 499 })), 'client_cancel', 499],
+  ])('%s', (_what, happen, outcome, status) => {
+    const r = fresh();
+    happen(r);
+    expect(r.finish(catalog, 1)).toMatchObject({ outcome, status });
+  });
+});
+
 describe('usage event versions', () => {
   it('decodes version 2 events and the version 1 events still in flight; refuses unknown versions', () => {
     const { version: _v, list_cost_micros: _l, priced: _p, ...v1 } = usageEventFixture({ version: 1 });
     expect(decodeUsageEvent(JSON.stringify({ ...v1, version: 1 }))).toMatchObject({ version: 1, cost_micros: 1000 });
-    const v2 = usageEventFixture({ priced: false, list_cost_micros: 0, estimated: { output_tokens: 3 }, usage: { ...ZERO_USAGE, speed: 'fast', iterations: [{ type: 'compaction', input: 1, output: 1, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 }] } });
+    const v2 = usageEventFixture({
+      priced: false,
+      list_cost_micros: 0,
+      estimated: { output_tokens: 3 },
+      usage: { ...ZERO_USAGE, speed: 'fast', iterations: [{ type: 'compaction', input: 1, output: 1, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 }] },
+    });
     expect(decodeUsageEvent(JSON.stringify(v2))).toEqual(v2);
     expect(decodeUsageEvent(JSON.stringify({ ...v2, version: 3 }))).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { foldUsage, UsageTap, usageFromMessage } from '../../services/gateway/src/streaming/usage-tap';
+import { foldUsage, UsageTap, usageFromMessage } from '../../services/gateway/src/usage/usage-tap';
 import { ZERO_USAGE } from '../../services/shared/src/usage-event';
 
 describe('usage tap: counts are cumulative, overwritten and never added', () => {
@@ -10,18 +10,31 @@ describe('usage tap: counts are cumulative, overwritten and never added', () => 
         type: 'message_start',
         message: {
           model: 'claude-opus-5-5',
-          usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 30, cache_read_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 } },
+          usage: {
+            input_tokens: 10,
+            output_tokens: 1,
+            cache_creation_input_tokens: 30,
+            cache_read_input_tokens: 7,
+            cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 },
+          },
         },
       }),
     );
     tap.onEvent('ping', '{"type": "ping"}');
     tap.onEvent('message_delta', JSON.stringify({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 40 } }));
-    tap.onEvent('message_delta', JSON.stringify({ type: 'message_delta', delta: {}, usage: { output_tokens: 55, server_tool_use: { web_search_requests: 2 } } }));
+    tap.onEvent(
+      'message_delta',
+      JSON.stringify({ type: 'message_delta', delta: {}, usage: { output_tokens: 55, server_tool_use: { web_search_requests: 2 } } }),
+    );
     expect(tap.usage).toEqual({ input: 10, output: 55, cache_write_5m: 20, cache_write_1h: 10, cache_read: 7, web_search_requests: 2 });
   });
 
   it('lets a later cumulative total overwrite input and cache counts, keeping the 1h split', () => {
-    const start = foldUsage(ZERO_USAGE, { input_tokens: 10, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 } });
+    const start = foldUsage(ZERO_USAGE, {
+      input_tokens: 10,
+      cache_creation_input_tokens: 30,
+      cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 10 },
+    });
     const end = foldUsage(start, { input_tokens: 12, cache_creation_input_tokens: 40, output_tokens: 5 });
     expect(end).toMatchObject({ input: 12, cache_write_1h: 10, cache_write_5m: 30, output: 5 });
   });
@@ -58,7 +71,14 @@ describe('usage tap: what the provider bills beyond the top-level counts', () =>
         speed: 'fast',
         inference_geo: 'us',
         iterations: [
-          { type: 'compaction', input_tokens: 100, output_tokens: 10, cache_read_input_tokens: 3, cache_creation_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 5 } },
+          {
+            type: 'compaction',
+            input_tokens: 100,
+            output_tokens: 10,
+            cache_read_input_tokens: 3,
+            cache_creation_input_tokens: 7,
+            cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 5 },
+          },
           { type: 'message', input_tokens: 5, output_tokens: 6 },
           { type: 'advisor_message', model: 'claude-opus-5', input_tokens: 1, output_tokens: 2 },
         ],

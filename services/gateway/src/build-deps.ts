@@ -22,7 +22,7 @@ import { Credentials } from './providers/credentials';
 import { vertexAdapter } from './providers/vertex';
 import { BreakerRegistry } from './routing/breaker';
 import { parseConfig } from './routing/config-schema';
-import { LiveMap } from './state/live-map';
+import { LiveMap } from './mirrors/live-map';
 import { createUsageOutbox } from './usage/emit';
 
 export interface BuildOptions {
@@ -53,7 +53,8 @@ export function storeFromEnv(env: GatewayEnv): Store {
 }
 
 export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
-  if (busKind(env) === 'memory') return createMemoryBus({ onError: (err, e) => log.error('usage event delivery failed; will retry', { eventId: e.event_id, err: String(err) }) });
+  if (busKind(env) === 'memory')
+    return createMemoryBus({ onError: (err, e) => log.error('usage event delivery failed; will retry', { eventId: e.event_id, err: String(err) }) });
   return createPubSubBus({
     projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local',
     topic: env.GATEHOUSE_USAGE_TOPIC,
@@ -82,8 +83,20 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   const catalog = opts.catalog ?? createCatalog();
   let ready = false;
   const keys = new KeyCache(store, log, () => ready);
-  const workspaces = new LiveMap(store.workspaces, (w) => w.id, (w) => w, log, 'workspace');
-  const providers = new LiveMap(store.providers, (p) => p.slug, (p) => p, log, 'provider');
+  const workspaces = new LiveMap(
+    store.workspaces,
+    (w) => w.id,
+    (w) => w,
+    log,
+    'workspace',
+  );
+  const providers = new LiveMap(
+    store.providers,
+    (p) => p.slug,
+    (p) => p,
+    log,
+    'provider',
+  );
   const configs = new LiveMap(
     store.configs,
     (c) => c.id,

@@ -13,7 +13,7 @@ import type { RateLimiter } from './policy/rate-limiter';
 import type { ProviderAdapter } from './providers/types';
 import type { BreakerRegistry } from './routing/breaker';
 import type { ParseConfigResult } from './routing/config-schema';
-import type { ListenerState, LiveMap } from './state/live-map';
+import type { ListenerState, LiveMap } from './mirrors/live-map';
 import type { UsageOutbox } from './usage/emit';
 
 /** Everything the gateway's request path needs, built once at boot (docs/style.md §1). */
@@ -59,7 +59,7 @@ export interface GatewayDeps {
   newId: () => string;
 }
 
-/** A store listener mirroring a collection in memory (state/live-map.ts). */
+/** A store listener mirroring a collection in memory (mirrors/live-map.ts). */
 export interface Listener {
   start(): Promise<void>;
   state(now?: number): ListenerState;

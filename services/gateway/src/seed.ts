@@ -12,7 +12,10 @@ import { configError, parseConfig } from './routing/config-schema';
 const SeedKey = ApiKey.omit({ id: true, key_id: true, prefix: true }).extend({
   key: z.string().min(16).optional(),
   /** SHA-256 hex of a key held elsewhere (e.g. a Terraform-generated secret). */
-  key_hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  key_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   key_id: z.string().optional(),
 });
 
@@ -62,13 +65,25 @@ export async function applySeed(store: Store, seed: Seed, now = new Date().toISO
   for (const c of seed.configs) {
     const parsed = parseConfig(c.config);
     if (!parsed.ok) throw new Error(`Seed config "${c.id}": ${configError(parsed.issues)}`);
-    await store.configs.put(c.id, { id: c.id, version: 1, ...(c.workspace_id !== undefined && { workspace_id: c.workspace_id }), config: c.config, created_at: now });
+    await store.configs.put(c.id, {
+      id: c.id,
+      version: 1,
+      ...(c.workspace_id !== undefined && { workspace_id: c.workspace_id }),
+      config: c.config,
+      created_at: now,
+    });
   }
   const keys: { name: string; key?: string }[] = [];
   for (const { key, key_hash, key_id, ...k } of seed.api_keys) {
     if (!key && !key_hash) throw new Error(`Seed key "${k.name}": give "key" (plain text, hashed on load) or "key_hash".`);
     const id = key ? hashKey(key) : key_hash!;
-    await store.apiKeys.put(id, { ...k, id, key_id: key_id ?? `key_${id.slice(0, 12)}`, prefix: key ? displayPrefix(key) : '', created_at: k.created_at ?? now });
+    await store.apiKeys.put(id, {
+      ...k,
+      id,
+      key_id: key_id ?? `key_${id.slice(0, 12)}`,
+      prefix: key ? displayPrefix(key) : '',
+      created_at: k.created_at ?? now,
+    });
     keys.push({ name: k.name, key });
   }
   for (const b of seed.budgets) await store.budgets.put(b.id, { ...reviseBudget(undefined, b, Date.parse(now)), created_at: b.created_at ?? now });

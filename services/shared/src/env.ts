@@ -15,9 +15,17 @@ export const GatewayEnv = z.object({
   GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
   GATEHOUSE_USAGE_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usage),
   GATEHOUSE_SEED: z.string().optional(),
-  GATEHOUSE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  GATEHOUSE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   /** Size bound of the in-memory response cache (configs with `cache: {mode: "simple"}`). */
-  GATEHOUSE_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  GATEHOUSE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /**
    * Deadline of every store call made while a client waits (a key the mirror does not hold, admin
@@ -48,30 +56,32 @@ export const CloudRunGatewayEnv = GatewayEnv.extend({
   GATEHOUSE_BUS: GatewayEnv.shape.GATEHOUSE_BUS.unwrap().default('pubsub'),
 });
 
-export const WorkerEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
-  GOOGLE_CLOUD_PROJECT: z.string().min(1),
-  GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
-  DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
-  /** Budget threshold alerts are published here. */
-  ALERTS_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.alerts),
-  /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
-  PUSH_AUDIENCE: z.string().optional(),
-  PUSH_SERVICE_ACCOUNT: z.string().optional(),
-  /** Emulator / local runs only: accept pushes without an OIDC token (the emulator sends none). */
-  PUSH_AUTH_DISABLED: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-}).superRefine((env, ctx) => {
-  // Pushes are verified unless the emulator, which sends no token, is the sender.
-  if (env.PUSH_AUTH_DISABLED) return;
-  for (const name of ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT'] as const) {
-    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required unless PUSH_AUTH_DISABLED=true (emulator only)' });
-  }
-});
+export const WorkerEnv = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    GOOGLE_CLOUD_PROJECT: z.string().min(1),
+    GATEHOUSE_COLLECTION_PREFIX: z.string().default(''),
+    DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
+    /** Budget threshold alerts are published here. */
+    ALERTS_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.alerts),
+    /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
+    PUSH_AUDIENCE: z.string().optional(),
+    PUSH_SERVICE_ACCOUNT: z.string().optional(),
+    /** Emulator / local runs only: accept pushes without an OIDC token (the emulator sends none). */
+    PUSH_AUTH_DISABLED: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    // Pushes are verified unless the emulator, which sends no token, is the sender.
+    if (env.PUSH_AUTH_DISABLED) return;
+    for (const name of ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required unless PUSH_AUTH_DISABLED=true (emulator only)' });
+    }
+  });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
 export class EnvError extends Error {}

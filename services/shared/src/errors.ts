@@ -16,7 +16,10 @@ export const STATUS = {
 export type ErrorType = keyof typeof STATUS;
 
 export interface GatewayErrorOptions {
-  /** Whether routing may try again (same or next target). Decides failover, not the status code. */
+  /**
+   * Whether routing may try again (same or next target): unset means no. A config's status lists only
+   * narrow it (docs/design.md §6.3).
+   */
   retryable?: boolean;
   cause?: unknown;
   /** Upstream status when it differs from the table (e.g. Vertex 503 rendered as api_error). */

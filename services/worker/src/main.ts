@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   });
   const server = app.listen(env.PORT, env.HOST, () => log.info('worker listening', { port: env.PORT }));
   process.on('SIGTERM', () => {
-    server.close(() => void pipeline.close().then(() => store.close()).then(() => process.exit(0)));
+    server.close(
+      () =>
+        void pipeline
+          .close()
+          .then(() => store.close())
+          .then(() => process.exit(0)),
+    );
   });
 }
 

@@ -29,7 +29,10 @@ export function keyStatus(doc: ApiKey, now: number): View['status'] {
 
 /** The public view of a key: never its secret, never its hash. */
 export function keyView(doc: ApiKey, now: number, extra: { lastUsed?: string; previousExpires?: string } = {}): View {
-  const lastUsed = [doc.last_used_at, extra.lastUsed].filter((t): t is string => Boolean(t)).sort().at(-1);
+  const lastUsed = [doc.last_used_at, extra.lastUsed]
+    .filter((t): t is string => Boolean(t))
+    .sort()
+    .at(-1);
   return {
     key_id: doc.key_id,
     name: doc.name,
@@ -63,7 +66,10 @@ function group(docs: ApiKey[], now: number): Map<string, KeyDocs> {
   for (const d of docs) byId.set(d.key_id, [...(byId.get(d.key_id) ?? []), d]);
   const out = new Map<string, KeyDocs>();
   for (const [keyId, all] of byId) {
-    const current = all.filter((d) => !d.rotated_at).sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '')).at(-1);
+    const current = all
+      .filter((d) => !d.rotated_at)
+      .sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''))
+      .at(-1);
     if (!current) continue; // only replaced secrets left: the key was never fully written
     const previous = all.filter((d) => d.rotated_at && keyStatus(d, now) === 'active');
     out.set(keyId, { current, previous, all });
@@ -90,7 +96,10 @@ async function lastUsed(store: Store, keyId: string, now: number): Promise<strin
 }
 
 async function viewOf(ctx: AdminContext, k: KeyDocs): Promise<View> {
-  const previousExpires = k.previous.map((d) => d.expires_at!).sort().at(-1);
+  const previousExpires = k.previous
+    .map((d) => d.expires_at!)
+    .sort()
+    .at(-1);
   return keyView(k.current, ctx.now(), { lastUsed: await lastUsed(ctx.store, k.current.key_id, ctx.now()), previousExpires });
 }
 

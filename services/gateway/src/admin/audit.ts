@@ -46,7 +46,12 @@ export async function audit(
     id: `${iso(now)}_${randomBytes(4).toString('hex')}`,
     time: iso(now),
     expires_at: iso(now + ctx.auditRetentionDays * 86_400_000),
-    actor: { key_id: ctx.actor.key_id, name: ctx.actor.name, type: ctx.actor.type, ...(ctx.actor.workspace_id ? { workspace_id: ctx.actor.workspace_id } : {}) },
+    actor: {
+      key_id: ctx.actor.key_id,
+      name: ctx.actor.name,
+      type: ctx.actor.type,
+      ...(ctx.actor.workspace_id ? { workspace_id: ctx.actor.workspace_id } : {}),
+    },
     action,
     target,
     ...(workspaceId ? { workspace_id: workspaceId } : {}),

@@ -100,6 +100,8 @@ export async function usageBreakdown(ctx: AdminContext, q: z.infer<typeof UsageB
     sums.set(r.value as string, s);
   }
   // Most expensive first.
-  const data = [...sums].sort(([va, a], [vb, b]) => b.cost_micros - a.cost_micros || (va < vb ? -1 : 1)).map(([value, s]) => ({ value, ...s, cost_usd: s.cost_micros / 1e6 }));
+  const data = [...sums]
+    .sort(([va, a], [vb, b]) => b.cost_micros - a.cost_micros || (va < vb ? -1 : 1))
+    .map(([value, s]) => ({ value, ...s, cost_usd: s.cost_micros / 1e6 }));
   return ok({ by: q.by, from: q.from, to: q.to, data });
 }

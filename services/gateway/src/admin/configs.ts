@@ -35,7 +35,8 @@ async function validate(ctx: AdminContext, config: Record<string, unknown>, work
   const allowed = workspaceId === undefined ? undefined : (await ctx.store.workspaces.get(workspaceId))?.defaults.allowed_providers;
   for (const slug of providerRefs(config)) {
     if (!(await ctx.store.providers.get(slug))) warnings.push(`provider "@${slug}" does not exist yet; requests routed to it will fail until it does`);
-    if (allowed && !providerAllowed(allowed, slug)) warnings.push(`provider "@${slug}" is not among workspace "${workspaceId}"'s allowed_providers; requests routed to it will be refused`);
+    if (allowed && !providerAllowed(allowed, slug))
+      warnings.push(`provider "@${slug}" is not among workspace "${workspaceId}"'s allowed_providers; requests routed to it will be refused`);
   }
   return warnings;
 }
@@ -59,7 +60,14 @@ export async function createConfig(ctx: AdminContext, body: z.infer<typeof Confi
   const owner = await ownerOf(ctx, body.workspace_id);
   const warnings = await validate(ctx, body.config, owner);
   const now = iso(ctx.now());
-  const doc: StoredConfig = { id: body.id, version: 1, ...(owner !== undefined && { workspace_id: owner }), config: body.config, created_at: now, updated_at: now };
+  const doc: StoredConfig = {
+    id: body.id,
+    version: 1,
+    ...(owner !== undefined && { workspace_id: owner }),
+    config: body.config,
+    created_at: now,
+    updated_at: now,
+  };
   await ctx.store.configs.create(doc.id, doc);
   await audit(ctx, 'config.create', { type: 'config', id: doc.id }, owner, undefined, doc, 'id');
   return created({ ...doc, warnings });
@@ -82,7 +90,9 @@ export async function putConfig(ctx: AdminContext, id: string, body: z.infer<typ
   const before = await load(ctx, id, true);
   const owner = await ownerOf(ctx, body.workspace_id ?? before?.workspace_id);
   if (body.version !== undefined && body.version !== (before?.version ?? 0)) {
-    throw conflict(`Config "${id}" is at version ${before?.version ?? '(none: it does not exist)'}, not ${body.version}; re-read it and apply your change again.`);
+    throw conflict(
+      `Config "${id}" is at version ${before?.version ?? '(none: it does not exist)'}, not ${body.version}; re-read it and apply your change again.`,
+    );
   }
   const warnings = await validate(ctx, body.config, owner);
   const now = iso(ctx.now());
@@ -106,11 +116,12 @@ export async function deleteConfig(ctx: AdminContext, id: string): Promise<Reply
   if (!before) throw notFound('config', id);
   const users = [
     ...(await ctx.store.workspaces.list()).filter((w) => w.defaults.config_id === id).map((w) => `workspace "${w.id}"`),
-    ...(await ctx.store.apiKeys.list())
-      .filter((k) => k.defaults.config_id === id && k.status === 'active' && !k.rotated_at)
-      .map((k) => `key "${k.key_id}"`),
+    ...(await ctx.store.apiKeys.list()).filter((k) => k.defaults.config_id === id && k.status === 'active' && !k.rotated_at).map((k) => `key "${k.key_id}"`),
   ];
-  if (users.length) throw conflict(`Config "${id}" is the default of ${users.slice(0, 10).join(', ')}${users.length > 10 ? ` and ${users.length - 10} more` : ''}; change those first.`);
+  if (users.length)
+    throw conflict(
+      `Config "${id}" is the default of ${users.slice(0, 10).join(', ')}${users.length > 10 ? ` and ${users.length - 10} more` : ''}; change those first.`,
+    );
   await ctx.store.configs.delete(id);
   await audit(ctx, 'config.delete', { type: 'config', id }, before.workspace_id, before, undefined, 'id');
   return noContent();

@@ -66,7 +66,8 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.slice(0, 20).map((i) => {
     const path = formatPath(i.path as PropertyKey[]);
-    if (i.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (i.code === 'unrecognized_keys')
+      return `${path ? `${path}: ` : ''}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
     const message = i.code === 'invalid_type' && /received undefined$/.test(i.message) ? 'required' : i.message;
     return `${path || '(body)'}: ${message}`;
   });

@@ -14,14 +14,13 @@ const REF = (id: string) => `#/components/schemas/${id}`;
 const ERROR_STATUSES: Record<string, string> = {
   400: 'Invalid request: the message names the JSON path of each problem.',
   401: 'No key, or a key that is unknown, revoked or expired.',
-  403: 'The key lacks the route\'s scope, or acts outside its workspace.',
+  403: "The key lacks the route's scope, or acts outside its workspace.",
   404: 'No such object.',
   409: 'Conflict: the id exists, the object is in use, or the version is stale.',
 };
 
 function components(requestIds: Set<string>): Record<string, Json> {
-  const gen = (io: 'input' | 'output') =>
-    z.toJSONSchema(adminSchemas, { io, uri: REF, unrepresentable: 'any' }).schemas as Record<string, Json>;
+  const gen = (io: 'input' | 'output') => z.toJSONSchema(adminSchemas, { io, uri: REF, unrepresentable: 'any' }).schemas as Record<string, Json>;
   const input = gen('input');
   const output = gen('output');
   const out: Record<string, Json> = {};
@@ -62,7 +61,10 @@ function operation(r: AdminRoute): Json {
   const responses: Json = {};
   for (const [status, schema] of Object.entries(r.responses)) {
     const id = idOf(schema);
-    responses[status] = { description: status === '204' ? 'Done; no body.' : 'OK', ...(id ? { content: { 'application/json': { schema: { $ref: REF(id) } } } } : {}) };
+    responses[status] = {
+      description: status === '204' ? 'Done; no body.' : 'OK',
+      ...(id ? { content: { 'application/json': { schema: { $ref: REF(id) } } } } : {}),
+    };
   }
   for (const [status, description] of Object.entries(ERROR_STATUSES)) {
     responses[status] = { description, content: { 'application/json': { schema: { $ref: REF('Error') } } } };

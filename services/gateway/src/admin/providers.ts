@@ -41,7 +41,10 @@ export async function getProvider(ctx: AdminContext, rawSlug: string): Promise<R
   const slug = rawSlug.replace(/^@/, '');
   const allowed = await allowedFor(ctx);
   if (allowed && !providerAllowed(allowed, slug)) {
-    throw new GatewayError('permission_error', `Provider "@${slug}" is not among the allowed_providers of workspace "${ctx.actor.workspace_id}", so its keys can neither read nor use it.`);
+    throw new GatewayError(
+      'permission_error',
+      `Provider "@${slug}" is not among the allowed_providers of workspace "${ctx.actor.workspace_id}", so its keys can neither read nor use it.`,
+    );
   }
   const doc = await ctx.store.providers.get(slug);
   if (!doc) throw notFound('provider', slug);

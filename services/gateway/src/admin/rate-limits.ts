@@ -18,7 +18,14 @@ async function readable(ctx: AdminContext, id: string): Promise<RateLimit> {
 async function build(ctx: AdminContext, id: string, fields: Fields, before: RateLimit | undefined): Promise<RateLimit> {
   const workspace_id = await owningWorkspace(ctx, fields.scope);
   const now = iso(ctx.now());
-  return { ...fields, id, ...(workspace_id ? { workspace_id } : {}), version: (before?.version ?? 0) + 1, created_at: before?.created_at ?? now, updated_at: now };
+  return {
+    ...fields,
+    id,
+    ...(workspace_id ? { workspace_id } : {}),
+    version: (before?.version ?? 0) + 1,
+    created_at: before?.created_at ?? now,
+    updated_at: now,
+  };
 }
 
 export async function createRateLimit(ctx: AdminContext, body: z.infer<typeof RateLimitCreate>): Promise<Reply> {
@@ -44,7 +51,9 @@ export async function putRateLimit(ctx: AdminContext, id: string, body: z.infer<
   if (before) requireWorkspace(ctx.actor, before.workspace_id, ctx.what);
   const { version, ...fields } = body;
   if (version !== undefined && version !== (before?.version ?? 0)) {
-    throw conflict(`Rate limit "${id}" is at version ${before?.version ?? '(none: it does not exist)'}, not ${version}; re-read it and apply your change again.`);
+    throw conflict(
+      `Rate limit "${id}" is at version ${before?.version ?? '(none: it does not exist)'}, not ${version}; re-read it and apply your change again.`,
+    );
   }
   const doc = await build(ctx, id, fields, before);
   if (before) await ctx.store.rateLimits.put(id, doc);

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { NegotiatedPricingSchema } from '../../../shared/src/catalog/schema';
-import { AnthropicProvider, ApiKey, AuditEntry, BedrockProvider, CredentialRef, ProviderPricing, StoredConfig, UsageTotals, VertexProvider, Workspace } from '../../../shared/src/entities';
+import {
+  AnthropicProvider,
+  ApiKey,
+  AuditEntry,
+  BedrockProvider,
+  CredentialRef,
+  ProviderPricing,
+  StoredConfig,
+  UsageTotals,
+  VertexProvider,
+  Workspace,
+} from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
 import { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
@@ -32,16 +43,14 @@ export const MetadataInput = named(
 
 export const ModelPatterns = named(
   'ModelPatterns',
-  z
-    .array(z.string().regex(/^[A-Za-z0-9@._:/*-]{1,200}$/, 'a model name or pattern such as "claude-haiku-*" (letters, digits, "-._:@/", "*")'))
-    .max(100),
+  z.array(z.string().regex(/^[A-Za-z0-9@._:/*-]{1,200}$/, 'a model name or pattern such as "claude-haiku-*" (letters, digits, "-._:@/", "*")')).max(100),
   'Allowed models: names or patterns where "*" matches any run of characters. Absent means every model.',
 );
 
 export const ProviderSlugs = named(
   'ProviderSlugs',
   z.array(z.string().regex(/^@?[a-z0-9][a-z0-9_-]{0,62}$/, 'a provider slug such as "@vertex-prod"')).max(100),
-  'Providers the workspace\'s keys may route through, by slug. Absent means every provider.',
+  "Providers the workspace's keys may route through, by slug. Absent means every provider.",
 );
 
 const Timestamp = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp such as "2026-01-31T00:00:00Z"' });
@@ -50,7 +59,12 @@ const ConfigId = StoredConfig.shape.id;
 // ---- workspaces
 
 export const WorkspaceDefaultsInput = z
-  .object({ config_id: ConfigId.optional(), metadata: MetadataInput.optional(), allowed_models: ModelPatterns.optional(), allowed_providers: ProviderSlugs.optional() })
+  .object({
+    config_id: ConfigId.optional(),
+    metadata: MetadataInput.optional(),
+    allowed_models: ModelPatterns.optional(),
+    allowed_providers: ProviderSlugs.optional(),
+  })
   .strict();
 
 export const WorkspaceCreate = named(
@@ -139,11 +153,13 @@ export const KeyView = named(
 );
 export const KeyWithSecret = named('KeyWithSecret', KeyView.extend({ secret: z.string() }), 'The only response that ever holds a secret.');
 export const KeyList = named('KeyList', z.object({ data: z.array(KeyView) }));
-export const KeyListQuery = z.object({
-  workspace_id: z.string().optional(),
-  type: z.enum(['organisation', 'workspace']).optional(),
-  status: z.enum(['active', 'revoked', 'expired']).optional(),
-}).strict();
+export const KeyListQuery = z
+  .object({
+    workspace_id: z.string().optional(),
+    type: z.enum(['organisation', 'workspace']).optional(),
+    status: z.enum(['active', 'revoked', 'expired']).optional(),
+  })
+  .strict();
 
 // ---- configs
 
@@ -152,7 +168,7 @@ const ConfigOwner = StoredConfig.shape.workspace_id;
 export const ConfigCreate = named(
   'ConfigCreate',
   z.object({ id: ConfigId, workspace_id: ConfigOwner, config: ConfigBody }).strict(),
-  'A Portkey-compatible routing config (docs/design.md §6). `workspace_id`: the owning workspace, whose keys alone may use it; absent: organisation-shared (organisation keys only). A workspace key\'s configs are always its workspace\'s.',
+  "A Portkey-compatible routing config (docs/design.md §6). `workspace_id`: the owning workspace, whose keys alone may use it; absent: organisation-shared (organisation keys only). A workspace key's configs are always its workspace's.",
 );
 export const ConfigPut = named(
   'ConfigPut',
@@ -194,10 +210,7 @@ export const ProviderPut = named(
   z.discriminatedUnion('kind', providerInputs('optional')),
   'The whole provider; slug, when given, must match the URL.',
 );
-export const ProviderView = named(
-  'Provider',
-  z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]),
-);
+export const ProviderView = named('Provider', z.discriminatedUnion('kind', [VertexProvider, AnthropicProvider, BedrockProvider]));
 export const ProviderList = named('ProviderList', z.object({ data: z.array(ProviderView) }));
 export const PricingInput = named(
   'ProviderPricingInput',
@@ -214,22 +227,26 @@ export const AuditList = named(
   z.object({ data: z.array(AuditView), has_more: z.boolean(), next_before: z.string().optional() }),
   'Newest first. Pass next_before as `before` for the next page.',
 );
-export const AuditQuery = z.object({
-  target_type: z.enum(['workspace', 'key', 'config', 'provider']).optional(),
-  target_id: z.string().optional(),
-  actor: z.string().optional().describe('key_id of the acting key'),
-  action: z.string().optional(),
-  workspace_id: z.string().optional(),
-  before: z.string().optional().describe('entry id: return entries older than it'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-}).strict();
+export const AuditQuery = z
+  .object({
+    target_type: z.enum(['workspace', 'key', 'config', 'provider']).optional(),
+    target_id: z.string().optional(),
+    actor: z.string().optional().describe('key_id of the acting key'),
+    action: z.string().optional(),
+    workspace_id: z.string().optional(),
+    before: z.string().optional().describe('entry id: return entries older than it'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
 
 export const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM');
-export const UsageQuery = z.object({
-  key_id: z.string().optional(),
-  workspace_id: z.string().optional(),
-  period: Period.optional().describe('YYYY-MM (UTC); default the current month'),
-}).strict();
+export const UsageQuery = z
+  .object({
+    key_id: z.string().optional(),
+    workspace_id: z.string().optional(),
+    period: Period.optional().describe('YYYY-MM (UTC); default the current month'),
+  })
+  .strict();
 export const UsageView = named(
   'Usage',
   UsageTotals.omit({ id: true, scope_id: true }).extend({ id: z.string(), cost_usd: z.number() }),
@@ -253,7 +270,11 @@ export const BudgetPut = named(
   BudgetFields.extend({ version: z.number().int().nonnegative().optional().describe('the version you read; a 409 if it moved on') }).strict(),
   'Replaces a budget. A new limit keeps the current window and its usage; a new period or time zone starts a new window now.',
 );
-export const BudgetView = named('Budget', Budget.extend({ status: BudgetStatus.nullable() }), 'A budget with the status the worker keeps (null before its first usage).');
+export const BudgetView = named(
+  'Budget',
+  Budget.extend({ status: BudgetStatus.nullable() }),
+  'A budget with the status the worker keeps (null before its first usage).',
+);
 export const BudgetList = named('BudgetList', z.object({ data: z.array(BudgetView) }));
 
 const RateLimitFields = RateLimit.omit({ id: true, version: true, created_at: true, updated_at: true, workspace_id: true });
@@ -282,7 +303,9 @@ export const UsageBreakdownView = named(
     by: z.string(),
     from: z.string(),
     to: z.string(),
-    data: z.array(UsageTotals.omit({ id: true, scope: true, scope_id: true, period: true, last_used_at: true }).extend({ value: z.string(), cost_usd: z.number() })),
+    data: z.array(
+      UsageTotals.omit({ id: true, scope: true, scope_id: true, period: true, last_used_at: true }).extend({ value: z.string(), cost_usd: z.number() }),
+    ),
   }),
   'Usage per value of one dimension over whole UTC days, from the daily rollups (usually seconds behind).',
 );

@@ -38,9 +38,9 @@ export async function getWorkspace(ctx: AdminContext, id: string): Promise<Reply
 
 export async function updateWorkspace(ctx: AdminContext, id: string, body: z.infer<typeof WorkspaceUpdate>): Promise<Reply> {
   const before = await load(ctx, id);
-  if (body.status !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s status');
-  if (body.defaults?.allowed_models !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_models');
-  if (body.defaults?.allowed_providers !== undefined) requireOrganisation(ctx.actor, 'changing a workspace\'s allowed_providers');
+  if (body.status !== undefined) requireOrganisation(ctx.actor, "changing a workspace's status");
+  if (body.defaults?.allowed_models !== undefined) requireOrganisation(ctx.actor, "changing a workspace's allowed_models");
+  if (body.defaults?.allowed_providers !== undefined) requireOrganisation(ctx.actor, "changing a workspace's allowed_providers");
   await requireConfig(ctx, body.defaults?.config_id, id);
   const after: Workspace = structuredClone(before);
   if (body.name !== undefined) after.name = body.name;

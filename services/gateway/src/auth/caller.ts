@@ -1,4 +1,4 @@
-import type { ModelEntry } from '../../../shared/src/catalog';
+import type { Catalog, ModelEntry } from '../../../shared/src/catalog';
 import { spellingsOf } from '../../../shared/src/catalog/model-names';
 import type { ApiKey, Provider, Workspace } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
@@ -17,7 +17,7 @@ export interface Caller {
 
 /** A valid key (401 otherwise) that passes `callerFor`: `/v1/models`, which records no usage. */
 export async function authenticateCaller(deps: GatewayDeps, headers: Record<string, string | string[] | undefined>): Promise<Caller> {
-  return callerFor(deps, await deps.keys.authenticate(keyFromHeaders(headers)));
+  return callerFor(deps.workspaces, await deps.keys.authenticate(keyFromHeaders(headers)));
 }
 
 /**
@@ -26,11 +26,11 @@ export async function authenticateCaller(deps: GatewayDeps, headers: Record<stri
  * archived. The messages routes authenticate first on their own, so that the usage event of a refused
  * request still names its key.
  */
-export function callerFor(deps: GatewayDeps, key: ApiKey): Caller {
+export function callerFor(workspaces: GatewayDeps['workspaces'], key: ApiKey): Caller {
   if (!key.scopes.includes('completions')) {
     throw new GatewayError('permission_error', `API key "${key.name}" lacks the "completions" scope needed to call models.`);
   }
-  const workspace = key.workspace_id ? deps.workspaces.get(key.workspace_id) : undefined;
+  const workspace = key.workspace_id ? workspaces.get(key.workspace_id) : undefined;
   if (workspace?.status === 'archived') {
     throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: its keys can no longer call models. Ask your Gatehouse admin.`);
   }
@@ -51,9 +51,9 @@ export function checkCatalogModel(caller: Caller, entry: ModelEntry): void {
  * use the provider and the caller's rules allow the model that id is (403 naming the rule otherwise,
  * 400 for a name nobody can vouch for).
  */
-export function checkCallerTarget(deps: GatewayDeps, caller: Caller, provider: Provider, name: string): string {
+export function checkCallerTarget(catalog: Catalog, caller: Caller, provider: Provider, name: string): string {
   checkProviderAccess(caller.workspace, provider.slug);
-  const model = resolveTargetModel(deps.catalog, provider, name);
+  const model = resolveTargetModel(catalog, provider, name);
   // The error names what the client wrote, and what it resolved to when that is another model's spelling.
   const label = () => (model.names.includes(name.toLowerCase()) ? `"${name}"` : `"${name}" (resolves to "${model.names[0]}" on @${provider.slug})`);
   checkModelAccess(model.names, caller.rules, label);

@@ -4,7 +4,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import { storeUnavailable } from '../../../shared/src/store/deadline';
 import type { Store } from '../../../shared/src/store/port';
-import { type ListenerState, LiveMap } from '../state/live-map';
+import { type ListenerState, LiveMap } from '../mirrors/live-map';
 import { hashKey, hasValidChecksum } from './keys';
 
 /**
@@ -30,7 +30,13 @@ export class KeyCache {
     log: Logger,
     private readonly isReady: () => boolean = () => true,
   ) {
-    this.keys = new LiveMap(store.apiKeys, (k) => k.id, (k) => k, log, 'api key');
+    this.keys = new LiveMap(
+      store.apiKeys,
+      (k) => k.id,
+      (k) => k,
+      log,
+      'api key',
+    );
   }
 
   start(): Promise<void> {
@@ -57,7 +63,10 @@ export class KeyCache {
     const hash = hashKey(secret);
     let key = this.keys.get(hash);
     if (!key && !hasValidChecksum(secret)) {
-      throw new GatewayError('authentication_error', 'Invalid API key: this is not a Gatehouse key (its checksum does not match). Check the key you configured.');
+      throw new GatewayError(
+        'authentication_error',
+        'Invalid API key: this is not a Gatehouse key (its checksum does not match). Check the key you configured.',
+      );
     }
     if (!key && !this.misses.has(hash)) {
       key = await this.store.apiKeys.get(hash);

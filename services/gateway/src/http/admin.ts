@@ -54,7 +54,12 @@ export function adminRoutes(deps: GatewayDeps, opts: AdminRouteOptions = {}): Ro
   }
 
   r.use('/admin', (req: Request, _res: Response, next: NextFunction) => {
-    next(new GatewayError('not_found_error', `No admin route for ${req.method} ${req.originalUrl.split('?')[0]}. The admin API is described at /admin/openapi.json.`));
+    next(
+      new GatewayError(
+        'not_found_error',
+        `No admin route for ${req.method} ${req.originalUrl.split('?')[0]}. The admin API is described at /admin/openapi.json.`,
+      ),
+    );
   });
   return r;
 }
@@ -68,7 +73,13 @@ async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRou
   res.locals.log = log;
   res.set('x-gatehouse-request-id', requestId);
   res.once('finish', () =>
-    log.info('admin request', { method: req.method, route: route.path, status: res.statusCode, keyId: (res.locals.actor as Actor | undefined)?.key_id, latencyMs: clock() - started }),
+    log.info('admin request', {
+      method: req.method,
+      route: route.path,
+      status: res.statusCode,
+      keyId: (res.locals.actor as Actor | undefined)?.key_id,
+      latencyMs: clock() - started,
+    }),
   );
   const what = `${route.method.toUpperCase()} ${route.path}`;
   const actor = await deps.keys.authenticate(keyFromHeaders(req.headers), clock());

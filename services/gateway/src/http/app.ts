@@ -26,7 +26,11 @@ export function createApp(deps: GatewayDeps): RequestListener {
   return (req, res) => {
     if (req.url?.includes('%') && !decodable(req.url)) {
       // Decoders disagree on `%zz` or `%C0` (kept, dropped, an exception): refused, so no layer reads it differently.
-      sendError(res, new GatewayError('invalid_request_error', 'The request path has a malformed percent-escape: "%" must start UTF-8 encoded as "%XX" hex pairs.'), { log: deps.log });
+      sendError(
+        res,
+        new GatewayError('invalid_request_error', 'The request path has a malformed percent-escape: "%" must start UTF-8 encoded as "%XX" hex pairs.'),
+        { log: deps.log },
+      );
       return;
     }
     if (!messages(req, res)) app(req, res);

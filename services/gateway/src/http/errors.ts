@@ -4,27 +4,20 @@ import { errorBody, GatewayError, toGatewayError } from '../../../shared/src/err
 import type { Logger } from '../../../shared/src/log';
 import { errorFields } from '../../../shared/src/log';
 import { formatSse } from '../streaming/sse';
-import type { RequestRecord } from '../usage/record';
 
 interface ErrorContext {
   log: Logger;
   requestId?: string;
-  /** The model request's record, which learns the status and error type. */
-  record?: RequestRecord;
 }
 
 /**
  * The one error renderer (docs/style.md §3): Anthropic-shaped JSON, or an SSE `error` event once a stream has
  * started. Upstream Anthropic-shaped errors are passed through byte for byte.
  */
-export function sendError(res: ServerResponse, raw: unknown, { log, requestId, record }: ErrorContext): void {
+export function sendError(res: ServerResponse, raw: unknown, { log, requestId }: ErrorContext): void {
   const err = toGatewayError(raw);
-  if (record) {
-    record.status = err.status;
-    record.errorType = err.type;
-    record.outcome ??= err.status === 499 ? 'client_cancel' : record.attempts.length ? 'upstream_error' : err.status >= 500 ? 'gateway_error' : 'rejected';
-  }
-  if (err.status >= 500 && !err.opts.rawBody && !err.opts.reported) log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
+  if (err.status >= 500 && !err.opts.rawBody && !err.opts.reported)
+    log.error('request failed', { status: err.status, type: err.type, ...errorFields(err.cause ?? err) });
   if (res.headersSent) {
     if (!res.writableEnded) res.end(formatSse('error', JSON.stringify(errorBody(err))));
     return;
@@ -47,5 +40,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new GatewayError('not_found_error', `No route for ${req.method} ${req.path}. Gatehouse serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and the Vertex rawPredict routes.`));
+  next(
+    new GatewayError(
+      'not_found_error',
+      `No route for ${req.method} ${req.path}. Gatehouse serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and the Vertex rawPredict routes.`,
+    ),
+  );
 };

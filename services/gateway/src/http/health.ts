@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps';
-import { readiness } from '../state/readiness';
+import { readiness } from '../mirrors/readiness';
 
 /**
  * Claude Code's warm-up probe (`HEAD /api/hello`, older CLIs `HEAD /`), liveness (`/healthz`: the

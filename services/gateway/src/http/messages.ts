@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from '../../../shared/src/entities';
-import { GatewayError } from '../../../shared/src/errors';
+import { GatewayError, toGatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
@@ -10,7 +10,7 @@ import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { estimateTokens } from '../policy/rate-limiter';
 import { AbortEmitter } from '../proxy/abort';
 import { execute } from '../proxy/execute';
-import { RequestBody } from '../proxy/request-body';
+import { RequestBody } from '../providers/request-body';
 import { resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';
@@ -95,7 +95,12 @@ function inboundRequest(req: IncomingMessage, body: RequestBody, op: InboundRequ
 }
 
 function splitBetas(v: string | undefined): string[] {
-  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**
@@ -118,18 +123,20 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
   res.once('close', () => {
     if (!res.writableFinished) clientGone.abort();
     closed = true;
-    if (!handling) emitUsage(deps, record, log, req);
+    if (!handling) emitUsage(deps.usage, deps.now(), record, log, req);
   });
   try {
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
-    const caller = callerFor(deps, record.key);
+    const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
-  } catch (err) {
-    sendError(res, err, { log, requestId, record });
+  } catch (raw) {
+    const err = toGatewayError(raw);
+    record.failed(err);
+    sendError(res, err, { log, requestId });
   } finally {
     handling = false;
-    if (closed) emitUsage(deps, record, log, req);
+    if (closed) emitUsage(deps.usage, deps.now(), record, log, req);
   }
 }
 
@@ -151,7 +158,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
   // Checked per target, against the model each provider will actually call (policy/target-model.ts).
-  const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps, caller, provider, model);
+  const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps.catalog, caller, provider, model);
   const plan = resolvePlan(deps, {
     configHeader: gatehouseHeader(req, 'config'),
     providerHeader: gatehouseHeader(req, 'provider'),
@@ -166,6 +173,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   const coverage = { key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider };
   deps.budgets.admit(coverage, Date.now());
   // Rate limits: a store call only when this instance's lease is empty. count_tokens generates nothing.
-  if (inbound.op === 'messages') await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
+  if (inbound.op === 'messages')
+    await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
   await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
 }

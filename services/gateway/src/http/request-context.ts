@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 /**
  * The gateway's own request headers read while routing, each in its two spellings (`x-gatehouse-*`,
  * Portkey's `x-portkey-*`). The key's headers are read by auth/keys.ts (`keyFromHeaders`), which also
- * takes `x-api-key` and `Authorization`; the cache's force-refresh header by cache/simple-cache.ts.
+ * takes `x-api-key` and `Authorization`; the cache's force-refresh header by cache/cache-plan.ts.
  */
 const SPELLINGS = {
   'trace-id': ['x-gatehouse-trace-id', 'x-portkey-trace-id'],

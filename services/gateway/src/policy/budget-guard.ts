@@ -6,7 +6,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import { LiveMap } from '../state/live-map';
+import { LiveMap } from '../mirrors/live-map';
 import { ScopeIndex } from './scope-index';
 
 /** A status as the request path reads it: times parsed once per change. */
@@ -40,7 +40,13 @@ export class BudgetGuard {
   private readonly index: ScopeIndex<Budget>;
 
   constructor(store: Store, log: Logger) {
-    this.budgets = new LiveMap(store.budgets, (b) => b.id, (b) => b, log, 'budget');
+    this.budgets = new LiveMap(
+      store.budgets,
+      (b) => b.id,
+      (b) => b,
+      log,
+      'budget',
+    );
     this.statuses = new LiveMap(
       store.budgetStatus,
       (s) => s.budget_id,

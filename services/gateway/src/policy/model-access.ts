@@ -11,7 +11,16 @@ const compiled = new LRUCache<string, RE2JS>({ max: 5000 });
  */
 export function modelPatternMatches(pattern: string, model: string): boolean {
   let re = compiled.get(pattern);
-  if (!re) compiled.set(pattern, (re = RE2JS.compile(`^${pattern.split('*').map((p) => RE2JS.quote(p)).join('.*')}$`)));
+  if (!re)
+    compiled.set(
+      pattern,
+      (re = RE2JS.compile(
+        `^${pattern
+          .split('*')
+          .map((p) => RE2JS.quote(p))
+          .join('.*')}$`,
+      )),
+    );
   return re.matches(model);
 }
 

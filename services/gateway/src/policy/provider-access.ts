@@ -22,7 +22,12 @@ export function checkProviderAccess(workspace: { id: string; defaults: { allowed
  * A stored config owned by a workspace serves only that workspace's keys; organisation-shared configs
  * (no owner) and organisation keys are unrestricted.
  */
-export function checkConfigAccess(config: { workspace_id?: string }, key: { name: string; type: string; workspace_id?: string }, id: string, source: string): void {
+export function checkConfigAccess(
+  config: { workspace_id?: string },
+  key: { name: string; type: string; workspace_id?: string },
+  id: string,
+  source: string,
+): void {
   if (config.workspace_id === undefined || key.type === 'organisation' || config.workspace_id === key.workspace_id) return;
   throw new GatewayError(
     'permission_error',

@@ -4,7 +4,7 @@ import type { Logger } from '../../../shared/src/log';
 import { type RateLimit, rateWindow } from '../../../shared/src/rate-limit/entity';
 import type { Store } from '../../../shared/src/store/port';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import { LiveMap } from '../state/live-map';
+import { LiveMap } from '../mirrors/live-map';
 import { ScopeIndex } from './scope-index';
 
 /**
@@ -60,7 +60,13 @@ export class RateLimiter {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.limits = new LiveMap(store.rateLimits, (l) => l.id, (l) => l, log, 'rate limit');
+    this.limits = new LiveMap(
+      store.rateLimits,
+      (l) => l.id,
+      (l) => l,
+      log,
+      'rate limit',
+    );
     this.index = new ScopeIndex(this.limits);
   }
 

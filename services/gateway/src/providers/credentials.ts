@@ -98,7 +98,9 @@ export class Credentials {
     if (!res.ok) throw misconfigured(what, `Secret Manager answered ${res.status} for ${name}`);
     const body = (await res.json()) as { payload?: { data?: string } };
     // Secrets created with `echo … | gcloud secrets create` end in a newline that is not part of the key.
-    const value = Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8').trim();
+    const value = Buffer.from(body.payload?.data ?? '', 'base64')
+      .toString('utf8')
+      .trim();
     this.secrets.set(name, value);
     return value;
   }

@@ -1,26 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { isGeographicBedrock, isRegionalVertex } from '../../../shared/src/catalog';
-import type { Provider } from '../../../shared/src/entities';
 import { parseJson } from '../../../shared/src/json';
-import type { CacheStatus } from '../../../shared/src/usage-event';
+import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/cache-plan';
 import type { CachedAnswer } from '../cache/response-cache';
-import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/simple-cache';
 import type { GatewayDeps } from '../deps';
-import { formatSse } from '../streaming/sse';
-import { usageFromMessage } from '../streaming/usage-tap';
-import type { RequestRecord } from '../usage/record';
-import type { CallContext } from './execute';
 import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
-import { relayStream } from './relay';
-import type { UpstreamAnswer } from './upstream';
-
-/** What the answer's headers and usage event say about how it was obtained. */
-export interface Served {
-  provider: Provider;
-  /** Upstream calls made before the one that answered (all of them, for a cache hit). */
-  retries: number;
-  cacheStatus: CacheStatus;
-}
+import { formatSse } from '../streaming/sse';
+import { relayStream } from '../streaming/relay';
+import type { RequestRecord } from '../usage/record';
+import { usageFromMessage } from '../usage/usage-tap';
+import type { CallContext, Served, UpstreamAnswer } from './types';
 
 /**
  * The headers saying which provider answered, after how many retries, from the cache or not; the
@@ -42,18 +31,17 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   const { provider } = served;
   record.provider = provider.slug;
   record.providerKind = provider.kind;
-  record.regionalPremium =
-    provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
+  record.regionalPremium = provider.kind === 'vertex' ? isRegionalVertex(provider.region) : provider.kind === 'bedrock' && isGeographicBedrock(modelUpstream);
   if (provider.pricing) record.pricing = provider.pricing;
   record.modelUpstream = modelUpstream;
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
 
 /** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
-export function serveHit(deps: GatewayDeps, record: RequestRecord, served: Served, hit: CachedAnswer, res: ServerResponse): void {
+export function serveHit(now: () => number, record: RequestRecord, served: Served, hit: CachedAnswer, res: ServerResponse): void {
   describeProvider(record, served, hit.modelUpstream);
   record.usage = hit.usage;
-  record.ttfbMs = deps.now() - record.startedAt;
+  record.ttfbMs = now() - record.startedAt;
   const headers = servedHeaders(served);
   if (hit.kind === 'json') {
     res.writeHead(hit.status, { ...headers, ...JSON_HEADERS });
@@ -63,59 +51,53 @@ export function serveHit(deps: GatewayDeps, record: RequestRecord, served: Serve
     res.writeHead(hit.status, { ...headers, ...SSE_HEADERS });
     res.end(hit.events.map((e) => formatSse(e.event, e.data)).join(''));
   }
-  record.status = hit.status;
-  record.outcome = 'success';
+  record.answered(hit.status);
 }
 
 /**
  * Writes an upstream's answer to the client — a JSON body at once, a stream as it arrives — and
- * records its usage and outcome; `store` keeps a complete, successful answer in the response cache.
+ * records its usage and what happened. With `keep`, returns the answer when it is whole and
+ * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  deps: GatewayDeps,
+  deps: Pick<GatewayDeps, 'now' | 'log'>,
   ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal'>,
   served: Served,
   answer: UpstreamAnswer,
-  store: ((a: CachedAnswer) => void) | undefined,
+  keep: boolean,
   res: ServerResponse,
-): Promise<void> {
+): Promise<CachedAnswer | undefined> {
   const { record } = ctx;
   describeProvider(record, served, answer.up.modelUpstream);
   const headers = servedHeaders(served);
+  record.answered(answer.status);
   if (answer.kind === 'json') {
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
     record.ttfbMs = deps.now() - record.startedAt;
     res.end(answer.text);
-    if (ctx.inbound.op === 'messages') {
-      const parsed = parseJson(answer.text);
-      record.usage = usageFromMessage(parsed);
-      const cached = store && jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream);
-      if (store && cached) store(cached);
-    }
-    record.status = answer.status;
-    record.outcome = 'success';
-    return;
+    if (ctx.inbound.op !== 'messages') return undefined;
+    const parsed = parseJson(answer.text);
+    record.usage = usageFromMessage(parsed);
+    return keep ? jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream) : undefined;
   }
   res.writeHead(answer.status, { ...headers, ...SSE_HEADERS });
   record.ttfbMs = deps.now() - record.startedAt;
-  const relayed = await relayStream(res, answer.first, answer.rest, store !== undefined);
+  const relayed = await relayStream(res, answer.first, answer.rest, keep);
   record.usage = relayed.tap.usage;
-  record.status = answer.status;
   const metrics = relayed.tap.bedrockMetrics;
   const mismatch = metrics && invocationMetricsMismatch(metrics, record.usage);
   if (mismatch) deps.log.warn('Bedrock invocation metrics disagree with the streamed usage', { requestId: record.requestId, ...mismatch });
   if (ctx.clientSignal.aborted) {
-    record.outcome = 'client_cancel';
+    record.clientLeft();
     // The provider billed what it generated; the client saw up to its last cumulative count plus what
     // was relayed after it, which is estimated (README, usage events).
     record.outputEstimated = relayed.tap.outputSinceLastCount();
     record.usage = { ...record.usage, output: record.usage.output + record.outputEstimated };
-  } else if (relayed.failure || relayed.tap.errorType) {
-    record.outcome = 'upstream_error';
-    record.errorType = relayed.tap.errorType ?? 'api_error';
-  } else {
-    record.outcome = 'success';
-    const cached = store && relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
-    if (store && cached) store(cached);
+    return undefined;
   }
+  if (relayed.failure || relayed.tap.errorType) {
+    record.streamFailed(relayed.tap.errorType ?? 'api_error');
+    return undefined;
+  }
+  return relayed.events && streamAnswer(answer.status, relayed.events, record.usage, answer.up.modelUpstream);
 }

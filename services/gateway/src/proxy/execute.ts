@@ -1,164 +1,75 @@
 import type { ServerResponse } from 'node:http';
-import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
-import type { CachedAnswer } from '../cache/response-cache';
-import { cachePlanFor, forceRefresh } from '../cache/simple-cache';
+import { cachedAttempt } from '../cache/cached-attempt';
+import { cachePlanFor, forceRefresh } from '../cache/cache-plan';
 import type { GatewayDeps } from '../deps';
-import { rejectedBetas } from '../providers/vertex';
-import type { InboundRequest, ProviderAdapter } from '../providers/types';
+import type { InboundRequest } from '../providers/types';
 import { nextAttemptIndex, type PlannedTarget } from '../routing/plan';
-import { countsAgainstUpstream } from '../routing/breaker';
-import { nextRetryDelay } from '../routing/retry';
-import { breakerKey } from './resolve';
-import type { CacheStatus } from '../../../shared/src/usage-event';
-import type { RequestRecord } from '../usage/record';
-import type { AbortEmitter } from './abort';
-import { deliver, type Served, servedHeaders, serveHit } from './deliver';
-import { isThinkingSignatureError, withoutThinkingBlocks } from './thinking-signature';
-import { RequestBody } from './request-body';
-import { callUpstream, type UpstreamAnswer } from './upstream';
+import { type AttemptBudget, attemptTarget } from './attempt';
+import { servedHeaders, serveHit } from './deliver';
+import type { CallContext, Served, TargetResult } from './types';
 
-export interface CallContext {
-  inbound: InboundRequest;
-  record: RequestRecord;
-  /** Aborted when the client goes away. */
-  clientSignal: AbortEmitter;
-  /**
-   * Checks that the caller may use this provider and the model it will call for `model` (403, or 400
-   * for an unknown name); returns the upstream model id.
-   */
-  checkTarget(provider: Provider, model: string): string;
-}
+type Failed = Extract<TargetResult, { kind: 'failed' }>;
 
 /**
- * Tries the planned targets in order — the target's cache first, then retries within the target,
- * then failover to the next — until one answers. Failover happens only before the first byte
- * reaches the client. Writes the answer to `res`; throws the last error when every target failed
- * (the caller renders it, with the provider, retry-count and cache-status headers already set).
+ * Tries the planned targets in order until one answers (docs/design.md §6.3). After a target gives up,
+ * routing moves to the next one only when the failure is `retryable` and its status is one the
+ * enclosing fallback group moves on for; a target skipped by its open breaker hands over to the
+ * enclosing fallback whatever its status. Failover happens only before the first byte reaches the
+ * client. Writes the answer to `res`; throws the last error when no target answered (the caller
+ * renders it, with the provider, retry-count and cache-status headers already set).
  */
 export async function execute(deps: GatewayDeps, ctx: CallContext, plan: PlannedTarget[], res: ServerResponse): Promise<void> {
-  const { record } = ctx;
-  const cache = deps.responseCache;
-  const refresh = forceRefresh(ctx.inbound.forwardHeaders);
-  const cacheScope = record.key?.workspace_id ?? '';
-  let lastError: GatewayError | undefined;
-  let last: Served | undefined;
-  let waited = 0;
-  let tries = 0;
-  let index: number | undefined = 0;
-  while (index !== undefined && index < plan.length) {
-    const target = plan[index];
-    const provider = deps.providers.get(target.provider);
-    if (!provider) {
-      lastError = new GatewayError('invalid_request_error', `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`);
-      record.attempts.push({ target: target.id, provider: target.provider, status: 400, latency_ms: 0, error_type: lastError.type });
-      index = nextAttemptIndex(plan, index, lastError.status);
-      continue;
-    }
-    let req = targetRequest(ctx.inbound, target, ctx.checkTarget(provider, target.model ?? ctx.inbound.model));
-    const adapter = deps.adapters[provider.kind] as ProviderAdapter<Provider>;
-    const caching = cachePlanFor(target, provider, req, deps.catalog, cacheScope);
-    const cacheStatus: CacheStatus = !caching ? 'DISABLED' : refresh ? 'REFRESH' : 'MISS';
-    if (caching && !refresh) {
-      // A cache that fails (a future shared layer) is a miss, never a failed request.
-      const hit = await cache.get(caching.key, caching.maxAgeMs).catch(() => undefined);
-      if (hit) {
-        serveHit(deps, record, { provider, retries: tries, cacheStatus: 'HIT' }, hit, res);
-        return;
-      }
-    }
-    const store = caching
-      ? (a: CachedAnswer) => void cache.set(caching.key, a, caching.maxAgeMs).catch((err: Error) => deps.log.warn('response cache write failed', { err: err.message }))
-      : undefined;
-    let betasStripped = false;
-    let thinkingStripped = false;
-    let skipped = false;
-    // One failure per target per request: a client's retry settings must not multiply its weight.
-    let failureCounted = false;
-    for (let attempt = 0; ; attempt++) {
-      // A breaker is only worth consulting when there is another target to go to.
-      if (target.fallback_chain.length && !deps.breakers.begin(breakerKey(target))) {
-        lastError = new GatewayError('overloaded_error', `@${target.provider} is failing repeatedly (circuit open); skipped.`, { retryable: true });
-        skipped = true;
-        break;
-      }
-      const started = deps.now();
-      tries++;
-      let answer: UpstreamAnswer | undefined;
-      try {
-        answer = await callUpstream(adapter, provider, req, {
-          dispatcher: deps.dispatcher,
-          catalog: deps.catalog,
-          timeoutMs: target.request_timeout ?? deps.env.UPSTREAM_TIMEOUT_MS,
-          clientSignal: ctx.clientSignal,
-          wallClock: deps.wallClock(),
-        });
-      } catch (err) {
-        lastError = err as GatewayError;
-      }
-      const status = answer?.status ?? lastError!.status;
-      record.attempts.push({
-        target: target.id,
-        provider: target.provider,
-        status,
-        latency_ms: deps.now() - started,
-        ...(answer ? {} : { error_type: lastError!.type }),
-      });
-      if (ctx.clientSignal.aborted) return cancelled(record);
-      last = { provider, retries: tries - 1, cacheStatus };
-      if (answer) {
-        deps.breakers.record(breakerKey(target), 'success');
-        await deliver(deps, ctx, last, answer, store, res);
-        return;
-      }
-      const error = lastError!;
-      if (!failureCounted && countsAgainstUpstream(error, deps.env.UPSTREAM_TIMEOUT_MS)) {
-        deps.breakers.record(breakerKey(target), 'failure');
-        failureCounted = true;
-      }
-      const named = provider.kind === 'vertex' && error.status === 400 && !betasStripped ? rejectedBetas(error.message) : [];
-      if (named.length) {
-        // Vertex names the betas it rejects; one retry without them (docs/wire-formats.md §1.3).
-        betasStripped = true;
-        req = { ...req, betas: req.betas.filter((b) => !named.includes(b)) };
-        attempt--;
-        continue;
-      }
-      const withoutThinking = !thinkingStripped && isThinkingSignatureError(error) ? withoutThinkingBlocks(req.body.json) : undefined;
-      if (withoutThinking) {
-        thinkingStripped = true;
-        req = { ...req, body: RequestBody.of(withoutThinking) };
-        attempt--;
-        continue;
-      }
-      const delay = nextRetryDelay({
-        attempt,
-        status: error.status,
-        retry: target.retry,
-        waitedMs: waited,
-        random: deps.random,
-        now: Date.now(),
-        retryAfterSeconds: error.opts.retryAfterSeconds,
-      });
-      if (delay === undefined) break;
-      waited += delay;
-      await ctx.clientSignal.wait(delay);
-      if (ctx.clientSignal.aborted) return cancelled(record);
-    }
-    // A target skipped by its breaker hands over to the enclosing fallback whatever its status codes say.
-    index = skipped ? target.fallback_chain[0]?.next : nextAttemptIndex(plan, index, lastError!.status);
+  const budget: AttemptBudget = { calls: 0, waitedMs: 0 };
+  let failure: Failed | undefined;
+  let served: Served | undefined;
+  for (let index: number | undefined = 0; index !== undefined && index < plan.length; ) {
+    const result = await tryTarget(deps, ctx, plan[index], budget, res);
+    if (result.kind === 'cancelled') return ctx.record.clientLeft();
+    if (result.kind === 'answered') return;
+    failure = result;
+    served = result.served ?? served;
+    index = nextAfterFailure(plan, index, result);
   }
-  record.outcome = 'upstream_error';
-  if (last) {
-    for (const [name, value] of Object.entries(servedHeaders(last))) res.setHeader(name, value);
-    if (last.cacheStatus !== 'DISABLED') record.cacheStatus = last.cacheStatus;
+  if (served) {
+    for (const [name, value] of Object.entries(servedHeaders(served))) res.setHeader(name, value);
+    if (served.cacheStatus !== 'DISABLED') ctx.record.cacheStatus = served.cacheStatus;
   }
-  throw lastError ?? new GatewayError('api_error', 'The routing config produced no target to try.');
+  throw failure?.error ?? new GatewayError('api_error', 'The routing config produced no target to try.');
 }
 
-function cancelled(record: RequestRecord): void {
-  record.outcome = 'client_cancel';
-  record.status = 499;
+/** Where routing goes after `plan[index]` gave up (docs/design.md §6.3), or undefined to stop. */
+function nextAfterFailure(plan: PlannedTarget[], index: number, failure: Failed): number | undefined {
+  // A target skipped by its open breaker hands over to the enclosing fallback whatever its status lists say.
+  if (failure.skipped) return plan[index].fallback_chain[0]?.next;
+  // Only a retryable failure moves on; the enclosing fallback's on_status_codes then narrow that.
+  return failure.error.retryable ? nextAttemptIndex(plan, index, failure.error.status) : undefined;
+}
+
+/** One target: its provider and checked model, then its cache around its attempts. */
+async function tryTarget(deps: GatewayDeps, ctx: CallContext, target: PlannedTarget, budget: AttemptBudget, res: ServerResponse): Promise<TargetResult> {
+  const { record } = ctx;
+  const provider = deps.providers.get(target.provider);
+  if (!provider) {
+    const error = new GatewayError(
+      'invalid_request_error',
+      `Unknown provider "@${target.provider}" (config target ${target.id}): no provider with that slug exists.`,
+    );
+    record.attempts.push({ target: target.id, provider: target.provider, status: 400, latency_ms: 0, error_type: error.type });
+    return { kind: 'failed', error, skipped: false };
+  }
+  const req = targetRequest(ctx.inbound, target, ctx.checkTarget(provider, target.model ?? ctx.inbound.model));
+  return cachedAttempt<TargetResult>({
+    cache: deps.responseCache,
+    plan: cachePlanFor(target, provider, req, deps.catalog, record.key?.workspace_id ?? ''),
+    refresh: forceRefresh(ctx.inbound.forwardHeaders),
+    serveHit(hit) {
+      serveHit(deps.now, record, { provider, retries: budget.calls, cacheStatus: 'HIT' }, hit, res);
+      return { kind: 'answered' };
+    },
+    attempt: (cacheStatus) => attemptTarget(deps, ctx, target, provider, req, budget, cacheStatus, res),
+    onWriteError: (err) => deps.log.warn('response cache write failed', { err: err.message }),
+  });
 }
 
 /** The request as one target sends it: its checked model, override_params applied, its forwarded headers. */

@@ -7,7 +7,7 @@ import { configError, parseConfig, type RoutingConfig } from '../routing/config-
 import { INLINE_LIMITS } from '../routing/config-normalise';
 import type { ResolvedTarget } from '../routing/flatten';
 import { type PlanContext, type PlannedTarget, planRoute } from '../routing/plan';
-import type { RequestBody } from './request-body';
+import type { RequestBody } from '../providers/request-body';
 
 export interface ResolveInput {
   configHeader?: string;
@@ -28,8 +28,8 @@ const inlineConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
  * a provider in the header, the key's default config, the workspace's default config.
  */
 export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarget[] {
-  const config = chooseConfig(deps, input);
-  const planned = planRoute(config, new RequestPlanContext(deps, input), { defaultProvider: input.providerHeader?.trim() || undefined });
+  const config = chooseConfig(deps.configs, input);
+  const planned = planRoute(config, new RequestPlanContext(deps.random, deps.breakers, input), { defaultProvider: input.providerHeader?.trim() || undefined });
   if (!planned.ok) throw new GatewayError('invalid_request_error', configError(planned.issues));
   return planned.targets;
 }
@@ -41,7 +41,7 @@ export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarg
  * at 2,000 req/s the gateway ran a full collection every ~0.4 s instead of about once per 10,000
  * requests (`--trace-gc`; README, Performance).
  */
-class RequestPlanContext implements PlanContext {
+export class RequestPlanContext implements PlanContext {
   readonly metadata: Metadata;
   readonly headers: Record<string, string>;
   readonly random: () => number;
@@ -49,13 +49,13 @@ class RequestPlanContext implements PlanContext {
   private readonly body: RequestBody;
   private readonly breakers: GatewayDeps['breakers'];
 
-  constructor(deps: GatewayDeps, input: ResolveInput) {
+  constructor(random: () => number, breakers: GatewayDeps['breakers'], input: ResolveInput) {
     this.metadata = input.metadata;
     this.headers = input.headers;
-    this.random = deps.random;
+    this.random = random;
     this.stickyKey = input.sessionId;
     this.body = input.body;
-    this.breakers = deps.breakers;
+    this.breakers = breakers;
   }
 
   /** Parsed only if a condition reads `params.*`. */
@@ -68,13 +68,13 @@ class RequestPlanContext implements PlanContext {
   }
 }
 
-function chooseConfig(deps: GatewayDeps, input: ResolveInput): RoutingConfig {
+function chooseConfig(configs: GatewayDeps['configs'], input: ResolveInput): RoutingConfig {
   const header = input.configHeader?.trim();
-  if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(deps, input, header, 'x-gatehouse-config header');
+  if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(configs, input, header, 'x-gatehouse-config header');
   const provider = input.providerHeader?.trim();
   if (provider) return providerConfig(provider);
-  if (input.key.defaults.config_id) return storedConfig(deps, input, input.key.defaults.config_id, `key "${input.key.name}" default`);
-  if (input.workspace?.defaults.config_id) return storedConfig(deps, input, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
+  if (input.key.defaults.config_id) return storedConfig(configs, input, input.key.defaults.config_id, `key "${input.key.name}" default`);
+  if (input.workspace?.defaults.config_id) return storedConfig(configs, input, input.workspace.defaults.config_id, `workspace "${input.workspace.id}" default`);
   throw new GatewayError(
     'invalid_request_error',
     'No route for this request: send `x-gatehouse-provider: @<slug>` or `x-gatehouse-config: <id or JSON>`, or give the key a default config.',
@@ -111,8 +111,8 @@ function inlineConfig(json: string): RoutingConfig {
   return parsed.config;
 }
 
-function storedConfig(deps: GatewayDeps, input: ResolveInput, id: string, source: string): RoutingConfig {
-  const config = deps.configs.get(id);
+function storedConfig(configs: GatewayDeps['configs'], input: ResolveInput, id: string, source: string): RoutingConfig {
+  const config = configs.get(id);
   if (!config) throw new GatewayError('not_found_error', `Config "${id}" (from ${source}) does not exist.`);
   checkConfigAccess(config, input.key, id, source);
   if (!config.ok) throw new GatewayError('invalid_request_error', `Stored config "${id}" is invalid: ${configError(config.issues)}`);

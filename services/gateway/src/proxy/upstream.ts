@@ -4,15 +4,9 @@ import type { Catalog } from '../../../shared/src/catalog';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError } from '../../../shared/src/errors';
 import { parseJsonObject } from '../../../shared/src/json';
-import { decodeBedrockStream } from '../providers/bedrock/event-stream';
-import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../providers/types';
-import { parseSse, type SseBatch, singly } from '../streaming/sse';
+import type { InboundRequest, ProviderAdapter } from '../providers/types';
 import { AbortEmitter } from './abort';
-
-/** A 2xx answer, held before anything reaches the client so that failover is still possible. */
-export type UpstreamAnswer =
-  | { kind: 'json'; status: number; text: string; up: UpstreamRequest }
-  | { kind: 'stream'; status: number; first: SseBatch; rest: AsyncIterator<SseBatch>; up: UpstreamRequest };
+import type { UpstreamAnswer } from './types';
 
 export interface CallOptions {
   dispatcher: Dispatcher;
@@ -74,8 +68,7 @@ export async function callUpstream<P extends Provider>(
     if (up.framing === 'json') {
       return { kind: 'json', status: res.statusCode, text: await res.body.text(), up };
     }
-    const batches = up.framing === 'sse' ? parseSse(res.body) : singly(decodeBedrockStream(res.body));
-    const rest = batches[Symbol.asyncIterator]();
+    const rest = adapter.decodeStream(res.body)[Symbol.asyncIterator]();
     const first = await rest.next();
     if (!first.done && first.value.events[0].event === 'error') {
       await rest.return?.(undefined);
@@ -87,7 +80,10 @@ export async function callUpstream<P extends Provider>(
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (timedOut) {
-      throw new GatewayError('timeout_error', `${label} sent no answer within ${opts.timeoutMs} ms (request_timeout).`, { retryable: true, timedOutAfterMs: opts.timeoutMs });
+      throw new GatewayError('timeout_error', `${label} sent no answer within ${opts.timeoutMs} ms (request_timeout).`, {
+        retryable: true,
+        timedOutAfterMs: opts.timeoutMs,
+      });
     }
     if (opts.clientSignal.aborted) throw new GatewayError('invalid_request_error', 'Client closed the request.', { status: 499 });
     throw connectionError(label, err);
@@ -106,7 +102,7 @@ const PLATFORM: Record<Provider['kind'], string> = { vertex: 'Google Vertex AI',
  */
 const parsedUrls = new LRUCache<string, { origin: string; path: string }>({ max: 1000 });
 
-function originAndPath(url: string): { origin: string; path: string } {
+export function originAndPath(url: string): { origin: string; path: string } {
   let parsed = parsedUrls.get(url);
   if (!parsed) {
     const u = new URL(url);

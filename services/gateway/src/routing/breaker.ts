@@ -11,10 +11,7 @@
  * What counts as a failure: `countsAgainstUpstream`.
  */
 
-export type BreakerState =
-  | { status: 'closed'; failures: number }
-  | { status: 'open'; until: number }
-  | { status: 'half-open'; since: number };
+export type BreakerState = { status: 'closed'; failures: number } | { status: 'open'; until: number } | { status: 'half-open'; since: number };
 
 /**
  * Whether a failed attempt says something about the upstream's health. The breaker is shared by every

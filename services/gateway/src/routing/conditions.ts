@@ -131,7 +131,10 @@ export function validateQuery(query: unknown, path: (string | number)[] = [], de
       if (!Array.isArray(value) || value.length === 0) issues.push({ path: at, message: `${key} takes a non-empty list of queries` });
       else value.forEach((q, i) => issues.push(...validateQuery(q, [...at, i], depth + 1)));
     } else if (key.startsWith('$')) {
-      issues.push({ path: at, message: `unknown operator "${key}" here: only $and and $or combine queries; put ${key} inside a field, e.g. { "metadata.x": { "${key}": … } }` });
+      issues.push({
+        path: at,
+        message: `unknown operator "${key}" here: only $and and $or combine queries; put ${key} inside a field, e.g. { "metadata.x": { "${key}": … } }`,
+      });
     } else if (!FIELD_PREFIXES.some((p) => key.startsWith(p) && key.length > p.length)) {
       issues.push({ path: at, message: `unknown field "${key}": fields start with metadata., params. or headers.` });
     } else if (isObject(value)) {

@@ -58,7 +58,11 @@ function checkStrategy(node: Record<string, unknown>, path: Path, issues: RawIss
   }
   const names = (targets ?? []).map((t) => (isObject(t) && typeof t.name === 'string' ? t.name : undefined));
   const named = (n: unknown) => typeof n === 'string' && names.includes(n);
-  const list = names.filter((n) => n !== undefined).map((n) => `"${n}"`).join(', ') || 'none';
+  const list =
+    names
+      .filter((n) => n !== undefined)
+      .map((n) => `"${n}"`)
+      .join(', ') || 'none';
   if (mode === 'conditional') {
     if (!Array.isArray(strategy.conditions) || strategy.conditions.length === 0) {
       issues.push({ path: [...sp, 'conditions'], message: 'conditional mode needs at least one condition' });

@@ -60,7 +60,7 @@ function renameKeys(obj: Record<string, unknown>, known: ReadonlySet<string>, pa
     }
     const s = snake(key);
     const name = known.has(key) || !known.has(s) ? key : s;
-    if (name !== key && Object.prototype.hasOwnProperty.call(obj, name)) {
+    if (name !== key && Object.hasOwn(obj, name)) {
       issues.push({ path: [...path, key], message: `both "${key}" and "${name}" are set; keep one` });
       continue;
     }
@@ -135,7 +135,11 @@ export function normaliseConfig(input: unknown, keys: KnownKeys, max: ConfigLimi
   over(w.targets, max.targets, 'targets', ['targets']);
   over(w.conditions, max.conditions, 'strategy conditions');
   over(w.patterns.length, max.regexes, '$regex operators');
-  over(w.patterns.reduce((n, p) => n + regexSize(p), 0), max.regexSize, 'regex size (pattern length times counted repeats)');
+  over(
+    w.patterns.reduce((n, p) => n + regexSize(p), 0),
+    max.regexSize,
+    'regex size (pattern length times counted repeats)',
+  );
   if (w.limits.length) return { value, issues: w.limits, limited: true };
   return { value, issues: w.issues, limited: false };
 }

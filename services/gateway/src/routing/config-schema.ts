@@ -80,9 +80,7 @@ export interface ConfigIssue {
   message: string;
 }
 
-export type ParseConfigResult =
-  | { ok: true; config: RoutingConfig; ignored: string[] }
-  | { ok: false; issues: ConfigIssue[] };
+export type ParseConfigResult = { ok: true; config: RoutingConfig; ignored: string[] } | { ok: false; issues: ConfigIssue[] };
 
 /** Portkey fields that are valid there and have no effect here yet; reported in `ignored`, never an error. */
 export const IGNORED_KEYS = [
@@ -150,11 +148,18 @@ const NodeSchema = z.strictObject({
     .string()
     .regex(new RegExp(`^@${SLUG}$`), `must be "@" and a provider slug (${SLUG_HINT}), e.g. "@vertex-prod"`)
     .optional(),
-  virtual_key: z.string().regex(new RegExp(`^@?${SLUG}$`), `must be a provider slug (${SLUG_HINT})`).optional(),
+  virtual_key: z
+    .string()
+    .regex(new RegExp(`^@?${SLUG}$`), `must be a provider slug (${SLUG_HINT})`)
+    .optional(),
   override_params: z.record(z.string(), z.unknown()).optional(),
   retry: RetrySchema.optional(),
   cache: CacheSchema.optional(),
-  request_timeout: z.int().min(REQUEST_TIMEOUT_MIN_MS, `must be at least ${REQUEST_TIMEOUT_MIN_MS} ms: a shorter wait fails most Claude requests before their first byte`).max(3_600_000).optional(),
+  request_timeout: z
+    .int()
+    .min(REQUEST_TIMEOUT_MIN_MS, `must be at least ${REQUEST_TIMEOUT_MIN_MS} ms: a shorter wait fails most Claude requests before their first byte`)
+    .max(3_600_000)
+    .optional(),
   forward_headers: z.array(z.string().regex(HEADER_NAME, 'must be an HTTP header name')).max(50).optional(),
   strategy: StrategySchema.optional(),
   get targets() {

@@ -1,5 +1,14 @@
 import { MODEL_REF } from './config-checks';
-import { formatPath, type CacheSettings, type ConfigIssue, type RetrySettings, type RoutingCondition, type RoutingConfig, type StickySettings, type StrategyMode } from './config-schema';
+import {
+  formatPath,
+  type CacheSettings,
+  type ConfigIssue,
+  type RetrySettings,
+  type RoutingCondition,
+  type RoutingConfig,
+  type StickySettings,
+  type StrategyMode,
+} from './config-schema';
 import { DEFAULT_RETRY_STATUS_CODES } from './retry';
 
 /*

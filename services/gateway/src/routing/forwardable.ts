@@ -16,11 +16,35 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `x-<segment>-…` names whose first segment a platform, a proxy or the gateway owns. */
 const RESERVED_SEGMENTS = new Set([
-  'goog', 'google', 'gfe', 'cloud', 'firebase', 'android', 'ios', 'upload', 'origin', 'referer', 'user', 'server', // Google
-  'amz', 'amzn', 'aws', // AWS
-  'api', 'stainless', 'anthropic', // Anthropic
-  'http', 'method', 'forwarded', 'real', 'client', 'envoy', 'request', 'csrf', 'xsrf', // HTTP and proxies
-  'gatehouse', 'portkey', // the gateway's own
+  'goog',
+  'google',
+  'gfe',
+  'cloud',
+  'firebase',
+  'android',
+  'ios',
+  'upload',
+  'origin',
+  'referer',
+  'user',
+  'server', // Google
+  'amz',
+  'amzn',
+  'aws', // AWS
+  'api',
+  'stainless',
+  'anthropic', // Anthropic
+  'http',
+  'method',
+  'forwarded',
+  'real',
+  'client',
+  'envoy',
+  'request',
+  'csrf',
+  'xsrf', // HTTP and proxies
+  'gatehouse',
+  'portkey', // the gateway's own
 ]);
 
 /** Why `name` (any case) may not be forwarded, or undefined when it may (or is no header name at all: the schema says so). */

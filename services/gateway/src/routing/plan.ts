@@ -64,8 +64,14 @@ function pickLoadbalanced(g: ResolvedGroup, ctx: PlanContext): ResolvedTree | un
   const key = stickyKeyFor(g.sticky, ctx);
   const i =
     key === undefined
-      ? weightedIndex(candidates.map((c) => c.weight), ctx.random())
-      : rendezvousIndex(candidates.map((c) => ({ key: c.name ?? c.id, weight: c.weight })), key);
+      ? weightedIndex(
+          candidates.map((c) => c.weight),
+          ctx.random(),
+        )
+      : rendezvousIndex(
+          candidates.map((c) => ({ key: c.name ?? c.id, weight: c.weight })),
+          key,
+        );
   return candidates[i];
 }
 

@@ -3,7 +3,6 @@ import type { EventBus } from '../../../shared/src/bus/port';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import type { GatewayDeps } from '../deps';
 import type { RequestRecord } from './record';
 
 /** A request whose response is over, with what its log line says about the HTTP exchange. */
@@ -49,7 +48,11 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (eve
       bus.publish(event);
       if (event.priced === false) {
         // Budgets count this request at $0: someone must add the model's price to the catalog.
-        log.warn('usage not priced: no catalog price for the model', { model_requested: event.model_requested, model_upstream: event.model_upstream, request_id: event.request_id });
+        log.warn('usage not priced: no catalog price for the model', {
+          model_requested: event.model_requested,
+          model_upstream: event.model_upstream,
+          request_id: event.request_id,
+        });
       }
       onEvent(event); // this instance's own spend, until the worker's budget status includes it
       log.info('request done', {
@@ -74,7 +77,7 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (eve
   };
 }
 
-/** Hands the request's record to the outbox, which turns it into exactly one usage event. */
-export function emitUsage(deps: GatewayDeps, record: RequestRecord, log: Logger, req: IncomingMessage): void {
-  deps.usage.add({ record, endedAt: deps.now(), log, request: { method: req.method, url: req.url, userAgent: req.headers['user-agent'] } });
+/** Hands the request's record, its response over at `endedAt`, to the outbox, which turns it into exactly one usage event. */
+export function emitUsage(usage: UsageOutbox, endedAt: number, record: RequestRecord, log: Logger, req: IncomingMessage): void {
+  usage.add({ record, endedAt, log, request: { method: req.method, url: req.url, userAgent: req.headers['user-agent'] } });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog, NegotiatedPricing } from '../../../shared/src/catalog';
 import type { ApiKey, Metadata } from '../../../shared/src/entities';
+import type { GatewayError } from '../../../shared/src/errors';
 import {
   type Attempt,
   type CacheStatus,
@@ -33,11 +34,15 @@ export class RequestRecord {
   ttfbMs?: number;
   attempts: Attempt[] = [];
   metadata: Metadata = {};
+  /** The status the client got (499 when it left before any). */
   status = 0;
-  outcome?: Outcome;
   errorType?: string;
   cacheStatus?: CacheStatus;
   private emitted = false;
+  /** What happened, as the request path reports it; `outcome` is decided from these alone. */
+  private clientGone = false;
+  private streamBroke = false;
+  private error?: GatewayError;
 
   constructor(
     readonly requestId: string,
@@ -46,6 +51,42 @@ export class RequestRecord {
     readonly route: UsageEvent['route'],
     readonly startedAt: number,
   ) {}
+
+  /** An answer (upstream or cached) went out with this status. */
+  answered(status: number): void {
+    this.status = status;
+  }
+
+  /** The upstream failed after the first byte; the client got an SSE `error` event of this type. */
+  streamFailed(errorType: string): void {
+    this.streamBroke = true;
+    this.errorType = errorType;
+  }
+
+  /** The client went away before the answer was whole. */
+  clientLeft(): void {
+    this.clientGone = true;
+    if (!this.status) this.status = 499;
+  }
+
+  /** The request failed with this error, which the client is sent. */
+  failed(err: GatewayError): void {
+    this.error = err;
+    this.status = err.status;
+    this.errorType = err.type;
+  }
+
+  /**
+   * The one place that classifies a request: the client left; an upstream failed (mid-stream, or every
+   * target after at least one attempt); the gateway refused it (a 4xx before any attempt) or failed
+   * itself (a 5xx before any attempt); else it succeeded when its status says so.
+   */
+  get outcome(): Outcome {
+    if (this.clientGone || this.error?.status === 499) return 'client_cancel';
+    if (this.streamBroke) return 'upstream_error';
+    if (this.error) return this.attempts.length ? 'upstream_error' : this.error.status >= 500 ? 'gateway_error' : 'rejected';
+    return this.status >= 200 && this.status < 300 ? 'success' : 'gateway_error';
+  }
 
   /** The event, once; later calls return undefined so a request can never be counted twice. */
   finish(catalog: Catalog, now: number): UsageEvent | undefined {
@@ -70,7 +111,7 @@ export class RequestRecord {
       route: this.route,
       stream: this.stream,
       status: this.status,
-      outcome: this.outcome ?? (this.status >= 200 && this.status < 300 ? 'success' : 'gateway_error'),
+      outcome: this.outcome,
       ...(this.errorType ? { error_type: this.errorType } : {}),
       ...(this.key?.workspace_id ? { workspace_id: this.key.workspace_id } : {}),
       ...(this.key ? { key_id: this.key.key_id, key_name: this.key.name } : {}),

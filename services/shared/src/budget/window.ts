@@ -34,10 +34,7 @@ function calendarSpan(p: Exclude<BudgetPeriod, { kind: 'none' }>, d: LocalDate):
       return [monday, addDays(monday, 7)];
     }
     case 'month':
-      return [
-        { year: d.year, month: d.month, day: 1 },
-        d.month === 12 ? { year: d.year + 1, month: 1, day: 1 } : { year: d.year, month: d.month + 1, day: 1 },
-      ];
+      return [{ year: d.year, month: d.month, day: 1 }, d.month === 12 ? { year: d.year + 1, month: 1, day: 1 } : { year: d.year, month: d.month + 1, day: 1 }];
     case 'days': {
       const [year, month, day] = p.anchor.split('-').map(Number);
       const anchor = { year, month, day };

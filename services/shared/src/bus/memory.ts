@@ -35,8 +35,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
 
   // Idle: nothing can be delivered now or later without a new publish. With no subscriber, queued
   // events are buffered (accepted by the bus), so flush does not wait for a subscriber to appear.
-  const idle = () =>
-    deliveries.size === 0 && (closed || subscribers.length === 0 || (queue.length === 0 && retries.size === 0));
+  const idle = () => deliveries.size === 0 && (closed || subscribers.length === 0 || (queue.length === 0 && retries.size === 0));
 
   const settle = () => {
     if (!idle()) return;
@@ -122,7 +121,5 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
 
 function defaultOnError(err: unknown, event: UsageEvent): void {
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(
-    `${JSON.stringify({ severity: 'ERROR', message: 'usage event delivery failed', event_id: event.event_id, error: message })}\n`,
-  );
+  process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message: 'usage event delivery failed', event_id: event.event_id, error: message })}\n`);
 }

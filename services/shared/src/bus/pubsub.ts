@@ -147,8 +147,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         running.add(p);
         void p.finally(() => running.delete(p));
       };
-      const onError = (err: unknown) =>
-        log('usage subscription error', { severity: 'ERROR', subscription: subscriptionName, error: errorMessage(err) });
+      const onError = (err: unknown) => log('usage subscription error', { severity: 'ERROR', subscription: subscriptionName, error: errorMessage(err) });
 
       const ready = ensureSubscription(pubsub, opts.topic, subscriptionName)
         .then(() => {

@@ -1,6 +1,6 @@
 import type { UsageTotals } from '../entities';
 import type { UsageEvent } from '../usage-event';
-import { TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './port';
+import { TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './usage-totals';
 
 /**
  * Counter documents: what the worker adds usage events into. The store applies a batch of events

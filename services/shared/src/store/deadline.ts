@@ -58,7 +58,7 @@ export function isStoreUnavailable(err: unknown): boolean {
  * its caller (and the client behind it) hanging. The wrapper is a Proxy over the store and every
  * object it holds (its collections), so store methods added later get the deadline by construction.
  * `watch` returns an unsubscribe function, not a promise, so listeners pass through untouched: they
- * are off the request path and recover on their own (state/live-map.ts). `close` is left as it is.
+ * are off the request path and recover on their own (gateway mirrors/live-map.ts). `close` is left as it is.
  *
  * A call that ran out of time is not cancelled: a write may still be applied when the store answers.
  */

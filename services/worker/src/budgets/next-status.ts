@@ -11,7 +11,12 @@ import type { BudgetTouch } from './deltas';
  * document is written only when its usage, budget version or window moved. A late event of a window
  * older than the status's leaves the status alone.
  */
-export function nextStatus(t: BudgetTouch, counter: CounterDoc | undefined, prev: BudgetStatus | undefined, now: number): { status?: BudgetStatus; alerts: BudgetAlert[] } {
+export function nextStatus(
+  t: BudgetTouch,
+  counter: CounterDoc | undefined,
+  prev: BudgetStatus | undefined,
+  now: number,
+): { status?: BudgetStatus; alerts: BudgetAlert[] } {
   const windowStart = new Date(t.windowStart).toISOString();
   const windowEnd = t.windowEnd === undefined ? undefined : new Date(t.windowEnd).toISOString();
   if (prev && prev.window_start > windowStart) return { alerts: [] };

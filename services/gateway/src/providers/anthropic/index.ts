@@ -1,9 +1,11 @@
 import type { Catalog } from '../../../../shared/src/catalog';
 import type { AnthropicProvider } from '../../../../shared/src/entities';
 import { GatewayError } from '../../../../shared/src/errors';
+import { parseSse } from '../../streaming/sse';
 import type { Credentials } from '../credentials';
-import { upstreamError } from '../upstream-errors';
+import { withoutRefusedThinking } from '../thinking-signature';
 import type { InboundRequest, ProviderAdapter, UpstreamRequest } from '../types';
+import { upstreamError } from '../upstream-errors';
 
 // Anthropic's ids are letters, digits and "-"; "." and "_" leave room for what comes next, nothing more.
 const ANTHROPIC_MODEL_ID = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -14,7 +16,10 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
   const betas = catalog.filterBetas('anthropic', req.betas);
   const model = catalog.providerModelId('anthropic', req.model);
   if (!ANTHROPIC_MODEL_ID.test(model)) {
-    throw new GatewayError('invalid_request_error', `model: "${model.slice(0, 100)}" is not an Anthropic model id (letters, digits, ".", "-" and "_"; no "..").`);
+    throw new GatewayError(
+      'invalid_request_error',
+      `model: "${model.slice(0, 100)}" is not an Anthropic model id (letters, digits, ".", "-" and "_"; no "..").`,
+    );
   }
   return {
     url: `${root}/v1/messages${req.op === 'count_tokens' ? '/count_tokens' : ''}`,
@@ -30,7 +35,7 @@ export function toAnthropicRequest(req: InboundRequest, p: AnthropicProvider, ca
   };
 }
 
-export function anthropicAdapter(credentials: Credentials): ProviderAdapter<AnthropicProvider> {
+export function anthropicAdapter(credentials: Pick<Credentials, 'secret'>): ProviderAdapter<AnthropicProvider> {
   return {
     toUpstream: toAnthropicRequest,
     async authorize(up, p) {
@@ -38,5 +43,7 @@ export function anthropicAdapter(credentials: Credentials): ProviderAdapter<Anth
       return { ...up, headers: { ...up.headers, 'x-api-key': key } };
     },
     toError: (status, headers, body) => upstreamError('Anthropic', status, headers, body),
+    decodeStream: parseSse,
+    repair: withoutRefusedThinking,
   };
 }

@@ -6,28 +6,31 @@ type HeaderBag = Record<string, string | string[] | undefined>;
 
 /**
  * Every Bedrock exception we translate, by its HTTP (`x-amzn-errortype`) name. Stream exception frames use
- * the same names in camelCase (`throttlingException`) and are looked up here too. `retryable` decides
- * whether routing may try again or fail over (docs/style.md §3).
+ * the same names in camelCase (`throttlingException`) and are looked up here too. `status` is what the
+ * client gets: Bedrock's own status, except that an unavailable service is Anthropic's 529 (which Claude
+ * Code backs off on) and the gateway's own rejected credentials are its own fault (500, not Bedrock's 403).
+ * `retryable` decides whether routing may retry or fail over (docs/design.md §6.3, docs/style.md §3).
  */
 export const BEDROCK_ERRORS: Record<string, { status: number; type: ErrorType; retryable: boolean }> = {
   ValidationException: { status: 400, type: 'invalid_request_error', retryable: false },
   AccessDeniedException: { status: 403, type: 'permission_error', retryable: false },
   ResourceNotFoundException: { status: 404, type: 'not_found_error', retryable: false },
+  // The model ran past Bedrock's own limit on this request: the same request would time out again.
   ModelTimeoutException: { status: 408, type: 'timeout_error', retryable: false },
   ModelErrorException: { status: 424, type: 'api_error', retryable: false },
   ModelStreamErrorException: { status: 424, type: 'api_error', retryable: false },
   ThrottlingException: { status: 429, type: 'rate_limit_error', retryable: true },
   ServiceQuotaExceededException: { status: 429, type: 'rate_limit_error', retryable: true },
   InternalServerException: { status: 500, type: 'api_error', retryable: true },
-  ServiceUnavailableException: { status: 503, type: 'overloaded_error', retryable: true },
-  ModelNotReadyException: { status: 503, type: 'overloaded_error', retryable: true },
+  ServiceUnavailableException: { status: 529, type: 'overloaded_error', retryable: true },
+  ModelNotReadyException: { status: 529, type: 'overloaded_error', retryable: true },
   // The gateway's own AWS credentials were rejected: a misconfigured provider, not the client's fault,
   // so not authentication_error (Claude Code would ask its user to log in again).
-  UnrecognizedClientException: { status: 403, type: 'api_error', retryable: false },
-  InvalidSignatureException: { status: 403, type: 'api_error', retryable: false },
-  ExpiredTokenException: { status: 403, type: 'api_error', retryable: false },
-  IncompleteSignatureException: { status: 403, type: 'api_error', retryable: false },
-  MissingAuthenticationTokenException: { status: 403, type: 'api_error', retryable: false },
+  UnrecognizedClientException: { status: 500, type: 'api_error', retryable: false },
+  InvalidSignatureException: { status: 500, type: 'api_error', retryable: false },
+  ExpiredTokenException: { status: 500, type: 'api_error', retryable: false },
+  IncompleteSignatureException: { status: 500, type: 'api_error', retryable: false },
+  MissingAuthenticationTokenException: { status: 500, type: 'api_error', retryable: false },
 };
 
 /** Looks up an exception by name in either spelling (`ThrottlingException`, `throttlingException`). */
@@ -54,14 +57,11 @@ export function bedrockError(status: number, headers: HeaderBag, body: string): 
   const upstream = messageOf(json) ?? (body.trim().slice(0, 500) || undefined);
   const message = anthropicWording(upstream ?? `Bedrock answered HTTP ${status}`);
   const retryAfterSeconds = retryAfterSecondsOf(headers);
-  return new GatewayError(
-    kind?.type ?? typeForStatus(status),
-    name ? `${message} (${name})` : message,
-    {
-      retryable: kind?.retryable ?? (status === 429 || (status >= 500 && status !== 501)),
-      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    },
-  );
+  return new GatewayError(kind?.type ?? typeForStatus(status), name ? `${message} (${name})` : message, {
+    ...(kind ? { status: kind.status } : {}),
+    retryable: kind?.retryable ?? (status === 429 || (status >= 500 && status !== 501)),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
 }
 
 function errorName(headers: HeaderBag, json: Record<string, unknown> | undefined): string | undefined {
@@ -85,4 +85,3 @@ function header(headers: HeaderBag, name: string): string | undefined {
   }
   return undefined;
 }
-

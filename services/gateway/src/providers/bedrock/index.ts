@@ -1,15 +1,21 @@
 import type { BedrockProvider, CredentialRef } from '../../../../shared/src/entities';
+import { decodeBedrockStream } from '../../streaming/bedrock-event-stream';
+import { singly } from '../../streaming/sse';
+import { withoutRefusedThinking } from '../thinking-signature';
 import type { ProviderAdapter } from '../types';
 import { bedrockError } from './errors';
 import { signBedrockRequest } from './sign';
 import { toBedrockRequest } from './to-upstream';
 
-export { decodeBedrockStream, type DecodeOptions } from './event-stream';
+export { decodeBedrockStream, type DecodeOptions } from '../../streaming/bedrock-event-stream';
 export { bedrockError, BEDROCK_ERRORS } from './errors';
 export { signBedrockRequest, type AwsCredentials } from './sign';
 export { toBedrockRequest, BEDROCK_ANTHROPIC_VERSION } from './to-upstream';
 
-/** Bedrock: the body transform, SigV4 with keys resolved per request, and the exception table. */
+/**
+ * Bedrock: the body transform, SigV4 with keys resolved per request, the exception table, and its AWS
+ * event-stream decoded into Anthropic events (one event per frame).
+ */
 export function bedrockAdapter(resolveSecret: (ref: CredentialRef) => Promise<string>): ProviderAdapter<BedrockProvider> {
   return {
     toUpstream: toBedrockRequest,
@@ -28,5 +34,7 @@ export function bedrockAdapter(resolveSecret: (ref: CredentialRef) => Promise<st
       });
     },
     toError: bedrockError,
+    decodeStream: (body) => singly(decodeBedrockStream(body)),
+    repair: withoutRefusedThinking,
   };
 }

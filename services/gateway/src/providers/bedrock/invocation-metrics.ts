@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../../../shared/src/usage-event';
-import type { BedrockMetrics } from '../../streaming/usage-tap';
+import type { BedrockMetrics } from '../../usage/usage-tap';
 
 /**
  * Bedrock ends a stream with `amazon-bedrock-invocationMetrics`: its own count of what it bills

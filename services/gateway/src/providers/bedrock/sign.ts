@@ -43,12 +43,7 @@ export interface SignOptions {
  * same value from `url`. Headers added after signing must stay out of the signed set (they are not in
  * `SignedHeaders`, so e.g. `user-agent` or `content-length` added by the HTTP client are fine).
  */
-export async function signBedrockRequest(
-  up: UpstreamRequest,
-  region: string,
-  creds: AwsCredentials,
-  opts: SignOptions = {},
-): Promise<UpstreamRequest> {
+export async function signBedrockRequest(up: UpstreamRequest, region: string, creds: AwsCredentials, opts: SignOptions = {}): Promise<UpstreamRequest> {
   const url = new URL(up.url);
   const signer = new SignatureV4({
     service: 'bedrock',
@@ -64,8 +59,8 @@ export async function signBedrockRequest(
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(up.headers)) headers[name.toLowerCase()] = value;
   // A proxy may strip `connection`, so signing it would make the signature unverifiable (as the SDK does).
-  delete headers['connection'];
-  headers['host'] = url.host;
+  delete headers.connection;
+  headers.host = url.host;
 
   const query: Record<string, string[]> = {};
   for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);

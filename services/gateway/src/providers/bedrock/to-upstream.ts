@@ -10,8 +10,16 @@ export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
  * the body, the version is `anthropic_version`, and the rest would break or forge the SigV4 signature.
  */
 const NEVER_FORWARD = new Set([
-  'anthropic-beta', 'anthropic-version', 'authorization', 'x-api-key', 'host', 'content-length',
-  'content-type', 'accept', 'connection', 'transfer-encoding',
+  'anthropic-beta',
+  'anthropic-version',
+  'authorization',
+  'x-api-key',
+  'host',
+  'content-length',
+  'content-type',
+  'accept',
+  'connection',
+  'transfer-encoding',
 ]);
 
 // Base and inference-profile ids (`us.anthropic.claude-…-v1:0`), or one ARN whose resource id is such
@@ -53,7 +61,7 @@ export function toBedrockRequest(req: InboundRequest, p: BedrockProvider, catalo
   // The official SDK sends `accept: application/json` to both operations; the stream still comes back as
   // `application/vnd.amazon.eventstream`.
   headers['content-type'] = 'application/json';
-  headers['accept'] = 'application/json';
+  headers.accept = 'application/json';
 
   return {
     url: `${bedrockBaseUrl(p)}/model/${escapeModelId(modelId)}/${req.stream ? 'invoke-with-response-stream' : 'invoke'}`,

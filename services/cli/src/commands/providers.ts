@@ -1,4 +1,4 @@
-import type { Provider, ProviderPricing } from '../../../../shared/src/entities';
+import type { Provider, ProviderPricing } from '../../../shared/src/entities';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { table } from '../table';
@@ -32,7 +32,8 @@ export const providerCommands: Command[] = [
       const slug = r.args.positionals[0]?.replace(/^@/, '');
       if (!slug) throw new UsageError('providers pricing needs the provider slug.');
       const discount = r.args.get('discount');
-      if ((discount === undefined) === !r.args.get('file')) throw new UsageError('Give --discount PERCENT or -f pricing.json ({"discount_percent": …, "models": {…}}).');
+      if ((discount === undefined) === !r.args.get('file'))
+        throw new UsageError('Give --discount PERCENT or -f pricing.json ({"discount_percent": …, "models": {…}}).');
       const body = discount !== undefined ? { discount_percent: Number(discount) } : readJson(r).value;
       const { body: pricing } = await r.client().call<ProviderPricing>('PUT', `/providers/${encodeURIComponent(slug)}/pricing`, { body });
       r.print(() => `provider @${slug}: pricing version ${pricing.version}\n`, pricing);

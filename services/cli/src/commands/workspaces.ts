@@ -1,4 +1,4 @@
-import type { Workspace } from '../../../../shared/src/entities';
+import type { Workspace } from '../../../shared/src/entities';
 import { pairs, UsageError } from '../args';
 import type { Command, Run } from '../command';
 import { block, table, when } from '../table';
@@ -9,7 +9,14 @@ function wsBlock(w: Workspace): string {
     ['name', w.name],
     ['status', w.status],
     ['default config', w.defaults.config_id],
-    ['default metadata', w.defaults.metadata ? Object.entries(w.defaults.metadata).map(([a, b]) => `${a}=${b}`).join(', ') : undefined],
+    [
+      'default metadata',
+      w.defaults.metadata
+        ? Object.entries(w.defaults.metadata)
+            .map(([a, b]) => `${a}=${b}`)
+            .join(', ')
+        : undefined,
+    ],
     ['allowed models', w.defaults.allowed_models?.join(', ')],
     ['allowed providers', w.defaults.allowed_providers?.join(', ')],
     ['created', when(w.created_at)],

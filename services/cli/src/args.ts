@@ -56,7 +56,12 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Args {
     positionals,
     has: (f) => flags.has(f),
     get: (f) => flags.get(f)?.at(-1),
-    list: (f) => flags.get(f)?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+    list: (f) =>
+      flags
+        .get(f)
+        ?.flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean),
   };
 }
 

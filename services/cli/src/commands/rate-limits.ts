@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RateLimitView } from '../../admin/schemas';
+import type { RateLimitView } from '../../../gateway/src/admin/schemas';
 import type { Command } from '../command';
 import { table } from '../table';
 import { scopeText } from './budgets';

@@ -1,4 +1,4 @@
-import type { Store } from '../../../shared/src/store/port';
+import type { Store } from '../../shared/src/store/port';
 import type { Args, FlagSpec } from './args';
 import { AdminClient, type Fetch } from './client';
 

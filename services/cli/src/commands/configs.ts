@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { StoredConfig } from '../../../../shared/src/entities';
+import type { StoredConfig } from '../../../shared/src/entities';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { readJson } from './read-json';
@@ -58,7 +58,7 @@ export const configCommands: Command[] = [
                 ['ID', (c) => c.id],
                 ['VERSION', (c) => c.version],
                 ['WORKSPACE', (c) => c.workspace_id ?? '(shared)'],
-                ['MODE', (c) => ((c.config.strategy as { mode?: string } | undefined)?.mode ?? (c.config.provider ? `single ${String(c.config.provider)}` : ''))],
+                ['MODE', (c) => (c.config.strategy as { mode?: string } | undefined)?.mode ?? (c.config.provider ? `single ${String(c.config.provider)}` : '')],
                 ['UPDATED', (c) => when(c.updated_at ?? c.created_at)],
               ])
             : 'No configs.\n',
@@ -74,7 +74,10 @@ export const configCommands: Command[] = [
       const id = r.args.positionals[0];
       if (!id) throw new UsageError('configs get needs a config id.');
       const c = await r.client().get<StoredConfig>(`/configs/${encodeURIComponent(id)}`);
-      r.print(() => `${JSON.stringify({ id: c.id, ...(c.workspace_id !== undefined ? { workspace_id: c.workspace_id } : {}), config: c.config }, null, 2)}\n`, c);
+      r.print(
+        () => `${JSON.stringify({ id: c.id, ...(c.workspace_id !== undefined ? { workspace_id: c.workspace_id } : {}), config: c.config }, null, 2)}\n`,
+        c,
+      );
     },
   },
 ];

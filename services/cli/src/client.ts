@@ -1,4 +1,4 @@
-import { parseJson } from '../../../shared/src/json';
+import { parseJson } from '../../shared/src/json';
 import { type Args, UsageError } from './args';
 
 /** A failed API call or an unreachable gateway: printed as one line, exit code 1. */
@@ -29,7 +29,11 @@ export class AdminClient {
     return new AdminClient(url.replace(/\/+$/, ''), key, fetchImpl);
   }
 
-  async call<T = unknown>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | undefined> } = {}): Promise<{ status: number; body: T }> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; query?: Record<string, string | undefined> } = {},
+  ): Promise<{ status: number; body: T }> {
     const qs = new URLSearchParams(Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString();
     const target = `${this.url}/admin/v1${path}${qs ? `?${qs}` : ''}`;
     let res: Response;

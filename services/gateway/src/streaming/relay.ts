@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { formatSse, type SseBatch, type SseEvent } from '../streaming/sse';
-import { BEDROCK_METRICS_EVENT, UsageTap } from '../streaming/usage-tap';
+import { formatSse, type SseBatch, type SseEvent } from './sse';
+import { BEDROCK_METRICS_EVENT, UsageTap } from '../usage/usage-tap';
 
 /** Provider noise that Anthropic clients must not see (docs/wire-formats.md §1.6); the usage tap still reads it. */
-const DROPPED = new Set(['vertex_event', BEDROCK_METRICS_EVENT]);
+export const DROPPED = new Set(['vertex_event', BEDROCK_METRICS_EVENT]);
 
 interface RelayResult {
   tap: UsageTap;
@@ -22,12 +22,7 @@ interface RelayResult {
  * first byte (failover is no longer possible) or ends without `message_stop`, which clients would
  * otherwise take for a whole (truncated) answer.
  */
-export async function relayStream(
-  res: ServerResponse,
-  first: SseBatch,
-  rest: AsyncIterator<SseBatch>,
-  collect: boolean,
-): Promise<RelayResult> {
+export async function relayStream(res: ServerResponse, first: SseBatch, rest: AsyncIterator<SseBatch>, collect: boolean): Promise<RelayResult> {
   const tap = new UsageTap();
   const result: RelayResult = { tap, ...(collect ? { events: [] } : {}) };
   let draining = false;

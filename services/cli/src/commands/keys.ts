@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeyView, KeyWithSecret } from '../../admin/schemas';
+import type { KeyView, KeyWithSecret } from '../../../gateway/src/admin/schemas';
 import { pairs, UsageError } from '../args';
 import type { Command, Run } from '../command';
 import { block, table, when } from '../table';
@@ -18,7 +18,14 @@ function keyBlock(k: Key): string {
     ['scopes', k.scopes.join(', ')],
     ['allowed models', k.allowed_models?.join(', ')],
     ['default config', k.defaults.config_id],
-    ['default metadata', k.defaults.metadata ? Object.entries(k.defaults.metadata).map(([a, b]) => `${a}=${b}`).join(', ') : undefined],
+    [
+      'default metadata',
+      k.defaults.metadata
+        ? Object.entries(k.defaults.metadata)
+            .map(([a, b]) => `${a}=${b}`)
+            .join(', ')
+        : undefined,
+    ],
     ['expires', when(k.expires_at)],
     ['previous secret expires', when(k.previous_secret_expires_at)],
     ['created', when(k.created_at)],
@@ -56,11 +63,16 @@ const FIELD_FLAGS = ['name', 'kind', 'scopes', 'allowed-models', 'expires-at', '
 export const keyCommands: Command[] = [
   {
     name: 'keys create',
-    synopsis: 'keys create --name N [--type workspace|organisation] [--workspace W] [--scopes a,b] [--kind user|service] [--allowed-models p,q] [--config C] [--metadata k=v] [--expires-at ISO]',
+    synopsis:
+      'keys create --name N [--type workspace|organisation] [--workspace W] [--scopes a,b] [--kind user|service] [--allowed-models p,q] [--config C] [--metadata k=v] [--expires-at ISO]',
     flags: { values: [...FIELD_FLAGS, 'type', 'workspace'] },
     async run(r) {
       if (!r.args.get('name')) throw new UsageError('keys create needs --name.');
-      const body = { ...keyFields(r), ...(r.args.get('type') ? { type: r.args.get('type') } : {}), ...(r.args.get('workspace') ? { workspace_id: r.args.get('workspace') } : {}) };
+      const body = {
+        ...keyFields(r),
+        ...(r.args.get('type') ? { type: r.args.get('type') } : {}),
+        ...(r.args.get('workspace') ? { workspace_id: r.args.get('workspace') } : {}),
+      };
       const { body: k } = await r.client().call<KeyWithSecretT>('POST', '/keys', { body });
       r.print(() => withSecret(k, `Created key ${k.key_id}. Its secret, shown once:`), k);
     },
@@ -70,7 +82,9 @@ export const keyCommands: Command[] = [
     synopsis: 'keys list [--workspace W] [--type T] [--status active|revoked|expired]',
     flags: { values: ['workspace', 'type', 'status'] },
     async run(r) {
-      const { data } = await r.client().get<{ data: Key[] }>('/keys', { workspace_id: r.args.get('workspace'), type: r.args.get('type'), status: r.args.get('status') });
+      const { data } = await r
+        .client()
+        .get<{ data: Key[] }>('/keys', { workspace_id: r.args.get('workspace'), type: r.args.get('type'), status: r.args.get('status') });
       r.print(
         () =>
           data.length
@@ -121,7 +135,10 @@ export const keyCommands: Command[] = [
       const { body: k } = await r.client().call<KeyWithSecretT>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {
         body: grace !== undefined ? { grace_seconds: Number(grace) } : {},
       });
-      r.print(() => withSecret(k, `Rotated key ${k.key_id}; the previous secret works until ${when(k.previous_secret_expires_at)}. The new secret, shown once:`), k);
+      r.print(
+        () => withSecret(k, `Rotated key ${k.key_id}; the previous secret works until ${when(k.previous_secret_expires_at)}. The new secret, shown once:`),
+        k,
+      );
     },
   },
   {

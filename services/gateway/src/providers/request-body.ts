@@ -63,7 +63,13 @@ export class RequestBody {
   }
 
   without(keys: readonly string[]): RequestBody {
-    if (this.members && !this.parsed) return new RequestBody(this.raw, this.members.filter((m) => !keys.includes(m.key)), undefined, true);
+    if (this.members && !this.parsed)
+      return new RequestBody(
+        this.raw,
+        this.members.filter((m) => !keys.includes(m.key)),
+        undefined,
+        true,
+      );
     const obj = { ...this.json };
     for (const k of keys) delete obj[k];
     return RequestBody.of(obj);
@@ -171,7 +177,8 @@ function skipValue(b: Buffer, i: number): number {
     for (let j = i; j < b.length; j++) {
       const d = b[j];
       if (d === QUOTE) j = skipString(b, j) - 1;
-      else if (d === 0x7b || d === 0x5b) stack.push(d + 2); // the matching close: } is { + 2, ] is [ + 2
+      else if (d === 0x7b || d === 0x5b)
+        stack.push(d + 2); // the matching close: } is { + 2, ] is [ + 2
       else if (d === 0x7d || d === 0x5d) {
         if (stack.pop() !== d) throw invalid(`unexpected "${String.fromCharCode(d)}" at byte ${j}`);
         if (!stack.length) return j + 1;

@@ -18,4 +18,3 @@ export function readJson(r: Run): { value: unknown; file: string } {
     throw new UsageError(`${file} is not valid JSON: ${(err as Error).message.replace(/, ".*$/s, '')}.`);
   }
 }
-

@@ -1,4 +1,6 @@
 import type { GatewayError } from '../../../shared/src/errors';
+import { RequestBody } from './request-body';
+import type { InboundRequest, Repair } from './types';
 
 /**
  * Thinking-signature safety (docs/design.md §6.3). A thinking block's `signature` is only valid with the
@@ -47,4 +49,11 @@ export function withoutThinkingBlocks(body: Record<string, unknown>): Record<str
   const usesTools = Array.isArray(last?.content) && (last.content as Block[]).some((b) => b?.type === 'tool_use');
   if (next.thinking !== undefined && usesTools) delete next.thinking;
   return next;
+}
+
+/** Every provider's repair for a refused thinking signature: the request without earlier turns' thinking. */
+export function withoutRefusedThinking(req: InboundRequest, err: GatewayError, done: ReadonlySet<string>): Repair | undefined {
+  if (done.has('thinking-signature') || !isThinkingSignatureError(err)) return undefined;
+  const body = withoutThinkingBlocks(req.body.json);
+  return body && { name: 'thinking-signature', req: { ...req, body: RequestBody.of(body) } };
 }

@@ -1,9 +1,9 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { SseEvent } from '../../streaming/sse';
-import { BEDROCK_METRICS_EVENT } from '../../streaming/usage-tap';
-import { parseJsonObject } from '../../../../shared/src/json';
-import { anthropicWording, bedrockErrorKind } from './errors';
+import type { SseEvent } from './sse';
+import { BEDROCK_METRICS_EVENT } from '../usage/usage-tap';
+import { parseJsonObject } from '../../../shared/src/json';
+import { anthropicWording, bedrockErrorKind } from '../providers/bedrock/errors';
 
 export interface DecodeOptions {
   /** Emit a synthesised `ping` after this much silence. Bedrock sends none; Claude Code gives up after 300 s. */
@@ -26,10 +26,7 @@ type Message = ReturnType<EventStreamCodec['decode']>;
  * dropped; an exception frame or a malformed stream becomes one `error` event and ends the stream.
  * Errors thrown by `body` itself (network) propagate. Returning early closes `body`.
  */
-export async function* decodeBedrockStream(
-  body: AsyncIterable<Uint8Array>,
-  opts: DecodeOptions = {},
-): AsyncGenerator<SseEvent, void, undefined> {
+export async function* decodeBedrockStream(body: AsyncIterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
   const pingIntervalMs = opts.pingIntervalMs ?? 10_000;
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   const frames = new FrameBuffer();
@@ -216,4 +213,3 @@ function headerString(msg: Message, name: string): string | undefined {
 function pickString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
-

@@ -1,10 +1,10 @@
-import { GatewayEnv, parseEnv } from '../../../../shared/src/env';
-import { GatewayError } from '../../../../shared/src/errors';
-import type { Logger } from '../../../../shared/src/log';
-import type { Store } from '../../../../shared/src/store/port';
-import { createBootstrapKey } from '../../admin/bootstrap';
-import { storeFromEnv } from '../../build-deps';
-import { claudeSettings, claudeVertexSettings } from '../../claude-settings';
+import { GatewayEnv, parseEnv } from '../../../shared/src/env';
+import { GatewayError } from '../../../shared/src/errors';
+import type { Logger } from '../../../shared/src/log';
+import type { Store } from '../../../shared/src/store/port';
+import { createBootstrapKey } from '../../../gateway/src/admin/bootstrap';
+import { storeFromEnv } from '../../../gateway/src/build-deps';
+import { claudeSettings, claudeVertexSettings } from '../../../gateway/src/claude-settings';
 import { UsageError } from '../args';
 import { ApiError } from '../client';
 import type { CliIo, Command } from '../command';
@@ -19,8 +19,8 @@ export const claudeSettingsCommand: Command = {
     // Deliberately no fallback to GATEHOUSE_ADMIN_KEY: this is a developer's key, not the admin's.
     const key = r.args.get('key');
     if (!url) throw new UsageError('claude-settings needs --url (the gateway URL) or GATEHOUSE_URL.');
-    if (!key) throw new UsageError('claude-settings needs --key (the developer\'s Gatehouse key).');
-    let settings;
+    if (!key) throw new UsageError("claude-settings needs --key (the developer's Gatehouse key).");
+    let settings: ReturnType<typeof claudeSettings>;
     if (r.args.has('vertex')) {
       const project = r.args.get('project');
       if (!project) throw new UsageError('claude-settings --vertex needs --project (any id; the gateway does the Google auth).');
@@ -50,7 +50,7 @@ function defaultStore(env: Record<string, string | undefined>): Store {
   const kind = parsed.GATEHOUSE_STORE ?? (parsed.FIRESTORE_EMULATOR_HOST || parsed.GOOGLE_CLOUD_PROJECT ? 'firestore' : undefined);
   if (kind !== 'firestore') {
     throw new UsageError(
-      'bootstrap writes the first admin key into the gateway\'s Firestore: set GOOGLE_CLOUD_PROJECT (and GATEHOUSE_COLLECTION_PREFIX if the gateway uses one), ' +
+      "bootstrap writes the first admin key into the gateway's Firestore: set GOOGLE_CLOUD_PROJECT (and GATEHOUSE_COLLECTION_PREFIX if the gateway uses one), " +
         'or FIRESTORE_EMULATOR_HOST. The local in-memory mode (npm start) has no store to write to: put an organisation key in gatehouse.seed.json instead.',
     );
   }

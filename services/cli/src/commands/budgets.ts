@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { formatAmount } from '../../../../shared/src/budget/status';
-import type { BudgetView } from '../../admin/schemas';
+import { formatAmount } from '../../../shared/src/budget/status';
+import type { BudgetView } from '../../../gateway/src/admin/schemas';
 import type { Command } from '../command';
 import { storedEntityCommands } from './stored-entity';
 import { table, when } from '../table';
@@ -31,7 +31,7 @@ export const budgetCommands: Command[] = [
   apply,
   {
     name: 'budgets list',
-    synopsis: 'budgets list   (with each budget\'s state, usage and window end)',
+    synopsis: "budgets list   (with each budget's state, usage and window end)",
     flags: {},
     async run(r) {
       const { data } = await r.client().get<{ data: Budget[] }>('/budgets');

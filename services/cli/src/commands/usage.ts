@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Workspace } from '../../../../shared/src/entities';
-import type { KeyView, UsageBreakdownView, UsageView } from '../../admin/schemas';
+import type { Workspace } from '../../../shared/src/entities';
+import type { KeyView, UsageBreakdownView, UsageView } from '../../../gateway/src/admin/schemas';
 import { UsageError } from '../args';
 import type { AdminClient } from '../client';
 import type { Command } from '../command';
@@ -38,10 +38,7 @@ async function breakdown(r: Parameters<Command['run']>[0], by: string): Promise<
   r.print(
     () =>
       b.data.length
-        ? `Usage by ${by}, ${from} to ${to} (UTC days):\n\n${table(b.data, [
-            [by.toUpperCase(), (u) => u.value],
-            ...SUM_COLUMNS,
-          ])}`
+        ? `Usage by ${by}, ${from} to ${to} (UTC days):\n\n${table(b.data, [[by.toUpperCase(), (u) => u.value], ...SUM_COLUMNS])}`
         : `No usage by ${by} from ${from} to ${to}.\n`,
     b,
   );
@@ -54,7 +51,8 @@ async function breakdown(r: Parameters<Command['run']>[0], by: string): Promise<
  */
 export const usageCommand: Command = {
   name: 'usage',
-  synopsis: 'usage [--workspace W | --key-id KEY_ID] [--period YYYY-MM] | usage --by model|provider|key|workspace|metadata.NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
+  synopsis:
+    'usage [--workspace W | --key-id KEY_ID] [--period YYYY-MM] | usage --by model|provider|key|workspace|metadata.NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
   flags: { values: ['workspace', 'key-id', 'period', 'by', 'from', 'to'] },
   async run(r) {
     const by = r.args.get('by');

@@ -77,4 +77,3 @@ export function streamAnswer(status: number, events: readonly SseEvent[], usage:
   if (events.some((e) => e.event === 'error')) return undefined;
   return { kind: 'stream', status, events: events.filter((e) => e.event !== 'ping'), usage, modelUpstream };
 }
-

@@ -1,4 +1,4 @@
-import { EnvError } from '../../../shared/src/env';
+import { EnvError } from '../../shared/src/env';
 import { parseArgs, UsageError } from './args';
 import { ApiError } from './client';
 import { type CliIo, type Command, makeRun } from './command';
