@@ -90,7 +90,13 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
       // Blind increments: counters are not read, so concurrent commits do not contend on them.
       for (const { collection, doc } of merged.values()) {
         const data: DocumentData = { shard };
-        for (const [k, v] of Object.entries(doc)) data[k] = typeof v === 'number' ? FieldValue.increment(v) : v;
+        for (const [k, v] of Object.entries(doc)) {
+          // A time (`last_used_at`) is kept as its latest value by the server: two commits on one shard
+          // may land out of order, and a blind write would keep whichever came last.
+          if (typeof v === 'number') data[k] = FieldValue.increment(v);
+          else if (k.endsWith('_at')) data[k + LATEST_MS] = FieldValue.maximum(Date.parse(v));
+          else data[k] = v;
+        }
         tx.set(counterCol(collection).doc(docId(`${doc.id}#${shard}`)), data, { merge: true });
       }
       return applied;
@@ -182,10 +188,20 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   };
 }
 
+/** Suffix of a time field stored as epoch ms under FieldValue.maximum (read back as its ISO string). */
+const LATEST_MS = '_ms_latest';
+
 /** Merges counter shard documents by their logical `id` (the `shard` field is dropped). */
 function sumShards(docs: DocumentData[]): CounterDoc[] {
   const out = new Map<string, CounterDoc>();
-  for (const { shard: _shard, ...fields } of docs) mergeInto(out, fields.id as string, fields as Record<string, string | number>);
+  for (const { shard: _shard, ...fields } of docs) {
+    for (const k of Object.keys(fields)) {
+      if (!k.endsWith(LATEST_MS)) continue;
+      fields[k.slice(0, -LATEST_MS.length)] = new Date(fields[k] as number).toISOString();
+      delete fields[k];
+    }
+    mergeInto(out, fields.id as string, fields as Record<string, string | number>);
+  }
   return [...out.values()];
 }
 
