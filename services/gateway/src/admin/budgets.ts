@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Budget } from '../../../shared/src/budget/entity';
 import { reviseBudget } from '../../../shared/src/budget/window';
-import { TOKEN_KINDS } from '../../../shared/src/store/port';
+import { type Collection, TOKEN_KINDS } from '../../../shared/src/store/port';
 import { audit } from './audit';
 import { requireOrganisation, requireWorkspace, visibleWorkspace } from './authorize';
 import { type AdminContext, badRequest, conflict, created, iso, noContent, notFound, ok, type Reply } from './context';
@@ -34,12 +34,15 @@ async function withStatus(ctx: AdminContext, b: Budget) {
   return { ...b, status: (await ctx.store.budgetStatus.get(b.id)) ?? null };
 }
 
-async function readable(ctx: AdminContext, id: string): Promise<Budget> {
-  const b = await ctx.store.budgets.get(id);
-  if (!b) throw notFound('budget', id);
-  requireWorkspace(ctx.actor, b.workspace_id, ctx.what);
-  return b;
+/** A stored budget or rate limit the actor may see: 404 when absent, 403 when another workspace owns it. */
+export async function readOwned<T extends { workspace_id?: string }>(ctx: AdminContext, col: Collection<T>, what: string, id: string): Promise<T> {
+  const doc = await col.get(id);
+  if (!doc) throw notFound(what, id);
+  requireWorkspace(ctx.actor, doc.workspace_id, ctx.what);
+  return doc;
 }
+
+const readable = (ctx: AdminContext, id: string): Promise<Budget> => readOwned(ctx, ctx.store.budgets, 'budget', id);
 
 async function build(ctx: AdminContext, id: string, fields: Fields, before: Budget | undefined): Promise<Budget> {
   const workspace_id = await owningWorkspace(ctx, fields.scope);

@@ -2,18 +2,13 @@ import type { z } from 'zod';
 import type { RateLimit } from '../../../shared/src/rate-limit/entity';
 import { audit } from './audit';
 import { requireWorkspace, visibleWorkspace } from './authorize';
-import { owningWorkspace } from './budgets';
-import { type AdminContext, conflict, created, iso, noContent, notFound, ok, type Reply } from './context';
+import { owningWorkspace, readOwned } from './budgets';
+import { type AdminContext, conflict, created, iso, noContent, ok, type Reply } from './context';
 import type { RateLimitCreate, RateLimitPut } from './schemas';
 
 type Fields = Omit<z.infer<typeof RateLimitCreate>, 'id'>;
 
-async function readable(ctx: AdminContext, id: string): Promise<RateLimit> {
-  const l = await ctx.store.rateLimits.get(id);
-  if (!l) throw notFound('rate limit', id);
-  requireWorkspace(ctx.actor, l.workspace_id, ctx.what);
-  return l;
-}
+const readable = (ctx: AdminContext, id: string): Promise<RateLimit> => readOwned(ctx, ctx.store.rateLimits, 'rate limit', id);
 
 async function build(ctx: AdminContext, id: string, fields: Fields, before: RateLimit | undefined): Promise<RateLimit> {
   const workspace_id = await owningWorkspace(ctx, fields.scope);
