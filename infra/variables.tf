@@ -86,6 +86,12 @@ variable "worker_concurrency" {
   default     = 80
 }
 
+variable "worker_commit_wait_ms" {
+  type        = number
+  description = "How long the worker's group commit waits for more events after its first (ms). Shorter: faster acks, more writes per counter document."
+  default     = 250
+}
+
 variable "vertex_region" {
   type        = string
   description = "Vertex AI location of the @vertex-prod provider the outputs suggest: global, us, eu, or a region such as us-east5."

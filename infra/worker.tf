@@ -51,6 +51,10 @@ resource "google_cloud_run_v2_service" "worker" {
         value = google_pubsub_topic.alerts.name
       }
       env {
+        name  = "GATEHOUSE_COMMIT_WAIT_MS"
+        value = var.worker_commit_wait_ms
+      }
+      env {
         name  = "PUSH_AUDIENCE"
         value = local.push_audience
       }

@@ -3,13 +3,28 @@
  * `body.stream`) and `POST /v1/messages/count_tokens`, scripted by model name (script.ts).
  */
 import type { ServerResponse } from 'node:http';
-import { answerEvents, answerMessage, usageScriptOf, anthropicError, badBetaMessage, createIds, cutJson, playStream, SSE_HEADERS, sseSink } from './answer';
+import {
+  answerEvents,
+  answerMessage,
+  usageScriptOf,
+  anthropicError,
+  badBetaMessage,
+  createIds,
+  cutJson,
+  OVERLOADED_EVENT,
+  playStream,
+  SSE_HEADERS,
+  type StreamSink,
+  sseSink,
+} from './answer';
 import { bearer, headerBetas, resetSocket, sendJson, startHttpFake, type RecordedCall } from './http-fake';
-import { createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
+import { type Behaviour, createScript, FAKE_RETRY_AFTER_SECONDS, fakeCountTokens, type Fake, hasThinkingTurn, INVALID_SIGNATURE_MESSAGE } from './script';
 
 export interface FakeAnthropicOptions {
   /** When set, the key (`x-api-key`, or `Authorization: Bearer`) must equal it; otherwise any non-empty key is accepted. */
   apiKey?: string;
+  /** Picks a call's behaviour from the request itself (before the queue and the model name): for many concurrent, different calls. */
+  behaviour?: (call: RecordedCall) => Behaviour | undefined;
 }
 
 const LABEL = 'fake-anthropic';
@@ -23,8 +38,12 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
   const fake = await startHttpFake(
     async (req, res, call) => {
       const requestId = ids.request();
+      const reply = (status: number, body: unknown, headers: Record<string, string>) => {
+        call.sent = { status, body };
+        sendJson(res, status, body, headers);
+      };
       const error = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
-        sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
+        reply(status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
 
       const op = call.method === 'POST' ? route(call.path) : undefined;
       if (!op) return error(404, 'not_found_error', `Not Found: ${call.method} ${call.path}`);
@@ -37,7 +56,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       const model = String(call.body.model);
       call.model = model;
 
-      const b = script.next(model);
+      const b = opts.behaviour?.(call) ?? script.next(model);
       if (b.kind === 'reset') return resetSocket(req);
       if (b.kind === 'slow') await fake.sleep(b.ms);
       const retry = { 'x-should-retry': 'true' };
@@ -69,10 +88,10 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       } as const;
       if (call.body.stream !== true) {
         if (b.kind === 'cut-after-start') return cutJson(res, answerMessage(answer), fake.sleep, headers);
-        return sendJson(res, 200, answerMessage(answer), headers);
+        return reply(200, answerMessage(answer), headers);
       }
       streamHead(res, headers);
-      await playStream(answerEvents(answer), b, sseSink(res, fake.sleep), () => res.destroy());
+      await playStream(answerEvents(answer), b, recordingSink(sseSink(res, fake.sleep), call), () => res.destroy());
     },
     () => script.reset(),
   );
@@ -94,6 +113,24 @@ function validate(call: RecordedCall): string | undefined {
   if ('anthropic_version' in body) return 'anthropic_version: Extra inputs are not permitted';
   if ('anthropic_beta' in body) return 'anthropic_beta: Extra inputs are not permitted';
   return undefined;
+}
+
+/** Records each event once it is written: what the client can have received. */
+function recordingSink(sink: StreamSink, call: RecordedCall): StreamSink {
+  const sent: NonNullable<RecordedCall['sent']> = { status: 200, events: [] };
+  call.sent = sent;
+  return {
+    ...sink,
+    async write(e) {
+      const ok = await sink.write(e);
+      if (ok) sent.events!.push(e);
+      return ok;
+    },
+    async fail() {
+      sent.events!.push(OVERLOADED_EVENT);
+      await sink.fail();
+    },
+  };
 }
 
 function streamHead(res: ServerResponse, headers: Record<string, string>): void {

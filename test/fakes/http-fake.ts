@@ -14,6 +14,11 @@ export interface RecordedCall {
   rawBody: string;
   /** The model the fake resolved its behaviour from (URL for Vertex/Bedrock predict, else body). */
   model?: string;
+  /**
+   * What the fake answered, as far as it got (fake-anthropic): the status, the JSON body, or the
+   * stream events it finished writing. Accounting tests sum usage from this, the upstream's own record.
+   */
+  sent?: { status: number; body?: unknown; events?: Array<{ event: string; data: Record<string, unknown> }> };
 }
 
 /** What every fake offers. Upstream fakes add `enqueue` (see `Fake` in script.ts). */

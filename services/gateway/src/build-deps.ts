@@ -58,6 +58,8 @@ export function busFromEnv(env: GatewayEnv, log: Logger): EventBus {
   return createPubSubBus({
     projectId: env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local',
     topic: env.GATEHOUSE_USAGE_TOPIC,
+    maxPending: env.GATEHOUSE_USAGE_BACKLOG_EVENTS,
+    maxPendingBytes: env.GATEHOUSE_USAGE_BACKLOG_BYTES,
     log: (message, fields) => log.error(message, fields),
   });
 }
@@ -173,10 +175,13 @@ export async function flushUsage(deps: GatewayDeps): Promise<void> {
   await deps.bus.flush();
 }
 
-/** Stops listeners, flushes usage events still queued, closes clients. Cloud Run allows ~10 s after SIGTERM. */
+/**
+ * Stops listeners, sends usage events still queued, closes clients. Cloud Run allows ~10 s after
+ * SIGTERM: the bus's close waits a bounded time for Pub/Sub, then logs each event it gives up on.
+ */
 export async function closeDeps(deps: GatewayDeps): Promise<void> {
   for (const l of Object.values(deps.listeners)) l.close();
-  await flushUsage(deps);
+  deps.usage.flush();
   await deps.bus.close();
   await deps.dispatcher.close();
   await deps.store.close();

@@ -28,6 +28,17 @@ export const GatewayEnv = z.object({
     .default(64 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /**
+   * Usage events an instance holds while Pub/Sub does not accept them, in number and in JSON bytes;
+   * past either, an event is dropped with an ERROR line and its `request done` log line is its only
+   * record (README, "Outages").
+   */
+  GATEHOUSE_USAGE_BACKLOG_EVENTS: z.coerce.number().int().positive().default(10_000),
+  GATEHOUSE_USAGE_BACKLOG_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /**
    * Deadline of every store call made while a client waits (a key the mirror does not hold, admin
    * reads and writes): past it the client gets a 503 that Claude Code retries (docs/claude-code.md §4).
    */
@@ -65,6 +76,13 @@ export const WorkerEnv = z
     DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
     /** Budget threshold alerts are published here. */
     ALERTS_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.alerts),
+    /**
+     * How long a group commit waits for more events after its first (it commits sooner at 200). Every
+     * push waits this long for its ack, so a sender with few pushes in flight (the Pub/Sub emulator)
+     * gets about that many events per wait; each commit writes each touched counter once, so a shorter
+     * wait means more writes per counter document (README, "Usage events").
+     */
+    GATEHOUSE_COMMIT_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(250),
     /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
     PUSH_AUDIENCE: z.string().optional(),
     PUSH_SERVICE_ACCOUNT: z.string().optional(),

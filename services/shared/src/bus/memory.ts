@@ -77,7 +77,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
     settle();
   }
 
-  return {
+  const bus: EventBus = {
     publish(event) {
       if (closed) {
         onError(new Error('usage event published after the bus was closed'), event);
@@ -109,6 +109,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
     },
 
     async close() {
+      await bus.flush(); // local mode's worker is in this process: let it take what was published
       closed = true;
       for (const t of retries) clearTimeout(t);
       retries.clear();
@@ -117,6 +118,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
       settle();
     },
   };
+  return bus;
 }
 
 function defaultOnError(err: unknown, event: UsageEvent): void {

@@ -23,6 +23,22 @@ export interface PubSubBusOptions {
    * bounds memory. Default 10 000.
    */
   maxPending?: number;
+  /** The same bound on their encoded size (JSON bytes). Default 16 MiB. */
+  maxPendingBytes?: number;
+  /**
+   * close() waits this long for events still being published, then logs each one it gives up on
+   * (Cloud Run kills an instance about 10 s after SIGTERM, and draining requests takes most of it).
+   * Default 1500 ms.
+   */
+  closeWaitMs?: number;
+}
+
+/** An event on its way to Pub/Sub: its size counts against the backlog bound. */
+interface Publishing {
+  event: UsageEvent;
+  bytes: number;
+  /** Logged as lost at close: its attempts must not log it again. */
+  abandoned: boolean;
 }
 
 /** gRPC ALREADY_EXISTS (https://grpc.io/docs/guides/status-codes/). */
@@ -46,18 +62,23 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
   const attempts = Math.max(1, opts.publishAttempts ?? 5);
   const retryBaseMs = opts.retryBaseMs ?? 250;
   const maxPending = opts.maxPending ?? 10_000;
+  const maxPendingBytes = opts.maxPendingBytes ?? 16 * 1024 * 1024;
+  const closeWaitMs = opts.closeWaitMs ?? 1500;
   const subscriptionName = opts.subscription ?? `${opts.topic}-pull`;
   const topic = pubsub.topic(opts.topic, { batching: { maxMessages: 100, maxMilliseconds: 50 } });
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<Promise<void>, Publishing>();
+  let pendingBytes = 0;
   const subscriptions = new Set<() => Promise<void>>();
   let closed = false;
 
-  async function publishWithRetry(event: UsageEvent, data: Buffer): Promise<void> {
+  async function publishWithRetry(p: Publishing, data: Buffer): Promise<void> {
+    const { event } = p;
     for (let attempt = 1; ; attempt++) {
       try {
         await topic.publishMessage({ data, attributes: { event_id: event.event_id, version: String(event.version) } });
         return;
       } catch (err) {
+        if (p.abandoned) return;
         if (attempt >= attempts || closed) {
           log('usage event publish failed; the request log line is its only record', {
             severity: 'ERROR',
@@ -80,15 +101,6 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         log('usage event published after the bus was closed', { severity: 'ERROR', event_id: event?.event_id });
         return;
       }
-      if (inFlight.size >= maxPending) {
-        log('usage event dropped: publish backlog full; the request log line is its only record', {
-          severity: 'ERROR',
-          event_id: event.event_id,
-          request_id: event.request_id,
-          pending: inFlight.size,
-        });
-        return;
-      }
       let data: Buffer;
       try {
         data = Buffer.from(JSON.stringify(event));
@@ -96,12 +108,26 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         log('usage event could not be encoded', { severity: 'ERROR', event_id: event?.event_id, error: errorMessage(err) });
         return;
       }
-      const p = publishWithRetry(event, data).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      if (inFlight.size >= maxPending || pendingBytes + data.length > maxPendingBytes) {
+        log('usage event dropped: publish backlog full; the request log line is its only record', {
+          severity: 'ERROR',
+          event_id: event.event_id,
+          request_id: event.request_id,
+          pending: inFlight.size,
+          pending_bytes: pendingBytes,
+        });
+        return;
+      }
+      const entry: Publishing = { event, bytes: data.length, abandoned: false };
+      pendingBytes += entry.bytes;
+      const p = publishWithRetry(entry, data).finally(() => {
+        if (inFlight.delete(p)) pendingBytes -= entry.bytes;
+      });
+      inFlight.set(p, entry);
     },
 
     async flush() {
-      const pending = [...inFlight];
+      const pending = [...inFlight.keys()];
       // Sends the current batch now instead of after its 50 ms window.
       await topic.flush().catch(() => undefined); // per-message failures surface (and retry) in publishWithRetry
       await Promise.allSettled(pending);
@@ -179,8 +205,21 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
 
     async close() {
       if (closed) return;
-      await bus.flush();
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([bus.flush(), new Promise((r) => (waited = setTimeout(r, closeWaitMs)))]);
+      clearTimeout(waited);
       closed = true;
+      for (const [p, entry] of inFlight) {
+        // Shutting down while the bus is away: these would die with the process, unsaid.
+        entry.abandoned = true;
+        inFlight.delete(p);
+        pendingBytes -= entry.bytes;
+        log('usage event not published before shutdown; the request log line is its only record', {
+          severity: 'ERROR',
+          event_id: entry.event.event_id,
+          request_id: entry.event.request_id,
+        });
+      }
       await Promise.allSettled([...subscriptions].map((s) => s()));
       subscriptions.clear();
       if (owned) await pubsub.close();
