@@ -140,6 +140,23 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
       expect(mine.map(([, f]) => f.event_id).sort()).toEqual(['p1', 'p2', 'p3']);
     });
 
+    it('bounds the backlog in bytes too: an event that would pass it is logged and dropped', async () => {
+      const mine: typeof logs = [];
+      const size = JSON.stringify(usageEventFixture({ event_id: 'b1' })).length;
+      const bus = createPubSubBus({
+        projectId,
+        topic: `missing-${++n}`,
+        pubsub: admin,
+        log: (m, f) => void mine.push([m, f]),
+        maxPendingBytes: Math.floor(size * 2.5),
+        publishAttempts: 1,
+      });
+      for (const id of ['b1', 'b2', 'b3']) bus.publish(usageEventFixture({ event_id: id }));
+      expect(bus.pending()).toBe(2);
+      expect(mine).toEqual([[expect.stringContaining('backlog full'), expect.objectContaining({ event_id: 'b3', pending_bytes: 2 * size })]]);
+      await bus.close();
+    });
+
     it('creates its topic and subscription when they are missing (local runs)', async () => {
       const topic = `fresh-${++n}`;
       const bus = createPubSubBus({ projectId, topic, subscription: `${topic}-sub`, pubsub: admin, log });

@@ -32,7 +32,7 @@ const SMALL_BACKLOG = 20;
  * succeed), and each push waits for its group commit: with the production default of 250 ms the
  * worker would take about 8 events a second here. Committing at once keeps the run short.
  */
-const COMMIT_WAIT_MS = process.env.ACCOUNTING_COMMIT_WAIT_MS ?? '0';
+const COMMIT_WAIT_MS = '0';
 const UPSTREAM_KEY = 'sk-ant-test-accounting';
 const KEYS = {
   alpha: 'gth_acct_alpha_0123456789abcdef0123456789abcd',
@@ -114,7 +114,7 @@ function scenarios(prefix: string, n: number, keys: KeyName[], seed: number): Sc
 function reportedTokens(call: RecordedCall): Tokens {
   const t: Tokens = { input: 0, output: 0, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 };
   const sent = call.sent;
-  if (!sent || sent.status !== 200) return t;
+  if (sent?.status !== 200) return t;
   let textSinceCount = 0;
   const fold = (u: Record<string, any> | undefined) => {
     if (!u) return;
