@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PubSub } from '@google-cloud/pubsub';
 import { ensureTopic } from '../../services/shared/src/bus/pubsub';
 import { Budget } from '../../services/shared/src/budget/entity';
@@ -7,12 +10,13 @@ import type { Store } from '../../services/shared/src/store/port';
 import { closeDeps, createDeps, flushUsage } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
 import { createApp } from '../../services/gateway/src/http/app';
+import { SERVER_TIMEOUTS } from '../../services/gateway/src/serve';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { RecordedCall } from '../fakes/http-fake';
 import type { Behaviour, Fake } from '../fakes/script';
-import { describeIf, eventually, firestoreAvailable, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
-import { listenOnLoopback } from '../helpers/listen';
+import { describeIf, eventually, uniqueProjectId } from '../helpers/emulators';
+import { EMULATORS, launchEmulator } from '../helpers/global-setup';
 import { capturingLogger } from '../helpers/log';
 import { seededRandom } from '../helpers/random';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -281,16 +285,20 @@ async function startInstance(projectId: string, pubsubHost: string, extraEnv: Re
     process.env.PUBSUB_EMULATOR_HOST = shared;
   }
   await deps.started;
-  const server = await listenOnLoopback(createApp(deps));
+  // Production's keep-alive (serve.ts): node's default 5 s races a loaded client's reuse (ECONNRESET).
+  const server = createServer(createApp(deps));
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   let closed = false;
   return {
-    url: server.url,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deps,
     logs: lines,
     async close() {
       if (closed) return;
       closed = true;
-      await server.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       await closeDeps(deps);
     },
   };
@@ -354,7 +362,10 @@ function appliedLines(workers: WorkerProcess[]): Array<{ eventId: string; duplic
     .map((l) => JSON.parse(l));
 }
 
-describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter equals what the upstream reported', () => {
+const jarsPresent = EMULATORS.every((e) => existsSync(e.jar));
+if (!jarsPresent) console.warn('accounting.test.ts SKIPPED: the Firestore or Pub/Sub emulator jar is missing.');
+
+describeIf(jarsPresent)('accounting: every counter equals what the upstream reported', () => {
   const projectId = uniqueProjectId('accounting');
   const budgetsById = new Map(BUDGETS.map((b) => [b.id, b]));
   const byScenario = new Map<string, Scenario>();
@@ -369,6 +380,8 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
   const instances: Instance[] = [];
   let pubsubProxy: TcpProxy | undefined;
   const figures: Record<string, number> = {};
+  /** Every scenario sent so far, for the sums over all of them. */
+  const everything: Scenario[] = [];
 
   /** Publishes events straight to the topic, as a replay from the logs (or a redelivery) would. */
   async function republish(events: Array<{ event_id: string }>): Promise<void> {
@@ -384,7 +397,15 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     workers.push(next);
   }
 
+  /** The shared emulators' hosts, put back for whatever runs in this jest worker next. */
+  const sharedHosts = { FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST };
+
   beforeAll(async () => {
+    // Its own emulators: thousands of commits would slow every other file's transactions on shared ones.
+    const launched = await Promise.all(EMULATORS.map((e) => launchEmulator(e)));
+    if (launched.some((e) => !e.ready)) throw new Error(`emulators did not start (logs: ${launched.map((e) => e.logPath).join(', ')})`);
+    process.env.FIRESTORE_EMULATOR_HOST = launched[0].host;
+    process.env.PUBSUB_EMULATOR_HOST = launched[1].host;
     upstream = await startFakeAnthropic({
       apiKey: UPSTREAM_KEY,
       behaviour: (call) => byScenario.get(call.body?.metadata?.user_id)?.behaviour,
@@ -410,6 +431,11 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     pubsubProxy?.restore();
     await Promise.allSettled(instances.map((i) => i.close()));
     await Promise.allSettled([...workers.map((w) => w.close()), reader?.close(), pubsub?.close(), upstream?.close(), pushProxy?.close(), pubsubProxy?.close()]);
+    // The emulators stop with this jest worker (their watchdog), as in outages.test.ts.
+    for (const [name, host] of Object.entries(sharedHosts)) {
+      if (host === undefined) delete process.env[name];
+      else process.env[name] = host;
+    }
     console.log(`accounting figures: ${JSON.stringify(figures)}`);
   }, 30_000);
 
@@ -439,6 +465,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
   it('2,000 requests of every kind, the worker killed twice mid-run: every budget counter and rollup equals the upstream’s own record, to the micro-dollar and the token', async () => {
     const list = scenarios('run1', 2000, ['alpha', 'beta'], 15);
     for (const s of list) byScenario.set(s.id, s);
+    everything.push(...list);
     const gw = await startInstance(projectId, process.env.PUBSUB_EMULATOR_HOST!);
     instances.push(gw);
     const started = Date.now();
@@ -454,7 +481,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     await flushUsage(gw.deps);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(1500);
     expect(new Set(statuses)).toEqual(new Set([200, 500, 529]));
-    await expectAllCounted(list, list.length, 60_000);
+    await expectAllCounted(list, list.length, 180_000); // a saturated 2-core VM slows the worker to ~10 events/s
     figures.allCountedMs = Date.now() - started;
     const applied = appliedLines(workers);
     figures.deliveries = applied.length;
@@ -463,13 +490,9 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     // landed without its log line, so at most the total).
     expect(new Set(applied.filter((l) => !l.duplicate).map((l) => l.eventId)).size).toBeLessThanOrEqual(list.length);
     expect(figures.duplicateDeliveries).toBeGreaterThan(0);
-  }, 150_000);
-
-  /** Every scenario sent so far, for the sums over all of them. */
-  const everything: Scenario[] = [];
+  }, 360_000);
 
   it('Pub/Sub unreachable from the gateways for 10 s: nothing is lost — held and published later, or past a small bound logged and replayed from the log', async () => {
-    everything.push(...byScenario.values());
     pubsubProxy = await startTcpProxy(process.env.PUBSUB_EMULATOR_HOST!);
     const roomy = await startInstance(projectId, pubsubProxy.host);
     const small = await startInstance(projectId, pubsubProxy.host, { GATEHOUSE_USAGE_BACKLOG_EVENTS: String(SMALL_BACKLOG) });
@@ -505,9 +528,9 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     figures.publishedAfterRestoreMs = Date.now() - restoredAt;
     // What the log alone holds, replayed from it (README, "Outages"): then every counter is exact.
     await republish(dropped.map((l) => logged.get(l.event_id as string)!));
-    await expectAllCounted(everything, everything.length, 60_000);
+    await expectAllCounted(everything, everything.length, 120_000);
     figures.replayedFromLog = dropped.length;
-  }, 90_000);
+  }, 240_000);
 
   it('an instance stopped while Pub/Sub is unreachable gives up within its bound, logs each event it could not send, and a replay from the log counts them once', async () => {
     const gw = await startInstance(projectId, pubsubProxy!.host);
@@ -527,6 +550,6 @@ describeIf(firestoreAvailable() && pubsubAvailable())('accounting: every counter
     // Replaying is safe whether or not Pub/Sub got an event after all: the worker counts each id once.
     const logged = new Map(loggedEvents(gw).map((e) => [e.event_id, e]));
     await republish(unsent.map((l) => logged.get(l.event_id as string)!));
-    await expectAllCounted(everything, everything.length, 60_000);
-  }, 60_000);
+    await expectAllCounted(everything, everything.length, 120_000);
+  }, 180_000);
 });
