@@ -39,6 +39,7 @@ export interface ProductionOptions {
   gatewayEntry: string;
   workerEntry: string;
   gatewayFlags: string[];
+  gatewayEnv: Record<string, string>;
   probe: string;
   cpu?: string;
 }
@@ -51,15 +52,10 @@ export const PUSH_SUBSCRIPTION = 'bench-usage-push';
  * gateway and waits until it is ready (every listener's first snapshot).
  */
 export async function startProduction(opts: ProductionOptions): Promise<{ gateway: Child; worker: Child }> {
-  const { emulators, project } = opts;
-  const emulatorEnv = {
-    GOOGLE_CLOUD_PROJECT: project,
-    FIRESTORE_EMULATOR_HOST: emulators.firestore,
-    PUBSUB_EMULATOR_HOST: emulators.pubsub,
-  };
+  const emulatorEnv = envOf(opts);
   // The bench's own clients (seed, topics) talk to the emulators too.
   Object.assign(process.env, emulatorEnv);
-  const store = createFirestoreStore({ projectId: project });
+  const store = createFirestoreStore({ projectId: opts.project });
   try {
     await applySeed(store, Seed.parse(opts.seed));
   } finally {
@@ -71,7 +67,7 @@ export async function startProduction(opts: ProductionOptions): Promise<{ gatewa
     env: { ...emulatorEnv, PUSH_AUTH_DISABLED: 'true', BENCH_PROBE_FIRESTORE: '1' },
     probe: opts.probe,
   });
-  const pubsub = new PubSub({ projectId: project });
+  const pubsub = new PubSub({ projectId: opts.project });
   try {
     const usage = await ensureTopic(pubsub, DEFAULT_PREFIX + TOPICS.usage);
     await Promise.all([ensureTopic(pubsub, DEFAULT_PREFIX + TOPICS.usageDeadLetter), ensureTopic(pubsub, DEFAULT_PREFIX + TOPICS.alerts)]);
@@ -79,16 +75,24 @@ export async function startProduction(opts: ProductionOptions): Promise<{ gatewa
   } finally {
     await pubsub.close();
   }
-  const gateway = await startServiceChild({
+  return { gateway: await startGateway(opts), worker };
+}
+
+function envOf(opts: ProductionOptions): Record<string, string> {
+  return { GOOGLE_CLOUD_PROJECT: opts.project, FIRESTORE_EMULATOR_HOST: opts.emulators.firestore, PUBSUB_EMULATOR_HOST: opts.emulators.pubsub };
+}
+
+/** A production gateway on the project startProduction prepared, ready to serve. */
+export function startGateway(opts: ProductionOptions): Promise<Child> {
+  return startServiceChild({
     name: 'gateway (production)',
     entry: opts.gatewayEntry,
-    env: { ...emulatorEnv, GATEHOUSE_STORE: 'firestore', GATEHOUSE_BUS: 'pubsub' },
+    env: { ...opts.gatewayEnv, ...envOf(opts), GATEHOUSE_STORE: 'firestore', GATEHOUSE_BUS: 'pubsub' },
     nodeFlags: opts.gatewayFlags,
     probe: opts.probe,
     cpu: opts.cpu,
     readyPath: '/readyz',
   });
-  return { gateway, worker };
 }
 
 /** Stops the push subscription, so that the backlog of the gateway phases leaves the worker alone. */

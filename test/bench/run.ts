@@ -18,7 +18,7 @@
  * default 50), BENCH_CPU (the CPU the hops are pinned to, default 0; empty: not pinned), BENCH_WORKER_CONCURRENCY (default 400),
  * BENCH_HEAP_SNAPSHOTS=1 (heap snapshots of the production gateway idle and under load into bench-results/heap/, summarised),
  * BENCH_CPU_PROF=1 (gateways run with --cpu-prof into bench-results/cpu-prof/; summarise with
- * profile-summary.ts), BENCH_GATEWAY_FLAGS (extra node flags for the gateways, e.g. --max-semi-space-size=64).
+ * profile-summary.ts), BENCH_GATEWAY_FLAGS (extra node flags for the gateways, e.g. --max-semi-space-size=64), BENCH_GATEWAY_ENV (NAME=value …).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ import { summariseHeap } from './heap-summary';
 import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord } from './phases';
-import { type Emulators, startEmulators, startProduction, stopPush } from './production';
+import { type Emulators, type ProductionOptions, startEmulators, startGateway, startProduction, stopPush } from './production';
 import { type Child, forkChild, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
 import { comparisonTable, phaseTable, type Summary, summariseGateway, targetChecks, targetTable } from './report';
 import { requestStats, round } from './stats';
@@ -49,6 +49,13 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS === '1';
 const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** BENCH_GATEWAY_ENV: extra environment for the gateways, `NAME=value` separated by spaces (e.g. MALLOC_ARENA_MAX=2). */
+const GATEWAY_ENV = Object.fromEntries(
+  (process.env.BENCH_GATEWAY_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => kv.split('=', 2) as [string, string]),
+);
 const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 400);
 const UPSTREAM_KEY = 'sk-ant-bench-not-a-real-key';
 /** The gateway's hot path needs a few thousand requests before V8 has optimised it (3 s left it ~40% slower). */
@@ -152,6 +159,8 @@ function compileProbe(dir: string): string {
 const rssMb = (c: Child) => round((procStats(c.pid)?.rssKb ?? NaN) / 1024, 1);
 
 async function main(): Promise<void> {
+  // Google's clients here (seeding, topics) and in every child must never look for the metadata server.
+  process.env.METADATA_SERVER_DETECTION = 'none';
   for (const entry of [GATEWAY_ENTRY, LOCAL_ENTRY, WORKER_ENTRY])
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm run bench does).`);
   const started = Date.now();
@@ -195,38 +204,30 @@ async function main(): Promise<void> {
     const gatewayFlags = [...GATEWAY_NODE_FLAGS, ...GATEWAY_FLAGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
     const [proxy, local] = await Promise.all([
       forkChild('bare proxy', join(__dirname, 'bare-proxy.ts'), [upstream.url]),
-      startServiceChild({ name: 'gateway local', entry: LOCAL_ENTRY, env: { GATEHOUSE_SEED: seedPath }, nodeFlags: gatewayFlags, probe, cpu }),
+      startServiceChild({ name: 'gateway local', entry: LOCAL_ENTRY, env: { ...GATEWAY_ENV, GATEHOUSE_SEED: seedPath }, nodeFlags: gatewayFlags, probe, cpu }),
     ]);
     children.push(proxy, local);
     if (cpu !== undefined) pinToCpu(proxy.pid, cpu);
     const project = `bench-${Date.now()}`;
     let production: { gateway: Child; worker: Child } | undefined;
-    if (emulators) {
-      production = await startProduction({
-        emulators,
-        project,
-        seed: benchSeed,
-        gatewayEntry: GATEWAY_ENTRY,
-        workerEntry: WORKER_ENTRY,
-        gatewayFlags,
-        probe,
-        cpu,
-      });
+    const productionOptions: ProductionOptions | undefined = emulators && {
+      emulators,
+      project,
+      seed: benchSeed,
+      gatewayEntry: GATEWAY_ENTRY,
+      workerEntry: WORKER_ENTRY,
+      gatewayFlags,
+      gatewayEnv: GATEWAY_ENV,
+      probe,
+      cpu,
+    };
+    if (productionOptions) {
+      production = await startProduction(productionOptions);
       children.push(production.worker, production.gateway);
     }
     const gateway = production?.gateway;
-    const heapDir = join(ROOT, 'bench-results', 'heap');
-    const heapFiles: Record<string, string> = {};
-    const snapshot = async (label: string) => {
-      if (!HEAP_SNAPSHOTS || !gateway?.probe) return;
-      mkdirSync(heapDir, { recursive: true });
-      const file = await gateway.probe.heapSnapshot(join(heapDir, `gateway-${new Date(started).toISOString().replace(/[:.]/g, '-')}-${label}.heapsnapshot`));
-      heapFiles[label] = file;
-    };
-
     await sleep(IDLE_SETTLE_MS);
     const rssIdle = { production: gateway ? rssMb(gateway) : NaN, local: rssMb(local), proxy: rssMb(proxy) };
-    await snapshot('idle');
 
     const direct = new Target('direct', upstream.url);
     const bare = new Target('bare proxy', proxy.url);
@@ -299,12 +300,28 @@ async function main(): Promise<void> {
       await sleep(500);
     }
 
-    // Under load: the production gateway at 1,000 req/s, snapshotted halfway (the snapshot stalls it).
-    if (HEAP_SNAPSHOTS && pgw) {
-      const loadRun = openLoop(pgw, [gwSpec('single')], 1000, 4, MAX_IN_FLIGHT);
+    // Heap snapshots of a fresh production gateway (writing one leaves the process's RSS inflated),
+    // idle and halfway through 4 s at 1,000 req/s (the snapshot stalls it).
+    const heapFiles: Record<string, string> = {};
+    if (HEAP_SNAPSHOTS && productionOptions) {
+      const fresh = await startGateway(productionOptions);
+      children.push(fresh);
+      const heapDir = join(ROOT, 'bench-results', 'heap');
+      mkdirSync(heapDir, { recursive: true });
+      const snapshot = async (label: string) => {
+        const file = join(heapDir, `gateway-${new Date(started).toISOString().replace(/[:.]/g, '-')}-${label}.heapsnapshot`);
+        heapFiles[label] = await fresh.probe!.heapSnapshot(file);
+      };
+      await sleep(IDLE_SETTLE_MS);
+      await snapshot('idle');
+      const t = new Target('gateway (snapshots)', fresh.url);
+      targets.push(t);
+      await closedLoop(t, [gwSpec('single')], WARMUP_CONNECTIONS, GATEWAY_WARMUP_SECONDS);
+      const loadRun = openLoop(t, [gwSpec('single')], 1000, 4, MAX_IN_FLIGHT);
       await sleep(2000);
       await snapshot('load');
       await loadRun;
+      await fresh.stop();
     }
 
     // The routing target (docs/testing.md §6): a fallback config whose first target answers vs the
@@ -419,6 +436,7 @@ async function main(): Promise<void> {
         floor: 'node:http + undici Pool pass-through (test/bench/bare-proxy.ts)',
         generator: 'undici Pool.dispatch in the parent process; latency from dispatch to end of stream, ttfb to the first body chunk',
         gateway_node_flags: gatewayFlags,
+        gateway_env: GATEWAY_ENV,
         cpu_profile: CPU_PROF ? profDir : undefined,
       },
       rss_mb: { idle: rssIdle, end: rssEnd },
