@@ -33,7 +33,7 @@ import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord } from './phases';
 import { type Emulators, type ProductionOptions, startEmulators, startGateway, startProduction, stopPush } from './production';
-import { type Child, forkChild, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
+import { type Child, forkChild, GATEWAY_CONTAINER_ENV, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
 import { comparisonTable, phaseTable, type Summary, summariseGateway, targetChecks, targetTable } from './report';
 import { requestStats, round } from './stats';
 import { driveWorker } from './worker-load';
@@ -49,13 +49,16 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS === '1';
 const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_FLAGS ?? '').split(/\s+/).filter(Boolean);
-/** BENCH_GATEWAY_ENV: extra environment for the gateways, `NAME=value` separated by spaces (e.g. MALLOC_ARENA_MAX=2). */
-const GATEWAY_ENV = Object.fromEntries(
-  (process.env.BENCH_GATEWAY_ENV ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((kv) => kv.split('=', 2) as [string, string]),
-);
+/** The container's environment, plus BENCH_GATEWAY_ENV: extra environment for the gateways, `NAME=value` separated by spaces (e.g. MALLOC_ARENA_MAX=8). */
+const GATEWAY_ENV = {
+  ...GATEWAY_CONTAINER_ENV,
+  ...Object.fromEntries(
+    (process.env.BENCH_GATEWAY_ENV ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  ),
+};
 const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 400);
 const UPSTREAM_KEY = 'sk-ant-bench-not-a-real-key';
 /** The gateway's hot path needs a few thousand requests before V8 has optimised it (3 s left it ~40% slower). */
