@@ -35,15 +35,7 @@ export interface PhaseRecord {
   /** RSS of the hop process: at the start, peak during, at the end (MB). */
   rss_mb?: { start: number; peak: number; end: number };
   /** Measured inside the hop (probe.ts), when it runs the probe: ms. */
-  hop_inside?: {
-    stall_max_ms: number;
-    stall_p99_ms: number;
-    gc_max_ms: number;
-    gc_max_kind: string;
-    gc_count: number;
-    gc_total_ms: number;
-    memory_mb: ProbeReading['memory_mb'];
-  };
+  hop_inside?: Omit<ProbeReading, 'probe' | 'firestore'>;
   /**
    * Cores kept busy on average by everything else on the machine during the phase (other sessions,
    * the kernel): the machine's busy time minus that of the bench's own four processes. Figures from a
