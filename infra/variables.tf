@@ -64,7 +64,7 @@ variable "gateway_cpu" {
 
 variable "gateway_memory" {
   type        = string
-  description = "Memory per gateway instance."
+  description = "Memory per gateway instance. The image caps V8's old generation at 640 MB (services/gateway/Dockerfile); lower this below ~900Mi only with that flag lowered too."
   default     = "1Gi"
 }
 

@@ -1,16 +1,20 @@
 /**
- * One measured phase: a run of load against one target, with the CPU time every child process spent
- * during it (per successful request) and the peak RSS of the hop being measured.
+ * One measured phase: a run of load against one target, with the CPU time the hop and the upstream
+ * spent during it (per successful request), the peak RSS of the hop, and what the hop's probe saw
+ * from inside (longest event-loop stall and GC pause).
  */
 import type { RunResult } from './load';
+import type { ProbeReading } from './probe';
 import type { Child } from './processes';
 import { machineBusyMs, procStats } from './processes';
 import { type RequestStats, requestStats, round } from './stats';
 
 export interface Processes {
   upstream: Child;
-  proxy: Child;
-  gateway: Child;
+  /** The process the target's requests cross (none for direct calls to the upstream). */
+  hop?: Child;
+  /** Every other bench process (their CPU time is ours, not "other"). */
+  rest: Child[];
 }
 
 export interface PhaseRecord {
@@ -27,9 +31,11 @@ export interface PhaseRecord {
   /** Open loop: how late requests left against their schedule (generator health). */
   send_lag_ms?: { p50: number; p99: number; max: number };
   /** CPU time (user + system) spent per successful request, µs, by process. */
-  cpu_us_per_req: Record<'upstream' | 'proxy' | 'gateway' | 'generator', number>;
-  /** RSS of the proxy and gateway processes: at the start, peak during, at the end (MB). */
-  rss_mb: Record<'proxy' | 'gateway', { start: number; peak: number; end: number }>;
+  cpu_us_per_req: Record<'upstream' | 'hop' | 'generator', number>;
+  /** RSS of the hop process: at the start, peak during, at the end (MB). */
+  rss_mb?: { start: number; peak: number; end: number };
+  /** Measured inside the hop (probe.ts), when it runs the probe: ms. */
+  hop_inside?: Omit<ProbeReading, 'probe' | 'firestore'>;
   /**
    * Cores kept busy on average by everything else on the machine during the phase (other sessions,
    * the kernel): the machine's busy time minus that of the bench's own four processes. Figures from a
@@ -48,40 +54,54 @@ export async function measure(
   run: () => Promise<RunResult>,
   labels?: string[],
 ): Promise<PhaseRecord> {
-  const names = ['upstream', 'proxy', 'gateway'] as const;
-  const before = Object.fromEntries(names.map((n) => [n, procStats(procs[n].pid)]));
+  const { upstream, hop } = procs;
+  const all = [upstream, ...(hop ? [hop] : []), ...procs.rest];
+  const before = new Map(all.map((c) => [c, procStats(c.pid)]));
   const genBefore = process.cpuUsage();
   const machineBefore = machineBusyMs();
   const wallBefore = performance.now();
-  const peak = { proxy: before.proxy?.rssKb ?? 0, gateway: before.gateway?.rssKb ?? 0 };
+  let peak = hop ? (before.get(hop)?.rssKb ?? 0) : 0;
   const sampler = setInterval(() => {
-    for (const n of ['proxy', 'gateway'] as const) peak[n] = Math.max(peak[n], procStats(procs[n].pid)?.rssKb ?? 0);
+    if (hop) peak = Math.max(peak, procStats(hop.pid)?.rssKb ?? 0);
   }, 200);
+  hop?.probe?.mark();
   let result: RunResult;
   try {
     result = await run();
   } finally {
     clearInterval(sampler);
   }
+  const inside = await hop?.probe?.read();
   const gen = process.cpuUsage(genBefore);
   const machine = (machineBusyMs() ?? NaN) - (machineBefore ?? NaN);
   const wall = performance.now() - wallBefore;
-  const after = Object.fromEntries(names.map((n) => [n, procStats(procs[n].pid)]));
+  const after = new Map(all.map((c) => [c, procStats(c.pid)]));
   const stats = requestStats(result);
+  const spent = (c: Child) => (after.get(c)?.cpuMs ?? NaN) - (before.get(c)?.cpuMs ?? NaN);
   const perReq = (ms: number) => round((ms * 1000) / Math.max(1, stats.ok), 1);
-  const cpu = (n: (typeof names)[number]) => perReq((after[n]?.cpuMs ?? NaN) - (before[n]?.cpuMs ?? NaN));
-  const rss = (n: 'proxy' | 'gateway') => {
-    const end = after[n]?.rssKb ?? NaN;
-    return { start: mb(before[n]?.rssKb ?? NaN), peak: mb(Math.max(peak[n], end)), end: mb(end) };
-  };
-  const ours = names.reduce((sum, n) => sum + ((after[n]?.cpuMs ?? NaN) - (before[n]?.cpuMs ?? NaN)), (gen.user + gen.system) / 1000);
+  const ours = all.reduce((sum, c) => sum + spent(c), (gen.user + gen.system) / 1000);
   const record: PhaseRecord = {
     ...meta,
     stats,
     other_cpu_cores: round(Math.max(0, machine - ours) / wall, 2),
-    cpu_us_per_req: { upstream: cpu('upstream'), proxy: cpu('proxy'), gateway: cpu('gateway'), generator: perReq((gen.user + gen.system) / 1000) },
-    rss_mb: { proxy: rss('proxy'), gateway: rss('gateway') },
+    cpu_us_per_req: { upstream: perReq(spent(upstream)), hop: hop ? perReq(spent(hop)) : NaN, generator: perReq((gen.user + gen.system) / 1000) },
   };
+  if (hop) {
+    const end = after.get(hop)?.rssKb ?? NaN;
+    record.rss_mb = { start: mb(before.get(hop)?.rssKb ?? NaN), peak: mb(Math.max(peak, end)), end: mb(end) };
+  }
+  if (inside) {
+    const { stall_max_ms, stall_p99_ms, gc_max_ms, gc_max_kind, gc_count, gc_total_ms, memory_mb } = inside;
+    record.hop_inside = {
+      stall_max_ms: round(stall_max_ms, 1),
+      stall_p99_ms: round(stall_p99_ms, 1),
+      gc_max_ms: round(gc_max_ms, 1),
+      gc_max_kind,
+      gc_count,
+      gc_total_ms: round(gc_total_ms, 0),
+      memory_mb,
+    };
+  }
   if (labels) record.by_label = Object.fromEntries(labels.map((l) => [l, requestStats(result, l)]));
   if (result.lagMs.length) {
     const sorted = Float64Array.from(result.lagMs).sort();

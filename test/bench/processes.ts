@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'undici';
+import type { ProbeReading } from './probe';
 
 export interface Child {
   name: string;
@@ -15,6 +16,37 @@ export interface Child {
   /** The last lines the child wrote to stderr, for error reports. */
   stderrTail(): string;
   stop(): Promise<void>;
+  /** Children started with the probe preloaded (probe.ts): what they measure from inside. */
+  probe?: Probe;
+}
+
+/** The parent's side of probe.ts. */
+export interface Probe {
+  /** Starts a new measurement window. */
+  mark(): void;
+  read(): Promise<ProbeReading>;
+  /** Writes a heap snapshot to `file` (blocking the child meanwhile); resolves with its path. */
+  heapSnapshot(file: string): Promise<string>;
+}
+
+function probeOf(proc: ChildProcess): Probe {
+  const ask = <T>(msg: object, kind: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${kind} answer from the probe of pid ${proc.pid}`)), 120_000);
+      const onMessage = (m: { probe?: string }) => {
+        if (m.probe !== kind) return;
+        clearTimeout(timer);
+        proc.off('message', onMessage);
+        resolve(m as T);
+      };
+      proc.on('message', onMessage);
+      proc.send(msg);
+    });
+  return {
+    mark: () => void proc.send({ probe: 'mark' }),
+    read: () => ask<ProbeReading>({ probe: 'read' }, 'read'),
+    heapSnapshot: async (file) => (await ask<{ file: string }>({ probe: 'heap', file }, 'heap')).file,
+  };
 }
 
 function tailOf(proc: ChildProcess): () => string {
@@ -76,28 +108,40 @@ export function freePort(): Promise<number> {
 }
 
 export interface GatewayChildOptions {
-  /** The production entry, e.g. dist/gateway/src/local.js. */
+  name: string;
+  /** The production entry: dist/gateway/src/local.js (local mode) or main.js (Cloud Run's). */
   entry: string;
-  seedPath: string;
-  /** Extra node flags, e.g. --cpu-prof. */
+  /** Added to (or replacing) the local mode's environment. */
+  env: Record<string, string>;
+  /** Node flags: GATEWAY_NODE_FLAGS for the gateway, plus e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** probe.ts compiled to JavaScript, preloaded with -r. */
+  probe?: string;
+  /** Pins every thread of the process to this CPU (taskset), as a one-vCPU Cloud Run instance. */
+  cpu?: string;
+  /** Path answering 200 once the process can serve. Default /healthz. */
+  readyPath?: string;
 }
 
 /**
- * Node flags the gateway runs with (`npm start` in package.json; the Cloud Run command will too). With
+ * Node flags the gateway runs with (`npm start` in package.json and the container's command). With
  * the old generation sized at 128 MB from the start, the gateway's p50 at 200 req/s measured 0.06–0.24
  * ms lower than with V8's default (two gateways interleaved request by request, 5 rounds). Left out:
  * `--min-semi-space-size`, which stops V8 from shrinking the young generation while the process idles.
  * It shortens the slow start of a burst after a pause (1,000 req/s after 25 s idle: requests waited up
  * to ~1 s for two seconds without it, under 0.5 s with 4 or 16 MB) but added ~0.1 ms to that p50.
  */
-export const GATEWAY_NODE_FLAGS = ['--initial-old-space-size=128'];
+export const GATEWAY_NODE_FLAGS = ['--initial-old-space-size=128', '--max-old-space-size=640'];
+
+/** The gateway container's environment (services/gateway/Dockerfile: ENV), which the bench's gateways run with. */
+export const GATEWAY_CONTAINER_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /**
- * The gateway as `npm start` runs it, from the production build, in plain node (no TypeScript hook:
- * @swc-node/register would also recompile dist/*.js). Logs go to /dev/null: written, never read.
+ * A service (the gateway as `npm start` or Cloud Run runs it, or the worker) from the production
+ * build, in plain node (no TypeScript hook: @swc-node/register would also recompile dist/*.js). Logs
+ * go to /dev/null: written, never read.
  */
-export async function startGatewayChild(opts: GatewayChildOptions): Promise<Child> {
+export async function startServiceChild(opts: GatewayChildOptions): Promise<Child> {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -105,22 +149,24 @@ export async function startGatewayChild(opts: GatewayChildOptions): Promise<Chil
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
-    GATEHOUSE_SEED: opts.seedPath,
     GATEHOUSE_STORE: 'memory',
     GATEHOUSE_BUS: 'memory',
     LOG_LEVEL: 'info',
     METADATA_SERVER_DETECTION: 'none',
     ANTHROPIC_API_KEY: 'sk-ant-bench-not-a-real-key',
+    ...opts.env,
   };
-  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(opts.nodeFlags ?? []), opts.entry], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const args = [...(opts.nodeFlags ?? []), ...(opts.probe ? ['-r', opts.probe] : []), opts.entry];
+  const [cmd, argv] = opts.cpu ? ['taskset', ['-c', opts.cpu, process.execPath, ...args]] : [process.execPath, args];
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe', ...(opts.probe ? (['ipc'] as const) : [])], env });
   const stderrTail = tailOf(proc);
   const url = `http://127.0.0.1:${port}`;
-  const child = track({ name: 'gateway', pid: proc.pid!, url, stderrTail, stop: stopper(proc) }, proc);
-  const deadline = Date.now() + 30_000;
+  const child = track({ name: opts.name, pid: proc.pid!, url, stderrTail, stop: stopper(proc), probe: opts.probe ? probeOf(proc) : undefined }, proc);
+  const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gateway exited (${proc.exitCode}) during start-up:\n${stderrTail()}`);
+    if (proc.exitCode !== null) throw new Error(`${opts.name} exited (${proc.exitCode}) during start-up:\n${stderrTail()}`);
     try {
-      const res = await request(`${url}/healthz`);
+      const res = await request(`${url}${opts.readyPath ?? '/healthz'}`);
       await res.body.text();
       if (res.statusCode === 200) return child;
     } catch {
@@ -128,10 +174,15 @@ export async function startGatewayChild(opts: GatewayChildOptions): Promise<Chil
     }
     if (Date.now() > deadline) {
       await child.stop();
-      throw new Error(`gateway did not answer /healthz within 30 s:\n${stderrTail()}`);
+      throw new Error(`${opts.name} did not answer ${opts.readyPath ?? '/healthz'} within 60 s:\n${stderrTail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Pins every thread of a running process (a forked child) to one CPU. */
+export function pinToCpu(pid: number, cpu: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 let clockTicks: number | undefined;

@@ -6,6 +6,7 @@ import { generateKeySecret, hashKey } from '../../services/gateway/src/auth/keys
 import { describeIf, eventually, firestoreAvailable, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
 import { freePort } from '../helpers/listen';
 import { loadTerraform, resource } from '../helpers/terraform';
+import { GATEWAY_CONTAINER_ENV, GATEWAY_NODE_FLAGS } from '../bench/processes';
 
 /**
  * No Docker engine runs here, so the images' entry points are run the way the images would run
@@ -81,6 +82,24 @@ describe.each(SERVICES)('the %s Dockerfile', (service) => {
     expect(stage.command[stage.command.length - 1]).toBe(`dist/${service}/src/main.js`);
     const startFlags = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string).match(/--[\w-]+=\S+/g) ?? [];
     if (service === 'gateway') expect(stage.command.slice(1, -1)).toEqual(startFlags);
+  });
+});
+
+describe("the gateway container's memory settings", () => {
+  const stage = finalStage('gateway');
+  const flags = stage.command.slice(1, -1);
+
+  it('caps the old generation well under the Cloud Run instance memory, leaving room for the rest', async () => {
+    const cap = Number(flags.find((f) => f.startsWith('--max-old-space-size='))?.split('=')[1]);
+    const memory = (await loadTerraform()).variable.gateway_memory.default as string;
+    const mib = Number(/^(\d+)(Gi|Mi)$/.exec(memory)?.[1]) * (memory.endsWith('Gi') ? 1024 : 1);
+    expect(cap).toBeGreaterThan(0);
+    expect(cap).toBeLessThanOrEqual(0.75 * mib);
+  });
+
+  it('is what the bench measures: the same node flags and environment', () => {
+    expect(GATEWAY_NODE_FLAGS).toEqual(flags);
+    for (const [k, v] of Object.entries(GATEWAY_CONTAINER_ENV)) expect(stage.env[k]).toBe(v);
   });
 });
 

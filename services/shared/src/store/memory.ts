@@ -15,11 +15,18 @@ import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
 export interface MemoryStoreOptions {
   /** How long an applied event id is remembered (Firestore keeps it until its TTL). Default 32 days. */
   dedupTtlMs?: number;
+  /**
+   * At most this many applied event ids are remembered, the oldest forgotten first: ~100 bytes each,
+   * so a long-running local gateway stays bounded (~10 MB by default) instead of growing for 32 days.
+   * The in-process bus redelivers within seconds, far inside the bound. Default 100 000.
+   */
+  dedupMaxEntries?: number;
   now?: () => number;
 }
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
+  const maxEntries = opts.dedupMaxEntries ?? 100_000;
   const now = opts.now ?? Date.now;
   const counters: Record<CounterCollection, Map<string, CounterDoc>> = { usage_totals: new Map(), budget_counters: new Map(), usage_rollups: new Map() };
   // Insertion-ordered, so expired ids are pruned from the front.
@@ -27,7 +34,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
 
   const prune = (at: number) => {
     for (const [id, expiresAt] of processed) {
-      if (expiresAt > at) break;
+      if (expiresAt > at && processed.size <= maxEntries) break;
       processed.delete(id);
     }
   };
@@ -51,6 +58,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     for (const e of events) {
       if (processed.has(e.event_id)) continue;
       processed.set(e.event_id, at + ttl);
+      if (processed.size > maxEntries) prune(at);
       applied.add(e.event_id);
       for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
     }

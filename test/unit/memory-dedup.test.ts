@@ -1,0 +1,23 @@
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import { totalsDeltas } from '../../services/shared/src/store/counters';
+import { usageEventFixture } from '../helpers/usage-event';
+
+const counted = (id: string) => ({ event_id: id, deltas: totalsDeltas(usageEventFixture({ event_id: id })) });
+
+describe("local mode's in-memory dedup", () => {
+  it('remembers at most dedupMaxEntries event ids, forgetting the oldest first', async () => {
+    const store = createMemoryStore({ dedupMaxEntries: 3 });
+    expect([...(await store.applyCounted(['e1', 'e2', 'e3', 'e4'].map(counted)))]).toEqual(['e1', 'e2', 'e3', 'e4']);
+    // e2–e4 are still remembered; e1, the oldest, was forgotten to stay within the bound.
+    expect([...(await store.applyCounted(['e2', 'e3', 'e4'].map(counted)))]).toEqual([]);
+    expect([...(await store.applyCounted([counted('e1')]))]).toEqual(['e1']);
+  });
+
+  it('still forgets ids by age within the bound', async () => {
+    let now = 0;
+    const store = createMemoryStore({ dedupTtlMs: 1000, now: () => now });
+    await store.applyCounted([counted('old')]);
+    now = 1500;
+    expect([...(await store.applyCounted([counted('old')]))]).toEqual(['old']);
+  });
+});
