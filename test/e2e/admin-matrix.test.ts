@@ -127,6 +127,8 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ path: `${V}/workspaces/${await freshWorkspace()}/archive` }),
     want: [200, 403, 403, 403, 401, 401, 401],
   },
+  // What a key is, to itself: any valid key, whatever its scopes (the dashboard reads it at sign-in).
+  'get /admin/v1/me': { prepare: async () => ({ path: `${V}/me` }), want: [200, 200, 200, 200, 401, 401, 401] },
   'post /admin/v1/keys': {
     prepare: async () => ({ path: `${V}/keys`, body: { name: `k${++n}`, type: 'workspace', workspace_id: 'alpha', scopes: ['completions'] } }),
     want: [201, 201, 403, 403, 401, 401, 401],

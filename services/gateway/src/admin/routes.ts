@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
+import { createKey, getKey, keyView, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
 import { listAudit } from './audit';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
-import type { AdminContext, Reply } from './context';
+import { type AdminContext, ok, type Reply } from './context';
 import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
@@ -20,7 +20,8 @@ export interface AdminRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: `/admin/v1/keys/:key_id`. */
   path: string;
-  scope: Scope;
+  /** Absent only for `/admin/v1/me`: any valid key may read what it is itself. */
+  scope?: Scope;
   organisationOnly: boolean;
   summary: string;
   body?: z.ZodType;
@@ -94,6 +95,15 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: 'Archive a workspace',
     responses: { 200: S.WorkspaceView },
     handle: (ctx, { params }) => archiveWorkspace(ctx, params.workspace_id),
+  }),
+
+  // the calling key: the dashboard shows and hides what its scopes allow
+  route({
+    method: 'get',
+    path: `${V}/me`,
+    summary: 'The calling key (any valid key): name, type, workspace, scopes, expiry',
+    responses: { 200: S.KeyView },
+    handle: async (ctx) => ok(keyView(ctx.actor, ctx.now())),
   }),
 
   // keys

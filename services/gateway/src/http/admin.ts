@@ -87,7 +87,7 @@ async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRou
   if (actor.type === 'workspace' && deps.workspaces.get(actor.workspace_id ?? '')?.status === 'archived') {
     throw new GatewayError('permission_error', `Workspace "${actor.workspace_id}" is archived: its keys cannot administer it. Use an organisation key.`);
   }
-  requireScope(actor, route.scope, what);
+  if (route.scope) requireScope(actor, route.scope, what);
   if (route.organisationOnly) requireOrganisation(actor, what);
 }
 
