@@ -52,7 +52,8 @@ export function dashboardRoutes(dir = defaultDashboardDir()): Router {
     }),
   );
   // Every other path under /dashboard is a page of the single-page app: the same index.html.
-  r.get(['/dashboard', '/dashboard/{*page}'], (_req, res, next) => {
+  r.get(['/dashboard', '/dashboard/{*page}'], (req, res, next) => {
+    if (req.path.startsWith('/dashboard/assets/')) return next(); // a missing asset is a 404, not the page
     if (!index && existsSync(indexPath)) index = readFileSync(indexPath);
     if (!index) return next(new GatewayError('not_found_error', 'The dashboard is not built in this installation: run `npm run build`.'));
     secure(res);
