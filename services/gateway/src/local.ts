@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const keys = await applySeed(store, seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT));
   const deps = await buildDeps({ env, log, processEnv: process.env, store });
   const workerLog = log.child({ service: 'worker' });
-  const pipeline = await startUsagePipeline({ store, log: workerLog });
+  const pipeline = await startUsagePipeline({ store, log: workerLog, logRetentionDays: env.GATEHOUSE_LOG_RETENTION_DAYS });
   const stopWorker = consumeBus(deps.bus, pipeline.aggregator, workerLog);
   await serve(deps, log, async () => {
     stopWorker();

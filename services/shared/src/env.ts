@@ -42,6 +42,8 @@ export const GatewayEnv = z.object({
     .optional(),
   /** How long admin audit entries are kept (their `expires_at`, enforced by a Firestore TTL policy). */
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+  /** How long request logs are kept (local mode's worker; their `expires_at`, a Firestore TTL policy). */
+  GATEHOUSE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
@@ -65,6 +67,8 @@ export const WorkerEnv = z
     DEAD_LETTER_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.usageDeadLetter),
     /** Budget threshold alerts are published here. */
     ALERTS_TOPIC: z.string().default(DEFAULT_PREFIX + TOPICS.alerts),
+    /** How long request logs are kept (their `expires_at`, a Firestore TTL policy). */
+    GATEHOUSE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
     PUSH_AUDIENCE: z.string().optional(),
     PUSH_SERVICE_ACCOUNT: z.string().optional(),

@@ -22,6 +22,16 @@ const MetadataFilter = z
   .optional()
   .describe('sent as `metadata.<name>=<value>` query parameters');
 
+/** `metadata.<k>=<v>` query parameters as one `metadata` object (other parameters unchanged). */
+export function foldMetadataParams(query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (!k.startsWith('metadata.')) out[k] = v;
+    else out.metadata = { ...(out.metadata as Record<string, unknown>), [k.slice('metadata.'.length)]: v };
+  }
+  return out;
+}
+
 /** `GET /admin/v1/logs`. `metadata.<k>=<v>` parameters arrive here folded into `metadata`. */
 export const LogSearchQuery = z
   .object({

@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import { createKey, getKey, keyView, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
+import { groups, timeseries } from './analytics';
 import { listAudit } from './audit';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
 import { type AdminContext, ok, type Reply } from './context';
+import { getLog, searchLogs } from './logs';
+import * as O from './observability-schemas';
 import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
@@ -289,6 +292,43 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     query: S.UsageBreakdownQuery,
     responses: { 200: S.UsageBreakdownView },
     handle: (ctx, { query }) => usageBreakdown(ctx, query),
+  }),
+
+  // request logs and analytics (docs/observability-api.md)
+  route({
+    method: 'get',
+    path: `${V}/logs`,
+    scope: 'logs.view',
+    summary: 'Search request logs, newest first, a page at a time (format=csv for CSV)',
+    query: O.LogSearchQuery,
+    responses: { 200: O.LogList },
+    handle: (ctx, { query }) => searchLogs(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/logs/:request_id`,
+    scope: 'logs.view',
+    summary: 'One request log, with its captured bodies where the workspace captures them',
+    responses: { 200: O.LogDetail },
+    handle: (ctx, { params }) => getLog(ctx, params.request_id),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/analytics/timeseries`,
+    scope: 'analytics.view',
+    summary: 'Cost, tokens, requests, errors, latency and cache metrics per UTC hour or day (format=csv for CSV)',
+    query: O.TimeseriesQuery,
+    responses: { 200: O.Timeseries },
+    handle: (ctx, { query }) => timeseries(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/analytics/groups`,
+    scope: 'analytics.view',
+    summary: 'The same metrics per key, workspace, provider, model or metadata value (format=csv for CSV)',
+    query: O.GroupsQuery,
+    responses: { 200: O.Groups },
+    handle: (ctx, { query }) => groups(ctx, query),
   }),
 
   // budgets
