@@ -5,7 +5,7 @@ import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';
 import { eventually } from '../helpers/emulators';
-import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { DEV_KEY, devSeed, inferenceKey, startGateway, type TestGateway } from '../helpers/gateway';
 import { closeAll } from '../helpers/listen';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { call } from './admin-fixtures';
@@ -16,6 +16,7 @@ import { call } from './admin-fixtures';
  */
 const ADMIN = 'gth_dash_admin_0123456789abcdef0123456789ab';
 const KEYS_READER = 'gth_dash_reader_0123456789abcdef0123456789a';
+const WEB_KEY = 'gth_dash_web_0123456789abcdef0123456789abcd';
 const TRACE = 'trace-dashboard-1';
 const SESSION = '5f0c2a4e-6d1b-4c1e-9a3f-2b7d8e9f0a1b';
 let metadata: FakeMetadata;
@@ -33,6 +34,7 @@ beforeAll(async () => {
         {
           api_keys: [
             { key: ADMIN, name: 'platform-admin', type: 'organisation', kind: 'user', scopes: [...ALL_SCOPES], status: 'active', defaults: {} },
+            inferenceKey(WEB_KEY, 'web-ci', 'dev', { defaults: { config_id: 'default', metadata: { team: 'web' } } }),
             { key: KEYS_READER, name: 'auditor', type: 'workspace', workspace_id: 'dev', kind: 'user', scopes: ['keys.read'], status: 'active', defaults: {} },
           ],
         },
@@ -50,7 +52,7 @@ beforeAll(async () => {
       ],
     },
   });
-  // Known traffic: three requests of one Claude Code session (one traced), two from team web, one refused upstream.
+  // Known traffic: three requests of one Claude Code session (one traced), two from team web (its key's metadata), one failing upstream.
   const ask = (headers: Record<string, string>, model = 'claude-sonnet-4-6') =>
     fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
@@ -60,8 +62,8 @@ beforeAll(async () => {
   await ask({ 'x-claude-code-session-id': SESSION, 'x-gatehouse-trace-id': TRACE });
   await ask({ 'x-claude-code-session-id': SESSION });
   await ask({ 'x-claude-code-session-id': SESSION }, 'claude-haiku-4-5');
-  await ask({ 'x-gatehouse-metadata': '{"team":"web"}' });
-  await ask({ 'x-gatehouse-metadata': '{"team":"web"}' }, 'claude-haiku-4-5');
+  await ask({ 'x-api-key': WEB_KEY });
+  await ask({ 'x-api-key': WEB_KEY }, 'claude-haiku-4-5');
   await ask({}, 'error-500');
   await gw.waitForEvents(6);
   // The worker's logs and rollups are written a moment after the events.
@@ -175,7 +177,7 @@ it("opens a Claude Code session's requests together, and a request's attempts an
   await rows(page).first().click();
   const panel = page.locator('aside.panel');
   await count(panel.locator('table.attempts tbody tr'), 1);
-  await contains(panel, '@vertex-prod');
+  await contains(panel, 'vertex-prod');
   await contains(panel, 'time to first byte');
   await browser.screenshot(page, 'dashboard', 'logs-session');
 });
