@@ -1,12 +1,15 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ALL_SCOPES } from '../../services/gateway/src/admin/scopes';
 import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
-import { launchBrowser, type TestBrowser } from '../helpers/browser';
+import { ARTIFACTS, launchBrowser, type TestBrowser } from '../helpers/browser';
 import { eventually } from '../helpers/emulators';
 import { DEV_KEY, devSeed, inferenceKey, startGateway, type TestGateway } from '../helpers/gateway';
 import { closeAll } from '../helpers/listen';
+import { usageEventFixture } from '../helpers/usage-event';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 import { call } from './admin-fixtures';
 
@@ -133,7 +136,7 @@ it('keeps the key in session storage only, never in a URL, and refuses a bad key
 });
 
 it('shows on the Overview the totals the analytics API answers', async () => {
-  await page.goto(`${gw.url}/dashboard`);
+  await measureFirstRender();
   await page.locator('[data-stat=cost][data-value]').waitFor();
   const q = new URLSearchParams({ from: hourAgo(), to: new Date().toISOString(), granularity: 'hour' });
   const api = (await admin(`/analytics/timeseries?${q}`)).body;
@@ -253,4 +256,120 @@ it('shows budgets as progress bars with their window end', async () => {
   expect(Number(await card.locator('[role=progressbar]').getAttribute('aria-valuenow'))).toBe(Math.round((status.usage / status.limit) * 100));
   await browser.screenshot(page, 'dashboard', 'budgets');
   expect(page.problems.filter((m) => !/status of 4\d\d/.test(m))).toEqual([]);
+});
+
+/**
+ * The dashboard's first render (README, Performance): navigation to the Overview until its charts are
+ * drawn, with an empty browser cache and again with the assets cached. Written down, not asserted:
+ * timing targets are not unit tests.
+ */
+async function measureFirstRender() {
+  const cdp = await page.context().newCDPSession(page);
+  const figures: Record<string, number> = {};
+  for (const run of ['cold', 'warm']) {
+    if (run === 'cold') await cdp.send('Network.clearBrowserCache');
+    const started = Date.now();
+    await page.goto(`${gw.url}/dashboard`);
+    await page.locator('.chart canvas').first().waitFor();
+    await count(page.locator('.chart canvas'), 4);
+    figures[`${run}_ms`] = Date.now() - started;
+  }
+  await cdp.detach();
+  mkdirSync(join(ARTIFACTS, 'dashboard'), { recursive: true });
+  writeFileSync(join(ARTIFACTS, 'dashboard', 'first-render.json'), `${JSON.stringify(figures)}\n`);
+}
+
+/** A plausible working day of Claude Code traffic, fed to the worker as usage events: deterministic, spread over 24 hours. */
+function dayOfTraffic(keys: { key_id: string; name: string }[], now: number) {
+  let seed = 7;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const models = [
+    { id: 'claude-sonnet-4-6', input: 3, output: 15, weight: 0.6 },
+    { id: 'claude-opus-4-6', input: 5, output: 25, weight: 0.15 },
+    { id: 'claude-haiku-4-5', input: 1, output: 5, weight: 0.25 },
+  ];
+  const teams = ['web', 'platform', 'data', 'mobile'];
+  const events = [];
+  for (let h = 23; h >= 1; h--) {
+    const hourStart = now - h * 3600_000;
+    const local = new Date(hourStart).getUTCHours() + 1; // Paris in winter
+    const busy = local >= 8 && local <= 19 ? 14 : 3;
+    for (let i = 0; i < busy + Math.floor(rand() * busy); i++) {
+      const r = rand();
+      const model = r < 0.6 ? models[0] : r < 0.75 ? models[1] : models[2];
+      const key = keys[Math.floor(rand() * keys.length)];
+      const usage = {
+        input: 200 + Math.floor(rand() * 4000),
+        output: 150 + Math.floor(rand() * 1800),
+        cache_write_5m: Math.floor(rand() * 3000),
+        cache_write_1h: 0,
+        cache_read: 10_000 + Math.floor(rand() * 60_000),
+        web_search_requests: 0,
+      };
+      const failed = rand() < 0.03;
+      const hit = !failed && rand() < 0.05;
+      const cost = Math.round(
+        usage.input * model.input + usage.output * model.output + usage.cache_write_5m * model.input * 1.25 + usage.cache_read * model.input * 0.1,
+      );
+      const latency = 800 + Math.floor(rand() * 9000);
+      events.push(
+        usageEventFixture({
+          event_id: `day-${h}-${i}`,
+          request_id: `req_gth_day${h}x${i}`,
+          trace_id: `trace-day-${h}-${i}`,
+          session_id: `session-${key.name}-${Math.floor(h / 3)}`,
+          timestamp: new Date(hourStart + Math.floor(rand() * 3600_000)).toISOString(),
+          status: failed ? 529 : 200,
+          outcome: failed ? 'upstream_error' : 'success',
+          ...(failed ? { error_type: 'overloaded_error' } : {}),
+          workspace_id: 'dev',
+          key_id: key.key_id,
+          key_name: key.name,
+          provider: 'vertex-prod',
+          provider_kind: 'vertex',
+          model_requested: model.id,
+          model_upstream: model.id,
+          usage: failed || hit ? { ...usage, output: failed ? 0 : usage.output } : usage,
+          cost_micros: failed || hit ? 0 : cost,
+          latency_ms: hit ? 2 : latency,
+          ttfb_ms: hit ? 1 : Math.floor(latency / 5),
+          metadata: { team: teams[Math.floor(rand() * teams.length)] },
+          attempts: [
+            {
+              target: 'vertex-prod',
+              provider: 'vertex-prod',
+              status: failed ? 529 : 200,
+              latency_ms: latency,
+              ...(failed ? { error_type: 'overloaded_error' } : {}),
+            },
+          ],
+          cache: { status: hit ? 'HIT' : 'MISS', saved_micros: hit ? cost : 0 },
+        }),
+      );
+    }
+  }
+  return events;
+}
+
+it("draws a day's traffic readably (the README's screenshot)", async () => {
+  const keys = (await admin('/keys')).body.data.filter((k: { type: string; scopes: string[] }) => k.type === 'workspace' && k.scopes.includes('completions'));
+  const events = dayOfTraffic(keys, Date.now());
+  for (const e of events) await gw.pipeline.aggregator.apply(e);
+  await eventually(
+    async () =>
+      expect(
+        (await admin(`/analytics/timeseries?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date().toISOString()}`)).body.totals.requests,
+      ).toBeGreaterThanOrEqual(events.length),
+    10_000,
+  );
+  await page.goto(`${gw.url}/dashboard`);
+  await count(page.locator('.chart canvas'), 4);
+  expect(Number(await page.locator('[data-stat=requests]').getAttribute('data-value'))).toBeGreaterThanOrEqual(events.length);
+  await browser.screenshot(page, 'dashboard', 'overview-day');
+  await openLogs(page, {});
+  await page.check('form.filters [name=grouped]');
+  await page.locator('section.session-group').first().waitFor();
+  await rows(page).nth(1).click();
+  await page.locator('aside.panel table.attempts').waitFor();
+  await browser.screenshot(page, 'dashboard', 'logs-day', false);
 });

@@ -25,8 +25,8 @@ export interface TestBrowser {
   context: BrowserContext;
   /** A new tab at 1440×900 (a laptop screen) that records console errors and CSP violations. */
   page(): Promise<Page & { problems: string[] }>;
-  /** Saves a full-page screenshot under test-artifacts/<folder>/<name>.png. */
-  screenshot(page: Page, folder: string, name: string): Promise<string>;
+  /** Saves a screenshot (of the whole page unless `fullPage` is false) under test-artifacts/<folder>/<name>.png. */
+  screenshot(page: Page, folder: string, name: string, fullPage?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -50,11 +50,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
       page.on('pageerror', (e) => page.problems.push(e.message));
       return page;
     },
-    async screenshot(page, folder, name) {
+    async screenshot(page, folder, name, fullPage = true) {
       const dir = join(ARTIFACTS, folder);
       mkdirSync(dir, { recursive: true });
       const path = join(dir, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage });
       return path;
     },
     async close() {

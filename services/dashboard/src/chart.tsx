@@ -20,6 +20,16 @@ interface Props {
   height?: number;
 }
 
+/** An x tick in `tz`, 24-hour: the date at midnight, else the time. */
+function tick(seconds: number, tz: string): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(seconds * 1000))
+      .map((x) => [x.type, x.value]),
+  );
+  return p.hour === '00' && p.minute === '00' ? `${p.day} ${p.month}` : `${p.hour}:${p.minute}`;
+}
+
 /**
  * A time-series chart (uPlot: canvas, ~50 KB, no runtime dependencies). The x axis is drawn in the
  * zone the dashboard shows times in, and says which; the y axis and the legend carry the unit.
@@ -38,11 +48,20 @@ export function Chart({ title, unit, times, series, format, height = 220 }: Prop
       legend: { live: true },
       scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
-        { label: `time (${zone.label()})`, labelSize: 20, stroke: '#5b6472', grid: { stroke: '#eceff3' } },
+        {
+          label: `time (${zone.label()})`,
+          labelSize: 20,
+          stroke: '#5b6472',
+          grid: { stroke: '#eceff3' },
+          values: (_u, ticks) => ticks.map((t) => tick(t, tz)),
+        },
         { label: unit, labelSize: 20, size: 70, stroke: '#5b6472', grid: { stroke: '#eceff3' }, values: (_u, ticks) => ticks.map(format) },
       ],
       series: [
-        { label: 'time', value: (_u, v) => (v === null ? '–' : new Date(v * 1000).toLocaleString('en-GB', { timeZone: tz })) },
+        {
+          label: 'time',
+          value: (_u, v) => (v === null ? '–' : new Date(v * 1000).toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' })),
+        },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,

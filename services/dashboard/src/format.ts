@@ -21,7 +21,7 @@ export function percent(ratio: number | null | undefined, digits = 1): string {
 
 export function ms(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
-  return v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
+  return v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`;
 }
 
 /** A timestamp in the chosen zone, to the second: `2026-12-03 10:04:05`. */

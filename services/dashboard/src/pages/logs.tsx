@@ -219,11 +219,11 @@ function LogTable({
           <th>Status</th>
           <th>Model</th>
           <th>Key</th>
-          <th>Provider</th>
+          <th class="wide">Provider</th>
           <th class="num">In / out tokens</th>
           <th class="num">Cost</th>
           <th class="num">Latency</th>
-          <th class="num">TTFB</th>
+          <th class="num wide">TTFB</th>
           <th>Session</th>
         </tr>
       </thead>
@@ -239,13 +239,13 @@ function LogTable({
             </td>
             <td>{r.model_requested ?? '–'}</td>
             <td>{r.key_name ?? r.key_id ?? '–'}</td>
-            <td>{r.provider ?? '–'}</td>
+            <td class="wide">{r.provider ?? '–'}</td>
             <td class="num">
               {int(r.usage.input + r.usage.cache_read + r.usage.cache_write_5m + r.usage.cache_write_1h)} / {int(r.usage.output)}
             </td>
             <td class="num">{usd(r.cost_micros)}</td>
             <td class="num">{ms(r.latency_ms)}</td>
-            <td class="num">{ms(r.ttfb_ms)}</td>
+            <td class="num wide">{ms(r.ttfb_ms)}</td>
             <td>
               {r.session_id && (
                 <button
