@@ -14,6 +14,7 @@ const newest = (path) => (statSync(path).isDirectory() ? Math.max(0, ...readdirS
 const sources = Math.max(
   newest(join(here, 'src')),
   newest(join(here, 'index.html')),
+  newest(join(here, 'favicon.svg')),
   newest(join(here, 'vite.config.mts')),
   newest(join(root, 'package-lock.json')),
 );

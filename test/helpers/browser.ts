@@ -23,7 +23,7 @@ export const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 export interface TestBrowser {
   context: BrowserContext;
-  /** A new tab at 1440×900 (a laptop screen) that records console errors and CSP violations. */
+  /** A new tab at 1440×900 (a laptop screen) that records console errors, CSP violations and failed requests. */
   page(): Promise<Page & { problems: string[] }>;
   /** Saves a screenshot (of the whole page unless `fullPage` is false) under test-artifacts/<folder>/<name>.png. */
   screenshot(page: Page, folder: string, name: string, fullPage?: boolean): Promise<string>;
@@ -45,8 +45,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context,
     async page() {
       const page = Object.assign(await context.newPage(), { problems: [] as string[] });
+      // A failed request is reported once, with its URL (Chrome's console line for it names none).
       page.on('console', (m) => {
-        if (m.type() === 'error') page.problems.push(m.text());
+        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(m.text());
+      });
+      page.on('response', (r) => {
+        if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
       });
       page.on('pageerror', (e) => page.problems.push(e.message));
       return page;

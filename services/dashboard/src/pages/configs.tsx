@@ -14,7 +14,9 @@ export function ConfigsPage({ can }: PageProps) {
   const [selected, setSelected] = useState<string | null>(null);
   const configs = list.data?.data ?? [];
   const current = configs.find((c) => c.id === selected);
-  if (selected === null && configs.length) setSelected(configs[0].id);
+  useEffect(() => {
+    if (selected === null && configs.length) setSelected(configs[0].id);
+  }, [selected, configs]);
   return (
     <>
       <header class="page">

@@ -74,7 +74,7 @@ function operation(r: AdminRoute): Json {
     summary: r.summary,
     description: `${r.scope ? `Scope: \`${r.scope}\`.` : 'Any valid key.'}${r.organisationOnly ? ' Organisation keys only.' : ' Organisation keys: any workspace; workspace keys: their own workspace.'}`,
     tags: [r.path.split('/')[3]],
-    'x-gatehouse-scope': r.scope,
+    'x-gatehouse-scope': r.scope ?? null,
     'x-gatehouse-organisation-only': r.organisationOnly,
     parameters: parameters(r),
     ...(bodyId ? { requestBody: { required: !r.body!.safeParse({}).success, content: { 'application/json': { schema: { $ref: REF(bodyId) } } } } } : {}),
