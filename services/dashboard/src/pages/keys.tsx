@@ -5,24 +5,6 @@ import { dateTime, relative } from '../format';
 import type { Key, KeyWithSecret, Workspace } from '../types';
 import { asApiError, Card, ErrorBox, Loading, needs, useLoad } from '../ui';
 
-/** Scopes offered when creating a key; the API refuses any the signed-in key does not hold itself. */
-const SCOPES = [
-  'completions',
-  'keys.read',
-  'keys.write',
-  'workspaces.read',
-  'workspaces.write',
-  'configs.read',
-  'configs.write',
-  'providers.read',
-  'providers.write',
-  'budgets.read',
-  'budgets.write',
-  'logs.view',
-  'analytics.view',
-  'audit.read',
-];
-
 export function KeysPage({ me, can }: PageProps) {
   const keys = useLoad(() => get<{ data: Key[] }>('/keys'), []);
   const [secret, setSecret] = useState<KeyWithSecret | null>(null);
@@ -78,7 +60,9 @@ export function KeysPage({ me, can }: PageProps) {
                 </td>
                 <td class="mono">{k.prefix}…</td>
                 <td>{k.owner}</td>
-                <td class="scopes">{SCOPES.every((s) => k.scopes.includes(s)) ? 'every scope' : k.scopes.join(', ')}</td>
+                <td class="scopes" title={k.scopes.join(', ')}>
+                  {k.scopes.length > 5 ? `${k.scopes.length} scopes` : k.scopes.join(', ')}
+                </td>
                 <td>
                   <span class={`badge ${k.status === 'active' ? 'ok' : 'bad'}`}>{k.status}</span>
                 </td>
@@ -196,22 +180,19 @@ function CreateKey({ me, can, onCreated }: PageProps & { onCreated: (k: KeyWithS
         )}
         <fieldset>
           <legend>Scopes</legend>
-          {SCOPES.map((s) => {
-            const grantable = s === 'completions' || me.scopes.includes(s);
-            return (
-              <label key={s} class={`inline ${grantable ? '' : 'muted'}`} title={grantable ? '' : 'Your key cannot grant a scope it does not hold.'}>
-                <input
-                  type="checkbox"
-                  name="scope"
-                  value={s}
-                  disabled={!grantable}
-                  checked={form.scopes.includes(s)}
-                  onChange={(e) => setForm({ ...form, scopes: e.currentTarget.checked ? [...form.scopes, s] : form.scopes.filter((x) => x !== s) })}
-                />{' '}
-                {s}
-              </label>
-            );
-          })}
+          {/* A key can grant only the scopes it holds itself (and completions). */}
+          {[...new Set(['completions', ...me.scopes])].map((s) => (
+            <label key={s} class="inline">
+              <input
+                type="checkbox"
+                name="scope"
+                value={s}
+                checked={form.scopes.includes(s)}
+                onChange={(e) => setForm({ ...form, scopes: e.currentTarget.checked ? [...form.scopes, s] : form.scopes.filter((x) => x !== s) })}
+              />{' '}
+              {s}
+            </label>
+          ))}
         </fieldset>
         <button type="submit">Create key</button>
         <ErrorBox error={error} />

@@ -3,7 +3,7 @@ import { get } from '../api';
 import type { PageProps } from '../app';
 import { Chart } from '../chart';
 import { compact, int, ms, percent, tokens, usd } from '../format';
-import type { Groups, Key, Metrics, Timeseries } from '../types';
+import type { Groups, Key, Metrics, Timeseries, Workspace } from '../types';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 
 /** Time ranges, each with the rollup granularity the API serves it from (hour: at most 31 days). */
@@ -14,7 +14,7 @@ const RANGES = {
 } as const;
 type Range = keyof typeof RANGES;
 
-export function rangeQuery(range: Range, now = Date.now()) {
+function rangeQuery(range: Range, now = Date.now()) {
   const r = RANGES[range];
   return { from: new Date(now - r.hours * 3600_000).toISOString(), to: new Date(now).toISOString(), granularity: r.granularity };
 }
@@ -22,9 +22,15 @@ export function rangeQuery(range: Range, now = Date.now()) {
 const COLORS = { cost: '#2563eb', input: '#0891b2', output: '#7c3aed', cacheRead: '#16a34a', cacheWrite: '#d97706', errors: '#dc2626', requests: '#475569' };
 const usdTick = (v: number) => (v < 0.1 && v > 0 ? `$${v.toFixed(3)}` : `$${v.toFixed(2)}`);
 
-export function OverviewPage({ can }: PageProps) {
+export function OverviewPage({ me, can }: PageProps) {
   const [range, setRange] = useState<Range>('24h');
-  const q = useMemo(() => rangeQuery(range), [range]);
+  const [workspace, setWorkspace] = useState('');
+  const q = useMemo(() => ({ ...rangeQuery(range), workspace_id: workspace || undefined }), [range, workspace]);
+  // An organisation key may narrow everything to one workspace; a workspace key sees its own.
+  const workspaces = useLoad(
+    () => (me.type === 'organisation' && can('workspaces.read') ? get<{ data: Workspace[] }>('/workspaces') : Promise.resolve({ data: [] })),
+    [],
+  );
   const series = useLoad(() => get<Timeseries>('/analytics/timeseries', q), [q]);
   const byModel = useLoad(() => get<Groups>('/analytics/groups', { ...q, group_by: 'model', limit: 5 }), [q]);
   const byKey = useLoad(() => get<Groups>('/analytics/groups', { ...q, group_by: 'key', limit: 5 }), [q]);
@@ -64,6 +70,16 @@ export function OverviewPage({ can }: PageProps) {
     <>
       <header class="page">
         <h1>Overview</h1>
+        {workspaces.data && workspaces.data.data.length > 0 && (
+          <select aria-label="Workspace" value={workspace} onChange={(e) => setWorkspace(e.currentTarget.value)}>
+            <option value="">All workspaces</option>
+            {workspaces.data.data.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        )}
         <select aria-label="Time range" value={range} onChange={(e) => setRange(e.currentTarget.value as Range)}>
           {Object.entries(RANGES).map(([k, r]) => (
             <option key={k} value={k}>
