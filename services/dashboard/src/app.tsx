@@ -11,11 +11,6 @@ import type { Key } from './types';
 import { ErrorBox } from './ui';
 import { zone } from './zone';
 
-export interface PageProps {
-  me: Key;
-  can: (scope: string) => boolean;
-}
-
 /** The pages, their paths under /dashboard, and the scope each needs to be opened. */
 const PAGES = [
   { path: '', title: 'Overview', scope: 'analytics.view', Page: OverviewPage },

@@ -150,3 +150,9 @@ export interface LogPage {
   data: RequestLog[];
   next_cursor: string | null;
 }
+
+/** What every page gets: the signed-in key, and whether it holds a scope. */
+export interface PageProps {
+  me: Key;
+  can: (scope: string) => boolean;
+}

@@ -1,7 +1,6 @@
 import { get } from '../api';
-import type { PageProps } from '../app';
 import { dateTime, int, relative, usd } from '../format';
-import type { Budget, RateLimit } from '../types';
+import type { Budget, PageProps, RateLimit } from '../types';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 
 function scopeText(s: Budget['scope'] | RateLimit['scope']): string {

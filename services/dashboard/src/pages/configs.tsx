@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiError, api, get } from '../api';
-import type { PageProps } from '../app';
 import { dateTime } from '../format';
 import { type Problem, problemsOf } from '../json-path';
-import type { ConfigWritten, StoredConfig } from '../types';
+import type { ConfigWritten, PageProps, StoredConfig } from '../types';
 import { asApiError, ErrorBox, Loading, needs, useLoad } from '../ui';
 
 const NEW = '\u0000new';

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../api';
-import type { PageProps } from '../app';
 import { dateTime, relative } from '../format';
-import type { Key, KeyWithSecret, Workspace } from '../types';
+import type { Key, KeyWithSecret, PageProps, Workspace } from '../types';
 import { asApiError, Card, ErrorBox, Loading, needs, useLoad } from '../ui';
 
 export function KeysPage({ me, can }: PageProps) {

@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, type Query } from '../api';
-import type { PageProps } from '../app';
 import { dateTime, int, ms, tokens, usd } from '../format';
 import { setQuery } from '../router';
-import type { LogPage, RequestLog } from '../types';
+import type { LogPage, PageProps, RequestLog } from '../types';
 import { asApiError, ErrorBox, Loading, useLoad } from '../ui';
 import { LogDetail } from './log-detail';
 

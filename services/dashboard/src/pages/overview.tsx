@@ -1,9 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
 import { get } from '../api';
-import type { PageProps } from '../app';
 import { Chart } from '../chart';
 import { compact, int, ms, percent, tokens, usd } from '../format';
-import type { Groups, Key, Metrics, Timeseries, Workspace } from '../types';
+import type { Groups, Key, Metrics, PageProps, Timeseries, Workspace } from '../types';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 
 /** Time ranges, each with the rollup granularity the API serves it from (hour: at most 31 days). */

@@ -1,7 +1,6 @@
 import { get } from '../api';
-import type { PageProps } from '../app';
 import { dateTime } from '../format';
-import type { Provider } from '../types';
+import type { PageProps, Provider } from '../types';
 import { ErrorBox, Loading, useLoad } from '../ui';
 
 /** Where a credential lives (never the credential: the API holds only references). */
