@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ALL_SCOPES } from '../../services/gateway/src/admin/scopes';
@@ -120,8 +120,10 @@ it('is served with a strict Content-Security-Policy, cached assets, and works wi
   expect([...hosts]).toEqual([new URL(gw.url).host]);
 });
 
-it('keeps the key in session storage only, never in a URL, and refuses a bad key with the API error', async () => {
-  expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([ADMIN]);
+it('keeps the key in session storage only, never in a URL; refuses a bad key and signs out a revoked one with the API error', async () => {
+  // The key, and beside it the key's own view (name and scopes) so a reload renders at once.
+  expect(await page.evaluate(() => sessionStorage.getItem('gatehouse.admin-key'))).toBe(ADMIN);
+  expect(await page.evaluate((key) => Object.values(sessionStorage).filter((v) => v.includes(key)), ADMIN)).toEqual([ADMIN]);
   expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(ADMIN);
   expect(page.url()).not.toContain(ADMIN);
   await page.reload();
@@ -132,6 +134,15 @@ it('keeps the key in session storage only, never in a URL, and refuses a bad key
   await other.fill('input[name=key]', 'gth_not_a_real_key_0123456789abcdef0123456789');
   await other.click('button[type=submit]');
   await contains(other.locator('[role=alert]'), /authentication_error \(HTTP 401\)/);
+
+  // Signed in with a key that is then revoked: the next load signs out, with the API's error.
+  const made = await admin('/keys', 'POST', { name: 'short-lived', type: 'organisation', scopes: ['keys.read'] });
+  await signIn(other, made.body.secret);
+  expect((await admin(`/keys/${made.body.key_id}/revoke`, 'POST')).status).toBe(200);
+  await eventually(async () => expect((await call(gw, made.body.secret, 'GET', '/admin/v1/me')).status).toBe(401));
+  await other.reload();
+  await contains(other.locator('.signin [role=alert]'), /authentication_error \(HTTP 401\)/);
+  expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
   await other.close();
 });
 
@@ -153,7 +164,7 @@ it('shows on the Overview the totals the analytics API answers', async () => {
   await browser.screenshot(page, 'dashboard', 'overview');
 });
 
-it('filters the logs by trace id and by metadata, as the log search does', async () => {
+it('filters the logs by trace id and by metadata, as the log search does, and exports them as CSV', async () => {
   await openLogs(page, { trace_id: TRACE });
   await count(rows(page), 1);
   expect(await rows(page).first().getAttribute('data-request-id')).toBe((await admin(`/logs?trace_id=${TRACE}`)).body.data[0].id);
@@ -164,6 +175,13 @@ it('filters the logs by trace id and by metadata, as the log search does', async
   await count(rows(page), 2);
   expect(await rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')))).toEqual(want);
   expect(page.url()).toContain('metadata=team%3Dweb');
+  // The CSV export of the same search: a header and the two rows.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('form.filters button:has-text("Export CSV")')]);
+  const csv = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\n');
+  expect(csv).toHaveLength(3);
+  expect(csv.slice(1).map((line) => want.find((id: string) => line.includes(id)))).toEqual(want);
   await browser.screenshot(page, 'dashboard', 'logs-metadata');
 });
 

@@ -4,11 +4,20 @@
  * Authorization header of same-origin requests.
  */
 const KEY = 'gatehouse.admin-key';
+/** The key's own view (`GET /admin/v1/me`: name and scopes, no secret), so a reload renders without waiting for it. */
+const ME = 'gatehouse.me';
 
 export const session = {
   key: (): string | null => sessionStorage.getItem(KEY),
-  set: (key: string) => sessionStorage.setItem(KEY, key),
-  clear: () => sessionStorage.removeItem(KEY),
+  me: <T>(): T | null => JSON.parse(sessionStorage.getItem(ME) ?? 'null') as T | null,
+  set: (key: string, me: unknown) => {
+    sessionStorage.setItem(KEY, key);
+    sessionStorage.setItem(ME, JSON.stringify(me));
+  },
+  clear: () => {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(ME);
+  },
 };
 
 /** An Anthropic-shaped error from the gateway, or a network failure (status 0). */
@@ -52,6 +61,7 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
+  if (res.ok && res.headers.get('content-type')?.startsWith('text/csv')) return text as T;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -68,3 +78,16 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
 }
 
 export const get = <T>(path: string, query?: Query) => api<T>('GET', withQuery(path, query));
+
+/**
+ * Saves a CSV export (`format=csv`) as a file. The request needs the key in a header, so it cannot be a
+ * plain link: the text is fetched, then handed to the browser as a download.
+ */
+export async function downloadCsv(path: string, query: Query, filename: string): Promise<void> {
+  const csv = await api<string>('GET', withQuery(path, { ...query, format: 'csv' }));
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}

@@ -22,15 +22,16 @@ const PAGES = [
 ];
 
 export function App() {
-  const [me, setMe] = useState<Key | null>(null);
+  // After a reload the page renders at once with the key's view from this tab's session, and checks it again meanwhile.
+  const [me, setMe] = useState<Key | null>(() => (session.key() ? session.me<Key>() : null));
   const [error, setError] = useState<ApiError | null>(null);
-  const [checking, setChecking] = useState(Boolean(session.key()));
+  const [checking, setChecking] = useState(Boolean(session.key()) && !me);
 
   const signIn = async (key: string) => {
     setError(null);
     try {
       const who = await api<Key>('GET', '/me', undefined, key);
-      session.set(key);
+      session.set(key, who);
       setMe(who);
     } catch (e) {
       setError(e as ApiError);

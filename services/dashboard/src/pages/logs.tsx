@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, type Query } from '../api';
+import { downloadCsv, get, type Query } from '../api';
 import { dateTime, int, ms, tokens, usd } from '../format';
 import { setQuery } from '../router';
 import type { LogPage, PageProps, RequestLog } from '../types';
@@ -116,6 +116,13 @@ export function LogsPage(_: PageProps) {
               onClick={() => apply({ since: '24h', outcome: '', metadata: '', ...Object.fromEntries(FIELDS.map(([k]) => [k, ''])) })}
             >
               Clear
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => downloadCsv('/logs', { ...query, limit: 1000 }, 'gatehouse-logs.csv').catch((e) => setMoreError(asApiError(e)))}
+            >
+              Export CSV
             </button>
             <label class="inline">
               <input type="checkbox" name="grouped" checked={grouped} onChange={(e) => setGrouped(e.currentTarget.checked)} /> Group by session
