@@ -11,7 +11,17 @@ import { createAggregator } from '../../services/worker/src/budgets/aggregator';
 import { silentLogger } from '../helpers/log';
 import { newestFirst, traffic, trafficEvent } from '../helpers/traffic';
 
-const ORG: Actor = { id: 'a'.repeat(64), key_id: 'key_org', name: 'org', type: 'organisation', kind: 'user', scopes: [], defaults: {}, prefix: '', status: 'active' };
+const ORG: Actor = {
+  id: 'a'.repeat(64),
+  key_id: 'key_org',
+  name: 'org',
+  type: 'organisation',
+  kind: 'user',
+  scopes: [],
+  defaults: {},
+  prefix: '',
+  status: 'active',
+};
 const ALPHA: Actor = { ...ORG, key_id: 'key_alpha_admin', name: 'alpha admin', type: 'workspace', workspace_id: 'alpha' };
 
 /** 90 requests over two days and two workspaces (helpers/traffic.ts). */
@@ -37,7 +47,8 @@ export function observabilityContract(name: string, make: () => Promise<Store>):
       const ctx = { store, actor, now: () => NOW, requestId: 'req', log: silentLogger('admin'), auditRetentionDays: 1, what: 'test' };
       return (await handler(ctx as AdminContext, parseInput(schema, foldMetadataParams(query), 'query'))) as Reply & { body: any };
     }
-    const search = (q: Record<string, string>, actor = ORG) => ask(searchLogs, LogSearchQuery, { from: '2026-11-01', to: '2026-11-04', limit: '1000', ...q }, actor);
+    const search = (q: Record<string, string>, actor = ORG) =>
+      ask(searchLogs, LogSearchQuery, { from: '2026-11-01', to: '2026-11-04', limit: '1000', ...q }, actor);
     const ids = async (q: Record<string, string>, actor = ORG) => (await search(q, actor)).body.data.map((l: { id: string }) => l.id);
 
     it.each<[string, Record<string, string>, (e: UsageEvent) => boolean]>([
@@ -52,10 +63,16 @@ export function observabilityContract(name: string, make: () => Promise<Store>):
       ['Claude Code session', { session_id: 'session-2' }, (e) => e.session_id === 'session-2'],
       ['metadata', { 'metadata.team': 'web' }, (e) => e.metadata.team === 'web'],
       ['metadata inside a workspace', { 'metadata.user': 'u1', workspace_id: 'alpha' }, (e) => e.metadata.user === 'u1' && e.workspace_id === 'alpha'],
-      ['several filters at once', { workspace_id: 'alpha', model: 'claude-sonnet-4-6', outcome: 'success' }, (e) =>
-        e.workspace_id === 'alpha' && e.model_requested === 'claude-sonnet-4-6' && e.outcome === 'success'],
-      ['time range', { from: '2026-11-02T05:00:00Z', to: '2026-11-02T09:59:59.999Z' }, (e) =>
-        e.timestamp >= '2026-11-02T05:00:00.000Z' && e.timestamp <= '2026-11-02T09:59:59.999Z'],
+      [
+        'several filters at once',
+        { workspace_id: 'alpha', model: 'claude-sonnet-4-6', outcome: 'success' },
+        (e) => e.workspace_id === 'alpha' && e.model_requested === 'claude-sonnet-4-6' && e.outcome === 'success',
+      ],
+      [
+        'time range',
+        { from: '2026-11-02T05:00:00Z', to: '2026-11-02T09:59:59.999Z' },
+        (e) => e.timestamp >= '2026-11-02T05:00:00.000Z' && e.timestamp <= '2026-11-02T09:59:59.999Z',
+      ],
       ['a whole day', { from: '2026-11-03', to: '2026-11-03' }, (e) => e.timestamp.startsWith('2026-11-03')],
     ])('finds logs by %s, newest first', async (_name, query, want) => {
       const expected = newestFirst(EVENTS.filter(want));
@@ -123,11 +140,17 @@ export function observabilityContract(name: string, make: () => Promise<Store>):
       ['provider', (e) => e.provider],
       ['metadata.team', (e) => e.metadata.team],
       ['metadata.user', (e) => e.metadata.user],
-    ])('groups by %s with the sums of the seeded requests', async (groupBy, valueOf) => {
+    ])('groups by %s with the sums of the seeded requests', async (groupBy, groupOf) => {
       const res = await ask(groups, GroupsQuery, { ...range, group_by: groupBy });
-      const values = [...new Set(EVENTS.filter(inRange).map(valueOf).filter((v) => v !== undefined))];
+      const values = [
+        ...new Set(
+          EVENTS.filter(inRange)
+            .map(groupOf)
+            .filter((v) => v !== undefined),
+        ),
+      ];
       expect(res.body.data.map((g: { value: string }) => g.value).sort()).toEqual(values.sort());
-      for (const g of res.body.data) expect(g).toMatchObject(expectedMetrics(EVENTS.filter((e) => inRange(e) && valueOf(e) === g.value)));
+      for (const g of res.body.data) expect(g).toMatchObject(expectedMetrics(EVENTS.filter((e) => inRange(e) && groupOf(e) === g.value)));
       expect(res.body.totals).toMatchObject(expectedMetrics(EVENTS.filter(inRange)));
     });
 
@@ -154,7 +177,11 @@ export function observabilityContract(name: string, make: () => Promise<Store>):
       ['model', { model: 'claude-opus-4-1' }, (e) => e.model_requested === 'claude-opus-4-1'],
       ['provider', { provider: 'vertex-prod' }, (e) => e.provider === 'vertex-prod'],
       ['metadata', { 'metadata.team': 'api' }, (e) => e.metadata.team === 'api'],
-      ['workspace and model', { workspace_id: 'beta', model: 'claude-sonnet-4-6' }, (e) => e.workspace_id === 'beta' && e.model_requested === 'claude-sonnet-4-6'],
+      [
+        'workspace and model',
+        { workspace_id: 'beta', model: 'claude-sonnet-4-6' },
+        (e) => e.workspace_id === 'beta' && e.model_requested === 'claude-sonnet-4-6',
+      ],
     ])('filters a time series by %s', async (_name, filter, want) => {
       const res = await ask(timeseries, TimeseriesQuery, { ...range, ...filter });
       expect(res.body.totals).toMatchObject(expectedMetrics(EVENTS.filter((e) => inRange(e) && want(e))));
