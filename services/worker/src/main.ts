@@ -12,7 +12,12 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'worker', project: env.GOOGLE_CLOUD_PROJECT, level: env.LOG_LEVEL });
   const store = createFirestoreStore({ projectId: env.GOOGLE_CLOUD_PROJECT, prefix: env.GATEHOUSE_COLLECTION_PREFIX });
   const publishDeadLetter = pubsubDeadLetter(env.GOOGLE_CLOUD_PROJECT, env.DEAD_LETTER_TOPIC);
-  const pipeline = await startUsagePipeline({ store, log, logRetentionDays: env.GATEHOUSE_LOG_RETENTION_DAYS, publishAlert: pubsubJsonPublisher(env.GOOGLE_CLOUD_PROJECT, env.ALERTS_TOPIC) });
+  const pipeline = await startUsagePipeline({
+    store,
+    log,
+    logRetentionDays: env.GATEHOUSE_LOG_RETENTION_DAYS,
+    publishAlert: pubsubJsonPublisher(env.GOOGLE_CLOUD_PROJECT, env.ALERTS_TOPIC),
+  });
   let deadLettered = 0;
   const app = createWorkerApp({
     aggregator: pipeline.aggregator,

@@ -156,7 +156,10 @@ export async function groups(ctx: AdminContext, q: z.infer<typeof GroupsQuery>):
     q.group_by === 'workspace' && workspaceId !== undefined
       ? { dimension: 'workspace', value: workspaceId }
       : { dimension: scopedDimension(q.group_by, workspaceId) };
-  const [docs, all] = await Promise.all([rollups(ctx, r, where), rollups(ctx, r, { ...ROLLUP_ALL, dimension: scopedDimension(ROLLUP_ALL.dimension, workspaceId) })]);
+  const [docs, all] = await Promise.all([
+    rollups(ctx, r, where),
+    rollups(ctx, r, { ...ROLLUP_ALL, dimension: scopedDimension(ROLLUP_ALL.dimension, workspaceId) }),
+  ]);
   const per = new Map<string, Sums>();
   for (const doc of docs) {
     const value = doc.value as string;

@@ -39,7 +39,12 @@ export async function searchLogs(ctx: AdminContext, q: z.infer<typeof LogSearchQ
   const last = data.at(-1);
   const next = found.length > q.limit && last ? encodeCursor(last) : null;
   if (q.format === 'csv') {
-    return { status: 200, body: toCsv(CSV_COLUMNS, data.map(csvRow)), contentType: 'text/csv; charset=utf-8', headers: next ? { 'x-gatehouse-next-cursor': next } : {} };
+    return {
+      status: 200,
+      body: toCsv(CSV_COLUMNS, data.map(csvRow)),
+      contentType: 'text/csv; charset=utf-8',
+      headers: next ? { 'x-gatehouse-next-cursor': next } : {},
+    };
   }
   return ok({ data, next_cursor: next });
 }

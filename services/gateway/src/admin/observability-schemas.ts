@@ -17,10 +17,7 @@ const Instant = z.union(
   'a UTC date (YYYY-MM-DD) or an ISO 8601 timestamp such as "2026-01-31T12:00:00Z"',
 );
 const Format = z.enum(['json', 'csv']).default('json').describe('csv: the same rows as text/csv');
-const MetadataFilter = z
-  .record(z.string().min(1).max(128), z.string().max(512))
-  .optional()
-  .describe('sent as `metadata.<name>=<value>` query parameters');
+const MetadataFilter = z.record(z.string().min(1).max(128), z.string().max(512)).optional().describe('sent as `metadata.<name>=<value>` query parameters');
 
 /** `metadata.<k>=<v>` query parameters as one `metadata` object (other parameters unchanged). */
 export function foldMetadataParams(query: Record<string, unknown>): Record<string, unknown> {
@@ -73,7 +70,7 @@ export const LogDetail = named(
     bodies: z
       .object({ request: CapturedBody.optional(), response: CapturedBody.optional() })
       .optional()
-      .describe("present when the workspace captures bodies and they were stored"),
+      .describe('present when the workspace captures bodies and they were stored'),
   }),
   'One request log, with its captured bodies when its workspace captures them.',
 );
@@ -102,9 +99,7 @@ export const TimeseriesQuery = z
   .strict();
 
 /** `GET /admin/v1/analytics/groups`. */
-export const GroupsQuery = z
-  .object({ ...AnalyticsRange, group_by: GroupBy, limit: z.coerce.number().int().min(1).max(1000).default(100) })
-  .strict();
+export const GroupsQuery = z.object({ ...AnalyticsRange, group_by: GroupBy, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 
 const Ms = z.number().nullable();
 export const Metrics = named(

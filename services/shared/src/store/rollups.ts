@@ -21,7 +21,9 @@ export function scopedDimension(dimension: string, workspaceId?: string): string
 }
 
 /** Latency histogram bucket upper bounds, in ms; the last bucket is open. */
-export const LATENCY_BOUNDS_MS = [10, 25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000];
+export const LATENCY_BOUNDS_MS = [
+  10, 25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000,
+];
 export const BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 
 /** Field of bucket `i` of histogram `name` (`latency` or `ttfb`) in a rollup document. */
