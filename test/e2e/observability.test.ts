@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { ALL_SCOPES } from '../../services/gateway/src/admin/scopes';
 import { FAKE_METADATA_TOKEN, type FakeMetadata } from '../fakes/fake-metadata';
 import { startFakeVertex } from '../fakes/fake-vertex';
 import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
+import { eventually } from '../helpers/emulators';
 import { closeAll } from '../helpers/listen';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 
@@ -13,6 +17,7 @@ import { startWorkloadIdentity } from '../helpers/workload-identity';
  * join Cloud Trace.
  */
 const ADMIN = 'gth_test_observability_admin_0000000000000';
+const bodyDir = mkdtempSync(join(tmpdir(), 'gatehouse-obs-bodies-'));
 let metadata: FakeMetadata;
 let vertex: Fake;
 let gw: TestGateway;
@@ -25,13 +30,21 @@ beforeAll(async () => {
       { vertex: vertex.url },
       { api_keys: [{ key: ADMIN, name: 'admin', type: 'organisation', kind: 'user', scopes: [...ALL_SCOPES], status: 'active', defaults: {} }] },
     ),
+    env: { GATEHOUSE_BODY_DIR: bodyDir },
   });
 });
-afterAll(() => closeAll(gw, vertex, metadata));
+afterAll(async () => {
+  await closeAll(gw, vertex, metadata);
+  rmSync(bodyDir, { recursive: true, force: true });
+});
 beforeEach(() => gw.clearEvents());
 
-async function admin(path: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${gw.url}/admin/v1${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+async function admin(path: string, patch?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${gw.url}/admin/v1${path}`, {
+    method: patch ? 'PATCH' : 'GET',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    ...(patch ? { body: JSON.stringify(patch) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 }
@@ -108,5 +121,25 @@ describe('request logs and analytics through the admin API', () => {
     expect((await admin('/analytics/groups?from=2026-01-02&to=2026-01-01&group_by=model')).body.error.message).toMatch(/is after to/);
     expect((await admin('/analytics/groups?from=2026-01-01&to=2026-01-02&group_by=colour')).status).toBe(400);
     expect((await admin('/logs/req_gth_nope')).status).toBe(404);
+  });
+});
+
+describe('body capture', () => {
+  it("stores a capturing workspace's request and streamed response, shown in the log's detail", async () => {
+    expect((await admin('/workspaces/dev', { defaults: { capture_bodies: true } })).status).toBe(200);
+    await eventually(() => gw.deps.workspaces.get('dev')?.defaults.capture_bodies === true);
+    const client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error' });
+    await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'capture me' }] }).finalMessage();
+    const [event] = await gw.waitForEvents(1);
+    expect(event.bodies_captured).toBe(true);
+    await gw.pipeline.aggregator.flush();
+    await gw.deps.bodies!.idle();
+    const detail = await admin(`/logs/${event.request_id}`);
+    expect(detail.body.bodies.request).toMatchObject({ content_type: 'application/json', truncated: false });
+    expect(JSON.parse(detail.body.bodies.request.text).messages[0].content).toBe('capture me');
+    expect(detail.body.bodies.response.content_type).toMatch(/^text\/event-stream/);
+    expect(detail.body.bodies.response.text).toMatch(/^event: message_start/);
+    expect(detail.body.bodies.response.text).toContain('event: message_stop');
+    await admin('/workspaces/dev', { defaults: { capture_bodies: null } });
   });
 });

@@ -102,7 +102,7 @@ async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, 
     log: res.locals.log as Logger,
     auditRetentionDays: deps.env.GATEHOUSE_AUDIT_RETENTION_DAYS,
     what: `${route.method.toUpperCase()} ${route.path}`,
-    bodies: deps.bodies,
+    bodies: deps.bodies?.store,
   };
   const input = {
     params: req.params as Record<string, string>,

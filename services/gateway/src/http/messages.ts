@@ -139,6 +139,9 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
+    if (caller.workspace?.defaults.capture_bodies && deps.bodies) {
+      record.bodiesCaptured = deps.bodies.capture(requestId, { contentType: header(req, 'content-type'), body }, res);
+    }
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
   } catch (raw) {
     const err = toGatewayError(raw);
