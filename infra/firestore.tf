@@ -2,7 +2,8 @@
 # TTL_POLICIES); test/infra fails when the two differ. Keys are the collection ids without
 # var.collection_prefix.
 locals {
-  # name = { collection = "…", fields = [["field", "ASCENDING" | "DESCENDING"], …] }: equality fields first.
+  # name = { collection = "…", fields = [["field", "ASCENDING" | "DESCENDING" | "CONTAINS"], …] }: equality
+  # fields first, then an array-contains field, then the order.
   composite_indexes = {
     rollupsByDimension = {
       collection = "usage_rollups"
@@ -12,6 +13,54 @@ locals {
       collection = "usage_rollups"
       fields     = [["dimension", "ASCENDING"], ["value", "ASCENDING"], ["day", "ASCENDING"]]
     }
+    rollupsByDimensionHour = {
+      collection = "usage_rollups"
+      fields     = [["dimension", "ASCENDING"], ["hour", "ASCENDING"]]
+    }
+    rollupsByValueHour = {
+      collection = "usage_rollups"
+      fields     = [["dimension", "ASCENDING"], ["value", "ASCENDING"], ["hour", "ASCENDING"]]
+    }
+    logsByKey = {
+      collection = "request_logs"
+      fields     = [["key_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByWorkspace = {
+      collection = "request_logs"
+      fields     = [["workspace_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByModel = {
+      collection = "request_logs"
+      fields     = [["model_requested", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByProvider = {
+      collection = "request_logs"
+      fields     = [["provider", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByStatus = {
+      collection = "request_logs"
+      fields     = [["status", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByOutcome = {
+      collection = "request_logs"
+      fields     = [["outcome", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByTrace = {
+      collection = "request_logs"
+      fields     = [["trace_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsBySession = {
+      collection = "request_logs"
+      fields     = [["session_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
+    }
+    logsByMetadata = {
+      collection = "request_logs"
+      fields     = [["metadata_pairs", "CONTAINS"], ["timestamp", "DESCENDING"]]
+    }
+    logsByWorkspaceMetadata = {
+      collection = "request_logs"
+      fields     = [["workspace_id", "ASCENDING"], ["metadata_pairs", "CONTAINS"], ["timestamp", "DESCENDING"]]
+    }
   }
 
   # collection = TTL field (a Timestamp).
@@ -19,6 +68,7 @@ locals {
     processed_events  = "expires_at"
     audit_log         = "expires_at"
     rate_limit_leases = "expires_at"
+    request_logs      = "expires_at"
   }
 }
 
@@ -40,8 +90,9 @@ resource "google_firestore_index" "composite" {
   dynamic "fields" {
     for_each = each.value.fields
     content {
-      field_path = fields.value[0]
-      order      = fields.value[1]
+      field_path   = fields.value[0]
+      order        = fields.value[1] == "CONTAINS" ? null : fields.value[1]
+      array_config = fields.value[1] == "CONTAINS" ? "CONTAINS" : null
     }
   }
 }

@@ -47,6 +47,10 @@ resource "google_cloud_run_v2_service" "gateway" {
         name  = "GATEHOUSE_USAGE_TOPIC"
         value = google_pubsub_topic.usage.name
       }
+      env {
+        name  = "GATEHOUSE_BODY_BUCKET"
+        value = google_storage_bucket.bodies.name
+      }
       dynamic "env" {
         for_each = var.bootstrap_key_sha256 == null ? [] : [var.bootstrap_key_sha256]
         content {

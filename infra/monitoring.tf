@@ -87,3 +87,109 @@ resource "google_monitoring_alert_policy" "budget_alerts" {
     mime_type = "text/markdown"
   }
 }
+
+# Request metrics from each request's "request done" line (REQUEST_DONE_LOG in
+# services/gateway/src/usage/emit.ts), which carries the usage event: counts, errors, latency and
+# cost per provider, model and status, without any code on the request path.
+locals {
+  request_done_filter = "${local.services_filter} AND jsonPayload.message=\"request done\""
+  request_labels = {
+    provider = "EXTRACT(jsonPayload.usage_event.provider)"
+    model    = "EXTRACT(jsonPayload.usage_event.model_requested)"
+    status   = "EXTRACT(jsonPayload.usage_event.status)"
+  }
+}
+
+resource "google_logging_metric" "requests" {
+  name             = "${var.prefix}requests"
+  filter           = local.request_done_filter
+  label_extractors = local.request_labels
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    dynamic "labels" {
+      for_each = local.request_labels
+      content {
+        key        = labels.key
+        value_type = "STRING"
+      }
+    }
+  }
+}
+
+# Failed requests: the gateway or an upstream failed them (a client cancel is not an error).
+resource "google_logging_metric" "request_errors" {
+  name             = "${var.prefix}request-errors"
+  filter           = "${local.request_done_filter} AND jsonPayload.usage_event.outcome=(\"upstream_error\" OR \"rejected\" OR \"gateway_error\")"
+  label_extractors = local.request_labels
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    dynamic "labels" {
+      for_each = local.request_labels
+      content {
+        key        = labels.key
+        value_type = "STRING"
+      }
+    }
+  }
+}
+
+resource "google_logging_metric" "request_latency" {
+  name             = "${var.prefix}request-latency"
+  filter           = local.request_done_filter
+  value_extractor  = "EXTRACT(jsonPayload.usage_event.latency_ms)"
+  label_extractors = local.request_labels
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "DISTRIBUTION"
+    unit        = "ms"
+    dynamic "labels" {
+      for_each = local.request_labels
+      content {
+        key        = labels.key
+        value_type = "STRING"
+      }
+    }
+  }
+
+  bucket_options {
+    exponential_buckets {
+      num_finite_buckets = 40
+      growth_factor      = 1.4
+      scale              = 10
+    }
+  }
+}
+
+# Cost in micro-USD per request; the distribution's sum is the spend.
+resource "google_logging_metric" "request_cost" {
+  name             = "${var.prefix}request-cost"
+  filter           = local.request_done_filter
+  value_extractor  = "EXTRACT(jsonPayload.usage_event.cost_micros)"
+  label_extractors = local.request_labels
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "DISTRIBUTION"
+    unit        = "1"
+    dynamic "labels" {
+      for_each = local.request_labels
+      content {
+        key        = labels.key
+        value_type = "STRING"
+      }
+    }
+  }
+
+  bucket_options {
+    exponential_buckets {
+      num_finite_buckets = 40
+      growth_factor      = 2
+      scale              = 1
+    }
+  }
+}

@@ -132,3 +132,9 @@ variable "bigquery_export" {
   description = "Also write every usage event to BigQuery (a Pub/Sub BigQuery subscription) for SQL analytics."
   default     = false
 }
+
+variable "body_retention_days" {
+  type        = number
+  description = "Days a captured request or response body is kept in the bodies bucket (workspaces with capture_bodies)."
+  default     = 30
+}

@@ -1,5 +1,7 @@
 import { ADMIN_ROUTES } from '../../services/gateway/src/admin/routes';
 import { generateKeySecret, hashKey } from '../../services/gateway/src/auth/keys';
+import { requestLogOf } from '../../services/shared/src/request-log';
+import { usageEventFixture } from '../helpers/usage-event';
 import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
 import { adminSeed, call, ROLE_KEYS, ROLES, type Role, secretOf } from './admin-fixtures';
 
@@ -102,6 +104,12 @@ async function freshRateLimit(): Promise<string> {
   });
   return id;
 }
+/** A request log of workspace alpha, as the worker writes it. */
+async function freshLog(): Promise<string> {
+  const event = usageEventFixture({ request_id: `req_gth_matrix_${++n}`, workspace_id: 'alpha', timestamp: now() });
+  await gw.store.applyCounted([{ event_id: event.event_id, deltas: [], log: requestLogOf(event, 86_400_000) }]);
+  return event.request_id;
+}
 const rateLimitBody = { name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
 
 interface Case {
@@ -127,6 +135,8 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ path: `${V}/workspaces/${await freshWorkspace()}/archive` }),
     want: [200, 403, 403, 403, 401, 401, 401],
   },
+  // What a key is, to itself: any valid key, whatever its scopes (the dashboard reads it at sign-in).
+  'get /admin/v1/me': { prepare: async () => ({ path: `${V}/me` }), want: [200, 200, 200, 200, 401, 401, 401] },
   'post /admin/v1/keys': {
     prepare: async () => ({ path: `${V}/keys`, body: { name: `k${++n}`, type: 'workspace', workspace_id: 'alpha', scopes: ['completions'] } }),
     want: [201, 201, 403, 403, 401, 401, 401],
@@ -176,6 +186,16 @@ const CASES: Record<string, Case> = {
   'get /admin/v1/usage/breakdown': {
     prepare: async () => ({ path: `${V}/usage/breakdown?by=model&from=2026-01-01&to=2026-01-31` }),
     want: [200, 403, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/logs': { prepare: async () => ({ path: `${V}/logs?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'get /admin/v1/logs/:request_id': { prepare: async () => ({ path: `${V}/logs/${await freshLog()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
+  'get /admin/v1/analytics/timeseries': {
+    prepare: async () => ({ path: `${V}/analytics/timeseries?workspace_id=alpha&from=2026-01-01&to=2026-01-02` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/analytics/groups': {
+    prepare: async () => ({ path: `${V}/analytics/groups?workspace_id=alpha&group_by=model&from=2026-01-01&to=2026-01-02` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
   },
   'post /admin/v1/budgets': {
     prepare: async () => ({ path: `${V}/budgets`, body: { id: `new-budget-${++n}`, ...budgetBody } }),

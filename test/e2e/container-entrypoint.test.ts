@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { generateKeySecret, hashKey } from '../../services/gateway/src/auth/keys';
@@ -137,6 +137,8 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
       run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app),
       run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'services/tsconfig.json', '--noCheck', '--outDir', join(app, 'dist')], ROOT),
     ]);
+    // `npm run build` writes the dashboard bundle beside the compiled services (jest's globalSetup built it).
+    cpSync(join(ROOT, 'dist', 'dashboard'), join(app, 'dist', 'dashboard'), { recursive: true });
     // Both boot at once; each test awaits its own (allSettled: a failed boot fails its test, not this hook).
     gateway = start('gateway', { GOOGLE_CLOUD_PROJECT: uniqueProjectId('image-gateway'), GATEHOUSE_BOOTSTRAP_KEY_HASH: hashKey(key) });
     worker = start('worker', {
@@ -195,6 +197,7 @@ describeIf(firestoreAvailable() && pubsubAvailable())('container entry points on
     const denied = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(denied.status).toBe(401);
     expect(output()).not.toContain(key);
+    expect((await fetch(`${url}/dashboard`)).status).toBe(200);
   });
 
   it('the worker boots with push verification on and refuses a push without a token', async () => {

@@ -53,6 +53,14 @@ describeIf(firestoreAvailable() && pubsubAvailable())('local mode on the emulato
     expect(output).toContain(`"ANTHROPIC_AUTH_TOKEN": "${KEY}"`);
   });
 
+  it('serves the dashboard, and says where', async () => {
+    expect(output).toContain(`Dashboard: ${url}/dashboard`);
+    const res = await fetch(`${url}/dashboard`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain('/dashboard/assets/');
+  });
+
   it('on SIGTERM, finishes a stream in flight and flushes its usage event to Pub/Sub', async () => {
     // The fake pauses 1.5 s mid-stream: SIGTERM arrives while the answer is still coming.
     const res = await fetch(`${url}/v1/messages`, {

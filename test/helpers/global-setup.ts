@@ -71,7 +71,16 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(globalThis, { __GATEHOUSE_EMULATOR_PIDS__: pids, __GATEHOUSE_EMULATOR_LOGS__: logs } satisfies EmulatorGlobals);
   // If jest dies before globalTeardown runs, still take the emulators down with it.
   process.once('exit', () => killGroups(pids, 'SIGKILL'));
-  await Promise.all(EMULATORS.map((e) => start(e, pids, logs)));
+  await Promise.all([...EMULATORS.map((e) => start(e, pids, logs)), buildDashboard()]);
+}
+
+/** The dashboard bundle the gateway serves (dist/dashboard), built when missing or stale: a few seconds. */
+function buildDashboard(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'services', 'dashboard', 'ensure-built.mjs')], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`building the dashboard failed (exit ${code})`))));
+  });
 }
 
 async function start(e: Emulator, pids: number[], logs: string[]): Promise<void> {

@@ -17,7 +17,11 @@ function sources(dir: string): string[] {
 
 /** The index Firestore needs for a declared query, in Terraform's terms. */
 function indexFields(q: CompositeIndex): string[][] {
-  return [...q.equal.map((f) => [f, 'ASCENDING']), ...q.order.map((o) => [o.field, o.direction === 'asc' ? 'ASCENDING' : 'DESCENDING'])];
+  return [
+    ...q.equal.map((f) => [f, 'ASCENDING']),
+    ...(q.contains ? [[q.contains, 'CONTAINS']] : []),
+    ...q.order.map((o) => [o.field, o.direction === 'asc' ? 'ASCENDING' : 'DESCENDING']),
+  ];
 }
 
 describe('Firestore in infra/ carries what the code relies on (store/indexes.ts)', () => {

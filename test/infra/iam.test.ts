@@ -11,6 +11,7 @@ const EXPECTED: Record<string, string[]> = {
     'roles/logging.logWriter on project',
     'roles/pubsub.publisher on google_pubsub_topic.usage',
     'roles/secretmanager.secretAccessor on google_secret_manager_secret.provider',
+    'roles/storage.objectUser on google_storage_bucket.bodies',
   ],
   worker: [
     'roles/datastore.user on project',

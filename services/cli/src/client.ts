@@ -32,8 +32,8 @@ export class AdminClient {
   async call<T = unknown>(
     method: string,
     path: string,
-    opts: { body?: unknown; query?: Record<string, string | undefined> } = {},
-  ): Promise<{ status: number; body: T }> {
+    opts: { body?: unknown; query?: Record<string, string | undefined>; text?: boolean } = {},
+  ): Promise<{ status: number; body: T; headers?: Headers }> {
     const qs = new URLSearchParams(Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString();
     const target = `${this.url}/admin/v1${path}${qs ? `?${qs}` : ''}`;
     let res: Response;
@@ -54,6 +54,8 @@ export class AdminClient {
       const detail = e?.message ? `${e.type}: ${e.message}` : `${res.statusText || 'error'} (not a Gatehouse answer; is ${this.url} the gateway?)`;
       throw new ApiError(`${method} ${path} failed with ${res.status} ${detail}`, res.status);
     }
+    // `text`: the answer as it came (CSV exports), with its headers (the next page's cursor).
+    if (opts.text) return { status: res.status, body: text as T, headers: res.headers };
     return { status: res.status, body: body as T };
   }
 

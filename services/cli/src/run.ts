@@ -8,6 +8,7 @@ import { providerCommands } from './commands/providers';
 import { rateLimitCommands } from './commands/rate-limits';
 import { keyCommands } from './commands/keys';
 import { bootstrapCommand, claudeSettingsCommand } from './commands/setup';
+import { observabilityCommands } from './commands/observability';
 import { usageCommand } from './commands/usage';
 import { workspaceCommands } from './commands/workspaces';
 
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   ...rateLimitCommands,
   ...providerCommands,
   usageCommand,
+  ...observabilityCommands,
   claudeSettingsCommand,
   bootstrapCommand,
 ];

@@ -24,6 +24,9 @@ import { BreakerRegistry } from './routing/breaker';
 import { parseConfig } from './routing/config-schema';
 import { LiveMap } from './mirrors/live-map';
 import { createUsageOutbox } from './usage/emit';
+import { type BodyCapture, createBodyCapture } from './bodies/body-capture';
+import { folderBodyStore } from './bodies/folder-bodies';
+import { gcsBodyStore } from './bodies/gcs-bodies';
 
 export interface BuildOptions {
   env: GatewayEnv;
@@ -153,6 +156,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     now: () => performance.now(),
     wallClock: opts.wallClock ?? Date.now,
     newId: () => randomUUID().replaceAll('-', ''),
+    bodies: bodyCaptureFromEnv(env, log),
   };
 }
 
@@ -185,4 +189,14 @@ export async function closeDeps(deps: GatewayDeps): Promise<void> {
   await deps.bus.close();
   await deps.dispatcher.close();
   await deps.store.close();
+}
+
+/** Where captured bodies go: the bucket in production, a folder in local mode; nowhere when neither is set. */
+function bodyCaptureFromEnv(env: GatewayEnv, log: Logger): BodyCapture | undefined {
+  const store = env.GATEHOUSE_BODY_BUCKET
+    ? gcsBodyStore({ bucket: env.GATEHOUSE_BODY_BUCKET })
+    : env.GATEHOUSE_BODY_DIR
+      ? folderBodyStore(env.GATEHOUSE_BODY_DIR)
+      : undefined;
+  return store && createBodyCapture(store, log, { maxBytes: env.GATEHOUSE_BODY_MAX_BYTES });
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/src/log';
 import type { StoreOutage } from '../../shared/src/store/deadline';
 import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
+import type { BodyCapture } from './bodies/body-capture';
 import type { ResponseCache } from './cache/response-cache';
 import type { BudgetGuard } from './policy/budget-guard';
 import type { RateLimiter } from './policy/rate-limiter';
@@ -57,6 +58,8 @@ export interface GatewayDeps {
   /** Wall-clock milliseconds (`now` is monotonic): the date model retirements are checked against. */
   wallClock: () => number;
   newId: () => string;
+  /** Captures the bodies of workspaces with `capture_bodies` (bodies/); unset: no body store configured. */
+  bodies?: BodyCapture;
 }
 
 /** A store listener mirroring a collection in memory (mirrors/live-map.ts). */

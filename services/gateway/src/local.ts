@@ -21,10 +21,12 @@ async function main(): Promise<void> {
   const store = storeFromEnv(env);
   // The emulator starts empty: without the topic and subscription, the first events would be lost.
   if (busKind(env) === 'pubsub') await prepareLocalPubSub(env.GOOGLE_CLOUD_PROJECT ?? 'gatehouse-local', env.GATEHOUSE_USAGE_TOPIC);
-  const keys = await applySeed(store, seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT));
+  const seed = seedPath ? readSeed(seedPath) : devSeed(env.GOOGLE_CLOUD_PROJECT);
+  const keys = await applySeed(store, seed);
+  const admins = new Set(seed.api_keys.filter((k) => k.type === 'organisation').map((k) => k.name));
   const deps = await buildDeps({ env, log, processEnv: process.env, store });
   const workerLog = log.child({ service: 'worker' });
-  const pipeline = await startUsagePipeline({ store, log: workerLog });
+  const pipeline = await startUsagePipeline({ store, log: workerLog, logRetentionDays: env.GATEHOUSE_LOG_RETENTION_DAYS });
   const stopWorker = consumeBus(deps.bus, pipeline.aggregator, workerLog);
   await serve(deps, log, async () => {
     stopWorker();
@@ -32,8 +34,10 @@ async function main(): Promise<void> {
   });
   const url = `http://127.0.0.1:${env.PORT}`;
   const lines = [`Gatehouse is listening on ${url} (${seedPath ? `seed: ${seedPath}` : 'generated dev setup'}).`];
+  lines.push('', `Dashboard: ${url}/dashboard (sign in with an organisation key).`);
   for (const k of keys.filter((k) => k.key)) {
-    lines.push('', `Claude Code settings for key "${k.name}" (~/.claude/settings.json):`, JSON.stringify(claudeSettings(url, k.key!), null, 2));
+    if (admins.has(k.name)) lines.push('', `Admin key "${k.name}", for the dashboard and the CLI: ${k.key}`);
+    else lines.push('', `Claude Code settings for key "${k.name}" (~/.claude/settings.json):`, JSON.stringify(claudeSettings(url, k.key!), null, 2));
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 }

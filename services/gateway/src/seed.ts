@@ -5,6 +5,7 @@ import { reviseBudget } from '../../shared/src/budget/window';
 import { ApiKey, Provider, Workspace } from '../../shared/src/entities';
 import { RateLimit } from '../../shared/src/rate-limit/entity';
 import type { Store } from '../../shared/src/store/port';
+import { ALL_SCOPES } from './admin/scopes';
 import { displayPrefix, generateKeySecret, hashKey } from './auth/keys';
 import { configError, parseConfig } from './routing/config-schema';
 
@@ -91,7 +92,7 @@ export async function applySeed(store: Store, seed: Seed, now = new Date().toISO
   return keys;
 }
 
-/** With no seed file: a dev workspace, a `@vertex` provider on ADC, and a fresh dev key. */
+/** With no seed file: a dev workspace, a `@vertex` provider on ADC, a fresh dev key and an admin key for the dashboard. */
 export function devSeed(projectId: string | undefined): Seed {
   return Seed.parse({
     workspaces: [{ id: 'dev', name: 'Dev' }],
@@ -106,6 +107,8 @@ export function devSeed(projectId: string | undefined): Seed {
         scopes: ['completions'],
         defaults: { config_id: 'default', metadata: { team: 'dev' } },
       },
+      // Signs in to the dashboard (and the CLI) on this local setup.
+      { key: generateKeySecret(), name: 'dev-admin', type: 'organisation', scopes: ALL_SCOPES },
     ],
   });
 }

@@ -17,6 +17,8 @@ export const Workspace = z.object({
       allowed_models: z.array(z.string()).optional(),
       /** Provider slugs this workspace's keys may route through; unset: every provider (the default, so older workspaces keep working). */
       allowed_providers: z.array(z.string()).optional(),
+      /** Store each request's and response's body (GATEHOUSE_BODY_BUCKET / GATEHOUSE_BODY_DIR); off unless set. */
+      capture_bodies: z.boolean().optional(),
     })
     .default({}),
   created_at: z.string().optional(),

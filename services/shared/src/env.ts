@@ -53,6 +53,17 @@ export const GatewayEnv = z.object({
     .optional(),
   /** How long admin audit entries are kept (their `expires_at`, enforced by a Firestore TTL policy). */
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+  /** How long request logs are kept (local mode's worker; their `expires_at`, a Firestore TTL policy). */
+  GATEHOUSE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /** Where the bodies of workspaces with `capture_bodies` go: a Cloud Storage bucket, or a local folder. */
+  GATEHOUSE_BODY_BUCKET: z.string().min(1).optional(),
+  GATEHOUSE_BODY_DIR: z.string().min(1).optional(),
+  /** Each captured body is cut at this many bytes. */
+  GATEHOUSE_BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
@@ -83,6 +94,8 @@ export const WorkerEnv = z
      * wait means more writes per counter document (README, "Usage events").
      */
     GATEHOUSE_COMMIT_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+    /** How long request logs are kept (their `expires_at`, a Firestore TTL policy). */
+    GATEHOUSE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** Audience and service account of the Pub/Sub push subscription's OIDC token. */
     PUSH_AUDIENCE: z.string().optional(),
     PUSH_SERVICE_ACCOUNT: z.string().optional(),

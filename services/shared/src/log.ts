@@ -62,8 +62,11 @@ export function createLogger(opts: LoggerOptions): Logger {
     const write = (level: Level, message: string, fields?: Fields) => {
       if (RANK[level] < min) return;
       const data = { message, service: opts.service, ...base, ...fields };
-      const { trace, ...rest } = data as Fields & { trace?: string };
-      sink.write(sink.entry({ severity: SEVERITY[level], ...(trace ? { trace } : {}) }, rest));
+      // `trace`, `spanId` and `traceSampled` become the entry's logging.googleapis.com/* fields (joins Cloud Trace).
+      const { trace, spanId, traceSampled, ...rest } = data as Fields & { trace?: string; spanId?: string; traceSampled?: boolean };
+      sink.write(
+        sink.entry({ severity: SEVERITY[level], ...(trace ? { trace } : {}), ...(spanId ? { spanId } : {}), ...(traceSampled ? { traceSampled } : {}) }, rest),
+      );
     };
     return {
       debug: (m, f) => write('debug', m, f),

@@ -10,8 +10,11 @@ import { parseJson } from './json';
  * `usage.inference_geo`, `usage.iterations`), `priced`, `list_cost_micros` and `estimated`. All of it
  * is optional, so version 1 events (still in flight during a rollout) decode unchanged and read as
  * priced at list.
+ *
+ * Version 3 adds the Cloud Trace ids the request joined (`cloud_trace_id`, `span_id`), guardrail
+ * verdicts and `bodies_captured`; all optional too, so versions 1 and 2 still decode.
  */
-export const USAGE_EVENT_VERSION = 2;
+export const USAGE_EVENT_VERSION = 3;
 
 const Count = z.number().int().nonnegative();
 
@@ -58,12 +61,25 @@ export type CacheStatus = z.infer<typeof CacheStatus>;
 export const Outcome = z.enum(['success', 'upstream_error', 'client_cancel', 'rejected', 'gateway_error']);
 export type Outcome = z.infer<typeof Outcome>;
 
+/** One guardrail's verdict on a request (the guardrails fill it in; the logs show it). */
+export const GuardrailVerdict = z
+  .object({
+    id: z.string(),
+    stage: z.enum(['input', 'output']).optional(),
+    verdict: z.string().describe('e.g. pass, fail, redacted'),
+  })
+  .loose();
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;
+
 export const UsageEvent = z.object({
-  version: z.union([z.literal(1), z.literal(USAGE_EVENT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(USAGE_EVENT_VERSION)]),
   event_id: z.string().min(1),
   request_id: z.string().min(1),
   trace_id: z.string().min(1),
   session_id: z.string().optional(),
+  /** The Cloud Trace trace (32 hex) and span (16 hex) from `traceparent` / `x-cloud-trace-context`. */
+  cloud_trace_id: z.string().optional(),
+  span_id: z.string().optional(),
   timestamp: z.string().datetime(),
   route: z.enum(['messages', 'count_tokens', 'vertex_predict', 'vertex_count_tokens']),
   stream: z.boolean(),
@@ -93,6 +109,9 @@ export const UsageEvent = z.object({
   metadata: z.record(z.string(), z.string()),
   attempts: z.array(Attempt),
   cache: z.object({ status: CacheStatus, saved_micros: z.number().int().nonnegative() }).optional(),
+  guardrails: z.array(GuardrailVerdict).optional(),
+  /** The gateway handed the request's bodies to the body store (the workspace captures bodies). */
+  bodies_captured: z.boolean().optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 

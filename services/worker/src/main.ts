@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     store,
     log,
     maxWaitMs: env.GATEHOUSE_COMMIT_WAIT_MS,
+    logRetentionDays: env.GATEHOUSE_LOG_RETENTION_DAYS,
     publishAlert: pubsubJsonPublisher(env.GOOGLE_CLOUD_PROJECT, env.ALERTS_TOPIC),
   });
   let deadLettered = 0;

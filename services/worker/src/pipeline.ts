@@ -11,7 +11,7 @@ export interface UsagePipeline {
   close(): Promise<void>;
 }
 
-export interface PipelineOptions extends Partial<Pick<AggregatorOptions, 'maxEvents' | 'maxWaitMs' | 'statusIntervalMs'>> {
+export interface PipelineOptions extends Partial<Pick<AggregatorOptions, 'maxEvents' | 'maxWaitMs' | 'statusIntervalMs' | 'logRetentionDays'>> {
   store: Store;
   log: Logger;
   publishAlert?: (alert: BudgetAlert, attributes: Record<string, string>) => Promise<void>;

@@ -3,6 +3,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Catalog } from '../../../shared/src/catalog';
 import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
+import type { BodyStore } from '../bodies/body-store';
 import { formatPath } from '../routing/config-schema';
 import type { Actor } from './authorize';
 
@@ -19,11 +20,16 @@ export interface AdminContext {
   auditRetentionDays: number;
   /** `POST /admin/v1/keys`: how messages name the operation. */
   what: string;
+  /** Captured request and response bodies (workspaces with `capture_bodies`), when configured. */
+  bodies?: BodyStore;
 }
 
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is text (CSV) rather than JSON. */
+  contentType?: string;
+  headers?: Record<string, string>;
 }
 export const ok = (body: unknown): Reply => ({ status: 200, body });
 export const created = (body: unknown): Reply => ({ status: 201, body });

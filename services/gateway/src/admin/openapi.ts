@@ -72,9 +72,9 @@ function operation(r: AdminRoute): Json {
   return {
     operationId: `${r.method}_${r.path.replace(/^\/admin\/v1\//, '').replace(/[/:]+/g, '_')}`,
     summary: r.summary,
-    description: `Scope: \`${r.scope}\`.${r.organisationOnly ? ' Organisation keys only.' : ' Organisation keys: any workspace; workspace keys: their own workspace.'}`,
+    description: `${r.scope ? `Scope: \`${r.scope}\`.` : 'Any valid key.'}${r.organisationOnly ? ' Organisation keys only.' : ' Organisation keys: any workspace; workspace keys: their own workspace.'}`,
     tags: [r.path.split('/')[3]],
-    'x-gatehouse-scope': r.scope,
+    'x-gatehouse-scope': r.scope ?? null,
     'x-gatehouse-organisation-only': r.organisationOnly,
     parameters: parameters(r),
     ...(bodyId ? { requestBody: { required: !r.body!.safeParse({}).success, content: { 'application/json': { schema: { $ref: REF(bodyId) } } } } } : {}),

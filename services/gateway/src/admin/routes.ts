@@ -1,10 +1,13 @@
 import type { z } from 'zod';
-import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
+import { createKey, getKey, keyView, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
+import { groups, timeseries } from './analytics';
 import { listAudit } from './audit';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
-import type { AdminContext, Reply } from './context';
+import { type AdminContext, ok, type Reply } from './context';
+import { getLog, searchLogs } from './logs';
+import * as O from './observability-schemas';
 import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
@@ -20,7 +23,8 @@ export interface AdminRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: `/admin/v1/keys/:key_id`. */
   path: string;
-  scope: Scope;
+  /** Absent only for `/admin/v1/me`: any valid key may read what it is itself. */
+  scope?: Scope;
   organisationOnly: boolean;
   summary: string;
   body?: z.ZodType;
@@ -94,6 +98,15 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: 'Archive a workspace',
     responses: { 200: S.WorkspaceView },
     handle: (ctx, { params }) => archiveWorkspace(ctx, params.workspace_id),
+  }),
+
+  // the calling key: the dashboard shows and hides what its scopes allow
+  route({
+    method: 'get',
+    path: `${V}/me`,
+    summary: 'The calling key (any valid key): name, type, workspace, scopes, expiry',
+    responses: { 200: S.KeyView },
+    handle: async (ctx) => ok(keyView(ctx.actor, ctx.now())),
   }),
 
   // keys
@@ -279,6 +292,43 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     query: S.UsageBreakdownQuery,
     responses: { 200: S.UsageBreakdownView },
     handle: (ctx, { query }) => usageBreakdown(ctx, query),
+  }),
+
+  // request logs and analytics (docs/observability-api.md)
+  route({
+    method: 'get',
+    path: `${V}/logs`,
+    scope: 'logs.view',
+    summary: 'Search request logs, newest first, a page at a time (format=csv for CSV)',
+    query: O.LogSearchQuery,
+    responses: { 200: O.LogList },
+    handle: (ctx, { query }) => searchLogs(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/logs/:request_id`,
+    scope: 'logs.view',
+    summary: 'One request log, with its captured bodies where the workspace captures them',
+    responses: { 200: O.LogDetail },
+    handle: (ctx, { params }) => getLog(ctx, params.request_id),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/analytics/timeseries`,
+    scope: 'analytics.view',
+    summary: 'Cost, tokens, requests, errors, latency and cache metrics per UTC hour or day (format=csv for CSV)',
+    query: O.TimeseriesQuery,
+    responses: { 200: O.Timeseries },
+    handle: (ctx, { query }) => timeseries(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/analytics/groups`,
+    scope: 'analytics.view',
+    summary: 'The same metrics per key, workspace, provider, model or metadata value (format=csv for CSV)',
+    query: O.GroupsQuery,
+    responses: { 200: O.Groups },
+    handle: (ctx, { query }) => groups(ctx, query),
   }),
 
   // budgets

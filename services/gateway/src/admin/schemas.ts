@@ -64,6 +64,7 @@ export const WorkspaceDefaultsInput = z
     metadata: MetadataInput.optional(),
     allowed_models: ModelPatterns.optional(),
     allowed_providers: ProviderSlugs.optional(),
+    capture_bodies: z.boolean().optional().describe("store request and response bodies, shown in the logs' detail"),
   })
   .strict();
 
@@ -85,6 +86,7 @@ export const WorkspaceUpdate = named(
           metadata: MetadataInput.nullable().optional(),
           allowed_models: ModelPatterns.nullable().optional(),
           allowed_providers: ProviderSlugs.nullable().optional(),
+          capture_bodies: z.boolean().nullable().optional(),
         })
         .strict()
         .optional(),

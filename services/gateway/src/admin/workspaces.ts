@@ -45,7 +45,7 @@ export async function updateWorkspace(ctx: AdminContext, id: string, body: z.inf
   const after: Workspace = structuredClone(before);
   if (body.name !== undefined) after.name = body.name;
   if (body.status !== undefined) after.status = body.status;
-  for (const f of ['config_id', 'metadata', 'allowed_models', 'allowed_providers'] as const) {
+  for (const f of ['config_id', 'metadata', 'allowed_models', 'allowed_providers', 'capture_bodies'] as const) {
     const v = body.defaults?.[f];
     if (v === null) delete after.defaults[f];
     else if (v !== undefined) (after.defaults as Record<string, unknown>)[f] = v;

@@ -3,6 +3,7 @@ import { GatewayError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/log';
 import { type Actor, requireOrganisation, requireScope } from '../admin/authorize';
 import { type AdminContext, parseInput } from '../admin/context';
+import { foldMetadataParams } from '../admin/observability-schemas';
 import { openApiDocument } from '../admin/openapi';
 import { ADMIN_ROUTES, type AdminRoute } from '../admin/routes';
 import { keyFromHeaders } from '../auth/keys';
@@ -87,7 +88,7 @@ async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRou
   if (actor.type === 'workspace' && deps.workspaces.get(actor.workspace_id ?? '')?.status === 'archived') {
     throw new GatewayError('permission_error', `Workspace "${actor.workspace_id}" is archived: its keys cannot administer it. Use an organisation key.`);
   }
-  requireScope(actor, route.scope, what);
+  if (route.scope) requireScope(actor, route.scope, what);
   if (route.organisationOnly) requireOrganisation(actor, what);
 }
 
@@ -101,13 +102,16 @@ async function serve(deps: GatewayDeps, clock: () => number, route: AdminRoute, 
     log: res.locals.log as Logger,
     auditRetentionDays: deps.env.GATEHOUSE_AUDIT_RETENTION_DAYS,
     what: `${route.method.toUpperCase()} ${route.path}`,
+    bodies: deps.bodies?.store,
   };
   const input = {
     params: req.params as Record<string, string>,
-    query: route.query ? parseInput(route.query, req.query, 'query') : undefined,
+    query: route.query ? parseInput(route.query, foldMetadataParams(req.query as Record<string, unknown>), 'query') : undefined,
     body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
   };
   const reply = await route.handle(ctx, input);
-  if (reply.body === undefined) res.status(reply.status).end();
+  if (reply.headers) res.set(reply.headers);
+  if (reply.contentType) res.status(reply.status).type(reply.contentType).send(reply.body);
+  else if (reply.body === undefined) res.status(reply.status).end();
   else res.status(reply.status).json(reply.body);
 }

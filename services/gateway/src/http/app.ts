@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { GatewayDeps } from '../deps';
 import { adminRoutes } from './admin';
+import { dashboardRoutes } from './dashboard';
 import { GatewayError } from '../../../shared/src/errors';
 import { errorHandler, notFound, sendError } from './errors';
 import { healthRoutes } from './health';
@@ -10,7 +11,7 @@ import { modelRoutes } from './models';
 
 /**
  * The gateway's request listener: the model routes on node:http directly, everything else (health,
- * `/v1/models`, admin, 404) through express. Never listens: serve.ts and the tests do (docs/style.md §1).
+ * `/v1/models`, admin, the dashboard, 404) through express. Never listens: serve.ts and the tests do (docs/style.md §1).
  */
 export function createApp(deps: GatewayDeps): RequestListener {
   const app = express();
@@ -20,6 +21,7 @@ export function createApp(deps: GatewayDeps): RequestListener {
   app.use(healthRoutes(deps));
   app.use(modelRoutes(deps));
   app.use(adminRoutes(deps));
+  app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler(deps.log));
   const messages = messageHandler(deps);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from '../../../shared/src/entities';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
+import { traceContext } from './trace-context';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
@@ -112,9 +113,18 @@ function splitBetas(v: string | undefined): string[] {
  */
 async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
   const requestId = `req_gth_${deps.newId()}`;
-  const traceId = gatehouseHeader(req, 'trace-id') ?? deps.newId();
+  // The client's own trace id groups its requests; a Cloud Trace context, when there is one, is what
+  // the log lines join (Cloud Run's front end adds one to every request).
+  const cloud = traceContext(req);
+  const traceId = gatehouseHeader(req, 'trace-id') ?? cloud?.traceId ?? deps.newId();
   const record = new RequestRecord(requestId, traceId, header(req, 'x-claude-code-session-id'), route.route, deps.now());
-  const log = deps.log.child({ requestId, trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, traceId) });
+  record.cloudTrace = cloud;
+  const log = deps.log.child({
+    requestId,
+    trace: traceResource(deps.env.GOOGLE_CLOUD_PROJECT, cloud?.traceId ?? traceId),
+    ...(cloud?.spanId ? { spanId: cloud.spanId } : {}),
+    ...(cloud?.sampled ? { traceSampled: true } : {}),
+  });
   res.setHeader('x-gatehouse-request-id', requestId);
   res.setHeader('x-gatehouse-trace-id', traceId);
   const clientGone = new AbortEmitter();
@@ -129,6 +139,9 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
+    if (caller.workspace?.defaults.capture_bodies && deps.bodies) {
+      record.bodiesCaptured = deps.bodies.capture(requestId, { contentType: header(req, 'content-type'), body }, res);
+    }
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
   } catch (raw) {
     const err = toGatewayError(raw);

@@ -5,6 +5,9 @@ import type { Logger } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import type { RequestRecord } from './record';
 
+/** The message of each request's log line; infra/monitoring.tf's request metrics match on it. */
+export const REQUEST_DONE_LOG = 'request done';
+
 /** A request whose response is over, with what its log line says about the HTTP exchange. */
 export interface FinishedRequest {
   record: RequestRecord;
@@ -55,7 +58,7 @@ export function createUsageOutbox(bus: EventBus, catalog: Catalog, onEvent: (eve
         });
       }
       onEvent(event); // this instance's own spend, until the worker's budget status includes it
-      log.info('request done', {
+      log.info(REQUEST_DONE_LOG, {
         httpRequest: {
           requestMethod: request.method,
           requestUrl: request.url,

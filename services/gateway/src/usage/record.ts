@@ -38,6 +38,10 @@ export class RequestRecord {
   status = 0;
   errorType?: string;
   cacheStatus?: CacheStatus;
+  /** The Cloud Trace span the request arrived in (traceparent / x-cloud-trace-context). */
+  cloudTrace?: { traceId: string; spanId?: string };
+  /** The request's bodies went to the body store (its workspace captures them). */
+  bodiesCaptured = false;
   private emitted = false;
   /** What happened, as the request path reports it; `outcome` is decided from these alone. */
   private clientGone = false;
@@ -107,6 +111,8 @@ export class RequestRecord {
       request_id: this.requestId,
       trace_id: this.traceId,
       ...(this.sessionId ? { session_id: this.sessionId } : {}),
+      ...(this.cloudTrace ? { cloud_trace_id: this.cloudTrace.traceId } : {}),
+      ...(this.cloudTrace?.spanId ? { span_id: this.cloudTrace.spanId } : {}),
       timestamp: new Date(this.startedAtWall).toISOString(),
       route: this.route,
       stream: this.stream,
@@ -131,6 +137,7 @@ export class RequestRecord {
       metadata: this.metadata,
       attempts: this.attempts.map((a) => ({ ...a, latency_ms: round(a.latency_ms) })),
       ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost.effective : 0 } } : {}),
+      ...(this.bodiesCaptured ? { bodies_captured: true } : {}),
     };
   }
 }

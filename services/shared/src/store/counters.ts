@@ -1,4 +1,5 @@
 import type { UsageTotals } from '../entities';
+import type { RequestLog } from '../request-log';
 import type { UsageEvent } from '../usage-event';
 import { TOKEN_KINDS, totalsId, usagePeriod, usageScopes } from './usage-totals';
 
@@ -21,6 +22,8 @@ export interface CounterDelta {
 export interface CountedEvent {
   event_id: string;
   deltas: CounterDelta[];
+  /** The event's request log, written with its marker (once). */
+  log?: RequestLog;
 }
 
 /** A counter as read back: its id, its string fields and its sums. */

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
+import { FieldPath, FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
 import type { BudgetStatus } from '../budget/entity';
 import { GatewayError } from '../errors';
+import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
+import { type LogSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
 import { type Collection, type Store, totalsId } from './port';
 
@@ -60,6 +62,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const processed = db.collection(prefix + COLLECTIONS.processedEvents);
   const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
+  const logs = db.collection(prefix + COLLECTIONS.requestLogs);
 
   /** One atomic commit: the events whose marker is absent get it, and their deltas, merged per counter. */
   async function commit(events: CountedEvent[]): Promise<Set<string>> {
@@ -76,6 +79,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
       events.forEach((e, i) => {
         if (snaps[i].exists || applied.has(e.event_id)) return;
         applied.add(e.event_id);
+        if (e.log) tx.set(logs.doc(docId(e.log.id)), toLogDoc(e.log));
         tx.create(markers[i], {
           event_id: e.event_id,
           applied_at: Timestamp.fromMillis(now),
@@ -161,6 +165,22 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     counter,
 
+    requestLogs: {
+      async get(id) {
+        const snap = await logs.doc(docId(id)).get();
+        return snap.exists ? fromLogDoc(snap.data()!) : undefined;
+      },
+      async search(q) {
+        const { indexes, equal } = logIndexes(q);
+        let query = compositeQuery(logs, indexes, equal, undefined, true);
+        // Positions in the (timestamp desc, id desc) order rather than a range filter: index merging
+        // serves equality filters with one order, and a cursor is not a filter.
+        query = q.after ? query.startAfter(q.after.timestamp, docId(q.after.id)) : query.startAt(q.to);
+        const snap = await query.endAt(q.from).limit(q.limit).get();
+        return snap.docs.map((d) => fromLogDoc(d.data()));
+      },
+    },
+
     async queryCounters(collection, q) {
       const snap = await compositeQuery(counterCol(collection), indexFor(collection, q), q.where, q.range).get();
       return sumShards(snap.docs.map((d) => d.data())).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -213,7 +233,8 @@ function byWrites(events: CountedEvent[]): CountedEvent[][] {
   for (const e of events) {
     const mine = e.deltas.map((d) => `${d.collection}\n${d.id}`);
     const added = mine.filter((k) => !counters.has(k)).length;
-    if (part.length > 0 && part.length + 1 + counters.size + added > MAX_WRITES) {
+    // Each event writes its marker and its log.
+    if (part.length > 0 && 2 * (part.length + 1) + counters.size + added > MAX_WRITES) {
       parts.push(part);
       part = [];
       counters = new Set();
@@ -297,17 +318,61 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 /**
- * A declared composite query (indexes.ts): equality on `index.equal`, then `index.order`, with an
- * optional inclusive range on the first order field. The only place queries are built, so none runs
- * in production without the index Terraform creates for it.
+ * A declared composite query (indexes.ts): equality on `index.equal`, array-contains on
+ * `index.contains`, then `index.order`, with an optional inclusive range on the first order field.
+ * Several indexes sharing one order are merged (their equality filters all apply). `byId` adds the
+ * document id as the last order, in the direction of the one before, for cursors that must not tie.
+ * The only place queries are built, so none runs in production without the index Terraform creates.
  */
-export function compositeQuery(col: CollectionReference, index: CompositeIndex, equal: Record<string, unknown>, range?: { from: string; to: string }): Query {
+export function compositeQuery(
+  col: CollectionReference,
+  index: CompositeIndex | readonly CompositeIndex[],
+  equal: Record<string, unknown>,
+  range?: { from: string; to: string },
+  byId = false,
+): Query {
+  const indexes: readonly CompositeIndex[] = Array.isArray(index) ? index : [index as CompositeIndex];
   let q: Query = col;
-  for (const field of index.equal) q = q.where(field, '==', equal[field]);
-  const [first] = index.order;
+  for (const field of new Set(indexes.flatMap((i) => i.equal))) q = q.where(field, '==', equal[field]);
+  for (const field of new Set(indexes.flatMap((i) => (i.contains ? [i.contains] : [])))) q = q.where(field, 'array-contains', equal[field]);
+  const order = indexes[0]?.order ?? [];
+  const [first] = order;
   if (range && first) q = q.where(first.field, '>=', range.from).where(first.field, '<=', range.to);
-  for (const { field, direction } of index.order) q = q.orderBy(field, direction);
+  for (const { field, direction } of order) q = q.orderBy(field, direction);
+  if (byId) q = q.orderBy(FieldPath.documentId(), order.at(-1)?.direction ?? 'asc');
   return q;
+}
+
+/** The declared indexes a log search uses, and the values its filters match. */
+function logIndexes(q: LogSearch): { indexes: CompositeIndex[]; equal: Record<string, unknown> } {
+  const declared = Object.values(COMPOSITE_INDEXES as Record<string, CompositeIndex>).filter((i) => i.collection === COLLECTIONS.requestLogs);
+  const equal: Record<string, unknown> = { ...q.equal };
+  const fields = Object.keys(q.equal);
+  const indexes: CompositeIndex[] = [];
+  if (q.metadata !== undefined) {
+    equal.metadata_pairs = q.metadata;
+    const inWorkspace = fields.includes('workspace_id');
+    indexes.push(declared.find((i) => i.contains && i.equal.includes('workspace_id') === inWorkspace)!);
+  }
+  for (const field of fields) {
+    if (indexes.some((i) => i.equal.includes(field))) continue;
+    const index = declared.find((i) => !i.contains && i.equal.length === 1 && i.equal[0] === field);
+    if (!index) throw new Error(`No composite index is declared in indexes.ts for request logs by ${field}.`);
+    indexes.push(index);
+  }
+  // No filter: the timestamp's own single-field index serves the order.
+  if (!indexes.length) indexes.push({ collection: COLLECTIONS.requestLogs, equal: [], order: declared[0].order });
+  return { indexes, equal };
+}
+
+/** A log as stored: its metadata also as `name=value` pairs (for array-contains), expiry a Timestamp (TTL). */
+function toLogDoc(log: RequestLog): DocumentData {
+  return { ...plain(log), metadata_pairs: metadataPairs(log.metadata), [TTL_POLICIES.requestLogs.field]: Timestamp.fromDate(new Date(log.expires_at)) };
+}
+
+function fromLogDoc(data: DocumentData): RequestLog {
+  const { metadata_pairs: _pairs, expires_at, ...log } = data;
+  return { ...log, expires_at: (expires_at as Timestamp).toDate().toISOString() } as RequestLog;
 }
 
 /**

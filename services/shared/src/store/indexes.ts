@@ -19,6 +19,7 @@ export const COLLECTIONS = {
   usageRollups: 'usage_rollups',
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
+  requestLogs: 'request_logs',
 } as const;
 
 export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
@@ -40,6 +41,8 @@ export const TTL_POLICIES = {
   audit: { collection: COLLECTIONS.audit, field: 'expires_at' },
   /** What a rate limit's window has handed out: useless an hour after the window ends. */
   rateLimitLeases: { collection: COLLECTIONS.rateLimitLeases, field: 'expires_at' },
+  /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
+  requestLogs: { collection: COLLECTIONS.requestLogs, field: 'expires_at' },
 } as const satisfies Record<string, TtlPolicy>;
 
 /**
@@ -51,13 +54,37 @@ export const TTL_POLICIES = {
 export interface CompositeIndex {
   collection: CollectionId;
   equal: readonly string[];
+  /** An array field matched with array-contains (indexed after `equal`, before `order`). */
+  contains?: string;
   order: ReadonlyArray<{ field: string; direction: 'asc' | 'desc' }>;
 }
 
-/** Every composite query the code runs, by name (the admin lists read whole collections). */
+const NEWEST_FIRST = [{ field: 'timestamp', direction: 'desc' }] as const;
+const logsBy = (field: string) => ({ collection: COLLECTIONS.requestLogs, equal: [field], order: NEWEST_FIRST });
+
+/**
+ * Every composite query the code runs, by name (the admin lists read whole collections). A log search
+ * with several equality filters uses several `logsBy*` indexes at once: Firestore merges the indexes
+ * of equality filters that share the order (https://firebase.google.com/docs/firestore/query-data/index-overview#index_merging).
+ */
 export const COMPOSITE_INDEXES = {
   /** Usage breakdowns (`/admin/v1/usage/breakdown`): one dimension's daily rollups over a date range. */
   rollupsByDimension: { collection: COLLECTIONS.usageRollups, equal: ['dimension'], order: [{ field: 'day', direction: 'asc' }] },
   /** One value of a dimension (a key, a model, `team=web`) over a date range. */
   rollupsByValue: { collection: COLLECTIONS.usageRollups, equal: ['dimension', 'value'], order: [{ field: 'day', direction: 'asc' }] },
+  /** The same per UTC hour (`/admin/v1/analytics/*?granularity=hour`). */
+  rollupsByDimensionHour: { collection: COLLECTIONS.usageRollups, equal: ['dimension'], order: [{ field: 'hour', direction: 'asc' }] },
+  rollupsByValueHour: { collection: COLLECTIONS.usageRollups, equal: ['dimension', 'value'], order: [{ field: 'hour', direction: 'asc' }] },
+  /** Log search (`/admin/v1/logs`), newest first, by each field it filters on. */
+  logsByKey: logsBy('key_id'),
+  logsByWorkspace: logsBy('workspace_id'),
+  logsByModel: logsBy('model_requested'),
+  logsByProvider: logsBy('provider'),
+  logsByStatus: logsBy('status'),
+  logsByOutcome: logsBy('outcome'),
+  logsByTrace: logsBy('trace_id'),
+  logsBySession: logsBy('session_id'),
+  /** One metadata pair (`team=web`), across the organisation and inside a workspace. */
+  logsByMetadata: { collection: COLLECTIONS.requestLogs, equal: [], contains: 'metadata_pairs', order: NEWEST_FIRST },
+  logsByWorkspaceMetadata: { collection: COLLECTIONS.requestLogs, equal: ['workspace_id'], contains: 'metadata_pairs', order: NEWEST_FIRST },
 } as const satisfies Record<string, CompositeIndex>;

@@ -3,7 +3,9 @@ import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../e
 import { GatewayError } from '../errors';
 import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
+import type { RequestLog } from '../request-log';
 import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import { compareLogs, matchesSearch } from './log-search';
 import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
 
 /**
@@ -31,11 +33,19 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const counters: Record<CounterCollection, Map<string, CounterDoc>> = { usage_totals: new Map(), budget_counters: new Map(), usage_rollups: new Map() };
   // Insertion-ordered, so expired ids are pruned from the front.
   const processed = new Map<string, number>();
+  const logs = new Map<string, RequestLog>();
+  /** A log past its `expires_at` is gone, as Firestore's TTL policy deletes it (there, within a day). */
+  const live = (log: RequestLog | undefined) => (log && Date.parse(log.expires_at) > now() ? log : undefined);
 
   const prune = (at: number) => {
     for (const [id, expiresAt] of processed) {
       if (expiresAt > at && processed.size <= maxEntries) break;
       processed.delete(id);
+    }
+    // Logs arrive about in time order, so the expired ones are at the front too.
+    for (const [id, log] of logs) {
+      if (Date.parse(log.expires_at) > at) break;
+      logs.delete(id);
     }
   };
 
@@ -60,6 +70,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       processed.set(e.event_id, at + ttl);
       if (processed.size > maxEntries) prune(at);
       applied.add(e.event_id);
+      if (e.log) logs.set(e.log.id, plainCopy(e.log));
       for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
     }
     return applied;
@@ -92,6 +103,17 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     async counter(collection, id) {
       const doc = counters[collection].get(id);
       return doc ? { ...doc } : undefined;
+    },
+
+    requestLogs: {
+      async get(id) {
+        const log = live(logs.get(id));
+        return log && structuredClone(log);
+      },
+      async search(q) {
+        const found = [...logs.values()].filter((l) => live(l) && matchesSearch(l, q));
+        return structuredClone(found.sort(compareLogs).slice(0, q.limit));
+      },
     },
 
     async queryCounters(collection, q) {

@@ -2,7 +2,9 @@ import type { Budget, BudgetStatus } from '../budget/entity';
 import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
 import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
+import type { RequestLog } from '../request-log';
 import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
+import type { LogSearch } from './log-search';
 
 /** A keyed collection of documents. Adapters: memory (local mode, tests) and Firestore. */
 export interface Collection<T> {
@@ -42,6 +44,15 @@ export interface Store {
    */
   applyCounted(events: CountedEvent[]): Promise<Set<string>>;
   counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
+  /**
+   * Request logs, written by applyCounted (an event's `log`, with its dedup marker), deleted after
+   * their `expires_at` (TTL policy).
+   */
+  requestLogs: {
+    get(id: string): Promise<RequestLog | undefined>;
+    /** Up to `limit` logs matching the search, newest first (timestamp, then id, descending). */
+    search(q: LogSearch): Promise<RequestLog[]>;
+  };
   queryCounters(collection: CounterCollection, q: CounterQuery): Promise<CounterDoc[]>;
   /** Keyed by budget id. */
   budgets: Collection<Budget>;

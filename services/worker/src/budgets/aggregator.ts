@@ -1,6 +1,7 @@
 import type { BudgetAlert } from '../../../shared/src/budget/alert';
 import type { Budget } from '../../../shared/src/budget/entity';
 import type { Logger } from '../../../shared/src/log';
+import { DEFAULT_LOG_RETENTION_DAYS, requestLogOf } from '../../../shared/src/request-log';
 import type { Store } from '../../../shared/src/store/port';
 import type { UsageEvent } from '../../../shared/src/usage-event';
 import { type BudgetTouch, usageDeltas } from './deltas';
@@ -17,6 +18,8 @@ export interface AggregatorOptions {
   maxWaitMs?: number;
   /** How often budget statuses touched since the last pass are recomputed. Default 1 s. */
   statusIntervalMs?: number;
+  /** How long each event's request log is kept. Default 30 days. */
+  logRetentionDays?: number;
   now?: () => number;
 }
 
@@ -42,7 +45,7 @@ interface Pending {
 
 /**
  * The worker's usage pipeline. Events are grouped and committed together (one transaction
- * holding each event's dedup marker and every counter it moves), so a hot budget or key is written
+ * holding each event's dedup marker, its request log and every counter it moves), so a hot budget or key is written
  * once per commit rather than once per event, and a push is acked only after its commit: a worker
  * killed between commit and ack is redelivered the event, and its marker makes that a no-op. Budget
  * statuses (what gateways enforce) are recomputed at most once per status interval per budget.
@@ -52,6 +55,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const maxEvents = opts.maxEvents ?? 200;
   const maxWaitMs = opts.maxWaitMs ?? 250;
   const now = opts.now ?? Date.now;
+  const logRetentionMs = (opts.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS) * 86_400_000;
   let budgets = new Map<string, Budget>();
   let stopWatch: () => void = () => {};
   let pending: Pending[] = [];
@@ -76,7 +80,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     if (batch.length === 0) return Promise.resolve();
     const current = [...budgets.values()];
     const planned = batch.map((p) => usageDeltas(p.event, current));
-    const done = store.applyCounted(planned.map((p) => p.counted)).then(
+    const counted = planned.map((p, i) => ({ ...p.counted, log: requestLogOf(batch[i].event, logRetentionMs) }));
+    const done = store.applyCounted(counted).then(
       (applied) => {
         batch.forEach((p, i) => {
           // A second copy of one event in the same batch is the redelivery: only the first applied it.

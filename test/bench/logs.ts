@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:logs`: log search and analytics over 100,000 requests in the Firestore emulator
+ * (started here unless FIRESTORE_EMULATOR_HOST is set). The requests are written as the worker writes
+ * them (applyCounted: logs, markers and rollups in group commits), then each query runs 30 times
+ * through the admin handlers; the report is the p50 and p95 of each. Target: p50 ≤ 300 ms.
+ */
+import type { z } from 'zod';
+import { groups, timeseries } from '../../services/gateway/src/admin/analytics';
+import type { Actor } from '../../services/gateway/src/admin/authorize';
+import { type AdminContext, parseInput, type Reply } from '../../services/gateway/src/admin/context';
+import { searchLogs } from '../../services/gateway/src/admin/logs';
+import { foldMetadataParams, GroupsQuery, LogSearchQuery, TimeseriesQuery } from '../../services/gateway/src/admin/observability-schemas';
+import { requestLogOf } from '../../services/shared/src/request-log';
+import { createFirestoreStore } from '../../services/shared/src/store/firestore';
+import { usageDeltas } from '../../services/worker/src/budgets/deltas';
+import { EMULATORS, killGroups, launchEmulator } from '../helpers/global-setup';
+import { silentLogger } from '../helpers/log';
+import { usageEventFixture } from '../helpers/usage-event';
+
+const N = Number(process.env.BENCH_LOG_REQUESTS ?? 100_000);
+const RUNS = 30;
+const DAYS = 7;
+const START = Date.parse('2026-11-01T00:00:00.000Z');
+const ORG = { key_id: 'bench', name: 'bench', type: 'organisation' } as Actor;
+
+function event(i: number) {
+  const key = i % 50;
+  return usageEventFixture({
+    event_id: `bench-${i}`,
+    request_id: `req_gth_bench_${String(i).padStart(7, '0')}`,
+    trace_id: `trace-${i % 5000}`,
+    session_id: `session-${i % 2000}`,
+    timestamp: new Date(START + Math.floor((i * DAYS * 86_400_000) / N)).toISOString(),
+    status: i % 20 === 0 ? 529 : 200,
+    outcome: i % 20 === 0 ? 'upstream_error' : 'success',
+    workspace_id: `ws-${key % 5}`,
+    key_id: `key-${key}`,
+    provider: i % 3 === 0 ? 'anthropic-prod' : 'vertex-prod',
+    model_requested: ['claude-sonnet-4-6', 'claude-opus-4-1', 'claude-haiku-4-5'][i % 3],
+    usage: { input: 100 + (i % 900), output: 200 + (i % 1700), cache_write_5m: 0, cache_write_1h: 0, cache_read: 5000, web_search_requests: 0 },
+    cost_micros: 1000 + (i % 9000),
+    latency_ms: 200 + ((i * 37) % 20_000),
+    ttfb_ms: 100 + ((i * 13) % 2000),
+    metadata: { team: `team-${i % 8}` },
+  });
+}
+
+async function main(): Promise<void> {
+  let pid: number | undefined;
+  if (!process.env.FIRESTORE_EMULATOR_HOST) {
+    const emulator = await launchEmulator(EMULATORS[0]);
+    if (!emulator.ready) throw new Error(`the Firestore emulator did not start; see ${emulator.logPath}`);
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    pid = emulator.pid;
+  }
+  const store = createFirestoreStore({ projectId: `bench-logs-${Date.now()}` });
+  try {
+    const seedStart = Date.now();
+    const batch = 200;
+    const starts = Array.from({ length: Math.ceil(N / batch) }, (_, b) => b * batch);
+    // Four commits at a time, as a few worker instances would.
+    for (let i = 0; i < starts.length; i += 4) {
+      await Promise.all(
+        starts.slice(i, i + 4).map((from) =>
+          store.applyCounted(
+            Array.from({ length: Math.min(batch, N - from) }, (_, j) => {
+              const e = event(from + j);
+              return { ...usageDeltas(e, []).counted, log: requestLogOf(e, 365 * 86_400_000) };
+            }),
+          ),
+        ),
+      );
+    }
+    process.stderr.write(`seeded ${N} requests in ${((Date.now() - seedStart) / 1000).toFixed(0)} s\n`);
+
+    const ctx = {
+      store,
+      actor: ORG,
+      now: () => START + DAYS * 86_400_000,
+      requestId: 'bench',
+      log: silentLogger('bench'),
+      auditRetentionDays: 1,
+      what: 'bench',
+    } as AdminContext;
+    const ask =
+      <S extends z.ZodType>(handler: (c: AdminContext, q: z.infer<S>) => Promise<Reply>, schema: S, q: Record<string, string>) =>
+      () =>
+        handler(ctx, parseInput(schema, foldMetadataParams(q), 'query'));
+    const week = { from: '2026-11-01', to: '2026-11-07' };
+    const page2 = (await searchLogs(ctx, parseInput(LogSearchQuery, { ...week }, 'query'))).body as { next_cursor: string };
+    const queries: Record<string, () => Promise<Reply>> = {
+      'logs: newest 50': ask(searchLogs, LogSearchQuery, week),
+      'logs: next page (cursor)': ask(searchLogs, LogSearchQuery, { ...week, cursor: page2.next_cursor }),
+      'logs: by key': ask(searchLogs, LogSearchQuery, { ...week, key_id: 'key-7' }),
+      'logs: by trace': ask(searchLogs, LogSearchQuery, { ...week, trace_id: 'trace-42' }),
+      'logs: workspace + model': ask(searchLogs, LogSearchQuery, { ...week, workspace_id: 'ws-2', model: 'claude-opus-4-1' }),
+      'logs: metadata': ask(searchLogs, LogSearchQuery, { ...week, 'metadata.team': 'team-3' }),
+      'analytics: 7 days by day': ask(timeseries, TimeseriesQuery, week),
+      'analytics: 7 days by hour': ask(timeseries, TimeseriesQuery, { ...week, granularity: 'hour' }),
+      'analytics: group by model': ask(groups, GroupsQuery, { ...week, group_by: 'model' }),
+      'analytics: group by key': ask(groups, GroupsQuery, { ...week, group_by: 'key' }),
+      'analytics: group by team': ask(groups, GroupsQuery, { ...week, group_by: 'metadata.team' }),
+    };
+    const rows: string[] = [];
+    for (const [name, run] of Object.entries(queries)) {
+      await run(); // warm
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t = performance.now();
+        await run();
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      rows.push(
+        `${name.padEnd(30)} p50 ${times[Math.floor(RUNS / 2)].toFixed(1).padStart(7)} ms   p95 ${times[Math.floor(RUNS * 0.95)].toFixed(1).padStart(7)} ms`,
+      );
+    }
+    process.stdout.write(`${N} requests over ${DAYS} days, Firestore emulator, ${RUNS} runs each:\n${rows.join('\n')}\n`);
+  } finally {
+    await store.close();
+    if (pid) killGroups([pid], 'SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
