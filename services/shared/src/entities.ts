@@ -17,6 +17,9 @@ export const Workspace = z.object({
       allowed_models: z.array(z.string()).optional(),
       /** Provider slugs this workspace's keys may route through; unset: every provider (the default, so older workspaces keep working). */
       allowed_providers: z.array(z.string()).optional(),
+      /** Stored guardrail ids that run on every request of the workspace, whatever config a key uses. */
+      input_guardrails: z.array(z.string()).optional(),
+      output_guardrails: z.array(z.string()).optional(),
     })
     .default({}),
   created_at: z.string().optional(),
@@ -127,6 +130,21 @@ export const StoredConfig = z.object({
   updated_at: z.string().optional(),
 });
 export type StoredConfig = z.infer<typeof StoredConfig>;
+
+/**
+ * A stored guardrail (README, Guardrails), referenced by id from configs' `input_guardrails` /
+ * `output_guardrails` and from workspace defaults. `guardrail` is validated by the gateway on write.
+ */
+export const StoredGuardrail = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+  version: z.number().int().positive().default(1),
+  /** The workspace that owns it: only its configs and defaults may use it. Unset: shared by the organisation. */
+  workspace_id: z.string().optional(),
+  guardrail: z.record(z.string(), z.unknown()),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type StoredGuardrail = z.infer<typeof StoredGuardrail>;
 
 /** Monthly totals for one key or workspace, kept by the worker. */
 export const UsageTotals = z.object({

@@ -52,6 +52,18 @@ export const Attempt = z.object({
 });
 export type Attempt = z.infer<typeof Attempt>;
 
+/**
+ * A guardrail that matched (README, Guardrails): its id, action, where (`input:messages[2].content`,
+ * `output:content[0].text`, `input:metadata`) and detector. Never the matched text.
+ */
+export const GuardrailVerdict = z.object({
+  id: z.string(),
+  action: z.enum(['deny', 'redact', 'flag']),
+  location: z.string(),
+  detector: z.string(),
+});
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;
+
 export const CacheStatus = z.enum(['HIT', 'MISS', 'REFRESH', 'DISABLED']);
 export type CacheStatus = z.infer<typeof CacheStatus>;
 
@@ -93,6 +105,8 @@ export const UsageEvent = z.object({
   metadata: z.record(z.string(), z.string()),
   attempts: z.array(Attempt),
   cache: z.object({ status: CacheStatus, saved_micros: z.number().int().nonnegative() }).optional(),
+  /** Guardrails that matched; absent when none did (optional, so older consumers read the event unchanged). */
+  guardrails: z.array(GuardrailVerdict).optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 

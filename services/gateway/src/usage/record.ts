@@ -5,6 +5,7 @@ import type { GatewayError } from '../../../shared/src/errors';
 import {
   type Attempt,
   type CacheStatus,
+  type GuardrailVerdict,
   type Outcome,
   type TokenUsage,
   USAGE_EVENT_VERSION,
@@ -38,6 +39,8 @@ export class RequestRecord {
   status = 0;
   errorType?: string;
   cacheStatus?: CacheStatus;
+  /** Guardrails that matched, on the request and the answer. */
+  guardrails: GuardrailVerdict[] = [];
   private emitted = false;
   /** What happened, as the request path reports it; `outcome` is decided from these alone. */
   private clientGone = false;
@@ -131,6 +134,7 @@ export class RequestRecord {
       metadata: this.metadata,
       attempts: this.attempts.map((a) => ({ ...a, latency_ms: round(a.latency_ms) })),
       ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost.effective : 0 } } : {}),
+      ...(this.guardrails.length ? { guardrails: this.guardrails } : {}),
     };
   }
 }
