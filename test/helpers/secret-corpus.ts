@@ -75,26 +75,38 @@ export function positives(seed = 7): Positive[] {
     const card = (body + luhnDigit(body)).replace(/(\d{4})(?=\d)/g, '$1 ');
     add('credit_card', card, (s) => `paid with ${s}.`);
   }
-  add('us_ssn', `${pick('12345678', 1)}${pick(DIGITS, 2)}-${pick('123456789', 1)}${pick(DIGITS, 1)}-${pick('123456789', 1)}${pick(DIGITS, 3)}`, (s) => `SSN: ${s}`);
+  add(
+    'us_ssn',
+    `${pick('12345678', 1)}${pick(DIGITS, 2)}-${pick('123456789', 1)}${pick(DIGITS, 1)}-${pick('123456789', 1)}${pick(DIGITS, 3)}`,
+    (s) => `SSN: ${s}`,
+  );
   add('iban', iban('DE', pick(DIGITS, 18)), (s) => `IBAN ${s} (Berlin)`);
   add('iban', iban('GB', `${pick(UPPER, 4)}${pick(DIGITS, 14)}`), (s) => `pay to ${s}`);
   {
     const fr = iban('FR', pick(DIGITS, 23));
     add('iban', fr.replace(/(.{4})(?=.)/g, '$1 '), (s) => `compte: ${s}`);
   }
-  add('ip_address', `10.${pick("123456789", 2)}.17.${pick("123456789", 1)}`, (s) => `ssh admin@host (${s}) failed`);
+  add('ip_address', `10.${pick('123456789', 2)}.17.${pick('123456789', 1)}`, (s) => `ssh admin@host (${s}) failed`);
   add('ip_address', '2001:db8:85a3::8a2e:370:7334', (s) => `listening on [${s}]:443`);
   // Secrets
   add('aws_access_key_id', `${'AK'}${'IA'}${pick(UPPER + DIGITS, 16)}`, (s) => `aws_access_key_id = ${s}`);
   add('aws_access_key_id', `${'AS'}${'IA'}${pick(UPPER + DIGITS, 16)}`, (s) => `export AWS_ACCESS_KEY_ID="${s}"`);
   add('aws_secret_access_key', pick(`${ALNUM}/+`, 40), (s) => `aws_secret_access_key = ${s}`);
-  add('gcp_service_account', createHash('sha1').update(pick(ALNUM, 20)).digest('hex'), (s) => `{"type": "service_account", "private_key_id": "${s}", "client_email": "x"}`);
+  add(
+    'gcp_service_account',
+    createHash('sha1').update(pick(ALNUM, 20)).digest('hex'),
+    (s) => `{"type": "service_account", "private_key_id": "${s}", "client_email": "x"}`,
+  );
   add('gcp_api_key', `${'AI'}${'za'}${pick(`${ALNUM}-_`, 35)}`, (s) => `const key = '${s}';`);
   add('github_token', `${'gh'}p_${pick(ALNUM, 36)}`, (s) => `GH auth: ${s}`);
   add('github_token', `${'github'}_pat_${pick(`${ALNUM}_`, 82)}`, (s) => `token=${s}`);
   add('gitlab_token', `${'gl'}pat-${pick(`${ALNUM}_-`, 20)}`, (s) => `PRIVATE-TOKEN: ${s}`);
   add('slack_token', `${'xo'}xb-${pick(DIGITS, 12)}-${pick(DIGITS, 12)}-${pick(ALNUM, 24)}`, (s) => `SLACK=${s}`);
-  add('slack_token', `https://hooks.${'slack'}.com/services/T${pick(UPPER + DIGITS, 8)}/B${pick(UPPER + DIGITS, 8)}/${pick(ALNUM, 24)}`, (s) => `webhook: ${s}`);
+  add(
+    'slack_token',
+    `https://hooks.${'slack'}.com/services/T${pick(UPPER + DIGITS, 8)}/B${pick(UPPER + DIGITS, 8)}/${pick(ALNUM, 24)}`,
+    (s) => `webhook: ${s}`,
+  );
   add('stripe_key', `${'sk'}_${'live'}_${pick(ALNUM, 24)}`, (s) => `Stripe.apiKey = "${s}"`);
   add('anthropic_key', `${'sk-'}${'ant-'}api03-${pick(B64URL, 93)}AA`, (s) => `ANTHROPIC_API_KEY=${s}`);
   add('openai_key', `${'sk-'}proj-${pick(B64URL, 120)}`, (s) => `OPENAI_API_KEY=${s}`);
@@ -140,7 +152,10 @@ export function negatives(seed = 7): Array<{ detector: string; text: string }> {
     { detector: 'gatehouse_key', text: 'keys start with gth_ and are 53 characters' },
     { detector: 'private_key', text: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----' },
     { detector: 'jwt', text: 'a JWT starts with eyJ and has three parts' },
-    { detector: 'secret_assignment', text: 'password = os.environ["DB_PASSWORD"]; token: config.auth.sessionToken; API_KEY=${API_KEY}; secret: "changeme"; token="short"' },
+    {
+      detector: 'secret_assignment',
+      text: 'password = os.environ["DB_PASSWORD"]; token: config.auth.sessionToken; API_KEY=${API_KEY}; secret: "changeme"; token="short"',
+    },
   ];
 }
 
@@ -160,7 +175,8 @@ export function traps(seed = 11): Array<{ name: string; text: string }> {
       name: 'lockfile integrity hashes',
       text: Array.from(
         { length: 30 },
-        (_, i) => `"node_modules/pkg-${i}": { "version": "1.${i}.0", "resolved": "https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz", "integrity": "${integrity()}" }`,
+        (_, i) =>
+          `"node_modules/pkg-${i}": { "version": "1.${i}.0", "resolved": "https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz", "integrity": "${integrity()}" }`,
       ).join(',\n'),
     },
     {

@@ -21,8 +21,7 @@ afterAll(() => {
   const rows = Object.keys(BUILT_IN).map((id) => {
     const mine = pos.filter((p) => p.detector === id);
     const hits = mine.filter((p) => findAll(p.text, id).some((f) => p.text.slice(f.start, f.end) === p.secret)).length;
-    const falseHits =
-      neg.filter((n) => n.detector === id && findAll(n.text, id).length).length + trap.filter((t) => findAll(t.text, id).length).length;
+    const falseHits = neg.filter((n) => n.detector === id && findAll(n.text, id).length).length + trap.filter((t) => findAll(t.text, id).length).length;
     const recall = mine.length ? hits / mine.length : 1;
     const precision = hits + falseHits ? hits / (hits + falseHits) : 1;
     return `${id.padEnd(22)} positives ${String(mine.length).padStart(2)}  recall ${(recall * 100).toFixed(0).padStart(3)}%  precision ${(precision * 100).toFixed(0).padStart(3)}%`;

@@ -9,7 +9,8 @@ export type StoredGuardrailState = ({ ok: true; guardrail: CompiledGuardrail } |
 
 export function deriveStoredGuardrail(doc: StoredGuardrail): StoredGuardrailState {
   const parsed = parseGuardrailSpec(doc.guardrail);
-  if (!parsed.spec) return { ok: false, message: parsed.issues.map((i) => `${i.path.join('.') || '(guardrail)'}: ${i.message}`).join('; '), workspace_id: doc.workspace_id };
+  if (!parsed.spec)
+    return { ok: false, message: parsed.issues.map((i) => `${i.path.join('.') || '(guardrail)'}: ${i.message}`).join('; '), workspace_id: doc.workspace_id };
   return { ok: true, guardrail: compileGuardrail(parsed.spec, doc.id), workspace_id: doc.workspace_id };
 }
 

@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { compileRegex } from '../routing/conditions';
-import { type CheckSpec, type GuardrailAction, type GuardrailSpec } from './definition';
+import type { CheckSpec, GuardrailAction, GuardrailSpec } from './definition';
 import { BUILT_IN, type Detector, type Finding, GROUPS } from './detectors';
 
 /** A guardrail ready to run: its text detectors built once, its request-level checks as data. */
@@ -58,10 +58,10 @@ function detectorsOf(check: CheckSpec): Detector[] {
   if (is(c, 'words')) return [allowing(re2Detector('words', wordsPattern(c.words, !!c.case_sensitive)), c.allow)];
   if (is(c, 'regex'))
     return c.patterns.map((p) => {
-        const compiled = compileRegex(p);
-        if (!compiled.ok) throw new Error(`regex ${JSON.stringify(p)}: ${compiled.message}`); // validated on write
-        return allowing(re2Detector('regex', compiled.regex), c.allow);
-      });
+      const compiled = compileRegex(p);
+      if (!compiled.ok) throw new Error(`regex ${JSON.stringify(p)}: ${compiled.message}`); // validated on write
+      return allowing(re2Detector('regex', compiled.regex), c.allow);
+    });
   if (!(c.type in BUILT_IN) && !(c.type in GROUPS)) return []; // request-level checks
   const allow = 'allow' in c ? c.allow : undefined;
   const ids = c.type in GROUPS ? GROUPS[c.type as keyof typeof GROUPS] : [c.type];
@@ -82,9 +82,18 @@ export function compileGuardrail(spec: GuardrailSpec, id: string): CompiledGuard
   };
 }
 
-/** Runs a guardrail's text detectors over one text. */
+/**
+ * Runs a guardrail's text detectors over one text. A finding inside another is dropped, and of two on
+ * the same span the one from the earlier detector is kept: `AWS_ACCESS_KEY_ID=AKIA…` is an AWS key id,
+ * not also a generic secret assignment (the generic detectors come last).
+ */
 export function findAll(g: CompiledGuardrail, text: string): Finding[] {
   const out: Finding[] = [];
   for (const d of g.detectors) d.find(text, out);
-  return out;
+  if (out.length < 2) return out;
+  const rank = new Map(g.detectors.map((d, i) => [d.id, i]));
+  out.sort((a, b) => a.start - b.start || b.end - a.end || rank.get(a.detector)! - rank.get(b.detector)!);
+  const kept: Finding[] = [];
+  for (const f of out) if (!kept.some((k) => k.start <= f.start && f.end <= k.end)) kept.push(f);
+  return kept;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileRegex } from '../routing/conditions';
 import { BUILT_IN, GROUPS } from './detectors';
 
 /**
@@ -14,6 +15,7 @@ export const ACTIONS = ['deny', 'redact', 'flag'] as const;
 export type GuardrailAction = (typeof ACTIONS)[number];
 
 const DETECTOR_NAMES = [...Object.keys(BUILT_IN), ...Object.keys(GROUPS)] as [string, ...string[]];
+const CHECK_TYPES = new Set([...DETECTOR_NAMES, 'words', 'regex', 'required_metadata', 'max_input_size', 'model_armor']);
 const DetectorName = z.enum(DETECTOR_NAMES, {
   error: (i) => `unknown detector ${JSON.stringify(i.input)}; built-in detectors are ${DETECTOR_NAMES.join(', ')}`,
 });
@@ -78,7 +80,8 @@ function portkeyCheck(name: string, params: unknown): { check?: unknown; redact?
     return { check: { type: 'regex', patterns: [p.rule] } };
   }
   if (plugin === 'default' && fn === 'contains') {
-    if (p.operator !== 'none') return { message: `operator ${JSON.stringify(p.operator)} is not supported: Gatehouse guardrails deny words ("operator": "none")` };
+    if (p.operator !== 'none')
+      return { message: `operator ${JSON.stringify(p.operator)} is not supported: Gatehouse guardrails deny words ("operator": "none")` };
     return { check: { type: 'words', words: p.words } };
   }
   if (plugin === 'default' && fn === 'requiredMetadataKeys') return { check: { type: 'required_metadata', keys: p.metadataKeys } };
@@ -112,11 +115,27 @@ export function parseGuardrailSpec(value: unknown, path: (string | number)[] = [
   const portkey = !('checks' in value) && Object.keys(value).some((k) => k.includes('.'));
   const candidate = portkey ? fromPortkey(value, path, issues) : value;
   if (issues.length) return { issues };
+  // Named before zod sees them: its union error would only say "Invalid input".
+  if (Array.isArray(candidate.checks))
+    candidate.checks.forEach((c, i) => {
+      const type = typeof c === 'string' ? c : isObj(c) ? c.type : undefined;
+      if (typeof type !== 'string' || !CHECK_TYPES.has(type))
+        issues.push({
+          path: [...path, 'checks', i],
+          message: `unknown detector ${JSON.stringify(type)}; checks are ${[...CHECK_TYPES].join(', ')} (a string, or an object with "type")`,
+        });
+    });
+  if (issues.length) return { issues };
   const parsed = GuardrailSpec.safeParse(candidate);
-  if (!parsed.success) return { issues: zodIssues(parsed.error, portkey ? [...path] : path) };
+  if (!parsed.success) return { issues: zodIssues(parsed.error, path) };
   const spec = parsed.data;
   spec.checks.forEach((c, i) => {
     const type = typeof c === 'string' ? c : c.type;
+    if (typeof c !== 'string' && c.type === 'regex')
+      (c as { patterns: string[] }).patterns.forEach((p, j) => {
+        const compiled = compileRegex(p);
+        if (!compiled.ok) issues.push({ path: [...path, 'checks', i, 'patterns', j], message: compiled.message });
+      });
     if (spec.action === 'redact' && (type === 'required_metadata' || type === 'max_input_size' || type === 'model_armor'))
       issues.push({ path: [...path, 'checks', i], message: `a ${type} check has nothing to redact; put it in a guardrail whose action is "deny" or "flag"` });
   });

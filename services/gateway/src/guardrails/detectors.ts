@@ -49,9 +49,10 @@ function regexDetector(id: string, spec: RegexSpec): Detector {
 const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5))/;
 // Bounded repeats: an unbounded name would make each long token (a base64 blob) cost its length squared.
 const SECRET_WORD = 'secret|token|passw(?:or)?d|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credential';
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,40}(?:${SECRET_WORD})[A-Za-z0-9_.-]{0,40}`;
+const SECRET_NAME = `[A-Za-z0-9_.-]{0,40}(?:${SECRET_WORD})[A-Za-z0-9_.-]{0,40}`;
 /** Values that name a secret instead of holding one: env lookups, templates, placeholders, dotted paths. */
-const NOT_A_VALUE = /^(?:\$|<|%|\{|process\.|os\.|env\.|ENV\[|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|(?:x+|\*+|changeme|example\w*|placeholder\w*|your[\w-]*|redacted\w*)$)/i;
+const NOT_A_VALUE =
+  /^(?:\$|<|%|\{|process\.|os\.|env\.|ENV\[|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|(?:x+|\*+|changeme|example\w*|placeholder\w*|your[\w-]*|redacted\w*)$)/i;
 
 /** A high-entropy value assigned to a secret-looking name: at least 16 characters, letters and digits, ≥ 3.5 bits each. */
 function secretValue(v: string): boolean {
@@ -74,7 +75,8 @@ add('pii', 'email', 'e-mail addresses', {
   hints: ['@'],
 });
 add('pii', 'phone', 'phone numbers: E.164 (+15551234567, +44 20 7946 0958) and US/UK national formats', {
-  regex: /(?<![\w+.-])(?:\+[1-9]\d{7,14}|\+[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?){2,5}|\(\d{3}\) ?\d{3}[ -]\d{4}|\d{3}-\d{3}-\d{4}|0\d{2,4} \d{3,4} \d{3,4})(?![\w-]|\.\d)/g,
+  regex:
+    /(?<![\w+.-])(?:\+[1-9]\d{7,14}|\+[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?){2,5}|\(\d{3}\) ?\d{3}[ -]\d{4}|\d{3}-\d{3}-\d{4}|0\d{2,4} \d{3,4} \d{3,4})(?![\w-]|\.\d)/g,
   valid: (m) => {
     const digits = m.replace(/\D/g, '').length;
     return digits >= 9 && digits <= 15;
@@ -95,7 +97,8 @@ add('pii', 'iban', 'IBANs (length per country and mod-97 checksum)', {
   valid: ibanValid,
 });
 add('pii', 'ip_address', 'IPv4 and IPv6 addresses', {
-  regex: /(?<![\w.:])(?:(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w-]|\.\d)|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])/g,
+  regex:
+    /(?<![\w.:])(?:(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w-]|\.\d)|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])/g,
   valid: (m) => m.includes('.') || ipv6(m),
 });
 
@@ -156,10 +159,7 @@ add('secrets', 'jwt', 'JSON Web Tokens (signed)', {
   hints: ['eyJ'],
 });
 add('secrets', 'secret_assignment', 'high-entropy values assigned to secret-looking names (API_TOKEN=…, "password": "…")', {
-  regex: new RegExp(
-    String.raw`(?<![A-Za-z0-9_])${SECRET_NAME}\\?["']?\s*(?::=|=>|[:=])\s*(?:\\?["'\x60])?([^\s"'\x60,;\\)\]}]{16,256})`,
-    'gi',
-  ),
+  regex: new RegExp(String.raw`(?<![A-Za-z0-9_])${SECRET_NAME}\\?["']?\s*(?::=|=>|[:=])\s*(?:\\?["'\x60])?([^\s"'\x60,;\\)\]}]{16,256})`, 'gi'),
   gate: new RegExp(SECRET_WORD, 'i'),
   group: 1,
   valid: secretValue,

@@ -61,6 +61,13 @@ export function guardAnswer(guards: readonly CompiledGuardrail[], text: string, 
 
 type Field = 'text' | 'partial_json';
 
+/** The parts of a `content_block_*` event the guard reads. */
+interface BlockEvent {
+  index?: number;
+  content_block?: { type?: string };
+  delta?: Record<string, unknown>;
+}
+
 interface Block {
   field: Field;
   location: string;
@@ -141,12 +148,17 @@ export async function* guardStream(
       const events: SseEvent[] = [];
       let changed = false;
       for (const e of batch.events) {
-        const data = e.event.startsWith('content_block_') ? (parseJson(e.data) as Record<string, any> | undefined) : undefined;
+        const data = e.event.startsWith('content_block_') ? (parseJson(e.data) as BlockEvent | undefined) : undefined;
         const index = typeof data?.index === 'number' ? data.index : -1;
         if (e.event === 'content_block_start') {
           const type = data?.content_block?.type;
           if (type === 'text' || type === 'tool_use')
-            blocks.set(index, { field: type === 'text' ? 'text' : 'partial_json', location: `content[${index}].${type === 'text' ? 'text' : 'input'}`, held: '', context: '' });
+            blocks.set(index, {
+              field: type === 'text' ? 'text' : 'partial_json',
+              location: `content[${index}].${type === 'text' ? 'text' : 'input'}`,
+              held: '',
+              context: '',
+            });
           events.push(e);
           continue;
         }

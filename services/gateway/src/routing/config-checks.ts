@@ -124,7 +124,8 @@ export function checkConfig(config: unknown): RawIssue[] {
   if (isObject(config) && !guards && !EFFECTIVE.some((k) => config[k] !== undefined)) {
     issues.push({
       path: [],
-      message: 'the config does nothing: give it a provider, a strategy with targets, or retry / cache / request_timeout / override_params / forward_headers / guardrails',
+      message:
+        'the config does nothing: give it a provider, a strategy with targets, or retry / cache / request_timeout / override_params / forward_headers / guardrails',
     });
   }
   checkNode(config, [], issues);

@@ -85,13 +85,7 @@ export interface ConfigIssue {
 export type ParseConfigResult = { ok: true; config: RoutingConfig; ignored: string[] } | { ok: false; issues: ConfigIssue[] };
 
 /** Portkey fields that are valid there and have no effect here yet; reported in `ignored`, never an error. */
-export const IGNORED_KEYS = [
-  'before_request_hooks',
-  'after_request_hooks',
-  'input_mutators',
-  'output_mutators',
-  'strict_open_ai_compliance',
-] as const;
+export const IGNORED_KEYS = ['before_request_hooks', 'after_request_hooks', 'input_mutators', 'output_mutators', 'strict_open_ai_compliance'] as const;
 
 /**
  * The shortest `request_timeout` a config may set. Claude's first byte commonly takes one to a few
