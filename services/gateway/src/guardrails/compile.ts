@@ -12,8 +12,6 @@ export interface CompiledGuardrail {
   detectors: Detector[];
   requiredMetadata: string[];
   maxBytes?: number;
-  /** Model Armor templates (`projects/…/templates/…`). */
-  modelArmor: string[];
 }
 
 /** Drops findings whose text is allowed. */
@@ -78,7 +76,6 @@ export function compileGuardrail(spec: GuardrailSpec, id: string): CompiledGuard
     detectors: spec.checks.flatMap(detectorsOf),
     requiredMetadata: objects.flatMap((c) => (is(c, 'required_metadata') ? c.keys : [])),
     ...(sizes.length ? { maxBytes: Math.min(...sizes) } : {}),
-    modelArmor: objects.flatMap((c) => (is(c, 'model_armor') ? [c.template] : [])),
   };
 }
 

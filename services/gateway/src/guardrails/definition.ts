@@ -15,7 +15,7 @@ export const ACTIONS = ['deny', 'redact', 'flag'] as const;
 export type GuardrailAction = (typeof ACTIONS)[number];
 
 const DETECTOR_NAMES = [...Object.keys(BUILT_IN), ...Object.keys(GROUPS)] as [string, ...string[]];
-const CHECK_TYPES = new Set([...DETECTOR_NAMES, 'words', 'regex', 'required_metadata', 'max_input_size', 'model_armor']);
+const CHECK_TYPES = new Set([...DETECTOR_NAMES, 'words', 'regex', 'required_metadata', 'max_input_size']);
 const DetectorName = z.enum(DETECTOR_NAMES, {
   error: (i) => `unknown detector ${JSON.stringify(i.input)}; built-in detectors are ${DETECTOR_NAMES.join(', ')}`,
 });
@@ -36,10 +36,6 @@ export const CheckSpec = z.union([
     z.strictObject({ type: z.literal('regex'), patterns: z.array(z.string().min(1).max(512)).min(1).max(50), allow: Allow }),
     z.strictObject({ type: z.literal('required_metadata'), keys: z.array(z.string().min(1).max(128)).min(1).max(64) }),
     z.strictObject({ type: z.literal('max_input_size'), bytes: z.int().positive() }),
-    z.strictObject({
-      type: z.literal('model_armor'),
-      template: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/templates\/[^/]+$/, 'must be "projects/{p}/locations/{l}/templates/{t}"'),
-    }),
   ]),
 ]);
 export type CheckSpec = z.infer<typeof CheckSpec>;
@@ -136,7 +132,7 @@ export function parseGuardrailSpec(value: unknown, path: (string | number)[] = [
         const compiled = compileRegex(p);
         if (!compiled.ok) issues.push({ path: [...path, 'checks', i, 'patterns', j], message: compiled.message });
       });
-    if (spec.action === 'redact' && (type === 'required_metadata' || type === 'max_input_size' || type === 'model_armor'))
+    if (spec.action === 'redact' && (type === 'required_metadata' || type === 'max_input_size'))
       issues.push({ path: [...path, 'checks', i], message: `a ${type} check has nothing to redact; put it in a guardrail whose action is "deny" or "flag"` });
   });
   return issues.length ? { issues } : { spec, issues };
