@@ -3,7 +3,7 @@ import { compileRegex } from '../routing/conditions';
 import { BUILT_IN, GROUPS } from './detectors';
 
 /**
- * What a guardrail is, as configs and the admin API write it (docs/guardrails.md):
+ * What a guardrail is, as configs and the admin API write it (README, Guardrails):
  *
  *   { "id": "no-secrets", "action": "redact", "checks": ["secrets", {"type": "words", "words": ["project-x"]}] }
  *

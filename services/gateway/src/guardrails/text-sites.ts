@@ -1,5 +1,5 @@
 /**
- * Where guardrails look (docs/guardrails.md): the text a person or a tool put into a request — the
+ * Where guardrails look (README, Guardrails): the text a person or a tool put into a request — the
  * system prompt, message text, `tool_result` content (where repository files and terminal output
  * arrive), tool-use inputs, plain-text documents — and, in an answer, its text and tool inputs. Never
  * `thinking` / `redacted_thinking` blocks (their signatures cover their bytes: a changed block makes
