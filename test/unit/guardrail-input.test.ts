@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compileGuardrail } from '../../services/gateway/src/guardrails/compile';
 import { parseGuardrailSpec } from '../../services/gateway/src/guardrails/definition';
 import { guardInput } from '../../services/gateway/src/guardrails/input-guard';
 import { RequestBody } from '../../services/gateway/src/providers/request-body';
+import { parseConfig } from '../../services/gateway/src/routing/config-schema';
 import { guardedClaudeCodeBody } from '../helpers/guarded-body';
 
 function guardrail(spec: unknown, id = 'g') {
@@ -135,5 +138,16 @@ describe('guardrail definitions', () => {
     const r = parseGuardrailSpec(input);
     expect(r.spec).toBeUndefined();
     expect(r.issues.map((i) => i.message).join('\n')).toMatch(message);
+  });
+});
+
+describe('the README', () => {
+  it('has guardrail config examples that parse as written', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Guardrails'), readme.indexOf('## Outages'));
+    const block = /```jsonc\n([\s\S]*?)```/.exec(section)![1];
+    const configs = block.split('\n').filter((l) => l.startsWith('{'));
+    expect(configs).toHaveLength(5);
+    for (const c of configs) expect(parseConfig(c)).toMatchObject({ ok: true });
   });
 });
