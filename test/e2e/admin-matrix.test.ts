@@ -58,6 +58,11 @@ async function freshConfig(owner: string | null = 'alpha'): Promise<string> {
   await gw.store.configs.put(id, { id, version: 1, ...(owner && { workspace_id: owner }), config: { provider: '@vertex-prod' } });
   return id;
 }
+async function freshGuardrail(): Promise<string> {
+  const id = `guard-${++n}`;
+  await gw.store.guardrails.put(id, { id, version: 1, guardrail: { action: 'flag', checks: ['pii'] } });
+  return id;
+}
 async function freshProvider(): Promise<string> {
   const slug = `prov-${++n}`;
   await gw.store.providers.put(slug, { slug, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } });
@@ -166,6 +171,23 @@ const CASES: Record<string, Case> = {
     want: [200, 200, 403, 403, 401, 401, 401],
   },
   'delete /admin/v1/configs/:config_id': { prepare: async () => ({ path: `${V}/configs/${await freshConfig()}` }), want: [204, 204, 403, 403, 401, 401, 401] },
+  'post /admin/v1/guardrails': {
+    prepare: async () => ({ path: `${V}/guardrails`, body: { id: `new-guard-${++n}`, guardrail: { action: 'redact', checks: ['secrets'] } } }),
+    want: [201, 403, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/guardrails': { prepare: async () => ({ path: `${V}/guardrails` }), want: [200, 403, 403, 403, 401, 401, 401] },
+  'get /admin/v1/guardrails/:guardrail_id': {
+    prepare: async () => ({ path: `${V}/guardrails/${await freshGuardrail()}` }),
+    want: [200, 403, 403, 403, 401, 401, 401],
+  },
+  'put /admin/v1/guardrails/:guardrail_id': {
+    prepare: async () => ({ path: `${V}/guardrails/${await freshGuardrail()}`, body: { guardrail: { action: 'deny', checks: ['secrets'] } } }),
+    want: [200, 403, 403, 403, 401, 401, 401],
+  },
+  'delete /admin/v1/guardrails/:guardrail_id': {
+    prepare: async () => ({ path: `${V}/guardrails/${await freshGuardrail()}` }),
+    want: [204, 403, 403, 403, 401, 401, 401],
+  },
   'post /admin/v1/providers': {
     prepare: async () => ({ path: `${V}/providers`, body: { slug: `new-prov-${++n}`, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' } } }),
     want: [201, 403, 403, 403, 401, 401, 401],

@@ -301,6 +301,42 @@ describe('Claude Code shows the gateway’s errors', () => {
   );
 
   it(
+    'an input guardrail that denies: 400 naming the guardrail, printed; only the CLI’s quick feature-dropping 400 retries, nothing upstream',
+    async () => {
+      const config = {
+        provider: '@vertex-prod',
+        input_guardrails: [{ id: 'needs-cost-center', action: 'deny', checks: [{ type: 'required_metadata', keys: ['cost_center'] }] }],
+      };
+      const run = await claude({
+        ANTHROPIC_BASE_URL: tap.url,
+        ANTHROPIC_AUTH_TOKEN: DEV_KEY,
+        ANTHROPIC_CUSTOM_HEADERS: `x-gatehouse-config: ${JSON.stringify(config)}`,
+      });
+      await check(run, async () => {
+        expect(run.timedOut).toBe(false);
+        expect(run.code).not.toBe(0);
+        // Claude Code answers a 400 with up to six quick retries, each without a beta or feature (docs/claude-code.md §4).
+        expect(tap.requests.length).toBeLessThanOrEqual(7);
+        expect(tap.requests.every((r) => r.status === 400)).toBe(true);
+        const message = gatewayMessage(400);
+        expect(message).toBe(
+          'Input guardrail "needs-cost-center" denied the request: required_metadata:cost_center in metadata. The matched text is not repeated here.',
+        );
+        expect(run.json).toMatchObject({ is_error: true, api_error_status: 400 });
+        expect(run.json!.result).toContain(message);
+        expect(vertex.calls).toHaveLength(0);
+        const [recorded] = await gw.waitForEvents(1);
+        expect(recorded).toMatchObject({
+          status: 400,
+          outcome: 'rejected',
+          guardrails: [{ id: 'needs-cost-center', action: 'deny', location: 'input:metadata', detector: 'required_metadata:cost_center' }],
+        });
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'a key without the completions scope: 403 permission_error, not retried, printed',
     async () => {
       // Default retry settings: Claude Code does not retry a 403, so this is one request and a quick exit.

@@ -275,6 +275,25 @@ describe('usage', () => {
   });
 });
 
+describe('guardrails', () => {
+  it('applies, lists, reads and deletes stored guardrails; an invalid one is refused', async () => {
+    const guardrail = { id: 'no-secrets', guardrail: { action: 'redact', checks: ['secrets', 'pii'] } };
+    expect((await cli(['guardrails', 'apply', '-f', file('g.json', guardrail)])).out).toBe('guardrail no-secrets: created, version 1\n');
+    expect((await cli(['guardrails', 'apply', '-f', file('g2.json', [{ ...guardrail, guardrail: { action: 'deny', checks: ['secrets'] } }])])).out).toBe(
+      'guardrail no-secrets: updated, version 2\n',
+    );
+    const list = await cli(['guardrails', 'list']);
+    expect(list.out).toMatch(/^ID\s+VERSION\s+ACTION\s+WORKSPACE\s+UPDATED$/m);
+    expect(list.out).toMatch(/^no-secrets\s+2\s+deny\s+\(shared\)/m);
+    expect((await cli(['guardrails', 'get', 'no-secrets', '--json'])).json).toMatchObject({ id: 'no-secrets', version: 2, guardrail: { action: 'deny' } });
+    const bad = await cli(['guardrails', 'apply', '-f', file('g3.json', { id: 'bad', guardrail: { checks: ['passports'] } })]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('unknown detector "passports"');
+    expect((await cli(['guardrails', 'delete', 'no-secrets'])).out).toBe('guardrail no-secrets: deleted\n');
+    expect((await cli(['guardrails', 'list'])).out).toBe('No guardrails.\n');
+  });
+});
+
 describe('rate limits', () => {
   it('applies, lists, reads and deletes rate limits', async () => {
     const limit = {

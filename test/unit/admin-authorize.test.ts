@@ -48,6 +48,8 @@ describe('scopes', () => {
       'configs.write',
       'providers.read',
       'providers.write',
+      'guardrails.read',
+      'guardrails.write',
       'budgets.read',
       'budgets.write',
       'logs.view',

@@ -90,15 +90,16 @@ describe('parseConfig accepts', () => {
     const r = parseConfig({
       provider: '@a',
       input_guardrails: ['pg-1'],
-      outputGuardrails: ['pg-2'],
+      outputGuardrails: ['pg-2', { 'default.contains': { operator: 'none', words: ['x'] }, deny: true }],
       after_request_hooks: [{ id: 'h' }],
       strategy: { mode: 'single', cbConfig: { failure_threshold: 3 } },
       targets: [{ provider: '@b', before_request_hooks: [] }],
     });
     expect(r).toMatchObject({ ok: true });
     if (!r.ok) return;
-    expect(r.ignored).toEqual(['input_guardrails', 'output_guardrails', 'after_request_hooks', 'strategy.cb_config', 'targets[0].before_request_hooks']);
-    expect(r.config.output_guardrails).toEqual(['pg-2']);
+    expect(r.ignored).toEqual(['after_request_hooks', 'strategy.cb_config', 'targets[0].before_request_hooks']);
+    expect(r.config.input_guardrails).toEqual(['pg-1']);
+    expect(r.config.output_guardrails).toEqual(['pg-2', { action: 'deny', checks: [{ type: 'words', words: ['x'] }] }]);
   });
 
   it('accepts targets nested exactly 5 levels deep', () => {

@@ -4,6 +4,7 @@ import { ApiError } from './client';
 import { type CliIo, type Command, makeRun } from './command';
 import { budgetCommands } from './commands/budgets';
 import { configCommands } from './commands/configs';
+import { guardrailCommands } from './commands/guardrails';
 import { providerCommands } from './commands/providers';
 import { rateLimitCommands } from './commands/rate-limits';
 import { keyCommands } from './commands/keys';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...configCommands,
   ...budgetCommands,
   ...rateLimitCommands,
+  ...guardrailCommands,
   ...providerCommands,
   usageCommand,
   ...observabilityCommands,

@@ -143,7 +143,7 @@ export interface RequestLog {
   attempts: Attempt[];
   cache?: { status: string; saved_micros: number };
   metadata?: Record<string, string>;
-  guardrails?: { id: string; stage: string; verdict: string }[];
+  guardrails?: { id: string; action: string; location: string; detector: string }[];
   bodies?: Record<string, { content_type: string; text: string; truncated: boolean }>;
 }
 export interface LogPage {

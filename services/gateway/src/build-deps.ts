@@ -13,6 +13,7 @@ import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
+import { deriveStoredGuardrail } from './guardrails/active';
 import { BudgetGuard } from './policy/budget-guard';
 import { RateLimiter } from './policy/rate-limiter';
 import type { GatewayDeps } from './deps';
@@ -111,9 +112,10 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     log,
     'config',
   );
+  const guardrails = new LiveMap(store.guardrails, (g) => g.id, deriveStoredGuardrail, log, 'guardrail');
   const budgets = new BudgetGuard(store, log);
   const rateLimits = new RateLimiter(store, log, opts.wallClock);
-  const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
+  const listeners = { api_keys: keys, workspaces, providers, configs, guardrails, ...budgets.listeners, rate_limits: rateLimits.listener };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
@@ -138,6 +140,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     workspaces,
     providers,
     configs,
+    guardrails,
     listeners,
     started,
     isReady: () => ready,

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Catalog } from '../../shared/src/catalog';
-import type { Provider, ProviderKind, StoredConfig, Workspace } from '../../shared/src/entities';
+import type { Provider, ProviderKind, StoredConfig, StoredGuardrail, Workspace } from '../../shared/src/entities';
 import type { EventBus } from '../../shared/src/bus/port';
 import type { GatewayEnv } from '../../shared/src/env';
 import type { Logger } from '../../shared/src/log';
@@ -9,6 +9,7 @@ import type { Store } from '../../shared/src/store/port';
 import type { KeyCache } from './auth/key-cache';
 import type { BodyCapture } from './bodies/body-capture';
 import type { ResponseCache } from './cache/response-cache';
+import type { StoredGuardrailState } from './guardrails/active';
 import type { BudgetGuard } from './policy/budget-guard';
 import type { RateLimiter } from './policy/rate-limiter';
 import type { ProviderAdapter } from './providers/types';
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   providers: LiveMap<Provider>;
   /** Stored configs, validated once per change, with their owning workspace. */
   configs: LiveMap<StoredConfig, ParseConfigResult & Pick<StoredConfig, 'workspace_id'>>;
+  /** Stored guardrails, compiled once per change. */
+  guardrails: LiveMap<StoredGuardrail, StoredGuardrailState>;
   /** Budgets and their statuses, mirrored; refuses requests an exhausted budget covers. */
   budgets: BudgetGuard;
   /** Rate limits shared by all instances through leases from the store; refuses with 429. */

@@ -19,6 +19,9 @@ export const Workspace = z.object({
       allowed_providers: z.array(z.string()).optional(),
       /** Store each request's and response's body (GATEHOUSE_BODY_BUCKET / GATEHOUSE_BODY_DIR); off unless set. */
       capture_bodies: z.boolean().optional(),
+      /** Stored guardrail ids that run on every request of the workspace, whatever config a key uses. */
+      input_guardrails: z.array(z.string()).optional(),
+      output_guardrails: z.array(z.string()).optional(),
     })
     .default({}),
   created_at: z.string().optional(),
@@ -130,6 +133,21 @@ export const StoredConfig = z.object({
 });
 export type StoredConfig = z.infer<typeof StoredConfig>;
 
+/**
+ * A stored guardrail (README, Guardrails), referenced by id from configs' `input_guardrails` /
+ * `output_guardrails` and from workspace defaults. `guardrail` is validated by the gateway on write.
+ */
+export const StoredGuardrail = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+  version: z.number().int().positive().default(1),
+  /** The workspace that owns it: only its configs and defaults may use it. Unset: shared by the organisation. */
+  workspace_id: z.string().optional(),
+  guardrail: z.record(z.string(), z.unknown()),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type StoredGuardrail = z.infer<typeof StoredGuardrail>;
+
 /** Monthly totals for one key or workspace, kept by the worker. */
 export const UsageTotals = z.object({
   id: z.string(),
@@ -161,7 +179,7 @@ export const AuditEntry = z.object({
   expires_at: z.string(),
   actor: z.object({ key_id: z.string(), name: z.string(), type: z.enum(['organisation', 'workspace']), workspace_id: z.string().optional() }),
   action: z.string(),
-  target: z.object({ type: z.enum(['workspace', 'key', 'config', 'provider', 'budget', 'rate_limit']), id: z.string() }),
+  target: z.object({ type: z.enum(['workspace', 'key', 'config', 'guardrail', 'provider', 'budget', 'rate_limit']), id: z.string() }),
   /** The workspace the target belongs to; absent for organisation-level objects. */
   workspace_id: z.string().optional(),
   request_id: z.string().optional(),

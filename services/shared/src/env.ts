@@ -65,6 +65,12 @@ export const GatewayEnv = z.object({
     .positive()
     .default(1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Key of the HMAC in guardrail redaction placeholders: set it (a random secret, the same on every
+   * instance) so that one secret gets one placeholder on every instance and a session's prompt cache
+   * keeps hitting. Unset, each process draws its own.
+   */
+  GATEHOUSE_REDACTION_KEY: z.string().min(16, 'at least 16 characters (a random secret)').optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

@@ -55,21 +55,24 @@ export const Attempt = z.object({
 });
 export type Attempt = z.infer<typeof Attempt>;
 
+/**
+ * A guardrail that matched (README, Guardrails): its id, action, where (`input:messages[2].content`,
+ * `output:content[0].text`, `input:metadata`) and detector. Never the matched text.
+ */
+export const GuardrailVerdict = z.object({
+  id: z.string(),
+  action: z.enum(['deny', 'redact', 'flag']),
+  location: z.string(),
+  detector: z.string(),
+});
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;
+
 export const CacheStatus = z.enum(['HIT', 'MISS', 'REFRESH', 'DISABLED']);
 export type CacheStatus = z.infer<typeof CacheStatus>;
 
 export const Outcome = z.enum(['success', 'upstream_error', 'client_cancel', 'rejected', 'gateway_error']);
 export type Outcome = z.infer<typeof Outcome>;
 
-/** One guardrail's verdict on a request (the guardrails fill it in; the logs show it). */
-export const GuardrailVerdict = z
-  .object({
-    id: z.string(),
-    stage: z.enum(['input', 'output']).optional(),
-    verdict: z.string().describe('e.g. pass, fail, redacted'),
-  })
-  .loose();
-export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;
 
 export const UsageEvent = z.object({
   version: z.union([z.literal(1), z.literal(2), z.literal(USAGE_EVENT_VERSION)]),

@@ -121,8 +121,8 @@ export function LogDetail({ id, onClose, onSession }: { id: string; onClose: () 
               <h3>Guardrails</h3>
               <ul>
                 {r.guardrails.map((g) => (
-                  <li key={`${g.stage}${g.id}`}>
-                    {g.id} ({g.stage}): {g.verdict}
+                  <li key={`${g.id}${g.location}`}>
+                    {g.id}: {g.action} ({g.detector}) at {g.location}
                   </li>
                 ))}
               </ul>

@@ -8,6 +8,7 @@ import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from '.
 import { type AdminContext, ok, type Reply } from './context';
 import { getLog, searchLogs } from './logs';
 import * as O from './observability-schemas';
+import { createGuardrail, deleteGuardrail, getGuardrail, listGuardrails, putGuardrail } from './guardrails';
 import { createProvider, deleteProvider, getProvider, listProviders, putPricing, putProvider } from './providers';
 import * as S from './schemas';
 import type { Scope } from './scopes';
@@ -205,6 +206,55 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: 'Delete a routing config no key or workspace uses',
     responses: { 204: undefined },
     handle: (ctx, { params }) => deleteConfig(ctx, params.config_id),
+  }),
+
+  // guardrails: organisation-level policy, named by configs and workspace defaults (guardrails.ts)
+  route({
+    method: 'post',
+    path: `${V}/guardrails`,
+    scope: 'guardrails.write',
+    organisationOnly: true,
+    summary: 'Create a stored guardrail',
+    body: S.GuardrailCreate,
+    responses: { 201: S.GuardrailView },
+    handle: (ctx, { body }) => createGuardrail(ctx, body),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/guardrails`,
+    scope: 'guardrails.read',
+    organisationOnly: true,
+    summary: 'List stored guardrails',
+    responses: { 200: S.GuardrailList },
+    handle: (ctx) => listGuardrails(ctx),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/guardrails/:guardrail_id`,
+    scope: 'guardrails.read',
+    organisationOnly: true,
+    summary: 'Get a stored guardrail',
+    responses: { 200: S.GuardrailView },
+    handle: (ctx, { params }) => getGuardrail(ctx, params.guardrail_id),
+  }),
+  route({
+    method: 'put',
+    path: `${V}/guardrails/:guardrail_id`,
+    scope: 'guardrails.write',
+    organisationOnly: true,
+    summary: 'Create or replace a stored guardrail (bumps its version)',
+    body: S.GuardrailPut,
+    responses: { 200: S.GuardrailView, 201: S.GuardrailView },
+    handle: (ctx, { params, body }) => putGuardrail(ctx, params.guardrail_id, body),
+  }),
+  route({
+    method: 'delete',
+    path: `${V}/guardrails/:guardrail_id`,
+    scope: 'guardrails.write',
+    organisationOnly: true,
+    summary: 'Delete a stored guardrail no workspace or config uses',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteGuardrail(ctx, params.guardrail_id),
   }),
 
   // providers: organisation-level; a workspace key may read those its workspace may route through

@@ -8,6 +8,7 @@ import {
   CredentialRef,
   ProviderPricing,
   StoredConfig,
+  StoredGuardrail,
   UsageTotals,
   VertexProvider,
   Workspace,
@@ -58,6 +59,9 @@ const ConfigId = StoredConfig.shape.id;
 
 // ---- workspaces
 
+/** Stored guardrail ids a workspace runs on every request, whatever config its keys use. */
+const GuardrailIds = z.array(StoredGuardrail.shape.id).max(20);
+
 export const WorkspaceDefaultsInput = z
   .object({
     config_id: ConfigId.optional(),
@@ -65,6 +69,8 @@ export const WorkspaceDefaultsInput = z
     allowed_models: ModelPatterns.optional(),
     allowed_providers: ProviderSlugs.optional(),
     capture_bodies: z.boolean().optional().describe("store request and response bodies, shown in the logs' detail"),
+    input_guardrails: GuardrailIds.optional(),
+    output_guardrails: GuardrailIds.optional(),
   })
   .strict();
 
@@ -87,12 +93,14 @@ export const WorkspaceUpdate = named(
           allowed_models: ModelPatterns.nullable().optional(),
           allowed_providers: ProviderSlugs.nullable().optional(),
           capture_bodies: z.boolean().nullable().optional(),
+          input_guardrails: GuardrailIds.nullable().optional(),
+          output_guardrails: GuardrailIds.nullable().optional(),
         })
         .strict()
         .optional(),
     })
     .strict(),
-  'Fields to change. Workspace keys may change name, defaults.config_id and defaults.metadata of their own workspace; status, allowed_models and allowed_providers are organisation-level.',
+  'Fields to change. Workspace keys may change name, defaults.config_id and defaults.metadata of their own workspace; status, allowed_models, allowed_providers and the default guardrails are organisation-level (a workspace cannot switch its guardrails off).',
 );
 
 export const WorkspaceView = named('Workspace', Workspace);
@@ -162,6 +170,23 @@ export const KeyListQuery = z
     status: z.enum(['active', 'revoked', 'expired']).optional(),
   })
   .strict();
+
+// ---- guardrails
+
+export const GuardrailCreate = named(
+  'GuardrailCreate',
+  z.object({ id: StoredGuardrail.shape.id, workspace_id: StoredGuardrail.shape.workspace_id, guardrail: z.record(z.string(), z.unknown()) }).strict(),
+  'A guardrail (README, Guardrails): `{"action": "deny" | "redact" | "flag", "checks": [...], "on_stream": "redact" | "error"}` or Portkey\'s shorthand. `workspace_id`: only that workspace may use it; absent: shared.',
+);
+export const GuardrailPut = named(
+  'GuardrailPut',
+  z
+    .object({ workspace_id: StoredGuardrail.shape.workspace_id, guardrail: z.record(z.string(), z.unknown()), version: z.number().int().positive().optional() })
+    .strict(),
+  'Creates the guardrail, or replaces it and bumps its version; with `version`, only if that is the current one (409 otherwise).',
+);
+export const GuardrailView = named('Guardrail', StoredGuardrail);
+export const GuardrailList = named('GuardrailList', z.object({ data: z.array(GuardrailView) }));
 
 // ---- configs
 

@@ -14,6 +14,8 @@ export const SCOPES = {
   'configs.write': 'Create, update and delete routing configs (organisation keys only).',
   'providers.read': 'List and read providers (organisation keys only).',
   'providers.write': 'Create, update and delete providers (organisation keys only).',
+  'guardrails.read': 'List and read stored guardrails (organisation keys only).',
+  'guardrails.write': 'Create, update and delete stored guardrails (organisation keys only).',
   'budgets.read': 'Read budgets and their state, and rate limits.',
   'budgets.write': 'Create, update and delete budgets and rate limits.',
   'logs.view': 'Read request logs.',

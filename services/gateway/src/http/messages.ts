@@ -7,12 +7,14 @@ import type { UsageEvent } from '../../../shared/src/usage-event';
 import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import { keyFromHeaders } from '../auth/keys';
 import type { GatewayDeps } from '../deps';
+import { activeGuardrails } from '../guardrails/active';
+import { guardInput } from '../guardrails/input-guard';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { estimateTokens } from '../policy/rate-limiter';
 import { AbortEmitter } from '../proxy/abort';
 import { execute } from '../proxy/execute';
 import { RequestBody } from '../providers/request-body';
-import { resolvePlan } from '../proxy/resolve';
+import { resolveConfig, resolvePlan } from '../proxy/resolve';
 import type { InboundRequest } from '../providers/types';
 import { RequestRecord } from '../usage/record';
 import { emitUsage } from '../usage/emit';
@@ -167,12 +169,12 @@ interface Exchange {
 async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal }: Exchange): Promise<void> {
   const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
-  const inbound = route.inbound(req, RequestBody.parse(body));
+  let inbound = route.inbound(req, RequestBody.parse(body));
   record.modelRequested = inbound.model;
   record.stream = inbound.stream;
   // Checked per target, against the model each provider will actually call (policy/target-model.ts).
   const checkTarget = (provider: Provider, model: string) => checkCallerTarget(deps.catalog, caller, provider, model);
-  const plan = resolvePlan(deps, {
+  const routeInput = {
     configHeader: gatehouseHeader(req, 'config'),
     providerHeader: gatehouseHeader(req, 'provider'),
     key,
@@ -181,12 +183,23 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     body: inbound.body,
     headers: inbound.forwardHeaders,
     sessionId: record.sessionId,
-  });
+  };
+  const config = resolveConfig(deps, routeInput);
+  // Input guardrails, before routing: what a deny refuses or a redaction removes never reaches a target.
+  const inputGuards = activeGuardrails('input', config, workspace, key, deps.guardrails);
+  if (inputGuards.length) {
+    const guarded = guardInput(inputGuards, { body: inbound.body, size: body.length, metadata: record.metadata }, deps.env.GATEHOUSE_REDACTION_KEY);
+    record.guardrails.push(...guarded.verdicts);
+    if (guarded.denied) throw guarded.denied;
+    inbound = { ...inbound, body: guarded.body };
+  }
+  const outputGuards = activeGuardrails('output', config, workspace, key, deps.guardrails);
+  const plan = resolvePlan(deps, { ...routeInput, body: inbound.body }, config);
   // Policy: budgets (the provider is the first target's: a fallback elsewhere is not re-checked).
   const coverage = { key_id: key.key_id, workspace_id: key.workspace_id, metadata: record.metadata, provider: plan[0]?.provider };
   deps.budgets.admit(coverage, Date.now());
   // Rate limits: a store call only when this instance's lease is empty. count_tokens generates nothing.
   if (inbound.op === 'messages')
     await deps.rateLimits.admit(coverage, { requestId: record.requestId, tokens: () => estimateTokens(inbound.body.value('max_tokens'), body.length) });
-  await execute(deps, { inbound, record, clientSignal, checkTarget }, plan, res);
+  await execute(deps, { inbound, record, clientSignal, checkTarget, outputGuards }, plan, res);
 }

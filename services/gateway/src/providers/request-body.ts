@@ -150,13 +150,13 @@ function invalid(why: string): GatewayError {
   return new GatewayError('invalid_request_error', `Request body is not valid JSON: ${why}.`);
 }
 
-function skipWs(b: Buffer, i: number): number {
+export function skipWs(b: Buffer, i: number): number {
   while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
   return i;
 }
 
 /** Offset just past the string starting at `i` (a quote). Escapes are skipped, not decoded. */
-function skipString(b: Buffer, i: number): number {
+export function skipString(b: Buffer, i: number): number {
   let from = i + 1;
   for (;;) {
     const q = b.indexOf(QUOTE, from);
@@ -169,7 +169,7 @@ function skipString(b: Buffer, i: number): number {
 }
 
 /** Offset just past the value starting at `i`; nested objects and arrays are matched, strings skipped. */
-function skipValue(b: Buffer, i: number): number {
+export function skipValue(b: Buffer, i: number): number {
   const c = b[i];
   if (c === QUOTE) return skipString(b, i);
   if (c === 0x7b || c === 0x5b) {

@@ -5,7 +5,8 @@ import { CACHE_STATUS_HEADER, jsonAnswer, streamAnswer } from '../cache/cache-pl
 import type { CachedAnswer } from '../cache/response-cache';
 import type { GatewayDeps } from '../deps';
 import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
-import { formatSse } from '../streaming/sse';
+import { formatSse, type SseBatch } from '../streaming/sse';
+import { guardAnswer, guardStream } from '../guardrails/output-guard';
 import { relayStream } from '../streaming/relay';
 import type { RequestRecord } from '../usage/record';
 import { usageFromMessage } from '../usage/usage-tap';
@@ -20,6 +21,15 @@ export function servedHeaders(served: Served): Record<string, string> {
     'x-gatehouse-provider': `@${served.provider.slug}`,
     'x-gatehouse-retry-count': String(served.retries),
     [CACHE_STATUS_HEADER]: served.cacheStatus,
+  };
+}
+
+/** `first` then the rest, as one iterator (what the output guard reads). */
+function prepend(first: SseBatch, rest: AsyncIterator<SseBatch>): AsyncIterator<SseBatch> {
+  let given = false;
+  return {
+    next: () => (given ? rest.next() : ((given = true), Promise.resolve({ done: false as const, value: first }))),
+    return: (v?: unknown) => rest.return?.(v) ?? Promise.resolve({ done: true as const, value: undefined }),
   };
 }
 
@@ -60,8 +70,8 @@ export function serveHit(now: () => number, record: RequestRecord, served: Serve
  * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  deps: Pick<GatewayDeps, 'now' | 'log'>,
-  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal'>,
+  deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
+  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
   served: Served,
   answer: UpstreamAnswer,
   keep: boolean,
@@ -71,18 +81,34 @@ export async function deliver(
   describeProvider(record, served, answer.up.modelUpstream);
   const headers = servedHeaders(served);
   record.answered(answer.status);
+  const guarded = ctx.outputGuards.length > 0 && ctx.inbound.op === 'messages';
   if (answer.kind === 'json') {
+    let text = answer.text;
+    const parsed = ctx.inbound.op === 'messages' ? parseJson(text) : undefined;
+    if (parsed !== undefined) record.usage = usageFromMessage(parsed);
+    if (guarded) {
+      // Before the status line: a denied answer is a 400 the client gets instead (its tokens are billed).
+      const checked = guardAnswer(ctx.outputGuards, text, deps.env.GATEHOUSE_REDACTION_KEY);
+      record.guardrails.push(...checked.verdicts);
+      if (checked.denied) throw checked.denied;
+      text = checked.text;
+    }
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
     record.ttfbMs = deps.now() - record.startedAt;
-    res.end(answer.text);
-    if (ctx.inbound.op !== 'messages') return undefined;
-    const parsed = parseJson(answer.text);
-    record.usage = usageFromMessage(parsed);
-    return keep ? jsonAnswer(answer.status, answer.text, parsed, record.usage, answer.up.modelUpstream) : undefined;
+    res.end(text);
+    if (parsed === undefined) return undefined;
+    return keep ? jsonAnswer(answer.status, text, text === answer.text ? parsed : parseJson(text), record.usage, answer.up.modelUpstream) : undefined;
+  }
+  let { first, rest } = answer;
+  if (guarded) {
+    const stream = guardStream(prepend(first, rest), ctx.outputGuards, deps.env.GATEHOUSE_REDACTION_KEY, record.guardrails);
+    const head = await stream.next();
+    first = head.done ? { events: [] } : head.value;
+    rest = stream;
   }
   res.writeHead(answer.status, { ...headers, ...SSE_HEADERS });
   record.ttfbMs = deps.now() - record.startedAt;
-  const relayed = await relayStream(res, answer.first, answer.rest, keep);
+  const relayed = await relayStream(res, first, rest, keep);
   record.usage = relayed.tap.usage;
   const metrics = relayed.tap.bedrockMetrics;
   const mismatch = metrics && invocationMetricsMismatch(metrics, record.usage);

@@ -27,11 +27,15 @@ const inlineConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
  * The route for a request, first match wins: a config in the header (inline JSON or a stored id),
  * a provider in the header, the key's default config, the workspace's default config.
  */
-export function resolvePlan(deps: GatewayDeps, input: ResolveInput): PlannedTarget[] {
-  const config = chooseConfig(deps.configs, input);
+export function resolvePlan(deps: GatewayDeps, input: ResolveInput, config = resolveConfig(deps, input)): PlannedTarget[] {
   const planned = planRoute(config, new RequestPlanContext(deps.random, deps.breakers, input), { defaultProvider: input.providerHeader?.trim() || undefined });
   if (!planned.ok) throw new GatewayError('invalid_request_error', configError(planned.issues));
   return planned.targets;
+}
+
+/** The config a request uses (first match as in resolvePlan), for what runs before routing: input guardrails. */
+export function resolveConfig(deps: Pick<GatewayDeps, 'configs'>, input: ResolveInput): RoutingConfig {
+  return chooseConfig(deps.configs, input);
 }
 
 /**

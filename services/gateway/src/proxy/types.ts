@@ -2,6 +2,7 @@ import type { Provider } from '../../../shared/src/entities';
 import type { GatewayError } from '../../../shared/src/errors';
 import type { CacheStatus } from '../../../shared/src/usage-event';
 import type { CachedAnswer } from '../cache/response-cache';
+import type { CompiledGuardrail } from '../guardrails/compile';
 import type { InboundRequest, UpstreamRequest } from '../providers/types';
 import type { SseBatch } from '../streaming/sse';
 import type { RequestRecord } from '../usage/record';
@@ -18,6 +19,8 @@ export interface CallContext {
    * for an unknown name); returns the upstream model id.
    */
   checkTarget(provider: Provider, model: string): string;
+  /** Output guardrails to run on the answer (usually none). */
+  outputGuards: readonly CompiledGuardrail[];
 }
 
 /** What the answer's headers and usage event say about how it was obtained. */

@@ -120,10 +120,12 @@ function checkNode(node: unknown, path: Path, issues: RawIssue[]) {
 /** Every cross-field problem in a normalised config. */
 export function checkConfig(config: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
-  if (isObject(config) && !EFFECTIVE.some((k) => config[k] !== undefined)) {
+  const guards = isObject(config) && [config.input_guardrails, config.output_guardrails].some((g) => Array.isArray(g) && g.length);
+  if (isObject(config) && !guards && !EFFECTIVE.some((k) => config[k] !== undefined)) {
     issues.push({
       path: [],
-      message: 'the config does nothing: give it a provider, a strategy with targets, or retry / cache / request_timeout / override_params / forward_headers',
+      message:
+        'the config does nothing: give it a provider, a strategy with targets, or retry / cache / request_timeout / override_params / forward_headers / guardrails',
     });
   }
   checkNode(config, [], issues);

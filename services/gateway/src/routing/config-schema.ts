@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type GuardrailRef, parseGuardrailList } from '../guardrails/definition';
 import { checkConfig } from './config-checks';
 import { bytesMessage, type ConfigLimits, type KnownKeys, normaliseConfig, type RawIssue, STORED_LIMITS } from './config-normalise';
 import type { Query } from './conditions';
@@ -64,9 +65,10 @@ export interface RoutingConfig {
   request_timeout?: number;
   /** Lower-case header names. */
   forward_headers?: string[];
+  /** Root only: stored guardrail ids or guardrails written inline (README, Guardrails). */
+  input_guardrails?: GuardrailRef[];
+  output_guardrails?: GuardrailRef[];
   // Portkey fields we accept and ignore for now (see IGNORED_KEYS).
-  input_guardrails?: unknown;
-  output_guardrails?: unknown;
   before_request_hooks?: unknown;
   after_request_hooks?: unknown;
   input_mutators?: unknown;
@@ -83,15 +85,7 @@ export interface ConfigIssue {
 export type ParseConfigResult = { ok: true; config: RoutingConfig; ignored: string[] } | { ok: false; issues: ConfigIssue[] };
 
 /** Portkey fields that are valid there and have no effect here yet; reported in `ignored`, never an error. */
-export const IGNORED_KEYS = [
-  'input_guardrails',
-  'output_guardrails',
-  'before_request_hooks',
-  'after_request_hooks',
-  'input_mutators',
-  'output_mutators',
-  'strict_open_ai_compliance',
-] as const;
+export const IGNORED_KEYS = ['before_request_hooks', 'after_request_hooks', 'input_mutators', 'output_mutators', 'strict_open_ai_compliance'] as const;
 
 /**
  * The shortest `request_timeout` a config may set. Claude's first byte commonly takes one to a few
@@ -165,8 +159,9 @@ const NodeSchema = z.strictObject({
   get targets() {
     return z.array(NodeSchema).optional();
   },
-  input_guardrails: ignored,
-  output_guardrails: ignored,
+  // Checked entry by entry by parseGuardrailList (Portkey's shorthand included).
+  input_guardrails: z.array(z.unknown()).optional(),
+  output_guardrails: z.array(z.unknown()).optional(),
   before_request_hooks: ignored,
   after_request_hooks: ignored,
   input_mutators: ignored,
@@ -234,9 +229,31 @@ function ignoredPaths(node: ParsedNode, path: (string | number)[] = []): string[
   return [...here, ...(node.targets ?? []).flatMap((t, i) => ignoredPaths(t, [...path, 'targets', i]))];
 }
 
+const GUARDRAIL_LISTS = ['input_guardrails', 'output_guardrails'] as const;
+
+/**
+ * Guardrail lists, parsed; at the root only, since input guardrails run before routing picks a
+ * target and output guardrails apply to whichever target answers.
+ */
+function guardrailIssues(node: Record<string, unknown>, path: (string | number)[] = []): RawIssue[] {
+  const issues: RawIssue[] = [];
+  for (const k of GUARDRAIL_LISTS) {
+    if (node[k] === undefined) continue;
+    if (path.length) issues.push({ path: [...path, k], message: `${k} apply to the whole request: set them at the config's root` });
+    else issues.push(...parseGuardrailList(node[k], [k]).issues);
+  }
+  if (Array.isArray(node.targets))
+    node.targets.forEach((t, i) => {
+      if (t && typeof t === 'object') issues.push(...guardrailIssues(t as Record<string, unknown>, [...path, 'targets', i]));
+    });
+  return issues;
+}
+
 function canonical(node: ParsedNode): RoutingConfig {
-  const { virtual_key, strategy, targets, forward_headers, ...rest } = node;
+  const { virtual_key, strategy, targets, forward_headers, input_guardrails, output_guardrails, ...rest } = node;
   const out: RoutingConfig = { ...rest };
+  if (input_guardrails) out.input_guardrails = parseGuardrailList(input_guardrails, []).refs;
+  if (output_guardrails) out.output_guardrails = parseGuardrailList(output_guardrails, []).refs;
   if (virtual_key !== undefined) out.provider = `@${virtual_key.replace(/^@/, '')}`;
   if (strategy) out.strategy = { ...strategy, mode: strategy.mode === 'load-balance' ? 'loadbalance' : strategy.mode };
   if (forward_headers) out.forward_headers = [...new Set(forward_headers.map((h) => h.toLowerCase()))];
@@ -272,7 +289,12 @@ export function parseConfig(input: unknown, limits: ConfigLimits = STORED_LIMITS
   const norm = normaliseConfig(value, KNOWN, limits);
   if (norm.limited) return fail(norm.issues);
   const parsed = NodeSchema.safeParse(norm.value);
-  const issues = [...norm.issues, ...(parsed.success ? [] : zodIssues(parsed.error)), ...checkConfig(norm.value)];
+  const issues = [
+    ...norm.issues,
+    ...(parsed.success ? [] : zodIssues(parsed.error)),
+    ...checkConfig(norm.value),
+    ...guardrailIssues(norm.value as Record<string, unknown>),
+  ];
   if (issues.length || !parsed.success) return fail(issues);
   return { ok: true, config: canonical(parsed.data), ignored: ignoredPaths(parsed.data) };
 }

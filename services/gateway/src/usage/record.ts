@@ -5,6 +5,7 @@ import type { GatewayError } from '../../../shared/src/errors';
 import {
   type Attempt,
   type CacheStatus,
+  type GuardrailVerdict,
   type Outcome,
   type TokenUsage,
   USAGE_EVENT_VERSION,
@@ -42,6 +43,8 @@ export class RequestRecord {
   cloudTrace?: { traceId: string; spanId?: string };
   /** The request's bodies went to the body store (its workspace captures them). */
   bodiesCaptured = false;
+  /** Guardrails that matched, on the request and the answer. */
+  guardrails: GuardrailVerdict[] = [];
   private emitted = false;
   /** What happened, as the request path reports it; `outcome` is decided from these alone. */
   private clientGone = false;
@@ -138,6 +141,7 @@ export class RequestRecord {
       attempts: this.attempts.map((a) => ({ ...a, latency_ms: round(a.latency_ms) })),
       ...(this.cacheStatus ? { cache: { status: this.cacheStatus, saved_micros: hit ? cost.effective : 0 } } : {}),
       ...(this.bodiesCaptured ? { bodies_captured: true } : {}),
+      ...(this.guardrails.length ? { guardrails: this.guardrails } : {}),
     };
   }
 }

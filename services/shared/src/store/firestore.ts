@@ -130,6 +130,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     apiKeys: firestoreCollection(db.collection(prefix + COLLECTIONS.apiKeys)),
     providers: firestoreCollection(db.collection(prefix + COLLECTIONS.providers)),
     configs: firestoreCollection(db.collection(prefix + COLLECTIONS.configs)),
+    guardrails: firestoreCollection(db.collection(prefix + COLLECTIONS.guardrails)),
     audit: firestoreCollection(db.collection(prefix + COLLECTIONS.audit), [TTL_POLICIES.audit.field]),
 
     budgets: firestoreCollection(db.collection(prefix + COLLECTIONS.budgets)),

@@ -10,6 +10,7 @@ export const COLLECTIONS = {
   apiKeys: 'api_keys',
   providers: 'providers',
   configs: 'configs',
+  guardrails: 'guardrails',
   audit: 'audit_log',
   usageTotals: 'usage_totals',
   processedEvents: 'processed_events',

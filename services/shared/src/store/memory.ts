@@ -1,5 +1,5 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
-import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../entities';
+import type { ApiKey, AuditEntry, Provider, StoredConfig, StoredGuardrail, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
@@ -53,6 +53,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const apiKeys = memoryCollection<ApiKey>();
   const providers = memoryCollection<Provider>();
   const configs = memoryCollection<StoredConfig>();
+  const guardrails = memoryCollection<StoredGuardrail>();
   const audit = memoryCollection<AuditEntry>();
   const budgets = memoryCollection<Budget>();
   const budgetStatus = memoryCollection<BudgetStatus>();
@@ -81,6 +82,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     apiKeys,
     providers,
     configs,
+    guardrails,
     audit,
     budgets,
     budgetStatus,
@@ -140,7 +142,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs, audit, budgets, budgetStatus, rateLimits]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, guardrails, audit, budgets, budgetStatus, rateLimits]) c.closeWatchers();
     },
   };
 }

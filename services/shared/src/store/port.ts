@@ -1,6 +1,6 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
-import type { ApiKey, AuditEntry, StoredConfig, Provider, UsageTotals, Workspace } from '../entities';
+import type { ApiKey, AuditEntry, StoredConfig, StoredGuardrail, Provider, UsageTotals, Workspace } from '../entities';
 import type { UsageEvent } from '../usage-event';
 import type { RequestLog } from '../request-log';
 import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
@@ -30,6 +30,8 @@ export interface Store {
   providers: Collection<Provider>;
   /** Keyed by config id. */
   configs: Collection<StoredConfig>;
+  /** Keyed by guardrail id; referenced from configs and workspace defaults. */
+  guardrails: Collection<StoredGuardrail>;
   /** Admin audit log, keyed by entry id (time-ordered). Entries expire at `expires_at` (TTL policy). */
   audit: Collection<AuditEntry>;
   /**

@@ -1,0 +1,197 @@
+import type { ServerResponse } from 'node:http';
+import { placeholder } from '../../services/gateway/src/guardrails/redaction';
+import { sendJson, startHttpFake, type HttpFake } from '../fakes/http-fake';
+import { DEV_KEY } from '../helpers/gateway';
+import { guardedClaudeCodeBody } from '../helpers/guarded-body';
+import { closeAll } from '../helpers/listen';
+import { positives } from '../helpers/secret-corpus';
+import { message, type RoutingRig, sseEvents, startRoutingRig, streamedText } from './routing-harness';
+
+/**
+ * Guardrails end to end: what the upstream received and what the client got, for each action on the
+ * request and on the answer (whole and streamed), and the verdicts in the usage event.
+ */
+
+const REDACTION_KEY = 'e2e-redaction-key-0123456789';
+const aws = positives().find((p) => p.detector === 'aws_access_key_id')!.secret;
+const ANSWER_TEXT = `Your key is ${aws} — rotate it.`;
+
+/** An upstream whose answers leak a secret; streamed, the secret is split across two writes. */
+async function startLeaky(): Promise<HttpFake> {
+  return startHttpFake(async (_req, res, call) => {
+    if (!call.body?.stream) {
+      return sendJson(res, 200, {
+        id: 'msg_leak',
+        type: 'message',
+        role: 'assistant',
+        model: call.body?.model,
+        content: [{ type: 'text', text: ANSWER_TEXT }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 10, output_tokens: 12 },
+      });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const delta = (text: string) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+    const write = (s: string) => new Promise<void>((r) => (res as ServerResponse).write(s, () => r()));
+    const cut = ANSWER_TEXT.indexOf(aws) + 9;
+    await write(
+      sse('message_start', {
+        type: 'message_start',
+        message: { id: 'msg_leak', type: 'message', role: 'assistant', content: [], model: call.body.model, usage: { input_tokens: 10, output_tokens: 1 } },
+      }) +
+        sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
+        delta(ANSWER_TEXT.slice(0, cut)),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    await write(delta(ANSWER_TEXT.slice(cut)));
+    res.end(
+      sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+        sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 12 } }) +
+        sse('message_stop', { type: 'message_stop' }),
+    );
+  });
+}
+
+let rig: RoutingRig;
+let leaky: HttpFake;
+
+beforeAll(async () => {
+  leaky = await startLeaky();
+  rig = await startRoutingRig({
+    env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY },
+    seed: {
+      providers: [{ slug: 'leaky', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: leaky.url, allow_uncatalogued_models: true }],
+    },
+  });
+});
+afterAll(() => closeAll(rig, leaky));
+beforeEach(async () => {
+  leaky.reset();
+  await rig.reset();
+});
+
+const withSecret = () => message('claude-sonnet-4-6', { messages: [{ role: 'user', content: `deploy with AWS_ACCESS_KEY_ID=${aws} please` }] });
+const inputConfig = (action: string) => ({ provider: '@anthropic-prod', input_guardrails: [{ id: `input-${action}`, action, checks: ['secrets', 'pii'] }] });
+
+describe('input guardrails', () => {
+  it('deny: 400 naming the guardrail and where it matched, nothing sent upstream, the verdict in the usage event', async () => {
+    const res = await rig.send(withSecret(), { config: inputConfig('deny') });
+    expect(res.status).toBe(400);
+    expect(res.json().error).toEqual({
+      type: 'invalid_request_error',
+      message: 'Input guardrail "input-deny" denied the request: aws_access_key_id in messages[0].content. The matched text is not repeated here.',
+    });
+    expect(res.text).not.toContain(aws);
+    expect(rig.anthropic.calls).toHaveLength(0);
+    const event = await rig.onlyEvent();
+    expect(event.guardrails).toEqual([{ id: 'input-deny', action: 'deny', location: 'input:messages[0].content', detector: 'aws_access_key_id' }]);
+    expect(event.outcome).toBe('rejected');
+  });
+
+  it('redact: the upstream gets a placeholder, the client a normal answer', async () => {
+    const res = await rig.send(withSecret(), { config: inputConfig('redact') });
+    expect(res.status).toBe(200);
+    const sent = rig.anthropic.calls[0].body.messages[0].content;
+    expect(sent).toBe(`deploy with AWS_ACCESS_KEY_ID=${placeholder('aws_access_key_id', aws, REDACTION_KEY)} please`);
+    expect((await rig.onlyEvent()).guardrails).toEqual([
+      { id: 'input-redact', action: 'redact', location: 'input:messages[0].content', detector: 'aws_access_key_id' },
+    ]);
+  });
+
+  it('flag: the upstream gets the request unchanged, the usage event the verdict', async () => {
+    const res = await rig.send(withSecret(), { config: inputConfig('flag') });
+    expect(res.status).toBe(200);
+    expect(rig.anthropic.calls[0].body.messages[0].content).toContain(aws);
+    expect((await rig.onlyEvent()).guardrails?.map((v) => v.action)).toEqual(['flag']);
+  });
+
+  it('a Claude Code request: the tool_result secret redacted, the signed thinking block byte-identical upstream', async () => {
+    const { raw, thinkingRaw } = guardedClaudeCodeBody();
+    const body = JSON.parse(raw.toString());
+    const res = await fetch(`${rig.gw.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': DEV_KEY, 'x-gatehouse-config': JSON.stringify(inputConfig('redact')) },
+      body: new Uint8Array(raw),
+    });
+    await res.text();
+    const upstream = rig.anthropic.calls[0].rawBody;
+    expect(upstream).toContain(thinkingRaw); // the client's escapes, secret and all: signed bytes are never touched
+    expect(upstream).toContain(`AWS_ACCESS_KEY_ID=${placeholder('aws_access_key_id', aws, REDACTION_KEY)}`);
+    expect(upstream.split(aws)).toHaveLength(2); // only inside the thinking block
+    expect(Buffer.byteLength(upstream) - raw.length).toBe(placeholder('aws_access_key_id', aws, REDACTION_KEY).length - aws.length);
+    expect(body.messages[2].content[0].type).toBe('thinking');
+  });
+
+  it('a stored guardrail named by a workspace default runs whatever config the key uses', async () => {
+    const store = rig.gw.deps.store;
+    await store.guardrails.put('org-no-secrets', { id: 'org-no-secrets', version: 1, guardrail: { action: 'deny', checks: ['secrets'] } });
+    const ws = (await store.workspaces.get('dev'))!;
+    await store.workspaces.put('dev', { ...ws, defaults: { ...ws.defaults, input_guardrails: ['org-no-secrets'] } });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      // The config asks only to flag; the workspace default still denies.
+      const res = await rig.send(withSecret(), { config: inputConfig('flag') });
+      expect(res.status).toBe(400);
+      expect(res.json().error.message).toMatch(/^Input guardrail "org-no-secrets" denied the request/);
+      expect((await rig.onlyEvent()).guardrails?.map((v) => `${v.id}:${v.action}`)).toEqual(['org-no-secrets:deny', 'input-flag:flag']);
+    } finally {
+      await store.workspaces.put('dev', ws);
+      await store.guardrails.delete('org-no-secrets');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  it('a guardrail id that does not exist fails closed with a 400', async () => {
+    const res = await rig.send(withSecret(), { config: { provider: '@anthropic-prod', input_guardrails: ['missing'] } });
+    expect(res.status).toBe(400);
+    expect(res.json().error.message).toBe('Guardrail "missing" (from config input_guardrails) does not exist.');
+  });
+});
+
+describe('output guardrails', () => {
+  const outputConfig = (spec: Record<string, unknown>) => ({ provider: '@leaky', output_guardrails: [{ id: 'out', checks: ['secrets'], ...spec }] });
+  const redacted = ANSWER_TEXT.replace(aws, placeholder('aws_access_key_id', aws, REDACTION_KEY));
+
+  it('redact on a stream whose secret is split across chunks: the client never sees it', async () => {
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: outputConfig({ action: 'redact' }) });
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(aws.slice(0, 9));
+    expect(streamedText(res.text)).toBe(redacted);
+    expect(sseEvents(res.text).at(-1)?.event).toBe('message_stop');
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'out', action: 'redact', location: 'output:content[0].text', detector: 'aws_access_key_id' }]);
+  });
+
+  it('deny on a stream: the stream ends with an SSE error event before the secret', async () => {
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config: outputConfig({ action: 'deny' }) });
+    const events = sseEvents(res.text);
+    expect(events.at(-1)).toEqual({
+      event: 'error',
+      data: {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: 'Output guardrail "out" stopped the answer: aws_access_key_id in content[0].text. The matched text is not repeated here.',
+        },
+      },
+    });
+    expect(res.text).not.toContain(aws.slice(0, 9));
+    const event = await rig.onlyEvent();
+    expect(event.guardrails?.[0].action).toBe('deny');
+    expect(event.outcome).toBe('upstream_error');
+  });
+
+  it('redact and deny on a whole answer', async () => {
+    const ok = await rig.send(message('claude-sonnet-4-6'), { config: outputConfig({ action: 'redact' }) });
+    expect(ok.json().content[0].text).toBe(redacted);
+    await rig.onlyEvent();
+    const denied = await rig.send(message('claude-sonnet-4-6'), { config: outputConfig({ action: 'deny' }) });
+    expect(denied.status).toBe(400);
+    expect(denied.text).not.toContain(aws);
+    expect(denied.json().error.message).toBe(
+      'Output guardrail "out" denied the answer: aws_access_key_id in content[0].text. The matched text is not repeated here.',
+    );
+    const event = await rig.onlyEvent();
+    expect(event.usage.output).toBe(12); // the upstream billed the answer
+  });
+});
