@@ -109,6 +109,17 @@ variable "bootstrap_key_sha256" {
   }
 }
 
+variable "oidc_issuers" {
+  type = list(object({
+    issuer        = string
+    audience      = string
+    hosted_domain = optional(string)
+    algorithms    = optional(list(string))
+  }))
+  description = "Issuers whose OIDC ID tokens the gateway accepts instead of keys, e.g. [{ issuer = \"https://accounts.google.com\", audience = \"<gateway URL>\", hosted_domain = \"example.com\" }]. Empty: keys only."
+  default     = []
+}
+
 variable "alert_email" {
   type        = string
   description = "Where error and budget alerts are e-mailed. Null: the alert policies exist but notify no one."

@@ -11,6 +11,8 @@ import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
+import { TokenVerifier } from './auth/id-token';
+import { IdentityCache } from './auth/identity-cache';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
 import { BudgetGuard } from './policy/budget-guard';
@@ -35,6 +37,8 @@ export interface BuildOptions {
   catalog?: Catalog;
   secretManagerUrl?: string;
   googleTokenUrl?: string;
+  /** Where Google's ID-token signing certs are fetched (tests: a fake on 127.0.0.1). */
+  googleCertsUrl?: string;
   random?: () => number;
   /** Wall-clock milliseconds; the real clock unless a test pins the date. */
   wallClock?: () => number;
@@ -83,6 +87,8 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   const catalog = opts.catalog ?? createCatalog();
   let ready = false;
   const keys = new KeyCache(store, log, () => ready);
+  const verifier = new TokenVerifier(env.GATEHOUSE_OIDC_ISSUERS, { googleCertsUrl: opts.googleCertsUrl });
+  const identities = new IdentityCache(store, log, verifier, env.GATEHOUSE_AUDIT_RETENTION_DAYS, () => ready);
   const workspaces = new LiveMap(
     store.workspaces,
     (w) => w.id,
@@ -108,7 +114,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   );
   const budgets = new BudgetGuard(store, log);
   const rateLimits = new RateLimiter(store, log, opts.wallClock);
-  const listeners = { api_keys: keys, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
+  const listeners = { api_keys: keys, identities: identities.identities, identity_mappings: identities.mappings, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
@@ -130,6 +136,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     }),
     catalog,
     keys,
+    identities,
     workspaces,
     providers,
     configs,

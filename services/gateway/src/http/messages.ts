@@ -3,8 +3,7 @@ import type { Provider } from '../../../shared/src/entities';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
-import { keyFromHeaders } from '../auth/keys';
+import { authenticate, type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import type { GatewayDeps } from '../deps';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { estimateTokens } from '../policy/rate-limiter';
@@ -126,7 +125,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     if (!handling) emitUsage(deps.usage, deps.now(), record, log, req);
   });
   try {
-    record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
+    record.key = await authenticate(deps, req.headers);
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
     await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });

@@ -19,6 +19,8 @@ export const COLLECTIONS = {
   usageRollups: 'usage_rollups',
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
+  identities: 'identities',
+  identityMappings: 'identity_mappings',
 } as const;
 
 export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
