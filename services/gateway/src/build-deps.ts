@@ -11,7 +11,7 @@ import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
-import { TokenVerifier } from './auth/id-token';
+import { TokenVerifier, type VerifierOptions } from './auth/id-token';
 import { IdentityCache } from './auth/identity-cache';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
@@ -37,8 +37,8 @@ export interface BuildOptions {
   catalog?: Catalog;
   secretManagerUrl?: string;
   googleTokenUrl?: string;
-  /** Where Google's ID-token signing certs are fetched (tests: a fake on 127.0.0.1). */
-  googleCertsUrl?: string;
+  /** Where Google's ID-token signing certs are fetched, and the JWKS refetch cooldown (tests: a fake on 127.0.0.1, 0). */
+  verifier?: VerifierOptions;
   random?: () => number;
   /** Wall-clock milliseconds; the real clock unless a test pins the date. */
   wallClock?: () => number;
@@ -87,7 +87,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   const catalog = opts.catalog ?? createCatalog();
   let ready = false;
   const keys = new KeyCache(store, log, () => ready);
-  const verifier = new TokenVerifier(env.GATEHOUSE_OIDC_ISSUERS, { googleCertsUrl: opts.googleCertsUrl });
+  const verifier = new TokenVerifier(env.GATEHOUSE_OIDC_ISSUERS, opts.verifier);
   const identities = new IdentityCache(store, log, verifier, env.GATEHOUSE_AUDIT_RETENTION_DAYS, () => ready);
   const workspaces = new LiveMap(
     store.workspaces,
@@ -114,7 +114,16 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   );
   const budgets = new BudgetGuard(store, log);
   const rateLimits = new RateLimiter(store, log, opts.wallClock);
-  const listeners = { api_keys: keys, identities: identities.identities, identity_mappings: identities.mappings, workspaces, providers, configs, ...budgets.listeners, rate_limits: rateLimits.listener };
+  const listeners = {
+    api_keys: keys,
+    identities: identities.identities,
+    identity_mappings: identities.mappings,
+    workspaces,
+    providers,
+    configs,
+    ...budgets.listeners,
+    rate_limits: rateLimits.listener,
+  };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')

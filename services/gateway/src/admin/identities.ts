@@ -20,7 +20,8 @@ export async function listMappings(ctx: AdminContext): Promise<Reply> {
 export async function putMapping(ctx: AdminContext, id: string, body: z.infer<typeof IdentityMappingPut>): Promise<Reply> {
   const workspace = await ctx.store.workspaces.get(body.workspace_id);
   if (!workspace) throw badRequest(`workspace_id: no workspace "${body.workspace_id}".`);
-  if (workspace.status === 'archived') throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: no mapping may admit people to it.`);
+  if (workspace.status === 'archived')
+    throw new GatewayError('permission_error', `Workspace "${workspace.id}" is archived: no mapping may admit people to it.`);
   await requireConfig(ctx, body.defaults.config_id, body.workspace_id);
   requireGrantable(ctx.actor, body.scopes, 'create an identity mapping');
   requireWithinOwnLimits(ctx.actor, { allowed_models: body.allowed_models }, 'create an identity mapping');

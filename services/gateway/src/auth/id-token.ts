@@ -17,6 +17,12 @@ export interface VerifiedToken {
 /** Where the verifiers fetch keys; tests point Google's at a fake on 127.0.0.1. */
 export interface VerifierOptions {
   googleCertsUrl?: string;
+  /**
+   * The least time between two JWKS fetches (default 30 s): a token naming an unknown key id refetches
+   * at most this often, so forged key ids cannot make the gateway hammer the issuer. Tests rotate keys
+   * faster than that.
+   */
+  jwksCooldownMs?: number;
 }
 
 /** Seconds of clock difference forgiven between the issuer and the gateway (exp, nbf). */
@@ -43,7 +49,7 @@ export class TokenVerifier {
 
   constructor(issuers: OidcIssuer[], opts: VerifierOptions = {}) {
     for (const issuer of issuers) {
-      const verify = GOOGLE_ISSUERS.includes(issuer.issuer) ? googleVerifier(issuer, opts) : oidcVerifier(issuer);
+      const verify = GOOGLE_ISSUERS.includes(issuer.issuer) ? googleVerifier(issuer, opts) : oidcVerifier(issuer, opts.jwksCooldownMs ?? 30_000);
       for (const name of GOOGLE_ISSUERS.includes(issuer.issuer) ? GOOGLE_ISSUERS : [issuer.issuer]) this.verifiers.set(name, { issuer, verify });
     }
   }
@@ -79,7 +85,7 @@ export class TokenVerifier {
 }
 
 /** Any OIDC issuer: the discovery document names the JWKS; both are fetched lazily, once. */
-function oidcVerifier(issuer: OidcIssuer): Verify {
+function oidcVerifier(issuer: OidcIssuer, cooldownMs: number): Verify {
   let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const discover = async () => {
     const res = await fetch(`${issuer.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
@@ -87,7 +93,7 @@ function oidcVerifier(issuer: OidcIssuer): Verify {
     const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
     // OpenID Connect Discovery §4.3: the document's issuer must be the one configured.
     if (doc.issuer !== issuer.issuer || !doc.jwks_uri) throw new Error('discovery document: issuer mismatch or no jwks_uri');
-    return createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    return createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
   };
   return async (token, now) => {
     keys ??= discover().catch((err) => {
@@ -124,7 +130,10 @@ function joseRefusal(err: unknown, issuer: OidcIssuer): GatewayError {
   if (err instanceof errors.JOSEAlgNotAllowed) return refuse(`its algorithm is not one of ${issuer.algorithms.join(', ')}`);
   if (err instanceof errors.JOSEError) return refuse(`it could not be verified (${err.code})`);
   // The issuer is unreachable: not the token's fault; a 5xx that Claude Code retries.
-  return new GatewayError('api_error', `Gatehouse cannot fetch the signing keys of ${issuer.issuer} right now. Retry shortly.`, { retryable: true, cause: err });
+  return new GatewayError('api_error', `Gatehouse cannot fetch the signing keys of ${issuer.issuer} right now. Retry shortly.`, {
+    retryable: true,
+    cause: err,
+  });
 }
 
 /** Google: google-auth-library's verifyIdToken (cached certs), then exp and nbf against the gateway's clock. */
@@ -153,7 +162,7 @@ function googleRefusal(message: string, token: string, issuer: OidcIssuer): Gate
   if (/No pem found/.test(message)) return refuse('it is signed with a key Google does not publish (any more)');
   if (/Invalid token signature/.test(message)) return refuse('its signature does not verify');
   if (/Invalid issuer/.test(message)) return refuse(`its issuer is not ${issuer.issuer}`);
-  if (/certs|ECONN|fetch|network|timeout/i.test(message)) {
+  if (/certificates|ECONN|fetch|network|timeout/i.test(message)) {
     return new GatewayError('api_error', "Gatehouse cannot fetch Google's signing keys right now. Retry shortly.", { retryable: true });
   }
   return refuse('it could not be verified');

@@ -34,8 +34,20 @@ export class IdentityCache {
     private readonly auditRetentionDays: number,
     private readonly isReady: () => boolean = () => true,
   ) {
-    this.identities = new LiveMap(store.identities, (i) => i.id, (i) => i, log, 'identity');
-    this.mappings = new LiveMap(store.identityMappings, (m) => m.id, (m) => m, log, 'identity mapping');
+    this.identities = new LiveMap(
+      store.identities,
+      (i) => i.id,
+      (i) => i,
+      log,
+      'identity',
+    );
+    this.mappings = new LiveMap(
+      store.identityMappings,
+      (m) => m.id,
+      (m) => m,
+      log,
+      'identity mapping',
+    );
   }
 
   /** Whether this secret is for this cache: issuers are configured and it is a JWT, not a Gatehouse key. */

@@ -10,7 +10,14 @@ import { Metadata } from '../entities';
 /** What a mapping matches: one e-mail address, every address of a domain, or one value of a claim (e.g. `groups`). */
 export const IdentityMatch = z.union([
   z.object({ email: z.string().email().toLowerCase() }).strict(),
-  z.object({ domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as "example.com"').toLowerCase() }).strict(),
+  z
+    .object({
+      domain: z
+        .string()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as "example.com"')
+        .toLowerCase(),
+    })
+    .strict(),
   z.object({ claim: z.string().min(1).max(128), value: z.string().min(1).max(512) }).strict(),
 ]);
 export type IdentityMatch = z.infer<typeof IdentityMatch>;
