@@ -36,6 +36,9 @@ const refuse = (why: string) =>
     `Invalid identity token: ${why}. Your apiKeyHelper should print a fresh ID token for this gateway (README, "Claude Code setup").`,
   );
 
+/** The refusal of a token past its `exp` (epoch milliseconds). */
+export const tokenExpired = (expiresAt: number): GatewayError => refuse(`it expired at ${new Date(expiresAt).toISOString()}`);
+
 type Verify = (token: string, now: number) => Promise<JWTPayload>;
 
 /**

@@ -8,7 +8,7 @@ import { storeUnavailable } from '../../../shared/src/store/deadline';
 import type { Store } from '../../../shared/src/store/port';
 import { audit } from '../admin/audit';
 import { LiveMap } from '../mirrors/live-map';
-import type { TokenVerifier, VerifiedToken } from './id-token';
+import { type TokenVerifier, tokenExpired, type VerifiedToken } from './id-token';
 import { identityId, mappingFor, principalOf } from './identity-mapping';
 
 /** Whether a credential is shaped like a JWT (`none`-signed ones included, so they are refused by name). */
@@ -78,8 +78,10 @@ export class IdentityCache {
   private async verify(token: string, now: number): Promise<VerifiedToken> {
     const key = hash('sha256', token, 'hex');
     const cached = this.verified.get(key);
-    if (cached && cached.expiresAt > now) return cached;
-    if (cached) this.verified.delete(key);
+    if (cached) {
+      if (cached.expiresAt > now) return cached;
+      throw tokenExpired(cached.expiresAt);
+    }
     const verified = await this.verifier.verify(token, now);
     this.verified.set(key, verified, { ttl: Math.max(1, verified.expiresAt - now) });
     return verified;
