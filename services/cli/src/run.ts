@@ -6,6 +6,7 @@ import { budgetCommands } from './commands/budgets';
 import { configCommands } from './commands/configs';
 import { providerCommands } from './commands/providers';
 import { rateLimitCommands } from './commands/rate-limits';
+import { identityCommands } from './commands/identities';
 import { keyCommands } from './commands/keys';
 import { bootstrapCommand, claudeSettingsCommand } from './commands/setup';
 import { usageCommand } from './commands/usage';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...budgetCommands,
   ...rateLimitCommands,
   ...providerCommands,
+  ...identityCommands,
   usageCommand,
   claudeSettingsCommand,
   bootstrapCommand,

@@ -123,7 +123,7 @@ function oidcVerifier(issuer: OidcIssuer, cooldownMs: number): Verify {
 function joseRefusal(err: unknown, issuer: OidcIssuer): GatewayError {
   if (err instanceof errors.JWTExpired) return refuse(`it expired at ${isoOf(err.payload.exp)}`);
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return refuse(`its audience is ${JSON.stringify(err.payload.aud)}, not this gateway's (${issuer.audience})`);
+    if (err.claim === 'aud') return refuse(`its audience is ${JSON.stringify(err.payload.aud)}, not this gateway's (${audiences(issuer)})`);
     if (err.claim === 'nbf') return refuse(`it is not valid before ${isoOf(err.payload.nbf)}`);
     if (err.claim === 'iss') return refuse(`its issuer is not ${issuer.issuer}`);
     return refuse(`its "${err.claim}" claim is missing or wrong`);
@@ -161,7 +161,7 @@ function googleRefusal(message: string, token: string, issuer: OidcIssuer): Gate
   const claims = decodeJwt(token);
   if (/used too late/.test(message)) return refuse(`it expired at ${isoOf(claims.exp)}`);
   if (/used too early/.test(message)) return refuse(`it is not valid yet (issued at ${isoOf(claims.iat)})`);
-  if (/Wrong recipient/.test(message)) return refuse(`its audience is ${JSON.stringify(claims.aud)}, not this gateway's (${issuer.audience})`);
+  if (/Wrong recipient/.test(message)) return refuse(`its audience is ${JSON.stringify(claims.aud)}, not this gateway's (${audiences(issuer)})`);
   if (/No pem found/.test(message)) return refuse('it is signed with a key Google does not publish (any more)');
   if (/Invalid token signature/.test(message)) return refuse('its signature does not verify');
   if (/Invalid issuer/.test(message)) return refuse(`its issuer is not ${issuer.issuer}`);
@@ -170,5 +170,7 @@ function googleRefusal(message: string, token: string, issuer: OidcIssuer): Gate
   }
   return refuse('it could not be verified');
 }
+
+const audiences = (issuer: OidcIssuer) => [issuer.audience].flat().join(' or ');
 
 const isoOf = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : 'an unknown time');

@@ -56,8 +56,13 @@ export const OidcIssuer = z
   .object({
     /** `https://accounts.google.com` (verified with google-auth-library), or any OIDC issuer URL (discovery + JWKS). */
     issuer: z.string().url(),
-    /** The `aud` tokens must carry: for Google, the gateway's URL (`gcloud auth print-identity-token --audiences=URL`). */
-    audience: z.string().min(1),
+    /**
+     * The `aud` tokens must carry (one, or a list). Google: the gateway's URL for service-account tokens
+     * (`gcloud auth print-identity-token --audiences=URL`); a user signed in with `gcloud auth login`
+     * cannot choose one (gcloud refuses `--audiences` for user accounts) and gets gcloud's own client id,
+     * GCLOUD_CLIENT_ID.
+     */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     /** Google's `hd` claim must equal this (a Workspace domain). */
     hosted_domain: z.string().optional(),
     /** Signature algorithms accepted; never `none` or an HMAC (a public key is no HMAC secret). */
@@ -67,3 +72,5 @@ export const OidcIssuer = z
 export type OidcIssuer = z.infer<typeof OidcIssuer>;
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
+/** The `aud` of `gcloud auth print-identity-token` for a user account (gcloud's OAuth client id). */
+export const GCLOUD_CLIENT_ID = '32555940559.apps.googleusercontent.com';
