@@ -41,7 +41,7 @@ export const claudeSettingsCommand: Command = {
 function identityHelper(identity: string, url: string, impersonate: string | undefined, helper: string | undefined): string {
   if (identity === 'google') return googleIdentityHelper(url, impersonate);
   if (identity !== 'oidc') throw new UsageError(`--identity is "google" or "oidc", not "${identity}".`);
-  if (!helper) throw new UsageError('claude-settings --identity oidc needs --helper: a command that prints a fresh ID token for the gateway\'s audience.');
+  if (!helper) throw new UsageError("claude-settings --identity oidc needs --helper: a command that prints a fresh ID token for the gateway's audience.");
   return helper;
 }
 
