@@ -61,7 +61,7 @@ export const GatewayEnv = z.object({
     .optional(),
   /** How long admin audit entries are kept (their `expires_at`, enforced by a Firestore TTL policy). */
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
-  /** Issuers whose OIDC ID tokens are accepted as credentials (docs/identity.md); none: keys only. */
+  /** Issuers whose OIDC ID tokens are accepted as credentials (README, "Claude Code setup"); none: keys only. */
   GATEHOUSE_OIDC_ISSUERS: OidcIssuers,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
