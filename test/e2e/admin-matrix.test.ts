@@ -231,6 +231,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ path: `${V}/identity-mappings/new-map-${++n}`, body: { match: { domain: `d${n}.example` }, workspace_id: 'alpha' } }),
     want: [201, 403, 403, 403, 401, 401, 401],
   },
+  'get /admin/v1/identity-mappings/:mapping_id': {
+    prepare: async () => ({ path: `${V}/identity-mappings/${await freshMapping()}` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
   'delete /admin/v1/identity-mappings/:mapping_id': {
     prepare: async () => ({ path: `${V}/identity-mappings/${await freshMapping()}` }),
     want: [204, 403, 403, 403, 401, 401, 401],

@@ -427,6 +427,10 @@ describe('identities and identity mappings', () => {
     expect((await cli(['identities', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta })).out).toBe('No identities.\n');
     expect(await cli(['identities', 'revoke', id])).toMatchObject({ code: 0, out: `Revoked identity ${id} (ann@alpha.example).\n` });
     expect((await cli(['identities', 'list', '--json'])).json).toEqual([expect.objectContaining({ id, status: 'revoked' })]);
+    expect((await cli(['identity-mappings', 'get', 'alpha-domain', '--json'])).json).toMatchObject({
+      match: { domain: 'alpha.example' },
+      scopes: ['completions'],
+    });
     expect(await cli(['identity-mappings', 'delete', 'alpha-domain'])).toMatchObject({ code: 0, out: 'identity mapping alpha-domain: deleted\n' });
     expect(await cli(['identities', 'revoke'])).toMatchObject({ code: 2 });
   });

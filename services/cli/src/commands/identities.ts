@@ -3,7 +3,7 @@ import type { IdentityMappingView, IdentityView } from '../../../gateway/src/adm
 import { UsageError } from '../args';
 import type { Command, Run } from '../command';
 import { table } from '../table';
-import { readJson } from './read-json';
+import { storedEntityCommands } from './stored-entity';
 
 type Identity = z.infer<typeof IdentityView>;
 type Mapping = z.infer<typeof IdentityMappingView>;
@@ -69,31 +69,5 @@ export const identityCommands: Command[] = [
       );
     },
   },
-  {
-    name: 'identity-mappings apply',
-    synopsis: 'identity-mappings apply -f mappings.json   ({"id", "match": {"email"|"domain"|"claim"+"value"}, "workspace_id", …}; creates or replaces)',
-    flags: { values: ['file'] },
-    async run(r) {
-      const { value, file } = readJson(r);
-      const entries = (Array.isArray(value) ? value : [value]) as Array<{ id?: unknown }>;
-      if (!entries.every((e) => typeof e === 'object' && e !== null && typeof e.id === 'string')) throw new UsageError(`${file}: each mapping needs an "id".`);
-      const written: Mapping[] = [];
-      for (const { id, ...body } of entries as Array<{ id: string }>) {
-        const { status, body: m } = await r.client().call<Mapping>('PUT', `/identity-mappings/${encodeURIComponent(id)}`, { body });
-        written.push(m);
-        if (!r.args.has('json')) r.io.stdout.write(`identity mapping ${id}: ${status === 201 ? 'created' : 'updated'}\n`);
-      }
-      if (r.args.has('json')) r.print('', written.length === 1 ? written[0] : written);
-    },
-  },
-  {
-    name: 'identity-mappings delete',
-    synopsis: 'identity-mappings delete <id>',
-    flags: {},
-    async run(r) {
-      const id = idArg(r, 'identity-mappings delete');
-      await r.client().call('DELETE', `/identity-mappings/${id}`);
-      r.print(() => `identity mapping ${decodeURIComponent(id)}: deleted\n`, { id: decodeURIComponent(id), deleted: true });
-    },
-  },
+  ...storedEntityCommands({ group: 'identity-mappings', noun: 'identity mapping', applyNote: 'applies to the next request of everyone it admits' }),
 ];

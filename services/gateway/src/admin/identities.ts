@@ -33,9 +33,19 @@ export async function putMapping(ctx: AdminContext, id: string, body: z.infer<ty
   return before ? ok(doc) : created(doc);
 }
 
+async function readMapping(ctx: AdminContext, id: string): Promise<IdentityMapping> {
+  const mapping = await ctx.store.identityMappings.get(id);
+  if (!mapping) throw notFound('identity mapping', id);
+  requireWorkspace(ctx.actor, mapping.workspace_id, ctx.what);
+  return mapping;
+}
+
+export async function getMapping(ctx: AdminContext, id: string): Promise<Reply> {
+  return ok(await readMapping(ctx, id));
+}
+
 export async function deleteMapping(ctx: AdminContext, id: string): Promise<Reply> {
-  const before = await ctx.store.identityMappings.get(id);
-  if (!before) throw notFound('identity mapping', id);
+  const before = await readMapping(ctx, id);
   await ctx.store.identityMappings.delete(id);
   await audit(ctx, 'identity_mapping.delete', { type: 'identity_mapping', id }, before.workspace_id, before, undefined, 'id');
   return noContent();

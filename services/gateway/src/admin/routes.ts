@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
 import { listAudit } from './audit';
-import { deleteMapping, getIdentity, listIdentities, listMappings, putMapping, revokeIdentity } from './identities';
+import { deleteMapping, getIdentity, getMapping, listIdentities, listMappings, putMapping, revokeIdentity } from './identities';
 import * as I from './identity-schemas';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
@@ -378,6 +378,14 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: "List identity mappings (a workspace key sees its workspace's)",
     responses: { 200: I.IdentityMappingList },
     handle: (ctx) => listMappings(ctx),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/identity-mappings/:mapping_id`,
+    scope: 'keys.read',
+    summary: 'Get an identity mapping',
+    responses: { 200: I.IdentityMappingView },
+    handle: (ctx, { params }) => getMapping(ctx, params.mapping_id),
   }),
   route({
     method: 'put',
