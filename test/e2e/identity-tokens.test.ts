@@ -221,6 +221,25 @@ describe('mappings', () => {
   });
 });
 
+describe('admin scopes granted by a mapping', () => {
+  it('let a person use the admin API as a workspace key of their workspace would', async () => {
+    const put = await call(gw, ADMIN, 'PUT', '/admin/v1/identity-mappings/ops', {
+      match: { email: 'olga@example.com' },
+      workspace_id: 'web',
+      scopes: ['keys.read'],
+    });
+    expect(put.status).toBe(201);
+    await eventually(() => gw.deps.identities.mappings.get('ops') !== undefined);
+    const token = await oidc.sign({ email: 'olga@example.com' });
+    const own = await call(gw, token, 'GET', '/admin/v1/identities');
+    expect(own.status).toBe(200);
+    expect(own.body.data.every((i: { workspace_id: string }) => i.workspace_id === 'web')).toBe(true);
+    expect((await call(gw, token, 'GET', '/admin/v1/identities?workspace_id=dev')).status).toBe(403);
+    expect((await call(gw, token, 'GET', '/admin/v1/audit')).status).toBe(403); // not a scope the mapping grants
+    expect((await ask(token)).status).toBe(403); // nor is completions
+  });
+});
+
 describe('revocation', () => {
   it("refuses one person's tokens, cached or new, from the next request on; others go on", async () => {
     const token = await oidc.sign({ email: 'rita@example.com' });

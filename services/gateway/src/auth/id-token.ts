@@ -57,10 +57,6 @@ export class TokenVerifier {
     }
   }
 
-  get size(): number {
-    return this.verifiers.size;
-  }
-
   async verify(token: string, now: number): Promise<VerifiedToken> {
     let alg: string | undefined;
     let iss: string | undefined;

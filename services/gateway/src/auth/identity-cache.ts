@@ -50,9 +50,12 @@ export class IdentityCache {
     );
   }
 
-  /** Whether this secret is for this cache: issuers are configured and it is a JWT, not a Gatehouse key. */
+  /**
+   * Whether this secret is for this cache: a JWT, not a Gatehouse key. Taken even when no issuer is
+   * configured, so that the 401 says the token's issuer is not trusted rather than that a key is wrong.
+   */
   accepts(secret: string | undefined): secret is string {
-    return this.verifier.size > 0 && secret !== undefined && looksLikeJwt(secret);
+    return secret !== undefined && looksLikeJwt(secret);
   }
 
   /** The caller a token stands for, or a 401 (bad token), 403 (no mapping, revoked) saying what is wrong. */
