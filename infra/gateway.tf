@@ -58,6 +58,14 @@ resource "google_cloud_run_v2_service" "gateway" {
           value = env.value
         }
       }
+      # Identity tokens as credentials (README, "Claude Code setup"): none configured, keys only.
+      dynamic "env" {
+        for_each = length(var.oidc_issuers) == 0 ? [] : [jsonencode([for i in var.oidc_issuers : { for k, v in i : k => v if v != null }])]
+        content {
+          name  = "GATEHOUSE_OIDC_ISSUERS"
+          value = env.value
+        }
+      }
 
       # Ready once every store listener has its first snapshot (keys, configs, providers): an
       # instance that cannot yet authorise a key takes no traffic. Liveness stays on /healthz, so a

@@ -115,6 +115,17 @@ variable "bootstrap_key_sha256" {
   }
 }
 
+variable "oidc_issuers" {
+  type = list(object({
+    issuer        = string
+    audience      = any # a string, or a list of strings
+    hosted_domain = optional(string)
+    algorithms    = optional(list(string))
+  }))
+  description = "Issuers whose OIDC ID tokens the gateway accepts instead of keys (README, \"Claude Code setup\"), e.g. [{ issuer = \"https://accounts.google.com\", audience = [\"32555940559.apps.googleusercontent.com\", \"<gateway URL>\"], hosted_domain = \"example.com\" }]. Empty: keys only."
+  default     = []
+}
+
 variable "alert_email" {
   type        = string
   description = "Where error and budget alerts are e-mailed. Null: the alert policies exist but notify no one."

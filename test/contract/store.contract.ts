@@ -1,5 +1,6 @@
 import type { ApiKey, AuditEntry, Provider, StoredConfig, Workspace } from '../../services/shared/src/entities';
 import { GatewayError } from '../../services/shared/src/errors';
+import type { Identity, IdentityMapping } from '../../services/shared/src/identity/entity';
 import type { Collection, Store } from '../../services/shared/src/store/port';
 import { eventually } from '../helpers/emulators';
 import { usageEventFixture } from '../helpers/usage-event';
@@ -56,19 +57,44 @@ const auditEntry = (id: string, variant = 'one'): AuditEntry => ({
   after: { name: variant, scopes: ['completions'], defaults: { metadata: { team: variant } } },
 });
 
+const identity = (id: string, variant = 'one'): Identity => ({
+  id,
+  email: `${variant}@example.com`,
+  workspace_id: 'ws-a',
+  mapping_id: 'domain',
+  status: 'active',
+  issuer: 'https://accounts.google.com',
+  subject: `sub-${variant}`,
+  created_at: '2025-06-01T00:00:00.000Z',
+  updated_at: '2025-06-01T00:00:00.000Z',
+});
+
+const identityMapping = (id: string, variant = 'one'): IdentityMapping => ({
+  id,
+  match: { claim: 'groups', value: variant },
+  workspace_id: 'ws-a',
+  scopes: ['completions'],
+  allowed_models: ['claude-sonnet-*'],
+  defaults: { config_id: 'default', metadata: { team: variant } },
+});
+
 /** Hex ids for api keys (keyed by SHA-256 hex); the other collections take these as they are. */
 const ids = { a: 'a1', b: 'b2', c: 'c3' };
 
-const COLLECTIONS: Array<Samples<Workspace> | Samples<ApiKey> | Samples<Provider> | Samples<StoredConfig> | Samples<AuditEntry>> = [
+const COLLECTIONS: Array<
+  Samples<Workspace> | Samples<ApiKey> | Samples<Provider> | Samples<StoredConfig> | Samples<AuditEntry> | Samples<Identity> | Samples<IdentityMapping>
+> = [
   ['workspaces', (s) => s.workspaces, workspace],
   ['apiKeys', (s) => s.apiKeys, apiKey],
   ['providers', (s) => s.providers, provider],
   ['configs', (s) => s.configs, config],
   ['audit', (s) => s.audit, auditEntry],
+  ['identities', (s) => s.identities, identity],
+  ['identityMappings', (s) => s.identityMappings, identityMapping],
 ];
 
 /** The document's id as the store keys it. */
-function idOf(doc: Workspace | ApiKey | Provider | StoredConfig | AuditEntry): string {
+function idOf(doc: Workspace | ApiKey | Provider | StoredConfig | AuditEntry | Identity | IdentityMapping): string {
   return 'slug' in doc ? doc.slug : doc.id;
 }
 

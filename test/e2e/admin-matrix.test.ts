@@ -115,6 +115,27 @@ async function freshLog(): Promise<string> {
   await gw.store.applyCounted([{ event_id: event.event_id, deltas: [], log: requestLogOf(event, 86_400_000) }]);
   return event.request_id;
 }
+/** An identity mapping admitting a fresh domain to workspace alpha, and a person it admitted. */
+async function freshMapping(): Promise<string> {
+  const id = `map-${++n}`;
+  await gw.store.identityMappings.put(id, { id, match: { domain: `${id}.example` }, workspace_id: 'alpha', scopes: ['completions'], defaults: {} });
+  return id;
+}
+async function freshIdentity(): Promise<string> {
+  const id = `idn_${(++n).toString(16).padStart(24, '0')}`;
+  await gw.store.identities.put(id, {
+    id,
+    email: `p${n}@alpha.example`,
+    workspace_id: 'alpha',
+    mapping_id: 'm',
+    status: 'active',
+    issuer: 'https://idp',
+    subject: 's',
+    created_at: now(),
+    updated_at: now(),
+  });
+  return id;
+}
 const rateLimitBody = { name: 'Alpha per minute', scope: { type: 'workspace', workspace_id: 'alpha' }, unit: 'requests', per: 'minute', limit: 600 };
 
 interface Case {
@@ -246,6 +267,28 @@ const CASES: Record<string, Case> = {
   'delete /admin/v1/rate-limits/:rate_limit_id': {
     prepare: async () => ({ path: `${V}/rate-limits/${await freshRateLimit()}` }),
     want: [204, 204, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/identity-mappings': { prepare: async () => ({ path: `${V}/identity-mappings` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'put /admin/v1/identity-mappings/:mapping_id': {
+    prepare: async () => ({ path: `${V}/identity-mappings/new-map-${++n}`, body: { match: { domain: `d${n}.example` }, workspace_id: 'alpha' } }),
+    want: [201, 403, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/identity-mappings/:mapping_id': {
+    prepare: async () => ({ path: `${V}/identity-mappings/${await freshMapping()}` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
+  'delete /admin/v1/identity-mappings/:mapping_id': {
+    prepare: async () => ({ path: `${V}/identity-mappings/${await freshMapping()}` }),
+    want: [204, 403, 403, 403, 401, 401, 401],
+  },
+  'get /admin/v1/identities': { prepare: async () => ({ path: `${V}/identities` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/identities/:identity_id': {
+    prepare: async () => ({ path: `${V}/identities/${await freshIdentity()}` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
+  },
+  'post /admin/v1/identities/:identity_id/revoke': {
+    prepare: async () => ({ path: `${V}/identities/${await freshIdentity()}/revoke` }),
+    want: [200, 200, 403, 403, 401, 401, 401],
   },
 };
 

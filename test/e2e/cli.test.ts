@@ -395,6 +395,64 @@ describe('claude-settings', () => {
     const noKey = await cli(['claude-settings', '--url', 'https://gw']);
     expect(noKey).toMatchObject({ code: 2, err: expect.stringMatching(/needs --key/) });
   });
+
+  it('prints keyless settings: an apiKeyHelper printing a Google or OIDC ID token, with its TTL', async () => {
+    const google = await cli(['claude-settings', '--url', 'https://gw/', '--identity', 'google']);
+    expect(JSON.parse(google.out)).toEqual({
+      apiKeyHelper: 'gcloud auth print-identity-token',
+      env: { ANTHROPIC_BASE_URL: 'https://gw', CLAUDE_CODE_API_KEY_HELPER_TTL_MS: '900000' },
+    });
+    const sa = await cli(['claude-settings', '--url', 'https://gw', '--identity', 'google', '--impersonate', 'dev@p.iam.gserviceaccount.com']);
+    expect(JSON.parse(sa.out).apiKeyHelper).toBe(
+      'gcloud auth print-identity-token --impersonate-service-account=dev@p.iam.gserviceaccount.com --audiences=https://gw --include-email',
+    );
+    const oidc = await cli(['claude-settings', '--url', 'https://gw', '--identity', 'oidc', '--helper', 'okta-id-token --aud gatehouse']);
+    expect(JSON.parse(oidc.out).apiKeyHelper).toBe('okta-id-token --aud gatehouse');
+    expect(await cli(['claude-settings', '--url', 'https://gw', '--identity', 'oidc'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/needs --helper/),
+    });
+    expect(await cli(['claude-settings', '--url', 'https://gw', '--identity', 'saml'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/"google" or "oidc"/),
+    });
+  });
+});
+
+describe('identities and identity mappings', () => {
+  it('apply, list and delete mappings; list and revoke identities', async () => {
+    const applied = await cli([
+      'identity-mappings',
+      'apply',
+      '-f',
+      file('mappings.json', [{ id: 'alpha-domain', match: { domain: 'alpha.example' }, workspace_id: 'alpha' }]),
+    ]);
+    expect(applied).toMatchObject({ code: 0, out: 'identity mapping alpha-domain: created\n' });
+    expect((await cli(['identity-mappings', 'list'])).out).toMatch(/alpha-domain\s+domain alpha.example\s+alpha\s+completions/);
+    const at = '2026-12-01T00:00:00.000Z';
+    const id = 'idn_0123456789abcdef01234567';
+    await gw.store.identities.put(id, {
+      id,
+      email: 'ann@alpha.example',
+      workspace_id: 'alpha',
+      mapping_id: 'alpha-domain',
+      status: 'active',
+      issuer: 'https://idp',
+      subject: 's',
+      created_at: at,
+      updated_at: at,
+    });
+    expect((await cli(['identities', 'list', '--workspace', 'alpha'])).out).toMatch(new RegExp(`${id}\\s+ann@alpha.example\\s+alpha\\s+active`));
+    expect((await cli(['identities', 'list'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta })).out).toBe('No identities.\n');
+    expect(await cli(['identities', 'revoke', id])).toMatchObject({ code: 0, out: `Revoked identity ${id} (ann@alpha.example).\n` });
+    expect((await cli(['identities', 'list', '--json'])).json).toEqual([expect.objectContaining({ id, status: 'revoked' })]);
+    expect((await cli(['identity-mappings', 'get', 'alpha-domain', '--json'])).json).toMatchObject({
+      match: { domain: 'alpha.example' },
+      scopes: ['completions'],
+    });
+    expect(await cli(['identity-mappings', 'delete', 'alpha-domain'])).toMatchObject({ code: 0, out: 'identity mapping alpha-domain: deleted\n' });
+    expect(await cli(['identities', 'revoke'])).toMatchObject({ code: 2 });
+  });
 });
 
 describe('errors', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -45,10 +45,16 @@ export interface RunClaudeOptions {
   /** Loopback proxy trap URL for HTTPS_PROXY / HTTP_PROXY. */
   proxyUrl: string;
   timeoutMs?: number;
+  /** Written to `~/.claude/settings.json` of the run's fresh home (e.g. an `apiKeyHelper`). */
+  settings?: Record<string, unknown>;
 }
 
 export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-claude-home-'));
+  if (opts.settings) {
+    mkdirSync(join(home, '.claude'));
+    writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify(opts.settings));
+  }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,

@@ -5,6 +5,7 @@ import type { Store } from '../../services/shared/src/store/port';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { buildDeps, closeDeps, flushUsage } from '../../services/gateway/src/build-deps';
 import type { GatewayDeps } from '../../services/gateway/src/deps';
+import type { VerifierOptions } from '../../services/gateway/src/auth/id-token';
 import { createApp } from '../../services/gateway/src/http/app';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { hashKey } from '../../services/gateway/src/auth/keys';
@@ -56,6 +57,8 @@ export interface StartOptions {
   store?: Store;
   secretManagerUrl?: string;
   googleTokenUrl?: string;
+  /** Identity-token verification against fakes: Google's certs URL, the JWKS refetch cooldown. */
+  verifier?: VerifierOptions;
   random?: () => number;
   /** Pins the date model retirements are checked against (tests about a retirement). */
   wallClock?: () => number;
@@ -84,6 +87,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway> {
     bus,
     secretManagerUrl: opts.secretManagerUrl,
     googleTokenUrl: opts.googleTokenUrl,
+    verifier: opts.verifier,
     random: opts.random,
     wallClock: opts.wallClock,
   });

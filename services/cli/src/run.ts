@@ -7,6 +7,7 @@ import { configCommands } from './commands/configs';
 import { guardrailCommands } from './commands/guardrails';
 import { providerCommands } from './commands/providers';
 import { rateLimitCommands } from './commands/rate-limits';
+import { identityCommands } from './commands/identities';
 import { keyCommands } from './commands/keys';
 import { bootstrapCommand, claudeSettingsCommand } from './commands/setup';
 import { observabilityCommands } from './commands/observability';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   ...rateLimitCommands,
   ...guardrailCommands,
   ...providerCommands,
+  ...identityCommands,
   usageCommand,
   ...observabilityCommands,
   claudeSettingsCommand,

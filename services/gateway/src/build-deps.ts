@@ -11,6 +11,8 @@ import { createFirestoreStore } from '../../shared/src/store/firestore';
 import { createMemoryStore } from '../../shared/src/store/memory';
 import type { Store } from '../../shared/src/store/port';
 import { ensureBootstrapKey } from './admin/bootstrap';
+import { TokenVerifier, type VerifierOptions } from './auth/id-token';
+import { IdentityCache } from './auth/identity-cache';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
 import { deriveStoredGuardrail } from './guardrails/active';
@@ -39,6 +41,8 @@ export interface BuildOptions {
   catalog?: Catalog;
   secretManagerUrl?: string;
   googleTokenUrl?: string;
+  /** Where Google's ID-token signing certs are fetched, and the JWKS refetch cooldown (tests: a fake on 127.0.0.1, 0). */
+  verifier?: VerifierOptions;
   random?: () => number;
   /** Wall-clock milliseconds; the real clock unless a test pins the date. */
   wallClock?: () => number;
@@ -89,6 +93,8 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   const catalog = opts.catalog ?? createCatalog();
   let ready = false;
   const keys = new KeyCache(store, log, () => ready);
+  const verifier = new TokenVerifier(env.GATEHOUSE_OIDC_ISSUERS, opts.verifier);
+  const identities = new IdentityCache(store, log, verifier, env.GATEHOUSE_AUDIT_RETENTION_DAYS, () => ready);
   const workspaces = new LiveMap(
     store.workspaces,
     (w) => w.id,
@@ -115,7 +121,17 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
   const guardrails = new LiveMap(store.guardrails, (g) => g.id, deriveStoredGuardrail, log, 'guardrail');
   const budgets = new BudgetGuard(store, log);
   const rateLimits = new RateLimiter(store, log, opts.wallClock);
-  const listeners = { api_keys: keys, workspaces, providers, configs, guardrails, ...budgets.listeners, rate_limits: rateLimits.listener };
+  const listeners = {
+    api_keys: keys,
+    identities: identities.identities,
+    identity_mappings: identities.mappings,
+    workspaces,
+    providers,
+    configs,
+    guardrails,
+    ...budgets.listeners,
+    rate_limits: rateLimits.listener,
+  };
   const bootstrapHash = env.GATEHOUSE_BOOTSTRAP_KEY_HASH;
   const bootstrap = bootstrapHash
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
@@ -137,6 +153,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     }),
     catalog,
     keys,
+    identities,
     workspaces,
     providers,
     configs,

@@ -16,3 +16,23 @@ export function claudeVertexSettings(url: string, key: string, projectId: string
     },
   };
 }
+
+/**
+ * Keyless: Claude Code runs `apiKeyHelper` for its credential and sends what it prints as both
+ * `Authorization: Bearer` and `x-api-key`. It runs it again after CLAUDE_CODE_API_KEY_HELPER_TTL_MS,
+ * shortly before a printed JWT's `exp`, and at once after a 401 (docs/claude-code.md §6).
+ */
+export function claudeIdentitySettings(url: string, helper: string): { apiKeyHelper: string; env: Record<string, string> } {
+  // Well inside an ID token's usual hour, so a long session rarely meets an expired token at all.
+  return { apiKeyHelper: helper, env: { ANTHROPIC_BASE_URL: url, CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(15 * 60_000) } };
+}
+
+/**
+ * The Google helper. A user signed in with `gcloud auth login` cannot choose the token's audience
+ * (gcloud refuses `--audiences` for user accounts; the token is for gcloud's own client id), so the
+ * plain command is the default; a service account, impersonated, can name the gateway's URL.
+ */
+export function googleIdentityHelper(url: string, impersonate?: string): string {
+  if (!impersonate) return 'gcloud auth print-identity-token';
+  return `gcloud auth print-identity-token --impersonate-service-account=${impersonate} --audiences=${url} --include-email`;
+}

@@ -6,6 +6,7 @@ import type { GatewayEnv } from '../../shared/src/env';
 import type { Logger } from '../../shared/src/log';
 import type { StoreOutage } from '../../shared/src/store/deadline';
 import type { Store } from '../../shared/src/store/port';
+import type { IdentityCache } from './auth/identity-cache';
 import type { KeyCache } from './auth/key-cache';
 import type { BodyCapture } from './bodies/body-capture';
 import type { ResponseCache } from './cache/response-cache';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   usage: UsageOutbox;
   catalog: Catalog;
   keys: KeyCache;
+  /** Identity tokens (OIDC ID tokens) as credentials, with the mappings and identity records they need. */
+  identities: IdentityCache;
   workspaces: LiveMap<Workspace>;
   providers: LiveMap<Provider>;
   /** Stored configs, validated once per change, with their owning workspace. */

@@ -1,5 +1,24 @@
 import { z } from 'zod';
 import { DEFAULT_PREFIX, TOPICS } from './bus/topics';
+import { OidcIssuer } from './identity/entity';
+
+/**
+ * GATEHOUSE_OIDC_ISSUERS: a JSON array of trusted identity-token issuers. Deployment config (Terraform's
+ * `oidc_issuers`), not stored config: whoever may add an issuer may mint any identity, so that stays
+ * with whoever deploys the gateway, not with admin-key holders.
+ */
+const OidcIssuers = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array such as [{"issuer":"https://accounts.google.com","audience":"https://…"}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(OidcIssuer))
+  .default([]);
 
 /** Environment of the gateway process (also the local all-in-one mode). Parsed once at boot. */
 export const GatewayEnv = z.object({
@@ -64,6 +83,8 @@ export const GatewayEnv = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Issuers whose OIDC ID tokens are accepted as credentials (README, "Claude Code setup"); none: keys only. */
+  GATEHOUSE_OIDC_ISSUERS: OidcIssuers,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /**
    * Key of the HMAC in guardrail redaction placeholders: set it (a random secret, the same on every

@@ -4,7 +4,7 @@ import type { Logger } from '../../../shared/src/log';
 import type { Store } from '../../../shared/src/store/port';
 import { createBootstrapKey } from '../../../gateway/src/admin/bootstrap';
 import { storeFromEnv } from '../../../gateway/src/build-deps';
-import { claudeSettings, claudeVertexSettings } from '../../../gateway/src/claude-settings';
+import { claudeIdentitySettings, claudeSettings, claudeVertexSettings, googleIdentityHelper } from '../../../gateway/src/claude-settings';
 import { UsageError } from '../args';
 import { ApiError } from '../client';
 import type { CliIo, Command } from '../command';
@@ -12,16 +12,21 @@ import { block } from '../table';
 
 export const claudeSettingsCommand: Command = {
   name: 'claude-settings',
-  synopsis: 'claude-settings --url URL --key KEY [--vertex --project P [--region R]]   (prints ~/.claude/settings.json)',
-  flags: { booleans: ['vertex'], values: ['project', 'region'] },
+  synopsis:
+    'claude-settings --url URL (--key KEY [--vertex --project P [--region R]] | --identity google [--impersonate SA] | --identity oidc --helper CMD)   (prints ~/.claude/settings.json)',
+  flags: { booleans: ['vertex'], values: ['project', 'region', 'identity', 'impersonate', 'helper'] },
   async run(r) {
     const url = (r.args.get('url') ?? r.io.env.GATEHOUSE_URL)?.replace(/\/+$/, '');
     // Deliberately no fallback to GATEHOUSE_ADMIN_KEY: this is a developer's key, not the admin's.
     const key = r.args.get('key');
+    const identity = r.args.get('identity');
     if (!url) throw new UsageError('claude-settings needs --url (the gateway URL) or GATEHOUSE_URL.');
-    if (!key) throw new UsageError("claude-settings needs --key (the developer's Gatehouse key).");
-    let settings: ReturnType<typeof claudeSettings>;
-    if (r.args.has('vertex')) {
+    let settings: object;
+    if (identity) {
+      settings = claudeIdentitySettings(url, identityHelper(identity, url, r.args.get('impersonate'), r.args.get('helper')));
+    } else if (!key) {
+      throw new UsageError("claude-settings needs --key (the developer's Gatehouse key), or --identity google|oidc to sign in without one.");
+    } else if (r.args.has('vertex')) {
       const project = r.args.get('project');
       if (!project) throw new UsageError('claude-settings --vertex needs --project (any id; the gateway does the Google auth).');
       settings = claudeVertexSettings(url, key, project, r.args.get('region'));
@@ -31,6 +36,14 @@ export const claudeSettingsCommand: Command = {
     r.io.stdout.write(`${JSON.stringify(settings, null, 2)}\n`);
   },
 };
+
+/** The apiKeyHelper command for `--identity`: gcloud for Google, the provider's own command otherwise. */
+function identityHelper(identity: string, url: string, impersonate: string | undefined, helper: string | undefined): string {
+  if (identity === 'google') return googleIdentityHelper(url, impersonate);
+  if (identity !== 'oidc') throw new UsageError(`--identity is "google" or "oidc", not "${identity}".`);
+  if (!helper) throw new UsageError("claude-settings --identity oidc needs --helper: a command that prints a fresh ID token for the gateway's audience.");
+  return helper;
+}
 
 /** Errors only, as text on stderr: the CLI has no structured log to keep. */
 function stderrLogger(io: CliIo): Logger {

@@ -26,11 +26,12 @@ export function storedEntityCommands({ group, noun, applyNote }: Entity): Comman
           throw new UsageError(`${file}: each ${noun} needs an "id".`);
         }
         const client = r.client();
-        const results: Array<{ version: number }> = [];
+        const results: Array<{ version?: number }> = [];
         for (const { id, ...body } of entries as Array<{ id: string }>) {
-          const { status, body: written } = await client.call<{ version: number }>('PUT', `/${group}/${encodeURIComponent(id)}`, { body });
+          const { status, body: written } = await client.call<{ version?: number }>('PUT', `/${group}/${encodeURIComponent(id)}`, { body });
           results.push(written);
-          if (!r.args.has('json')) r.io.stdout.write(`${noun} ${id}: ${status === 201 ? 'created' : 'updated'}, version ${written.version}\n`);
+          const version = written.version === undefined ? '' : `, version ${written.version}`;
+          if (!r.args.has('json')) r.io.stdout.write(`${noun} ${id}: ${status === 201 ? 'created' : 'updated'}${version}\n`);
         }
         if (r.args.has('json')) r.print('', results.length === 1 ? results[0] : results);
       },

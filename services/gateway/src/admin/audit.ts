@@ -55,7 +55,7 @@ export async function audit(
     action,
     target,
     ...(workspaceId ? { workspace_id: workspaceId } : {}),
-    request_id: ctx.requestId,
+    ...(ctx.requestId ? { request_id: ctx.requestId } : {}),
     changes: changedFields(b, a),
     ...(b ? { before: b } : {}),
     ...(a ? { after: a } : {}),

@@ -21,8 +21,10 @@ export async function owningWorkspace(ctx: AdminContext, scope: Budget['scope'])
   }
   if (scope.type === 'key') {
     const key = (await ctx.store.apiKeys.list()).find((k) => k.key_id === scope.key_id);
-    if (!key) throw badRequest(`scope.key_id: no API key "${scope.key_id}".`);
-    const ws = key.type === 'organisation' ? undefined : key.workspace_id;
+    // A person signed in with an identity token is named by their identity id where a key is by its key_id.
+    const identity = key ? undefined : await ctx.store.identities.get(scope.key_id);
+    if (!key && !identity) throw badRequest(`scope.key_id: no API key or identity "${scope.key_id}".`);
+    const ws = key ? (key.type === 'organisation' ? undefined : key.workspace_id) : identity?.workspace_id;
     requireWorkspace(ctx.actor, ws, ctx.what);
     return ws;
   }

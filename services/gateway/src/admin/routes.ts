@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { createKey, getKey, keyView, listKeys, revokeKey, rotateKey, updateKey } from './api-keys';
 import { groups, timeseries } from './analytics';
 import { listAudit } from './audit';
+import { deleteMapping, getIdentity, getMapping, listIdentities, listMappings, putMapping, revokeIdentity } from './identities';
+import * as I from './identity-schemas';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
@@ -467,5 +469,66 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: 'Delete a rate limit',
     responses: { 204: undefined },
     handle: (ctx, { params }) => deleteRateLimit(ctx, params.rate_limit_id),
+  }),
+  // sign-in with an identity token (under the keys scopes: an identity stands in for a key)
+  route({
+    method: 'get',
+    path: `${V}/identity-mappings`,
+    scope: 'keys.read',
+    summary: "List identity mappings (a workspace key sees its workspace's)",
+    responses: { 200: I.IdentityMappingList },
+    handle: (ctx) => listMappings(ctx),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/identity-mappings/:mapping_id`,
+    scope: 'keys.read',
+    summary: 'Get an identity mapping',
+    responses: { 200: I.IdentityMappingView },
+    handle: (ctx, { params }) => getMapping(ctx, params.mapping_id),
+  }),
+  route({
+    method: 'put',
+    path: `${V}/identity-mappings/:mapping_id`,
+    scope: 'keys.write',
+    organisationOnly: true,
+    summary: 'Create or replace an identity mapping: which e-mails, domains or claim values a workspace admits',
+    body: I.IdentityMappingPut,
+    responses: { 200: I.IdentityMappingView, 201: I.IdentityMappingView },
+    handle: (ctx, { params, body }) => putMapping(ctx, params.mapping_id, body),
+  }),
+  route({
+    method: 'delete',
+    path: `${V}/identity-mappings/:mapping_id`,
+    scope: 'keys.write',
+    organisationOnly: true,
+    summary: 'Delete an identity mapping',
+    responses: { 204: undefined },
+    handle: (ctx, { params }) => deleteMapping(ctx, params.mapping_id),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/identities`,
+    scope: 'keys.read',
+    summary: "List people signed in with identity tokens (a workspace key sees its workspace's)",
+    query: I.IdentityListQuery,
+    responses: { 200: I.IdentityList },
+    handle: (ctx, { query }) => listIdentities(ctx, query),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/identities/:identity_id`,
+    scope: 'keys.read',
+    summary: 'Get an identity',
+    responses: { 200: I.IdentityView },
+    handle: (ctx, { params }) => getIdentity(ctx, params.identity_id),
+  }),
+  route({
+    method: 'post',
+    path: `${V}/identities/:identity_id/revoke`,
+    scope: 'keys.write',
+    summary: "Revoke a person's access (every token they present is refused from the next request on)",
+    responses: { 200: I.IdentityView },
+    handle: (ctx, { params }) => revokeIdentity(ctx, params.identity_id),
   }),
 ];

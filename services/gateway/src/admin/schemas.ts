@@ -256,7 +256,7 @@ export const AuditList = named(
 );
 export const AuditQuery = z
   .object({
-    target_type: z.enum(['workspace', 'key', 'config', 'provider']).optional(),
+    target_type: z.enum(['workspace', 'key', 'config', 'provider', 'identity', 'identity_mapping']).optional(),
     target_id: z.string().optional(),
     actor: z.string().optional().describe('key_id of the acting key'),
     action: z.string().optional(),

@@ -8,6 +8,17 @@ import { checkProviderAccess } from '../policy/provider-access';
 import { resolveTargetModel } from '../policy/target-model';
 import { keyFromHeaders } from './keys';
 
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * The caller behind a request's credential, wherever a key is accepted: a Gatehouse key, or an OIDC ID
+ * token from a configured issuer (auth/identity-cache.ts), which stands for its person's identity record.
+ */
+export function authenticate(deps: Pick<GatewayDeps, 'keys' | 'identities' | 'wallClock'>, headers: Headers, now?: number): Promise<ApiKey> {
+  const secret = keyFromHeaders(headers);
+  return deps.identities.accepts(secret) ? deps.identities.authenticate(secret, now ?? deps.wallClock()) : deps.keys.authenticate(secret, now);
+}
+
 /** Who is calling a model route, and the model rules that apply to them. */
 export interface Caller {
   key: ApiKey;
@@ -16,8 +27,8 @@ export interface Caller {
 }
 
 /** A valid key (401 otherwise) that passes `callerFor`: `/v1/models`, which records no usage. */
-export async function authenticateCaller(deps: GatewayDeps, headers: Record<string, string | string[] | undefined>): Promise<Caller> {
-  return callerFor(deps.workspaces, await deps.keys.authenticate(keyFromHeaders(headers)));
+export async function authenticateCaller(deps: GatewayDeps, headers: Headers): Promise<Caller> {
+  return callerFor(deps.workspaces, await authenticate(deps, headers));
 }
 
 /**

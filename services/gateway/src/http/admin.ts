@@ -6,7 +6,7 @@ import { type AdminContext, parseInput } from '../admin/context';
 import { foldMetadataParams } from '../admin/observability-schemas';
 import { openApiDocument } from '../admin/openapi';
 import { ADMIN_ROUTES, type AdminRoute } from '../admin/routes';
-import { keyFromHeaders } from '../auth/keys';
+import { authenticate } from '../auth/caller';
 import type { GatewayDeps } from '../deps';
 import { abortedUpload, unsupportedEncoding } from './body';
 
@@ -83,7 +83,7 @@ async function authorise(deps: GatewayDeps, clock: () => number, route: AdminRou
     }),
   );
   const what = `${route.method.toUpperCase()} ${route.path}`;
-  const actor = await deps.keys.authenticate(keyFromHeaders(req.headers), clock());
+  const actor = await authenticate(deps, req.headers, clock());
   res.locals.actor = actor;
   if (actor.type === 'workspace' && deps.workspaces.get(actor.workspace_id ?? '')?.status === 'archived') {
     throw new GatewayError('permission_error', `Workspace "${actor.workspace_id}" is archived: its keys cannot administer it. Use an organisation key.`);

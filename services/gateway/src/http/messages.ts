@@ -4,8 +4,7 @@ import { GatewayError, toGatewayError } from '../../../shared/src/errors';
 import { traceResource } from '../../../shared/src/log';
 import { traceContext } from './trace-context';
 import type { UsageEvent } from '../../../shared/src/usage-event';
-import { type Caller, callerFor, checkCallerTarget } from '../auth/caller';
-import { keyFromHeaders } from '../auth/keys';
+import { authenticate, type Caller, callerFor, checkCallerTarget } from '../auth/caller';
 import type { GatewayDeps } from '../deps';
 import { activeGuardrails } from '../guardrails/active';
 import { guardInput } from '../guardrails/input-guard';
@@ -138,7 +137,7 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     if (!handling) emitUsage(deps.usage, deps.now(), record, log, req);
   });
   try {
-    record.key = await deps.keys.authenticate(keyFromHeaders(req.headers));
+    record.key = await authenticate(deps, req.headers);
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
     if (caller.workspace?.defaults.capture_bodies && deps.bodies) {

@@ -136,6 +136,8 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     budgets: firestoreCollection(db.collection(prefix + COLLECTIONS.budgets)),
     budgetStatus,
     rateLimits: firestoreCollection(db.collection(prefix + COLLECTIONS.rateLimits)),
+    identities: firestoreCollection(db.collection(prefix + COLLECTIONS.identities)),
+    identityMappings: firestoreCollection(db.collection(prefix + COLLECTIONS.identityMappings)),
 
     async leaseRateLimit(req) {
       const ref = db.collection(prefix + COLLECTIONS.rateLimitLeases).doc(docId(leaseDocId(req)));

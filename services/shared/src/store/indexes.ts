@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
   requestLogs: 'request_logs',
+  identities: 'identities',
+  identityMappings: 'identity_mappings',
 } as const;
 
 export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];

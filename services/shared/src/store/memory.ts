@@ -2,6 +2,7 @@ import type { Budget, BudgetStatus } from '../budget/entity';
 import type { ApiKey, AuditEntry, Provider, StoredConfig, StoredGuardrail, Workspace } from '../entities';
 import { GatewayError } from '../errors';
 import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
+import type { Identity, IdentityMapping } from '../identity/entity';
 import type { UsageEvent } from '../usage-event';
 import type { RequestLog } from '../request-log';
 import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
@@ -58,6 +59,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const budgets = memoryCollection<Budget>();
   const budgetStatus = memoryCollection<BudgetStatus>();
   const rateLimits = memoryCollection<RateLimit>();
+  const identities = memoryCollection<Identity>();
+  const identityMappings = memoryCollection<IdentityMapping>();
   /** Handed out per limit and window; dropped an hour after the window ends, as the TTL policy does in Firestore. */
   const leases = new Map<string, { total: number; windowEnd: number }>();
 
@@ -87,6 +90,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     budgets,
     budgetStatus,
     rateLimits,
+    identities,
+    identityMappings,
 
     async leaseRateLimit(req) {
       for (const [id, l] of leases) if (l.windowEnd + 3_600_000 <= req.window_start) leases.delete(id);
@@ -142,7 +147,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs, guardrails, audit, budgets, budgetStatus, rateLimits]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, guardrails, audit, budgets, budgetStatus, rateLimits, identities, identityMappings]) c.closeWatchers();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
 import type { ApiKey, AuditEntry, StoredConfig, StoredGuardrail, Provider, UsageTotals, Workspace } from '../entities';
+import type { Identity, IdentityMapping } from '../identity/entity';
 import type { UsageEvent } from '../usage-event';
 import type { RequestLog } from '../request-log';
 import type { CountedEvent, CounterCollection, CounterDoc, CounterQuery } from './counters';
@@ -76,6 +77,10 @@ export interface Store {
    * limit and window): across all callers the grants for a window never add up to more than its limit.
    */
   leaseRateLimit(req: LeaseRequest): Promise<LeaseGrant>;
+  /** People signed in with an identity token, keyed by identity id; mirrored by every gateway instance. */
+  identities: Collection<Identity>;
+  /** Keyed by mapping id; mirrored by every gateway instance. */
+  identityMappings: Collection<IdentityMapping>;
   usageTotals(scope: UsageTotals['scope'], scopeId: string, period: string): Promise<UsageTotals | undefined>;
   close(): Promise<void>;
 }
