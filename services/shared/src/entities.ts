@@ -179,7 +179,10 @@ export const AuditEntry = z.object({
   expires_at: z.string(),
   actor: z.object({ key_id: z.string(), name: z.string(), type: z.enum(['organisation', 'workspace']), workspace_id: z.string().optional() }),
   action: z.string(),
-  target: z.object({ type: z.enum(['workspace', 'key', 'config', 'guardrail', 'provider', 'budget', 'rate_limit', 'identity', 'identity_mapping']), id: z.string() }),
+  target: z.object({
+    type: z.enum(['workspace', 'key', 'config', 'guardrail', 'provider', 'budget', 'rate_limit', 'identity', 'identity_mapping']),
+    id: z.string(),
+  }),
   /** The workspace the target belongs to; absent for organisation-level objects. */
   workspace_id: z.string().optional(),
   request_id: z.string().optional(),

@@ -73,7 +73,6 @@ export type CacheStatus = z.infer<typeof CacheStatus>;
 export const Outcome = z.enum(['success', 'upstream_error', 'client_cancel', 'rejected', 'gateway_error']);
 export type Outcome = z.infer<typeof Outcome>;
 
-
 export const UsageEvent = z.object({
   version: z.union([z.literal(1), z.literal(2), z.literal(USAGE_EVENT_VERSION)]),
   event_id: z.string().min(1),

@@ -147,7 +147,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     },
 
     async close() {
-      for (const c of [workspaces, apiKeys, providers, configs, guardrails, audit, budgets, budgetStatus, rateLimits, identities, identityMappings]) c.closeWatchers();
+      for (const c of [workspaces, apiKeys, providers, configs, guardrails, audit, budgets, budgetStatus, rateLimits, identities, identityMappings])
+        c.closeWatchers();
     },
   };
 }
