@@ -9,7 +9,8 @@ import { startWorkloadIdentity } from '../helpers/workload-identity';
 /**
  * The real Claude Code CLI against a rate limit that is reached: it gets a 429 with a `retry-after`
  * to the window's end, waits that long, and its retry (in the next window) is answered. The limiter's
- * clock is moved to 56 s into a UTC minute so the wait is a few seconds, not a minute.
+ * clock is held at 56 s into a UTC minute until the CLI has been refused, so the wait is a few seconds,
+ * not a minute, however long the CLI takes to start on a busy machine; then it runs on from there.
  */
 const LIMITED_KEY = 'gth_limited_0123456789abcdef0123456789abcd';
 const MINUTE = 60_000;
@@ -19,14 +20,24 @@ let vertex: Fake;
 let gw: TestGateway;
 let tap: Tap;
 let trap: ProxyTrap;
+let frozenAt: number | undefined;
 let shift = 0;
+
+/** The gateway's clock: held at `frozenAt` until the tap has seen a 429, then running on from it. */
+function wallClock(): number {
+  if (frozenAt !== undefined && tap?.requests.some((r) => r.status === 429)) {
+    shift = frozenAt - Date.now();
+    frozenAt = undefined;
+  }
+  return frozenAt ?? Date.now() + shift;
+}
 
 beforeAll(async () => {
   metadata = await startWorkloadIdentity();
   vertex = await startFakeVertex({ token: FAKE_METADATA_TOKEN });
   const base = devSeed({ vertex: vertex.url });
   gw = await startGateway({
-    wallClock: () => Date.now() + shift,
+    wallClock,
     seed: {
       ...base,
       api_keys: [{ ...base.api_keys![0], key: LIMITED_KEY, key_id: 'key_limited', name: 'limited-user' }],
@@ -41,7 +52,7 @@ beforeAll(async () => {
 afterAll(() => closeAll(tap, trap, gw, vertex, metadata));
 
 it('Claude Code waits the retry-after of a 429 rate_limit_error, and its retry in the next window succeeds', async () => {
-  shift = (Math.floor(Date.now() / MINUTE) + 1) * MINUTE + 56_000 - Date.now();
+  frozenAt = (Math.floor(Date.now() / MINUTE) + 1) * MINUTE + 56_000;
   // The window's requests used up before the CLI starts.
   for (let i = 0; i < LIMIT; i++) {
     const res = await fetch(`${gw.url}/v1/messages`, {
