@@ -118,7 +118,7 @@ describe('usage event versions', () => {
       usage: { ...ZERO_USAGE, speed: 'fast', iterations: [{ type: 'compaction', input: 1, output: 1, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0 }] },
     });
     expect(decodeUsageEvent(JSON.stringify(v2))).toEqual(v2);
-    expect(decodeUsageEvent(JSON.stringify({ ...v2, version: 3 }))).toBeUndefined();
+    expect(decodeUsageEvent(JSON.stringify({ ...v2, version: 4 }))).toBeUndefined();
   });
 });
 
