@@ -23,10 +23,12 @@ let trap: ProxyTrap;
 let frozenAt: number | undefined;
 let shift = 0;
 
-/** The gateway's clock: held at `frozenAt` until the tap has seen a 429, then running on from it. */
+/** The gateway's clock: held at `frozenAt` until the tap has seen a 429, then running on from that
+ * request's arrival. */
 function wallClock(): number {
-  if (frozenAt !== undefined && tap?.requests.some((r) => r.status === 429)) {
-    shift = frozenAt - Date.now();
+  const refused = frozenAt === undefined ? undefined : tap?.requests.find((r) => r.status === 429);
+  if (frozenAt !== undefined && refused) {
+    shift = frozenAt - refused.at;
     frozenAt = undefined;
   }
   return frozenAt ?? Date.now() + shift;
