@@ -1,4 +1,4 @@
-import { runCli } from '../../services/cli/src/run';
+import { type Ran, runGatehouse } from '../helpers/cli-run';
 import { startGateway, type TestGateway } from '../helpers/gateway';
 import { newestFirst, traffic } from '../helpers/traffic';
 import { adminSeed, ROLE_KEYS } from './admin-fixtures';
@@ -17,22 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => gw.close());
 
-async function cli(argv: string[], key: string = ROLE_KEYS.org): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    fetch,
-    env: { GATEHOUSE_URL: gw.url, GATEHOUSE_ADMIN_KEY: key },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, out, err, json };
+function cli(argv: string[], key: string = ROLE_KEYS.org): Promise<Ran> {
+  return runGatehouse(argv, { GATEHOUSE_URL: gw.url, GATEHOUSE_ADMIN_KEY: key });
 }
 
 it('searches logs by trace and metadata, page by page with --all', async () => {

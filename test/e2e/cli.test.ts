@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliIo } from '../../services/cli/src/run';
+import { type CliIo, runCli } from '../../services/cli/src/run';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import type { Store } from '../../services/shared/src/store/port';
+import { type Ran, runGatehouse } from '../helpers/cli-run';
 import { describeIf, firestoreAvailable, uniqueProjectId } from '../helpers/emulators';
 import { expectNoSecrets, startGateway, type TestGateway } from '../helpers/gateway';
 import { adminSeed, call, ROLE_KEYS } from './admin-fixtures';
@@ -16,31 +17,10 @@ const secrets = new Set<string>(Object.values(ROLE_KEYS));
 const allStderr: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-  json: any;
-}
-
 async function cli(argv: string[], env: Record<string, string | undefined> = {}, extra: Partial<CliIo> = {}): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    fetch,
-    env: { GATEHOUSE_URL: gw.url, GATEHOUSE_ADMIN_KEY: ROLE_KEYS.org, ...env },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    ...extra,
-  });
-  allStderr.push(err);
-  let json: unknown;
-  try {
-    json = JSON.parse(out);
-  } catch {
-    json = undefined;
-  }
-  return { code, out, err, json };
+  const ran = await runGatehouse(argv, { GATEHOUSE_URL: gw.url, GATEHOUSE_ADMIN_KEY: ROLE_KEYS.org, ...env }, extra);
+  allStderr.push(ran.err);
+  return ran;
 }
 
 const file = (name: string, value: unknown) => {

@@ -206,6 +206,7 @@ export async function flushUsage(deps: GatewayDeps): Promise<void> {
 export async function closeDeps(deps: GatewayDeps): Promise<void> {
   for (const l of Object.values(deps.listeners)) l.close();
   deps.usage.flush();
+  await deps.bodies?.idle();
   await deps.bus.close();
   await deps.dispatcher.close();
   await deps.store.close();

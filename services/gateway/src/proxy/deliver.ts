@@ -84,20 +84,24 @@ export async function deliver(
   const guarded = ctx.outputGuards.length > 0 && ctx.inbound.op === 'messages';
   if (answer.kind === 'json') {
     let text = answer.text;
-    const parsed = ctx.inbound.op === 'messages' ? parseJson(text) : undefined;
-    if (parsed !== undefined) record.usage = usageFromMessage(parsed);
+    let parsed: unknown;
     if (guarded) {
       // Before the status line: a denied answer is a 400 the client gets instead (its tokens are billed).
+      parsed = parseJson(text);
+      record.usage = usageFromMessage(parsed);
       const checked = guardAnswer(ctx.outputGuards, text, deps.env.GATEHOUSE_REDACTION_KEY);
       record.guardrails.push(...checked.verdicts);
       if (checked.denied) throw checked.denied;
-      text = checked.text;
+      if (checked.text !== text) [text, parsed] = [checked.text, undefined];
     }
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
     record.ttfbMs = deps.now() - record.startedAt;
     res.end(text);
-    if (parsed === undefined) return undefined;
-    return keep ? jsonAnswer(answer.status, text, text === answer.text ? parsed : parseJson(text), record.usage, answer.up.modelUpstream) : undefined;
+    // Parsed after the answer is sent, so the client does not wait for it.
+    if (ctx.inbound.op !== 'messages') return undefined;
+    parsed ??= parseJson(text);
+    record.usage = usageFromMessage(parsed);
+    return keep ? jsonAnswer(answer.status, text, parsed, record.usage, answer.up.modelUpstream) : undefined;
   }
   let { first, rest } = answer;
   if (guarded) {

@@ -23,19 +23,11 @@ export interface ResolveInput {
 /** Inline configs repeat on every request of a session: validate each distinct one once. */
 const inlineConfigs = new LRUCache<string, RoutingConfig>({ max: 1000 });
 
-/**
- * The route for a request, first match wins: a config in the header (inline JSON or a stored id),
- * a provider in the header, the key's default config, the workspace's default config.
- */
-export function resolvePlan(deps: GatewayDeps, input: ResolveInput, config = resolveConfig(deps, input)): PlannedTarget[] {
+/** The targets a request tries, planned from its config (`resolveConfig`). */
+export function resolvePlan(deps: GatewayDeps, input: ResolveInput, config: RoutingConfig): PlannedTarget[] {
   const planned = planRoute(config, new RequestPlanContext(deps.random, deps.breakers, input), { defaultProvider: input.providerHeader?.trim() || undefined });
   if (!planned.ok) throw new GatewayError('invalid_request_error', configError(planned.issues));
   return planned.targets;
-}
-
-/** The config a request uses (first match as in resolvePlan), for what runs before routing: input guardrails. */
-export function resolveConfig(deps: Pick<GatewayDeps, 'configs'>, input: ResolveInput): RoutingConfig {
-  return chooseConfig(deps.configs, input);
 }
 
 /**
@@ -72,7 +64,12 @@ export class RequestPlanContext implements PlanContext {
   }
 }
 
-function chooseConfig(configs: GatewayDeps['configs'], input: ResolveInput): RoutingConfig {
+/**
+ * The config a request uses, first match wins: a config in the header (inline JSON or a stored id),
+ * a provider in the header, the key's default config, the workspace's default config. Resolved
+ * before routing, so that input guardrails run first.
+ */
+export function resolveConfig({ configs }: Pick<GatewayDeps, 'configs'>, input: ResolveInput): RoutingConfig {
   const header = input.configHeader?.trim();
   if (header) return header.startsWith('{') ? inlineConfig(header) : storedConfig(configs, input, header, 'x-gatehouse-config header');
   const provider = input.providerHeader?.trim();
