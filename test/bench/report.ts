@@ -62,6 +62,10 @@ export interface Summary {
   cache?: { hit_p50_ms: number; hit_p99_ms: number; hit_ttfb_p50_ms: number; direct_p50_ms?: number; body_bytes: number } | { skipped: string };
   /** The worst inline config a client may send: parse, validate, compile its patterns, plan (inline-config.ts). */
   inline_config?: { p50_ms: number; p99_ms: number; bytes: number };
+  /** An input guardrail with every built-in detector over a Claude Code request (guardrail-scan.ts). */
+  guardrail_scan?: { p50_ms: number; p99_ms: number; bytes: number };
+  /** authenticate() per request: a `gth_` key and a cached identity token, and the token's first call (identity-auth.ts). */
+  identity_auth?: { key_us: number; token_us: number; token_first_ms: number };
   worker?: WorkerRun;
   targets: TargetCheck[];
 }
@@ -275,6 +279,22 @@ export function targetChecks(s: Summary): TargetCheck[] {
       '≤ 1 ms',
       s.inline_config ? `${f(s.inline_config.p50_ms, 3)} ms (p99 ${f(s.inline_config.p99_ms, 3)} ms)` : 'not measured',
       s.inline_config ? s.inline_config.p50_ms <= 1 : null,
+    ),
+    check(
+      18,
+      `every built-in detector over a ${f((s.guardrail_scan?.bytes ?? NaN) / 1000, 0)} KB Claude Code request, p50`,
+      '≤ 1 ms',
+      s.guardrail_scan ? `${f(s.guardrail_scan.p50_ms, 3)} ms (p99 ${f(s.guardrail_scan.p99_ms, 3)} ms)` : 'not measured',
+      s.guardrail_scan ? s.guardrail_scan.p50_ms <= 1 : null,
+    ),
+    check(
+      19,
+      'identity token (cached) over a gth_ key, per request',
+      '≤ 0.05 ms',
+      s.identity_auth
+        ? `${signed((s.identity_auth.token_us - s.identity_auth.key_us) / 1000, 4)} ms (key ${f(s.identity_auth.key_us)} µs, token ${f(s.identity_auth.token_us)} µs; first use ${f(s.identity_auth.token_first_ms)} ms)`
+        : 'not measured',
+      s.identity_auth ? s.identity_auth.token_us - s.identity_auth.key_us <= 50 : null,
     ),
   );
   const w = s.worker;

@@ -8,7 +8,8 @@
  * is available. Measures latency, TTFB, throughput, CPU, RSS and, from inside the gateways (probe.ts),
  * the longest event-loop stall and GC pause at 200 req/s, 1,000 req/s (open loop) and saturation
  * (closed loop); then the routed (fallback) and cache-hit cases in local mode, the cost of the worst
- * inline config a client may send, and the worker's committed events/s with the write rate of its
+ * inline config a client may send, of an input guardrail with every built-in detector on a 100 KB
+ * request, of an identity token next to a key, and the worker's committed events/s with the write rate of its
  * busiest Firestore document. Every gateway request is covered by two budgets and a rate limit (never
  * reached, evaluated in full). Prints a table and the targets (docs/testing.md §6) with PASS/FAIL
  * marks, writes bench-results/bench-<date>.json. Exits 0 whatever the figures; 1 only when the bench
@@ -29,6 +30,8 @@ import { hashKey } from '../../services/gateway/src/auth/keys';
 import { CLAUDE_CODE_HEADERS, claudeCodeBody } from './claude-code-request';
 import { answerStream } from './fake-upstream';
 import { summariseHeap } from './heap-summary';
+import { measureGuardrailScan } from './guardrail-scan';
+import { measureIdentityAuth } from './identity-auth';
 import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord } from './phases';
@@ -400,6 +403,8 @@ async function main(): Promise<void> {
 
     // In this process, on the gateway's own functions, while the children idle.
     const inline = measureInlineConfig();
+    const guardrails = measureGuardrailScan();
+    const identity = await measureIdentityAuth();
     const summary: Summary = {
       production: gateway ? summariseGateway(phases, 'gateway', rssIdle.production) : undefined,
       production_skipped: gateway ? undefined : 'no Firestore / Pub/Sub emulator here',
@@ -407,6 +412,8 @@ async function main(): Promise<void> {
       routing,
       cache,
       inline_config: { p50_ms: round(inline.p50_ms, 3), p99_ms: round(inline.p99_ms, 3), bytes: inline.bytes },
+      guardrail_scan: { p50_ms: round(guardrails.p50_ms, 3), p99_ms: round(guardrails.p99_ms, 3), bytes: guardrails.bytes },
+      identity_auth: { key_us: round(identity.key_us, 2), token_us: round(identity.token_us, 2), token_first_ms: round(identity.token_first_ms, 2) },
       worker,
       targets: [],
     };
