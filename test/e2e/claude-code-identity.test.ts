@@ -27,8 +27,9 @@ let gw: TestGateway;
 let tap: Tap;
 let trap: ProxyTrap;
 let dir: string;
-/** An hour later once the first model call has reached Vertex: the session's first token has expired. */
-const clock = () => Date.now() + (vertex.calls.length >= 1 ? 3_600_000 : 0);
+/** Set by the 401 test: an hour later once that session's first model call has reached Vertex, so its first token has expired. */
+let jumpAfterCalls: number | undefined;
+const clock = () => Date.now() + (jumpAfterCalls !== undefined && vertex.calls.length > jumpAfterCalls ? 3_600_000 : 0);
 
 beforeAll(async () => {
   metadata = await startWorkloadIdentity();
@@ -55,11 +56,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What a provider's CLI does for Claude Code: print one fresh ID token on stdout. Each run is logged. */
+/** What a provider's CLI does for Claude Code: print one fresh, unique ID token on stdout. Each run is logged. */
 function helperScript(): string {
   const path = join(dir, 'id-token.sh');
-  const fetchToken = `fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))`;
-  writeFileSync(path, `#!/bin/sh\necho run >> ${dir}/runs.log\nexec node -e '${fetchToken}' '${issuer.url}/token?email=alice@example.com'\n`);
+  const fetchToken = `fetch(process.argv[1] + Date.now() + Math.random()).then((r) => r.text()).then((t) => process.stdout.write(t))`;
+  writeFileSync(path, `#!/bin/sh\necho run >> ${dir}/runs.log\nexec node -e '${fetchToken}' '${issuer.url}/token?email=alice@example.com&jti='\n`);
   chmodSync(path, 0o755);
   writeFileSync(join(dir, 'runs.log'), '');
   return path;
@@ -67,6 +68,7 @@ function helperScript(): string {
 
 it('signs in with the helper, and refreshes an expired token mid-session after the 401', async () => {
   vertex.enqueue('stream'); // the first answer is a tool call, so the session makes a second model call
+  jumpAfterCalls = vertex.calls.length;
   const settings = claudeIdentitySettings(tap.url, helperScript());
   const run = await runClaude({ prompt: 'what is the weather?', env: {}, settings, proxyUrl: trap.url, timeoutMs: 90_000 });
   const trail = tap.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
@@ -91,6 +93,29 @@ it('signs in with the helper, and refreshes an expired token mid-session after t
     [identityId('alice@example.com'), 'alice@example.com'],
     [identityId('alice@example.com'), 'alice@example.com'],
   ]);
+  expect(trap.hits).toEqual([]);
+  if (run.code !== 0) throw new Error(describeRun(run));
+}, 120_000);
+
+it('runs the helper again once its interval has passed, with no 401', async () => {
+  vertex.enqueue('stream'); // two tool calls: three model calls in one session
+  vertex.enqueue('stream');
+  const settings = claudeIdentitySettings(tap.url, helperScript());
+  // The interval the settings print is 15 minutes; a session this short needs a shorter one.
+  settings.env.CLAUDE_CODE_API_KEY_HELPER_TTL_MS = '1';
+  const before = tap.requests.length;
+  // Past its interval the CLI sends the token it has and runs the helper in the background; the
+  // second model call is held long enough for that run to finish before the third call is sent.
+  tap.holdBack((r) => (r.path === '/v1/messages' && tap.requests.slice(before).filter((x) => x.path === '/v1/messages').length === 2 ? 3000 : undefined));
+  const run = await runClaude({ prompt: 'what is the weather?', env: {}, settings, proxyUrl: trap.url, timeoutMs: 90_000 });
+  tap.holdBack(undefined);
+  const messages = tap.requests.slice(before).filter((r) => r.path === '/v1/messages');
+  const bearers = messages.map((r) => String(r.headers.authorization).replace(/^Bearer /, ''));
+  expect({ code: run.code, statuses: messages.map((r) => r.status) }).toEqual({ code: 0, statuses: [200, 200, 200] });
+  // The third call carries the token the background run printed, and nothing was refused.
+  expect(bearers[1]).toBe(bearers[0]);
+  expect(bearers[2]).not.toBe(bearers[0]);
+  expect(readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
   expect(trap.hits).toEqual([]);
   if (run.code !== 0) throw new Error(describeRun(run));
 }, 120_000);

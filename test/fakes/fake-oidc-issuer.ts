@@ -74,7 +74,11 @@ export async function startFakeOidcIssuer(opts: FakeIssuerOptions): Promise<Fake
       // google-auth-library reads PEMs by key id and caches them for the response's max-age.
       return sendJson(res, 200, { [current.kid]: await exportSPKI(current.publicKey) }, { 'cache-control': 'public, max-age=3600' });
     }
-    if (call.path === '/token') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(await sign({ email: call.query.email }));
+    if (call.path === '/token') {
+      // `jti` makes each token unique: RS256 signatures are deterministic, so two tokens issued in one second would match.
+      const claims = { email: call.query.email, ...(call.query.jti ? { jti: call.query.jti } : {}) };
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(await sign(claims));
+    }
     sendJson(res, 404, { error: 'not_found' });
   });
   const url = fake.url;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -180,10 +180,13 @@ export interface TappedRequest {
 export interface Tap {
   url: string;
   requests: TappedRequest[];
+  /** Each request whose test returns a number waits that many ms before it is forwarded. */
+  holdBack(hold: ((r: TappedRequest) => number | undefined) | undefined): void;
   close(): Promise<void>;
 }
 
 export async function startTap(targetUrl: string): Promise<Tap> {
+  let hold: ((r: TappedRequest) => number | undefined) | undefined;
   const target = new URL(targetUrl);
   const requests: TappedRequest[] = [];
   const server = createHttpServer((req, res) => {
@@ -200,37 +203,44 @@ export async function startTap(targetUrl: string): Promise<Tap> {
       const url = req.url ?? '/';
       const entry: TappedRequest = { method: req.method ?? 'GET', url, path: url.split('?')[0], headers: req.headers, body, at: Date.now() };
       requests.push(entry);
-      const up = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: url, headers: { ...req.headers, host: target.host } },
-        (upRes) => {
-          entry.status = upRes.statusCode;
-          const rid = upRes.headers['x-gatehouse-request-id'];
-          entry.requestId = Array.isArray(rid) ? rid[0] : rid;
-          entry.retryAfter = upRes.headers['retry-after'];
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          if ((upRes.statusCode ?? 0) >= 400) {
-            const errChunks: Buffer[] = [];
-            upRes.on('data', (c: Buffer) => errChunks.push(c));
-            upRes.on('end', () => (entry.errorBody = Buffer.concat(errChunks).toString('utf8')));
-          }
-          upRes.pipe(res);
-        },
-      );
-      up.on('error', (err) => {
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`tap: gateway unreachable: ${err.message}`);
-      });
-      res.on('close', () => {
-        if (!res.writableFinished) up.destroy();
-      });
-      up.end(raw);
+      setTimeout(() => forward(entry, raw, req, res), hold?.(entry) ?? 0);
     });
   });
+  const forward = (entry: TappedRequest, raw: Buffer, req: IncomingMessage, res: ServerResponse) => {
+    const url = entry.url;
+    const up = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: url, headers: { ...req.headers, host: target.host } },
+      (upRes) => {
+        entry.status = upRes.statusCode;
+        const rid = upRes.headers['x-gatehouse-request-id'];
+        entry.requestId = Array.isArray(rid) ? rid[0] : rid;
+        entry.retryAfter = upRes.headers['retry-after'];
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if ((upRes.statusCode ?? 0) >= 400) {
+          const errChunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => errChunks.push(c));
+          upRes.on('end', () => (entry.errorBody = Buffer.concat(errChunks).toString('utf8')));
+        }
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`tap: gateway unreachable: ${err.message}`);
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    up.end(raw);
+  };
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    holdBack(h) {
+      hold = h;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
