@@ -1,4 +1,4 @@
-import { EventStreamCodec } from '@smithy/eventstream-codec';
+import type { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { SseEvent } from './sse';
 import { BEDROCK_METRICS_EVENT } from '../usage/usage-tap';
@@ -28,6 +28,8 @@ type Message = ReturnType<EventStreamCodec['decode']>;
  */
 export async function* decodeBedrockStream(body: AsyncIterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
   const pingIntervalMs = opts.pingIntervalMs ?? 10_000;
+  // Loaded with the first Bedrock stream: a gateway without Bedrock providers never holds it in memory.
+  const { EventStreamCodec } = await import('@smithy/eventstream-codec');
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   const frames = new FrameBuffer();
   const source = body[Symbol.asyncIterator]();

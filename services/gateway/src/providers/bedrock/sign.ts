@@ -1,5 +1,4 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { UpstreamRequest } from '../types';
 
 export interface AwsCredentials {
@@ -44,6 +43,8 @@ export interface SignOptions {
  * `SignedHeaders`, so e.g. `user-agent` or `content-length` added by the HTTP client are fine).
  */
 export async function signBedrockRequest(up: UpstreamRequest, region: string, creds: AwsCredentials, opts: SignOptions = {}): Promise<UpstreamRequest> {
+  // Loaded with the first Bedrock request: a gateway without Bedrock providers never holds it in memory.
+  const { SignatureV4 } = await import('@smithy/signature-v4');
   const url = new URL(up.url);
   const signer = new SignatureV4({
     service: 'bedrock',
