@@ -71,12 +71,13 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
   /**
    * One atomic batched write, without a transaction: each event's marker is created with the
-   * precondition that it does not exist, so the batch commits whole (markers, logs, counter
+   * precondition that it does not exist, so the batch commits whole (markers and counter
    * increments) or not at all. The common case is one round trip, no reads and no locks, so several
    * commits run at once without contending. A marker that exists (a redelivery, or the same event
-   * committed by another worker meanwhile) fails the whole batch with ALREADY_EXISTS; the markers
-   * are then read and the batch is written again without the events already applied (a marker
-   * created between that read and the new commit fails it again, and it is read again).
+   * committed by another worker meanwhile, or this commit retried by the client after it landed)
+   * fails the whole batch with ALREADY_EXISTS; the markers are then read and the batch is written
+   * again without the events already applied (a marker created between that read and the new commit
+   * fails it again, and it is read again).
    */
   async function commit(events: CountedEvent[], skip: ReadonlySet<string>): Promise<Set<string>> {
     const shard = String(nextShard);
@@ -123,10 +124,10 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   }
 
   /**
-   * The events' request logs, beside their commit rather than in it: a log is as large as the rest of
-   * the commit together, and keyed by its request id, so writing it again (a redelivery, whose
-   * earlier log write may have failed after its commit succeeded) is harmless. In parallel batches,
-   * which the server applies side by side.
+   * The events' request logs, beside their commit rather than in it: the logs are most of a batch's
+   * bytes and of the server's work (every field indexed), and a log is keyed by its request id, so
+   * writing it again (a redelivery, whose earlier log write may have failed after its commit
+   * succeeded) is harmless. In parallel batches, which the server applies side by side.
    */
   async function writeLogs(events: CountedEvent[]): Promise<void> {
     const all = events.flatMap((e) => (e.log ? [e.log] : []));

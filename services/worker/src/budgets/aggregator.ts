@@ -89,7 +89,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         batch.forEach((p, i) => {
           // A second copy of one event in the same batch is the redelivery: only the first applied it.
           const first = applied.delete(p.event.event_id);
-          if (first) planned[i].touched.forEach(markDirty);
+          // Even when not applied here: a commit the client retried after it had landed reads as
+          // applied before, and recomputing a status is harmless.
+          planned[i].touched.forEach(markDirty);
           p.resolve(first);
         });
       },
