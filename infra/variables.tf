@@ -82,8 +82,8 @@ variable "worker_max_instances" {
 
 variable "worker_concurrency" {
   type        = number
-  description = "Pushes one worker instance handles at once."
-  default     = 80
+  description = "Pushes one worker instance handles at once. Each waits for its group commit (up to worker_commit_wait_ms plus the commit), so an instance takes about concurrency / that wait events a second: 1,000 events/s needs several hundred."
+  default     = 1000
 }
 
 variable "worker_commit_wait_ms" {

@@ -91,16 +91,17 @@ function memoryMb(): ProbeReading['memory_mb'] {
 /**
  * Firestore's per-document write limit (about one per second sustained) is what group commits and
  * sharded counters are for; this counts, per document path, the times of the writes the worker
- * committed, by wrapping the client's Transaction (its set/create/update are the only writes the
- * worker makes: every counter and marker write goes through a transaction).
+ * committed, by wrapping the client's WriteBatch (its set/create/update are the only writes the
+ * worker makes: every counter and marker write goes through a batch, and a transaction's writes
+ * through its own batch).
  */
 function countFirestoreWrites(): Map<string, number[]> {
   const times = new Map<string, number[]>();
   const modulePath = require.resolve('@google-cloud/firestore', { paths: [process.cwd()] });
-  const { Transaction } = require(modulePath) as { Transaction: { prototype: Record<string, (...a: unknown[]) => unknown> } };
+  const { WriteBatch } = require(modulePath) as { WriteBatch: { prototype: Record<string, (...a: unknown[]) => unknown> } };
   for (const method of ['set', 'create', 'update']) {
-    const original = Transaction.prototype[method];
-    Transaction.prototype[method] = function (this: unknown, ref: unknown, ...rest: unknown[]) {
+    const original = WriteBatch.prototype[method];
+    WriteBatch.prototype[method] = function (this: unknown, ref: unknown, ...rest: unknown[]) {
       const path = (ref as { path?: string }).path ?? '?';
       const seen = times.get(path) ?? [];
       seen.push(performance.now());
@@ -112,8 +113,8 @@ function countFirestoreWrites(): Map<string, number[]> {
 }
 
 /**
- * The busiest document and the most writes it took within any one second. A transaction that is
- * retried counts each attempt, so this errs high.
+ * The busiest document and the most writes it took within any one second. A commit that is retried
+ * counts each attempt, so this errs high.
  */
 function firestoreSummary(times: Map<string, number[]>): NonNullable<ProbeReading['firestore']> {
   let writes = 0;

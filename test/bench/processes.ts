@@ -4,7 +4,9 @@
  * from /proc.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transformFileSync } from '@swc/core';
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import type { ProbeReading } from './probe';
@@ -230,4 +232,15 @@ export function machineBusyMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** probe.ts as JavaScript, for `node -r` in the production build's processes (no TypeScript hook there). */
+export function compileProbe(dir: string): string {
+  const out = join(dir, 'probe.js');
+  const { code } = transformFileSync(join(__dirname, 'probe.ts'), {
+    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+    module: { type: 'commonjs' },
+  });
+  writeFileSync(out, code);
+  return out;
 }

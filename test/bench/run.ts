@@ -25,8 +25,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { transformFileSync } from '@swc/core';
-import { hashKey } from '../../services/gateway/src/auth/keys';
 import { CLAUDE_CODE_HEADERS, claudeCodeBody } from './claude-code-request';
 import { answerStream } from './fake-upstream';
 import { summariseHeap } from './heap-summary';
@@ -36,8 +34,9 @@ import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord } from './phases';
 import { type Emulators, type ProductionOptions, startEmulators, startGateway, startProduction, stopPush } from './production';
-import { type Child, forkChild, GATEWAY_CONTAINER_ENV, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
+import { type Child, compileProbe, forkChild, GATEWAY_CONTAINER_ENV, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
 import { comparisonTable, phaseTable, type Summary, summariseGateway, targetChecks, targetTable } from './report';
+import { KEYS, seed, WORKER_EVENT_SHAPE } from './seed';
 import { requestStats, round } from './stats';
 import { driveWorker } from './worker-load';
 
@@ -72,60 +71,6 @@ const MAX_IN_FLIGHT = 500;
 /** Idle time before the idle RSS reading: lets boot-time garbage go and the listeners settle. */
 const IDLE_SETTLE_MS = 3000;
 
-const KEYS = {
-  single: 'gth_bench_single_0123456789abcdef0123456789',
-  fallback: 'gth_bench_fallbk_0123456789abcdef0123456789',
-  cached: 'gth_bench_cached_0123456789abcdef0123456789',
-};
-
-/**
- * Two Anthropic-kind providers on the fake (no Google auth on the path), a config per case, a key per
- * config, two budgets and a rate limit covering every bench request (never reached: both run in full).
- */
-function seed(upstream: string): Record<string, unknown> {
-  const provider = (slug: string) => ({ slug, kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: upstream });
-  const key = (name: keyof typeof KEYS) => ({
-    key: KEYS[name],
-    name: `bench-${name}`,
-    type: 'workspace',
-    workspace_id: 'bench',
-    scopes: ['completions'],
-    defaults: { config_id: name, metadata: { team: 'bench' } },
-  });
-  return {
-    workspaces: [{ id: 'bench', name: 'Bench' }],
-    providers: [provider('a'), provider('b')],
-    configs: [
-      { id: 'single', config: { provider: '@a' } },
-      { id: 'fallback', config: { strategy: { mode: 'fallback' }, targets: [{ provider: '@a' }, { provider: '@b' }] } },
-      { id: 'cached', config: { provider: '@a', cache: { mode: 'simple' } } },
-    ],
-    api_keys: [key('single'), key('fallback'), key('cached')],
-    budgets: [
-      {
-        id: 'bench-monthly',
-        name: 'Bench monthly',
-        scope: { type: 'workspace', workspace_id: 'bench' },
-        metric: 'cost',
-        limit: 1e15,
-        period: { kind: 'month', time_zone: 'Europe/Paris' },
-      },
-      {
-        id: 'bench-tokens',
-        name: 'Bench daily tokens',
-        scope: { type: 'metadata', key: 'team', value: 'bench' },
-        metric: 'tokens',
-        limit: 1e15,
-        period: { kind: 'day' },
-      },
-    ],
-    // Never reached, so every bench request runs the limiter in full (leases renewed in the background).
-    rate_limits: [
-      { id: 'bench-rpm', name: 'Bench per minute', scope: { type: 'workspace', workspace_id: 'bench' }, unit: 'requests', per: 'minute', limit: 10_000_000 },
-    ],
-  };
-}
-
 const log = (s = '') => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,17 +94,6 @@ function pinnedCpu(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** probe.ts as JavaScript, for `node -r` in the production build's processes (no TypeScript hook there). */
-function compileProbe(dir: string): string {
-  const out = join(dir, 'probe.js');
-  const { code } = transformFileSync(join(__dirname, 'probe.ts'), {
-    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-    module: { type: 'commonjs' },
-  });
-  writeFileSync(out, code);
-  return out;
 }
 
 const rssMb = (c: Child) => round((procStats(c.pid)?.rssKb ?? NaN) / 1024, 1);
@@ -391,13 +325,7 @@ async function main(): Promise<void> {
     if (production) {
       await stopPush(project);
       log(`worker: ${WORKER_CONCURRENCY} concurrent pushes for ${SECONDS} s…`);
-      const keyId = `key_${hashKey(KEYS.single).slice(0, 12)}`;
-      worker = await driveWorker(
-        production.worker,
-        { workspace_id: 'bench', key_id: keyId, provider: '@a', metadata: { team: 'bench' } },
-        WORKER_CONCURRENCY,
-        SECONDS,
-      );
+      worker = await driveWorker(production.worker, WORKER_EVENT_SHAPE, WORKER_CONCURRENCY, SECONDS);
       log(`  ${worker.events_per_s} events/s, ${worker.errors} errors, busiest document ${worker.busiest_doc?.per_s_avg ?? '?'} writes/s`);
     }
 

@@ -1,6 +1,8 @@
 import type { BudgetStatus } from '../../services/shared/src/budget/entity';
 import type { CountedEvent, CounterDelta } from '../../services/shared/src/store/counters';
 import type { Store } from '../../services/shared/src/store/port';
+import { requestLogOf } from '../../services/shared/src/request-log';
+import { usageEventFixture } from '../helpers/usage-event';
 
 const delta = (id: string, n: number, fields: Record<string, string> = {}) => ({
   collection: 'budget_counters' as const,
@@ -52,6 +54,17 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       const [a, b] = await Promise.all([s.applyCounted(batchA), s.applyCounted(batchB)]);
       expect([...a, ...b].sort()).toEqual(['x1', 'x2', 'x3', 'x4']);
       expect(await s.counter('budget_counters', 'hot')).toMatchObject({ usage: 15, requests: 4 });
+    });
+
+    it("writes a redelivered event's request log again, without counting the event again", async () => {
+      const s = await fresh();
+      const log = requestLogOf(usageEventFixture({ request_id: 'req-redelivered', timestamp: new Date().toISOString() }), 86_400_000);
+      // The first delivery's commit succeeded and its log write did not (the push was nacked).
+      await s.applyCounted([ev('r1', delta('c1', 5))]);
+      expect(await s.requestLogs.get(log.id)).toBeUndefined();
+      expect([...(await s.applyCounted([{ ...ev('r1', delta('c1', 5)), log }]))]).toEqual([]);
+      expect(await s.requestLogs.get(log.id)).toEqual(log);
+      expect(await s.counter('budget_counters', 'c1')).toMatchObject({ usage: 5, requests: 1 });
     });
 
     it('keeps string fields at their latest value (ISO times) across batches', async () => {

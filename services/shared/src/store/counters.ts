@@ -22,7 +22,7 @@ export interface CounterDelta {
 export interface CountedEvent {
   event_id: string;
   deltas: CounterDelta[];
-  /** The event's request log, written with its marker (once). */
+  /** The event's request log, written on every delivery (the same log again on a repeat). */
   log?: RequestLog;
 }
 
@@ -43,11 +43,26 @@ export interface CounterQuery {
  */
 export function mergeInto(into: Map<string, CounterDoc>, key: string, fields: Record<string, string | number>): void {
   const doc = into.get(key) ?? ({ id: '' } as CounterDoc);
-  for (const [k, v] of Object.entries(fields)) {
+  mergeFields(doc, fields);
+  into.set(key, doc);
+}
+
+/** mergeInto's folding of one set of fields into one document. */
+export function mergeFields(doc: CounterDoc, fields: Record<string, string | number>): void {
+  for (const k in fields) {
+    const v = fields[k];
     if (typeof v === 'number') doc[k] = ((doc[k] as number | undefined) ?? 0) + v;
     else if (typeof v === 'string' && (doc[k] === undefined || v > (doc[k] as string))) doc[k] = v;
   }
-  into.set(key, doc);
+}
+
+/** Folds a delta into a batch's sums, one entry per counter (keyed by collection and id). */
+export function addDelta(sums: Map<string, { collection: CounterCollection; doc: CounterDoc }>, d: CounterDelta): void {
+  const key = `${d.collection}\n${d.id}`;
+  let sum = sums.get(key);
+  if (!sum) sums.set(key, (sum = { collection: d.collection, doc: { id: d.id } as CounterDoc }));
+  mergeFields(sum.doc, d.fields);
+  mergeFields(sum.doc, d.inc);
 }
 
 /** The monthly totals per key and workspace (admin usage, a key's last use). */

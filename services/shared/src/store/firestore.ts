@@ -5,7 +5,7 @@ import { GatewayError } from '../errors';
 import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
-import { type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import { addDelta, type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
 import { type LogSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
@@ -38,7 +38,9 @@ export const COUNTER_SHARDS = 8;
  * limit for a commit was 500 writes; a batch over it is split (each part still atomic per event).
  */
 const MAX_WRITES = 450;
-/** A commit that lost an ALREADY_EXISTS race on a marker is retried: it re-reads the markers. */
+/** Request logs per batched write (writeLogs). */
+const LOGS_PER_BATCH = 50;
+/** A commit that met an existing marker is retried without the events already applied. */
 const COMMIT_ATTEMPTS = 5;
 
 /** A window's lease document outlives the window by this much, then the TTL policy deletes it. */
@@ -64,58 +66,79 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
   const logs = db.collection(prefix + COLLECTIONS.requestLogs);
 
-  /** One atomic commit: the events whose marker is absent get it, and their deltas, merged per counter. */
-  async function commit(events: CountedEvent[]): Promise<Set<string>> {
-    const shard = String(Math.floor(Math.random() * shards));
-    return db.runTransaction(async (tx) => {
-      // The markers are read and written in the same transaction as the counters: a redelivered
-      // event either sees the marker or conflicts with the transaction that wrote it.
-      const markers = events.map((e) => processed.doc(docId(e.event_id)));
-      const snaps = await tx.getAll(...markers);
-      const applied = new Set<string>();
-      const merged = new Map<string, { collection: CounterCollection; doc: CounterDoc }>();
-      const sums = new Map<string, CounterDoc>();
-      const now = Date.now();
-      events.forEach((e, i) => {
-        if (snaps[i].exists || applied.has(e.event_id)) return;
-        applied.add(e.event_id);
-        if (e.log) tx.set(logs.doc(docId(e.log.id)), toLogDoc(e.log));
-        tx.create(markers[i], {
-          event_id: e.event_id,
-          applied_at: Timestamp.fromMillis(now),
-          [TTL_POLICIES.processedEvents.field]: Timestamp.fromMillis(now + ttl),
-        });
-        for (const d of e.deltas) {
-          const key = `${d.collection}\n${d.id}`;
-          mergeInto(sums, key, { ...d.fields, ...d.inc, id: d.id });
-          merged.set(key, { collection: d.collection, doc: sums.get(key)! });
-        }
-      });
-      // Blind increments: counters are not read, so concurrent commits do not contend on them.
-      for (const { collection, doc } of merged.values()) {
-        const data: DocumentData = { shard };
-        for (const [k, v] of Object.entries(doc)) {
-          // A time (`last_used_at`) is kept as its latest value by the server: two commits on one shard
-          // may land out of order, and a blind write would keep whichever came last.
-          if (typeof v === 'number') data[k] = FieldValue.increment(v);
-          else if (k.endsWith('_at')) data[k + LATEST_MS] = FieldValue.maximum(Date.parse(v));
-          else data[k] = v;
-        }
-        tx.set(counterCol(collection).doc(docId(`${doc.id}#${shard}`)), data, { merge: true });
+  /** Shards are taken in turn (from a random one), so one worker's commits spread evenly over them. */
+  let nextShard = Math.floor(Math.random() * shards);
+
+  /**
+   * One atomic batched write, without a transaction: each event's marker is created with the
+   * precondition that it does not exist, so the batch commits whole (markers and counter
+   * increments) or not at all. The common case is one round trip, no reads and no locks, so several
+   * commits run at once without contending. A marker that exists (a redelivery, or the same event
+   * committed by another worker meanwhile, or this commit retried by the client after it landed)
+   * fails the whole batch with ALREADY_EXISTS; the markers are then read and the batch is written
+   * again without the events already applied (a marker created between that read and the new commit
+   * fails it again, and it is read again).
+   */
+  async function commit(events: CountedEvent[], skip: ReadonlySet<string>): Promise<Set<string>> {
+    const shard = String(nextShard);
+    nextShard = (nextShard + 1) % shards;
+    const batch = db.batch();
+    const applied = new Set<string>();
+    const sums = new Map<string, { collection: CounterCollection; doc: CounterDoc }>();
+    const now = Timestamp.fromMillis(Date.now());
+    const expires = Timestamp.fromMillis(now.toMillis() + ttl);
+    for (const e of events) {
+      if (skip.has(e.event_id) || applied.has(e.event_id)) continue;
+      applied.add(e.event_id);
+      batch.create(processed.doc(docId(e.event_id)), { event_id: e.event_id, applied_at: now, [TTL_POLICIES.processedEvents.field]: expires });
+      for (const d of e.deltas) addDelta(sums, d);
+    }
+    if (applied.size === 0) return applied;
+    // Blind increments: counters are not read, so concurrent commits do not contend on them.
+    for (const { collection, doc } of sums.values()) {
+      const data: DocumentData = { shard };
+      for (const [k, v] of Object.entries(doc)) {
+        // A time (`last_used_at`) is kept as its latest value by the server: two commits on one shard
+        // may land out of order, and a blind write would keep whichever came last.
+        if (typeof v === 'number') data[k] = FieldValue.increment(v);
+        else if (k.endsWith('_at')) data[k + LATEST_MS] = FieldValue.maximum(Date.parse(v));
+        else data[k] = v;
       }
-      return applied;
-    });
+      batch.set(counterCol(collection).doc(docId(`${doc.id}#${shard}`)), data, { merge: true });
+    }
+    await batch.commit();
+    return applied;
   }
 
   async function commitWithRetry(events: CountedEvent[]): Promise<Set<string>> {
+    let skip = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await commit(events);
+        return await commit(events, skip);
       } catch (err) {
-        // Another commit created one of these markers between our read and our create: read again.
         if (grpcCode(err) !== ALREADY_EXISTS || attempt >= COMMIT_ATTEMPTS) throw err;
+        const snaps = await db.getAll(...events.map((e) => processed.doc(docId(e.event_id))));
+        skip = new Set(events.filter((_, i) => snaps[i].exists).map((e) => e.event_id));
       }
     }
+  }
+
+  /**
+   * The events' request logs, beside their commit rather than in it: the logs are most of a batch's
+   * bytes and of the server's work (every field indexed), and a log is keyed by its request id, so
+   * writing it again (a redelivery, whose earlier log write may have failed after its commit
+   * succeeded) is harmless. In parallel batches, which the server applies side by side.
+   */
+  async function writeLogs(events: CountedEvent[]): Promise<void> {
+    const all = events.flatMap((e) => (e.log ? [e.log] : []));
+    const parts = Array.from({ length: Math.ceil(all.length / LOGS_PER_BATCH) }, (_, i) => all.slice(i * LOGS_PER_BATCH, (i + 1) * LOGS_PER_BATCH));
+    await Promise.all(
+      parts.map((part) => {
+        const batch = db.batch();
+        for (const log of part) batch.set(logs.doc(docId(log.id)), toLogDoc(log));
+        return batch.commit();
+      }),
+    );
   }
 
   /** The shards of one counter, summed. */
@@ -162,7 +185,10 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     async applyCounted(events) {
       const applied = new Set<string>();
-      for (const part of byWrites(events)) for (const id of await commitWithRetry(part)) applied.add(id);
+      const counted = (async () => {
+        for (const part of byWrites(events)) for (const id of await commitWithRetry(part)) applied.add(id);
+      })();
+      await Promise.all([counted, writeLogs(events)]);
       return applied;
     },
 
@@ -190,11 +216,12 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async updateBudgetStatus(budgetId, counterId, next) {
-      const refs = Array.from({ length: shards }, (_, i) => counterCol('budget_counters').doc(docId(`${counterId}#${i}`)));
+      // The counter is read before the transaction, not in it: a transaction's reads lock what they
+      // read, and every group commit writes one of these shards.
+      const doc = await counter('budget_counters', counterId);
       const statusRef = db.collection(prefix + COLLECTIONS.budgetStatus).doc(docId(budgetId));
       return db.runTransaction(async (tx) => {
-        const [status, ...snaps] = await tx.getAll(statusRef, ...refs);
-        const doc = sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!))[0];
+        const status = await tx.get(statusRef);
         const out = next(doc, status.exists ? (status.data() as BudgetStatus) : undefined);
         if (out) tx.set(statusRef, plain(out));
         return out;
@@ -236,8 +263,8 @@ function byWrites(events: CountedEvent[]): CountedEvent[][] {
   for (const e of events) {
     const mine = e.deltas.map((d) => `${d.collection}\n${d.id}`);
     const added = mine.filter((k) => !counters.has(k)).length;
-    // Each event writes its marker and its log.
-    if (part.length > 0 && 2 * (part.length + 1) + counters.size + added > MAX_WRITES) {
+    // Each event writes its marker (its log is written beside the commit).
+    if (part.length > 0 && part.length + 1 + counters.size + added > MAX_WRITES) {
       parts.push(part);
       part = [];
       counters = new Set();

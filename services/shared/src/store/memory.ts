@@ -70,11 +70,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     prune(at);
     const applied = new Set<string>();
     for (const e of events) {
+      if (e.log) logs.set(e.log.id, plainCopy(e.log)); // every delivery's, applied or not (port.ts)
       if (processed.has(e.event_id)) continue;
       processed.set(e.event_id, at + ttl);
       if (processed.size > maxEntries) prune(at);
       applied.add(e.event_id);
-      if (e.log) logs.set(e.log.id, plainCopy(e.log));
       for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
     }
     return applied;

@@ -48,8 +48,8 @@ export interface Store {
   applyCounted(events: CountedEvent[]): Promise<Set<string>>;
   counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
   /**
-   * Request logs, written by applyCounted (an event's `log`, with its dedup marker), deleted after
-   * their `expires_at` (TTL policy).
+   * Request logs, written by applyCounted (each event's `log`, keyed by its request id, on every
+   * delivery: a repeat writes the same log again), deleted after their `expires_at` (TTL policy).
    */
   requestLogs: {
     get(id: string): Promise<RequestLog | undefined>;
@@ -62,8 +62,10 @@ export interface Store {
   /** Keyed by budget id; written by the worker, mirrored by every gateway instance. */
   budgetStatus: Collection<BudgetStatus>;
   /**
-   * Reads a budget counter and the budget's status and writes the status `next` returns (nothing when
-   * it returns undefined), atomically: two workers cannot both record one threshold as alerted.
+   * Reads a budget counter, then reads the budget's status and writes the status `next` returns
+   * (nothing when it returns undefined), the status atomically: two workers cannot both record one
+   * threshold as alerted. The counter may be older than the status another worker wrote from a later
+   * read (counters only grow within a window: `next` keeps the larger usage).
    */
   updateBudgetStatus(
     budgetId: string,

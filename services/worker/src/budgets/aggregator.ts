@@ -16,7 +16,7 @@ export interface AggregatorOptions {
   maxEvents?: number;
   /** …or this long after its first event. Default 250 ms. */
   maxWaitMs?: number;
-  /** How often budget statuses touched since the last pass are recomputed. Default 1 s. */
+  /** How long after a status pass ends the next recomputes the budget statuses touched since. Default 1 s. */
   statusIntervalMs?: number;
   /** How long each event's request log is kept. Default 30 days. */
   logRetentionDays?: number;
@@ -44,9 +44,10 @@ interface Pending {
 }
 
 /**
- * The worker's usage pipeline. Events are grouped and committed together (one transaction
- * holding each event's dedup marker, its request log and every counter it moves), so a hot budget or key is written
- * once per commit rather than once per event, and a push is acked only after its commit: a worker
+ * The worker's usage pipeline. Events are grouped and committed together (one atomic write holding
+ * each event's dedup marker and every counter it moves; the request logs are written beside it), so a
+ * hot budget or key is written once per commit rather than once per event, and several commits may be
+ * in flight at once. A push is acked only after its commit: a worker
  * killed between commit and ack is redelivered the event, and its marker makes that a no-op. Budget
  * statuses (what gateways enforce) are recomputed at most once per status interval per budget.
  */
@@ -54,6 +55,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { store, log } = opts;
   const maxEvents = opts.maxEvents ?? 200;
   const maxWaitMs = opts.maxWaitMs ?? 250;
+  const statusIntervalMs = opts.statusIntervalMs ?? 1000;
   const now = opts.now ?? Date.now;
   const logRetentionMs = (opts.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS) * 86_400_000;
   let budgets = new Map<string, Budget>();
@@ -61,6 +63,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   let pending: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let closed = false;
   const commits = new Set<Promise<void>>();
   /** Per budget, the newest window touched since the last status pass. */
   let dirty = new Map<string, BudgetTouch>();
@@ -86,7 +89,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         batch.forEach((p, i) => {
           // A second copy of one event in the same batch is the redelivery: only the first applied it.
           const first = applied.delete(p.event.event_id);
-          if (first) planned[i].touched.forEach(markDirty);
+          // Even when not applied here: a commit the client retried after it had landed reads as
+          // applied before, and recomputing a status is harmless.
+          planned[i].touched.forEach(markDirty);
           p.resolve(first);
         });
       },
@@ -98,6 +103,16 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     commits.add(done);
     void done.finally(() => commits.delete(done));
     return done;
+  }
+
+  /**
+   * The next status pass, one interval after the last one ended: a status document is written at
+   * most once per pass, so passes never closer than the interval keep it under one write per interval.
+   */
+  function scheduleStatusPass(): void {
+    if (closed) return;
+    statusTimer = setTimeout(() => void refreshStatuses().then(scheduleStatusPass, scheduleStatusPass), statusIntervalMs);
+    statusTimer.unref();
   }
 
   function refreshStatuses(): Promise<void> {
@@ -145,8 +160,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
             else log.error('budget listener failed; counting with the last budgets seen', { err: err.message });
           },
         );
-        statusTimer = setInterval(() => void refreshStatuses(), opts.statusIntervalMs ?? 1000);
-        statusTimer.unref();
+        scheduleStatusPass();
       });
     },
     apply(event) {
@@ -162,7 +176,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       await refreshStatuses();
     },
     async close() {
-      if (statusTimer) clearInterval(statusTimer);
+      closed = true;
+      clearTimeout(statusTimer);
       await this.flush();
       stopWatch();
     },

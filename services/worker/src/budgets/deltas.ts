@@ -1,7 +1,7 @@
 import type { Budget } from '../../../shared/src/budget/entity';
 import { coveringBudgets } from '../../../shared/src/budget/match';
 import { metricAmount } from '../../../shared/src/budget/status';
-import { budgetWindow, windowCounterId } from '../../../shared/src/budget/window';
+import { type BudgetWindow, budgetWindow, windowCounterId } from '../../../shared/src/budget/window';
 import { type CountedEvent, type CounterDelta, totalsDeltas } from '../../../shared/src/store/counters';
 import { rollupDeltas } from '../../../shared/src/store/rollups';
 import type { UsageEvent } from '../../../shared/src/usage-event';
@@ -24,7 +24,7 @@ export function usageDeltas(event: UsageEvent, budgets: Iterable<Budget>): { cou
   const touched: BudgetTouch[] = [];
   const at = Date.parse(event.timestamp);
   for (const budget of coveringBudgets(budgets, event)) {
-    const w = budgetWindow(budget, at);
+    const w = windowAt(budget, at);
     if (!w) continue;
     const counterId = windowCounterId(budget.id, w);
     touched.push({ budget, counterId, windowStart: w.start, windowEnd: w.end });
@@ -37,4 +37,18 @@ export function usageDeltas(event: UsageEvent, budgets: Iterable<Budget>): { cou
   }
   deltas.push(...rollupDeltas(event));
   return { counted: { event_id: event.event_id, deltas }, touched };
+}
+
+/**
+ * The last window found per budget (an edited budget is a new object): events arrive in about time
+ * order, so most fall in it, and budgetWindow's time zone arithmetic was the costliest step per event.
+ */
+const lastWindow = new WeakMap<Budget, BudgetWindow>();
+
+function windowAt(budget: Budget, at: number): BudgetWindow | undefined {
+  const last = lastWindow.get(budget);
+  if (last && at >= last.start && (last.end === undefined || at < last.end)) return last;
+  const w = budgetWindow(budget, at);
+  if (w) lastWindow.set(budget, w);
+  return w;
 }

@@ -20,8 +20,9 @@ export function nextStatus(
   const windowStart = new Date(t.windowStart).toISOString();
   const windowEnd = t.windowEnd === undefined ? undefined : new Date(t.windowEnd).toISOString();
   if (prev && prev.window_start > windowStart) return { alerts: [] };
-  const usage = typeof counter?.usage === 'number' ? counter.usage : 0;
   const sameWindow = prev?.window_start === windowStart;
+  // A counter read before another worker's newer status: a window's usage only grows.
+  const usage = Math.max(typeof counter?.usage === 'number' ? counter.usage : 0, sameWindow ? prev.usage : 0);
   const alerted = sameWindow ? prev.alerted : [];
   const fired = newAlerts(t.budget, usage, alerted);
   if (sameWindow && prev.usage === usage && prev.version === t.budget.version && fired.length === 0) return { alerts: [] };
