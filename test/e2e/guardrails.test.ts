@@ -81,6 +81,7 @@ describe('input guardrails', () => {
     expect(res.json().error).toEqual({
       type: 'invalid_request_error',
       message: 'Input guardrail "input-deny" denied the request: aws_access_key_id in messages[0].content. The matched text is not repeated here.',
+      details: { error_code: 'dlp_request_denied' },
     });
     expect(res.text).not.toContain(aws);
     expect(rig.anthropic.calls).toHaveLength(0);
@@ -172,6 +173,7 @@ describe('output guardrails', () => {
         error: {
           type: 'invalid_request_error',
           message: 'Output guardrail "out" stopped the answer: aws_access_key_id in content[0].text. The matched text is not repeated here.',
+          details: { error_code: 'dlp_request_denied' },
         },
       },
     });
