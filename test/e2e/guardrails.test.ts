@@ -197,3 +197,55 @@ describe('output guardrails', () => {
     expect(event.usage.output).toBe(12); // the upstream billed the answer
   });
 });
+
+describe('cached answers', () => {
+  /** Stores the leaky answer under a config without guardrails, then asks again under `guarded`: a hit, checked. */
+  async function hitUnder(stream: boolean, guardrail: Record<string, unknown>) {
+    const cache = { mode: 'simple' };
+    const body = message('claude-sonnet-4-6', { stream });
+    const warm = await rig.send(body, { config: { provider: '@leaky', cache } });
+    expect(stream ? streamedText(warm.text) : warm.json().content[0].text).toBe(ANSWER_TEXT); // stored as the upstream sent it
+    await rig.onlyEvent();
+    await rig.gw.clearEvents();
+    const calls = leaky.calls.length;
+    const res = await rig.send(body, { config: { provider: '@leaky', cache, output_guardrails: [{ id: 'out', checks: ['secrets'], ...guardrail }] } });
+    expect(res.headers.get('x-gatehouse-cache-status')).toBe('HIT');
+    expect(leaky.calls).toHaveLength(calls);
+    const event = await rig.onlyEvent();
+    expect(event.cache?.status).toBe('HIT');
+    return { res, event };
+  }
+  const redacted = ANSWER_TEXT.replace(aws, placeholder('aws_access_key_id', aws, REDACTION_KEY));
+  const verdict = (action: string) => [{ id: 'out', action, location: 'output:content[0].text', detector: 'aws_access_key_id' }];
+
+  it('deny: a whole cached answer becomes the guardrail’s 400', async () => {
+    const { res, event } = await hitUnder(false, { action: 'deny' });
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain(aws);
+    expect(res.json().error).toMatchObject({ type: 'invalid_request_error', details: { error_code: 'dlp_request_denied' } });
+    expect(event.guardrails).toEqual(verdict('deny'));
+  });
+
+  it('deny on a cached stream: it ends with an SSE error event before the secret', async () => {
+    const { res, event } = await hitUnder(true, { action: 'deny' });
+    expect(res.text).not.toContain(aws.slice(0, 9));
+    expect(sseEvents(res.text).at(-1)?.event).toBe('error');
+    expect(event.guardrails).toEqual(verdict('deny'));
+  });
+
+  it('redact: whole and streamed cached answers reach the client redacted', async () => {
+    const whole = await hitUnder(false, { action: 'redact' });
+    expect(whole.res.json().content[0].text).toBe(redacted);
+    expect(whole.event.guardrails).toEqual(verdict('redact'));
+    const streamed = await hitUnder(true, { action: 'redact' });
+    expect(streamedText(streamed.res.text)).toBe(redacted);
+    expect(sseEvents(streamed.res.text).at(-1)?.event).toBe('message_stop');
+    expect(streamed.event.guardrails).toEqual(verdict('redact'));
+  });
+
+  it('flag: the cached answer unchanged, the verdict recorded', async () => {
+    const { res, event } = await hitUnder(false, { action: 'flag' });
+    expect(res.json().content[0].text).toBe(ANSWER_TEXT);
+    expect(event.guardrails).toEqual(verdict('flag'));
+  });
+});

@@ -10,6 +10,7 @@ import { guardAnswer, guardStream } from '../guardrails/output-guard';
 import { relayStream } from '../streaming/relay';
 import type { RequestRecord } from '../usage/record';
 import { usageFromMessage } from '../usage/usage-tap';
+import type { UpstreamRequest } from '../providers/types';
 import type { CallContext, Served, UpstreamAnswer } from './types';
 
 /**
@@ -47,8 +48,29 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
 
-/** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
-export function serveHit(now: () => number, record: RequestRecord, served: Served, hit: CachedAnswer, res: ServerResponse): void {
+const ENDED: AsyncIterator<SseBatch> = { next: () => Promise.resolve({ done: true, value: undefined }) };
+
+/**
+ * A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord).
+ * The request's output guardrails check it as they would an upstream answer: the answer may have been
+ * stored under a config with other guardrails, or none.
+ */
+export async function serveHit(
+  deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
+  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
+  served: Served,
+  hit: CachedAnswer,
+  res: ServerResponse,
+): Promise<void> {
+  if (ctx.outputGuards.length > 0) {
+    const up = { modelUpstream: hit.modelUpstream };
+    const answer: Deliverable =
+      hit.kind === 'json' ? { kind: 'json', status: hit.status, text: hit.text, up } : { kind: 'stream', status: hit.status, first: { events: hit.events }, rest: ENDED, up };
+    await deliver(deps, ctx, served, answer, false, res);
+    return;
+  }
+  const { now } = deps;
+  const { record } = ctx;
   describeProvider(record, served, hit.modelUpstream);
   record.usage = hit.usage;
   record.ttfbMs = now() - record.startedAt;
@@ -64,6 +86,11 @@ export function serveHit(now: () => number, record: RequestRecord, served: Serve
   record.answered(hit.status);
 }
 
+/** What `deliver` reads of an answer: an upstream's, or a cached one. */
+type Deliverable =
+  | (Omit<Extract<UpstreamAnswer, { kind: 'json' }>, 'up'> & { up: Pick<UpstreamRequest, 'modelUpstream'> })
+  | (Omit<Extract<UpstreamAnswer, { kind: 'stream' }>, 'up'> & { up: Pick<UpstreamRequest, 'modelUpstream'> });
+
 /**
  * Writes an upstream's answer to the client — a JSON body at once, a stream as it arrives — and
  * records its usage and what happened. With `keep`, returns the answer when it is whole and
@@ -73,7 +100,7 @@ export async function deliver(
   deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
   ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
   served: Served,
-  answer: UpstreamAnswer,
+  answer: Deliverable,
   keep: boolean,
   res: ServerResponse,
 ): Promise<CachedAnswer | undefined> {
@@ -91,7 +118,10 @@ export async function deliver(
       record.usage = usageFromMessage(parsed);
       const checked = guardAnswer(ctx.outputGuards, text, deps.env.GATEHOUSE_REDACTION_KEY);
       record.guardrails.push(...checked.verdicts);
-      if (checked.denied) throw checked.denied;
+      if (checked.denied) {
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        throw checked.denied;
+      }
       if (checked.text !== text) [text, parsed] = [checked.text, undefined];
     }
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });
