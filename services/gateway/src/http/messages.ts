@@ -140,10 +140,9 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await authenticate(deps, req.headers);
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
-    if (caller.workspace?.defaults.capture_bodies && deps.bodies) {
-      record.bodiesCaptured = deps.bodies.capture(requestId, { contentType: header(req, 'content-type'), body }, res);
-    }
-    await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
+    const captured = { contentType: header(req, 'content-type'), body };
+    if (caller.workspace?.defaults.capture_bodies && deps.bodies) record.bodiesCaptured = deps.bodies.capture(requestId, captured, res);
+    await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone, captured });
   } catch (raw) {
     const err = toGatewayError(raw);
     record.failed(err);
@@ -162,10 +161,12 @@ interface Exchange {
   caller: Caller;
   /** Aborted when the client goes away. */
   clientSignal: AbortEmitter;
+  /** The request body a capture stores: input guardrails' redactions replace it (what went upstream). */
+  captured: { body: Buffer };
 }
 
 /** Metadata, the model check, routing, then the upstream call. */
-async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal }: Exchange): Promise<void> {
+async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal, captured }: Exchange): Promise<void> {
   const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
   let inbound = route.inbound(req, RequestBody.parse(body));
@@ -190,6 +191,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const guarded = guardInput(inputGuards, { body: inbound.body, size: body.length, metadata: record.metadata }, deps.env.GATEHOUSE_REDACTION_KEY);
     record.guardrails.push(...guarded.verdicts);
     if (guarded.denied) throw guarded.denied;
+    if (guarded.body !== inbound.body) captured.body = guarded.body.bytes();
     inbound = { ...inbound, body: guarded.body };
   }
   const outputGuards = activeGuardrails('output', config, workspace, key, deps.guardrails);
