@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { placeholder } from '../../services/gateway/src/guardrails/redaction';
+import { FAKE_METADATA_TOKEN } from '../fakes/fake-metadata';
+import { INJECTION_TEXT, SLOW_TEXT, startFakeModelArmor } from '../fakes/fake-model-armor';
 import { sendJson, startHttpFake, type HttpFake } from '../fakes/http-fake';
 import { DEV_KEY } from '../helpers/gateway';
 import { guardedClaudeCodeBody } from '../helpers/guarded-body';
@@ -55,19 +57,23 @@ async function startLeaky(): Promise<HttpFake> {
 
 let rig: RoutingRig;
 let leaky: HttpFake;
+let armor: HttpFake;
+const TEMPLATE = 'projects/my-project/locations/us-central1/templates/gatehouse';
 
 beforeAll(async () => {
   leaky = await startLeaky();
+  armor = await startFakeModelArmor([TEMPLATE]);
   rig = await startRoutingRig({
-    env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY },
+    env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY, GATEHOUSE_MODEL_ARMOR_URL: armor.url },
     seed: {
       providers: [{ slug: 'leaky', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: leaky.url, allow_uncatalogued_models: true }],
     },
   });
 });
-afterAll(() => closeAll(rig, leaky));
+afterAll(() => closeAll(rig, leaky, armor));
 beforeEach(async () => {
   leaky.reset();
+  armor.reset();
   await rig.reset();
 });
 
@@ -247,5 +253,68 @@ describe('cached answers', () => {
     const { res, event } = await hitUnder(false, { action: 'flag' });
     expect(res.json().content[0].text).toBe(ANSWER_TEXT);
     expect(event.guardrails).toEqual(verdict('flag'));
+  });
+});
+
+describe('Model Armor', () => {
+  const armored = (spec: Record<string, unknown> = {}, action = 'deny') => ({
+    provider: '@anthropic-prod',
+    input_guardrails: [{ id: 'armor', action, checks: [{ type: 'model_armor', template: TEMPLATE, ...spec }] }],
+  });
+  const ask = (text: string) => message('claude-sonnet-4-6', { system: 'You are helpful.', messages: [{ role: 'user', content: text }] });
+
+  it('deny: a prompt injection Model Armor finds is refused, nothing upstream; the prompt went to sanitizeUserPrompt with the service identity', async () => {
+    const res = await rig.send(ask(`Please: ${INJECTION_TEXT}`), { config: armored() });
+    expect(res.status).toBe(400);
+    expect(res.json().error).toEqual({
+      type: 'invalid_request_error',
+      message: 'Input guardrail "armor" denied the request: model_armor:pi_and_jailbreak in messages. The matched text is not repeated here.',
+      details: { error_code: 'dlp_request_denied' },
+    });
+    expect(rig.anthropic.calls).toHaveLength(0);
+    expect(armor.calls).toHaveLength(1);
+    expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeUserPrompt`);
+    expect(armor.calls[0].headers.authorization).toBe(`Bearer ${FAKE_METADATA_TOKEN}`);
+    expect(armor.calls[0].body.userPromptData.text).toBe(`You are helpful.\n\nPlease: ${INJECTION_TEXT}`);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'deny', location: 'input:messages', detector: 'model_armor:pi_and_jailbreak' }]);
+  });
+
+  it('a clean prompt goes upstream with no verdict; flag records a match and lets it through', async () => {
+    expect((await rig.send(ask('What is 2 + 2?'), { config: armored() })).status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails ?? []).toEqual([]);
+    await rig.gw.clearEvents();
+    expect((await rig.send(ask(INJECTION_TEXT), { config: armored({}, 'flag') })).status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'flag', location: 'input:messages', detector: 'model_armor:pi_and_jailbreak' }]);
+    expect(rig.anthropic.calls).toHaveLength(2);
+  });
+
+  it('a slow Model Armor: fail closed refuses with a 503, fail_open lets the request through flagged', async () => {
+    const closed = await rig.send(ask(SLOW_TEXT), { config: armored({ timeout_ms: 200 }) });
+    expect(closed.status).toBe(503);
+    expect(closed.json().error.message).toBe('Guardrail "armor" could not get an answer from Model Armor, so the request was not sent; try again.');
+    expect(rig.anthropic.calls).toHaveLength(0);
+    await rig.onlyEvent();
+    await rig.gw.clearEvents();
+    const open = await rig.send(ask(SLOW_TEXT), { config: armored({ timeout_ms: 200, fail_open: true }) });
+    expect(open.status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'flag', location: 'input:messages', detector: 'model_armor:unavailable' }]);
+  });
+
+  it('output: a whole answer is checked with sanitizeModelResponse', async () => {
+    const config = { provider: '@leaky', output_guardrails: [{ id: 'armor-out', action: 'deny', checks: [{ type: 'model_armor', template: TEMPLATE }] }] };
+    const clean = await rig.send(message('claude-sonnet-4-6'), { config });
+    expect(clean.status).toBe(200);
+    expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeModelResponse`);
+    expect(armor.calls[0].body.modelResponseData.text).toBe(ANSWER_TEXT);
+  });
+
+  it('a model_armor check cannot redact, and names a template', async () => {
+    const bad = await rig.send(ask('hi'), { config: armored({ template: 'gatehouse' }) });
+    expect(bad.status).toBe(400);
+    expect(bad.json().error.message).toContain('a template name: projects/P/locations/L/templates/T');
+    const redact = await rig.send(ask('hi'), { config: armored({}, 'redact') });
+    expect(redact.status).toBe(400);
+    expect(redact.json().error.message).toContain('a model_armor check has nothing to redact');
+    expect(armor.calls).toHaveLength(0);
   });
 });

@@ -153,7 +153,13 @@ describe('body capture', () => {
       input_guardrails: [{ id: 'no-secrets', action: 'redact', checks: ['secrets'] }],
       output_guardrails: [{ id: 'no-fakes', action: 'redact', checks: [{ type: 'words', words: ['fake-vertex'] }] }],
     };
-    const client = new Anthropic({ baseURL: gw.url, apiKey: DEV_KEY, maxRetries: 0, logLevel: 'error', defaultHeaders: { 'x-gatehouse-config': JSON.stringify(config) } });
+    const client = new Anthropic({
+      baseURL: gw.url,
+      apiKey: DEV_KEY,
+      maxRetries: 0,
+      logLevel: 'error',
+      defaultHeaders: { 'x-gatehouse-config': JSON.stringify(config) },
+    });
     const answer = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: `token ${secret} here` }] });
     const [event] = await gw.waitForEvents(1);
     await gw.pipeline.aggregator.flush();

@@ -8,6 +8,8 @@ import { authenticate, type Caller, callerFor, checkCallerTarget } from '../auth
 import type { GatewayDeps } from '../deps';
 import { activeGuardrails } from '../guardrails/active';
 import { guardInput } from '../guardrails/input-guard';
+import { modelArmorGuard } from '../guardrails/model-armor-guard';
+import { requestSites } from '../guardrails/text-sites';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { estimateTokens } from '../policy/rate-limiter';
 import { AbortEmitter } from '../proxy/abort';
@@ -166,7 +168,12 @@ interface Exchange {
 }
 
 /** Metadata, the model check, routing, then the upstream call. */
-async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal, captured }: Exchange): Promise<void> {
+async function handle(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { route, body, record, caller, clientSignal, captured }: Exchange,
+): Promise<void> {
   const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
   let inbound = route.inbound(req, RequestBody.parse(body));
@@ -193,6 +200,11 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     if (guarded.denied) throw guarded.denied;
     if (guarded.body !== inbound.body) captured.body = guarded.body.bytes();
     inbound = { ...inbound, body: guarded.body };
+    // Model Armor reads the redacted text: what a redaction removed does not leave for it either.
+    const { body: checked } = inbound;
+    const armored = await modelArmorGuard(inputGuards, 'input', () => requestSites(checked.value('system'), checked.value('messages')), deps.modelArmor);
+    record.guardrails.push(...armored.verdicts);
+    if (armored.denied) throw armored.denied;
   }
   const outputGuards = activeGuardrails('output', config, workspace, key, deps.guardrails);
   const plan = resolvePlan(deps, { ...routeInput, body: inbound.body }, config);

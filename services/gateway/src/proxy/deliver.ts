@@ -6,7 +6,9 @@ import type { CachedAnswer } from '../cache/response-cache';
 import type { GatewayDeps } from '../deps';
 import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
 import { formatSse, type SseBatch } from '../streaming/sse';
+import { modelArmorGuard } from '../guardrails/model-armor-guard';
 import { guardAnswer, guardStream } from '../guardrails/output-guard';
+import { answerSites } from '../guardrails/text-sites';
 import { relayStream } from '../streaming/relay';
 import type { RequestRecord } from '../usage/record';
 import { usageFromMessage } from '../usage/usage-tap';
@@ -56,7 +58,7 @@ const ENDED: AsyncIterator<SseBatch> = { next: () => Promise.resolve({ done: tru
  * stored under a config with other guardrails, or none.
  */
 export async function serveHit(
-  deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
+  deps: Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>,
   ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
   served: Served,
   hit: CachedAnswer,
@@ -65,7 +67,9 @@ export async function serveHit(
   if (ctx.outputGuards.length > 0) {
     const up = { modelUpstream: hit.modelUpstream };
     const answer: Deliverable =
-      hit.kind === 'json' ? { kind: 'json', status: hit.status, text: hit.text, up } : { kind: 'stream', status: hit.status, first: { events: hit.events }, rest: ENDED, up };
+      hit.kind === 'json'
+        ? { kind: 'json', status: hit.status, text: hit.text, up }
+        : { kind: 'stream', status: hit.status, first: { events: hit.events }, rest: ENDED, up };
     await deliver(deps, ctx, served, answer, false, res);
     return;
   }
@@ -97,7 +101,7 @@ type Deliverable =
  * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
+  deps: Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>,
   ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
   served: Served,
   answer: Deliverable,
@@ -118,9 +122,14 @@ export async function deliver(
       record.usage = usageFromMessage(parsed);
       const checked = guardAnswer(ctx.outputGuards, text, deps.env.GATEHOUSE_REDACTION_KEY);
       record.guardrails.push(...checked.verdicts);
-      if (checked.denied) {
+      const armored = checked.denied
+        ? undefined
+        : await modelArmorGuard(ctx.outputGuards, 'output', () => answerSites(parseJson(checked.text)), deps.modelArmor);
+      record.guardrails.push(...(armored?.verdicts ?? []));
+      const denied = checked.denied ?? armored?.denied;
+      if (denied) {
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        throw checked.denied;
+        throw denied;
       }
       if (checked.text !== text) [text, parsed] = [checked.text, undefined];
     }
