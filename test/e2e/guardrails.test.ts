@@ -62,7 +62,7 @@ const TEMPLATE = 'projects/my-project/locations/us-central1/templates/gatehouse'
 
 beforeAll(async () => {
   leaky = await startLeaky();
-  armor = await startFakeModelArmor([TEMPLATE]);
+  armor = await startFakeModelArmor([TEMPLATE], ['rotate it']); // the leaky answer's words
   rig = await startRoutingRig({
     env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY, GATEHOUSE_MODEL_ARMOR_URL: armor.url },
     seed: {
@@ -275,6 +275,7 @@ describe('Model Armor', () => {
     expect(armor.calls).toHaveLength(1);
     expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeUserPrompt`);
     expect(armor.calls[0].headers.authorization).toBe(`Bearer ${FAKE_METADATA_TOKEN}`);
+    expect(armor.calls[0].query.$alt).toBe('json;enum-encoding=int'); // so the fake answered enums as numbers
     expect(armor.calls[0].body.userPromptData.text).toBe(`You are helpful.\n\nPlease: ${INJECTION_TEXT}`);
     expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'deny', location: 'input:messages', detector: 'model_armor:pi_and_jailbreak' }]);
   });
@@ -300,12 +301,18 @@ describe('Model Armor', () => {
     expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'flag', location: 'input:messages', detector: 'model_armor:unavailable' }]);
   });
 
-  it('output: a whole answer is checked with sanitizeModelResponse', async () => {
+  it('output: a whole answer is checked with sanitizeModelResponse and denied on a match', async () => {
     const config = { provider: '@leaky', output_guardrails: [{ id: 'armor-out', action: 'deny', checks: [{ type: 'model_armor', template: TEMPLATE }] }] };
-    const clean = await rig.send(message('claude-sonnet-4-6'), { config });
-    expect(clean.status).toBe(200);
+    const res = await rig.send(message('claude-sonnet-4-6'), { config });
+    expect(res.status).toBe(400);
+    expect(res.json().error.message).toBe(
+      'Output guardrail "armor-out" denied the answer: model_armor:pi_and_jailbreak in content. The matched text is not repeated here.',
+    );
     expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeModelResponse`);
     expect(armor.calls[0].body.modelResponseData.text).toBe(ANSWER_TEXT);
+    expect((await rig.onlyEvent()).guardrails).toEqual([
+      { id: 'armor-out', action: 'deny', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' },
+    ]);
   });
 
   it('a model_armor check cannot redact, and names a template', async () => {

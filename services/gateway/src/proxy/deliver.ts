@@ -50,6 +50,10 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
 
+/** What delivering an answer, upstream or cached, needs. */
+type DeliverDeps = Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>;
+type DeliverContext = Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>;
+
 const ENDED: AsyncIterator<SseBatch> = { next: () => Promise.resolve({ done: true, value: undefined }) };
 
 /**
@@ -57,13 +61,7 @@ const ENDED: AsyncIterator<SseBatch> = { next: () => Promise.resolve({ done: tru
  * The request's output guardrails check it as they would an upstream answer: the answer may have been
  * stored under a config with other guardrails, or none.
  */
-export async function serveHit(
-  deps: Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>,
-  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
-  served: Served,
-  hit: CachedAnswer,
-  res: ServerResponse,
-): Promise<void> {
+export async function serveHit(deps: DeliverDeps, ctx: DeliverContext, served: Served, hit: CachedAnswer, res: ServerResponse): Promise<void> {
   if (ctx.outputGuards.length > 0) {
     const up = { modelUpstream: hit.modelUpstream };
     const answer: Deliverable =
@@ -101,8 +99,8 @@ type Deliverable =
  * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  deps: Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>,
-  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
+  deps: DeliverDeps,
+  ctx: DeliverContext,
   served: Served,
   answer: Deliverable,
   keep: boolean,
