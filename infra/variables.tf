@@ -144,6 +144,12 @@ variable "bigquery_export" {
   default     = false
 }
 
+variable "model_armor" {
+  type        = bool
+  description = "Enable the Model Armor API and let the gateway call it, for guardrails with a model_armor check."
+  default     = false
+}
+
 variable "body_retention_days" {
   type        = number
   description = "Days a captured request or response body is kept in the bodies bucket (workspaces with capture_bodies)."

@@ -301,7 +301,7 @@ describe('Claude Code shows the gateway’s errors', () => {
   );
 
   it(
-    'an input guardrail that denies: 400 naming the guardrail, printed; only the CLI’s quick feature-dropping 400 retries, nothing upstream',
+    'an input guardrail that denies: 400 naming the guardrail, printed, one request and nothing upstream',
     async () => {
       const config = {
         provider: '@vertex-prod',
@@ -315,15 +315,16 @@ describe('Claude Code shows the gateway’s errors', () => {
       await check(run, async () => {
         expect(run.timedOut).toBe(false);
         expect(run.code).not.toBe(0);
-        // Claude Code answers a 400 with up to six quick retries, each without a beta or feature (docs/claude-code.md §4).
-        expect(tap.requests.length).toBeLessThanOrEqual(7);
-        expect(tap.requests.every((r) => r.status === 400)).toBe(true);
+        // The refusal's `dlp_request_denied` code makes it final for Claude Code: no feature-dropping resends (docs/claude-code.md §4.1).
+        expect(tap.requests).toHaveLength(1);
+        expect(tap.requests[0].status).toBe(400);
+        expect(JSON.parse(tap.requests[0].errorBody!).error.details).toEqual({ error_code: 'dlp_request_denied' });
         const message = gatewayMessage(400);
         expect(message).toBe(
           'Input guardrail "needs-cost-center" denied the request: required_metadata:cost_center in metadata. The matched text is not repeated here.',
         );
         expect(run.json).toMatchObject({ is_error: true, api_error_status: 400 });
-        expect(run.json!.result).toContain(message);
+        expect(run.json!.result).toBe(`API Error: 400 ${message}`);
         expect(vertex.calls).toHaveLength(0);
         const [recorded] = await gw.waitForEvents(1);
         expect(recorded).toMatchObject({

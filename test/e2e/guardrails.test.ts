@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { placeholder } from '../../services/gateway/src/guardrails/redaction';
+import { FAKE_METADATA_TOKEN } from '../fakes/fake-metadata';
+import { INJECTION_TEXT, SLOW_TEXT, startFakeModelArmor } from '../fakes/fake-model-armor';
 import { sendJson, startHttpFake, type HttpFake } from '../fakes/http-fake';
 import { DEV_KEY } from '../helpers/gateway';
 import { guardedClaudeCodeBody } from '../helpers/guarded-body';
@@ -55,19 +57,23 @@ async function startLeaky(): Promise<HttpFake> {
 
 let rig: RoutingRig;
 let leaky: HttpFake;
+let armor: HttpFake;
+const TEMPLATE = 'projects/my-project/locations/us-central1/templates/gatehouse';
 
 beforeAll(async () => {
   leaky = await startLeaky();
+  armor = await startFakeModelArmor([TEMPLATE], ['rotate it']); // the leaky answer's words
   rig = await startRoutingRig({
-    env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY },
+    env: { GATEHOUSE_REDACTION_KEY: REDACTION_KEY, GATEHOUSE_MODEL_ARMOR_URL: armor.url },
     seed: {
       providers: [{ slug: 'leaky', kind: 'anthropic', credentials: { env: 'ANTHROPIC_API_KEY' }, base_url: leaky.url, allow_uncatalogued_models: true }],
     },
   });
 });
-afterAll(() => closeAll(rig, leaky));
+afterAll(() => closeAll(rig, leaky, armor));
 beforeEach(async () => {
   leaky.reset();
+  armor.reset();
   await rig.reset();
 });
 
@@ -81,6 +87,7 @@ describe('input guardrails', () => {
     expect(res.json().error).toEqual({
       type: 'invalid_request_error',
       message: 'Input guardrail "input-deny" denied the request: aws_access_key_id in messages[0].content. The matched text is not repeated here.',
+      details: { error_code: 'dlp_request_denied' },
     });
     expect(res.text).not.toContain(aws);
     expect(rig.anthropic.calls).toHaveLength(0);
@@ -172,6 +179,7 @@ describe('output guardrails', () => {
         error: {
           type: 'invalid_request_error',
           message: 'Output guardrail "out" stopped the answer: aws_access_key_id in content[0].text. The matched text is not repeated here.',
+          details: { error_code: 'dlp_request_denied' },
         },
       },
     });
@@ -193,5 +201,127 @@ describe('output guardrails', () => {
     );
     const event = await rig.onlyEvent();
     expect(event.usage.output).toBe(12); // the upstream billed the answer
+  });
+});
+
+describe('cached answers', () => {
+  /** Stores the leaky answer under a config without guardrails, then asks again under `guarded`: a hit, checked. */
+  async function hitUnder(stream: boolean, guardrail: Record<string, unknown>) {
+    const cache = { mode: 'simple' };
+    const body = message('claude-sonnet-4-6', { stream });
+    const warm = await rig.send(body, { config: { provider: '@leaky', cache } });
+    expect(stream ? streamedText(warm.text) : warm.json().content[0].text).toBe(ANSWER_TEXT); // stored as the upstream sent it
+    await rig.onlyEvent();
+    await rig.gw.clearEvents();
+    const calls = leaky.calls.length;
+    const res = await rig.send(body, { config: { provider: '@leaky', cache, output_guardrails: [{ id: 'out', checks: ['secrets'], ...guardrail }] } });
+    expect(res.headers.get('x-gatehouse-cache-status')).toBe('HIT');
+    expect(leaky.calls).toHaveLength(calls);
+    const event = await rig.onlyEvent();
+    expect(event.cache?.status).toBe('HIT');
+    return { res, event };
+  }
+  const redacted = ANSWER_TEXT.replace(aws, placeholder('aws_access_key_id', aws, REDACTION_KEY));
+  const verdict = (action: string) => [{ id: 'out', action, location: 'output:content[0].text', detector: 'aws_access_key_id' }];
+
+  it('deny: a whole cached answer becomes the guardrail’s 400', async () => {
+    const { res, event } = await hitUnder(false, { action: 'deny' });
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain(aws);
+    expect(res.json().error).toMatchObject({ type: 'invalid_request_error', details: { error_code: 'dlp_request_denied' } });
+    expect(event.guardrails).toEqual(verdict('deny'));
+  });
+
+  it('deny on a cached stream: it ends with an SSE error event before the secret', async () => {
+    const { res, event } = await hitUnder(true, { action: 'deny' });
+    expect(res.text).not.toContain(aws.slice(0, 9));
+    expect(sseEvents(res.text).at(-1)?.event).toBe('error');
+    expect(event.guardrails).toEqual(verdict('deny'));
+  });
+
+  it('redact: whole and streamed cached answers reach the client redacted', async () => {
+    const whole = await hitUnder(false, { action: 'redact' });
+    expect(whole.res.json().content[0].text).toBe(redacted);
+    expect(whole.event.guardrails).toEqual(verdict('redact'));
+    const streamed = await hitUnder(true, { action: 'redact' });
+    expect(streamedText(streamed.res.text)).toBe(redacted);
+    expect(sseEvents(streamed.res.text).at(-1)?.event).toBe('message_stop');
+    expect(streamed.event.guardrails).toEqual(verdict('redact'));
+  });
+
+  it('flag: the cached answer unchanged, the verdict recorded', async () => {
+    const { res, event } = await hitUnder(false, { action: 'flag' });
+    expect(res.json().content[0].text).toBe(ANSWER_TEXT);
+    expect(event.guardrails).toEqual(verdict('flag'));
+  });
+});
+
+describe('Model Armor', () => {
+  const armored = (spec: Record<string, unknown> = {}, action = 'deny') => ({
+    provider: '@anthropic-prod',
+    input_guardrails: [{ id: 'armor', action, checks: [{ type: 'model_armor', template: TEMPLATE, ...spec }] }],
+  });
+  const ask = (text: string) => message('claude-sonnet-4-6', { system: 'You are helpful.', messages: [{ role: 'user', content: text }] });
+
+  it('deny: a prompt injection Model Armor finds is refused, nothing upstream; the prompt went to sanitizeUserPrompt with the service identity', async () => {
+    const res = await rig.send(ask(`Please: ${INJECTION_TEXT}`), { config: armored() });
+    expect(res.status).toBe(400);
+    expect(res.json().error).toEqual({
+      type: 'invalid_request_error',
+      message: 'Input guardrail "armor" denied the request: model_armor:pi_and_jailbreak in messages. The matched text is not repeated here.',
+      details: { error_code: 'dlp_request_denied' },
+    });
+    expect(rig.anthropic.calls).toHaveLength(0);
+    expect(armor.calls).toHaveLength(1);
+    expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeUserPrompt`);
+    expect(armor.calls[0].headers.authorization).toBe(`Bearer ${FAKE_METADATA_TOKEN}`);
+    expect(armor.calls[0].query.$alt).toBe('json;enum-encoding=int'); // so the fake answered enums as numbers
+    expect(armor.calls[0].body.userPromptData.text).toBe(`You are helpful.\n\nPlease: ${INJECTION_TEXT}`);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'deny', location: 'input:messages', detector: 'model_armor:pi_and_jailbreak' }]);
+  });
+
+  it('a clean prompt goes upstream with no verdict; flag records a match and lets it through', async () => {
+    expect((await rig.send(ask('What is 2 + 2?'), { config: armored() })).status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails ?? []).toEqual([]);
+    await rig.gw.clearEvents();
+    expect((await rig.send(ask(INJECTION_TEXT), { config: armored({}, 'flag') })).status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'flag', location: 'input:messages', detector: 'model_armor:pi_and_jailbreak' }]);
+    expect(rig.anthropic.calls).toHaveLength(2);
+  });
+
+  it('a slow Model Armor: fail closed refuses with a 503, fail_open lets the request through flagged', async () => {
+    const closed = await rig.send(ask(SLOW_TEXT), { config: armored({ timeout_ms: 200 }) });
+    expect(closed.status).toBe(503);
+    expect(closed.json().error.message).toBe('Guardrail "armor" could not get an answer from Model Armor, so the request was not sent; try again.');
+    expect(rig.anthropic.calls).toHaveLength(0);
+    await rig.onlyEvent();
+    await rig.gw.clearEvents();
+    const open = await rig.send(ask(SLOW_TEXT), { config: armored({ timeout_ms: 200, fail_open: true }) });
+    expect(open.status).toBe(200);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor', action: 'flag', location: 'input:messages', detector: 'model_armor:unavailable' }]);
+  });
+
+  it('output: a whole answer is checked with sanitizeModelResponse and denied on a match', async () => {
+    const config = { provider: '@leaky', output_guardrails: [{ id: 'armor-out', action: 'deny', checks: [{ type: 'model_armor', template: TEMPLATE }] }] };
+    const res = await rig.send(message('claude-sonnet-4-6'), { config });
+    expect(res.status).toBe(400);
+    expect(res.json().error.message).toBe(
+      'Output guardrail "armor-out" denied the answer: model_armor:pi_and_jailbreak in content. The matched text is not repeated here.',
+    );
+    expect(armor.calls[0].path).toBe(`/v1/${TEMPLATE}:sanitizeModelResponse`);
+    expect(armor.calls[0].body.modelResponseData.text).toBe(ANSWER_TEXT);
+    expect((await rig.onlyEvent()).guardrails).toEqual([
+      { id: 'armor-out', action: 'deny', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' },
+    ]);
+  });
+
+  it('a model_armor check cannot redact, and names a template', async () => {
+    const bad = await rig.send(ask('hi'), { config: armored({ template: 'gatehouse' }) });
+    expect(bad.status).toBe(400);
+    expect(bad.json().error.message).toContain('a template name: projects/P/locations/L/templates/T');
+    const redact = await rig.send(ask('hi'), { config: armored({}, 'redact') });
+    expect(redact.status).toBe(400);
+    expect(redact.json().error.message).toContain('a model_armor check has nothing to redact');
+    expect(armor.calls).toHaveLength(0);
   });
 });

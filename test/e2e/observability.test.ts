@@ -9,6 +9,7 @@ import type { Fake } from '../fakes/script';
 import { DEV_KEY, devSeed, startGateway, type TestGateway } from '../helpers/gateway';
 import { eventually } from '../helpers/emulators';
 import { closeAll } from '../helpers/listen';
+import { positives } from '../helpers/secret-corpus';
 import { startWorkloadIdentity } from '../helpers/workload-identity';
 
 /**
@@ -140,6 +141,36 @@ describe('body capture', () => {
     expect(detail.body.bodies.response.content_type).toMatch(/^text\/event-stream/);
     expect(detail.body.bodies.response.text).toMatch(/^event: message_start/);
     expect(detail.body.bodies.response.text).toContain('event: message_stop');
+    await admin('/workspaces/dev', { defaults: { capture_bodies: null } });
+  });
+
+  it('stores the request as guardrails redacted it (what went upstream) and the answer as the client got it', async () => {
+    expect((await admin('/workspaces/dev', { defaults: { capture_bodies: true } })).status).toBe(200);
+    await eventually(() => gw.deps.workspaces.get('dev')?.defaults.capture_bodies === true);
+    const secret = positives().find((p) => p.detector === 'github_token')!.secret;
+    const config = {
+      provider: '@vertex-prod',
+      input_guardrails: [{ id: 'no-secrets', action: 'redact', checks: ['secrets'] }],
+      output_guardrails: [{ id: 'no-fakes', action: 'redact', checks: [{ type: 'words', words: ['fake-vertex'] }] }],
+    };
+    const client = new Anthropic({
+      baseURL: gw.url,
+      apiKey: DEV_KEY,
+      maxRetries: 0,
+      logLevel: 'error',
+      defaultHeaders: { 'x-gatehouse-config': JSON.stringify(config) },
+    });
+    const answer = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: `token ${secret} here` }] });
+    const [event] = await gw.waitForEvents(1);
+    await gw.pipeline.aggregator.flush();
+    await gw.deps.bodies!.idle();
+    const { bodies } = (await admin(`/logs/${event.request_id}`)).body;
+    const upstream = vertex.calls.at(-1)!.body.messages[0].content;
+    expect(upstream).toMatch(/^token \[REDACTED:github_token:[0-9a-f]{8}\] here$/);
+    expect(JSON.parse(bodies.request.text).messages[0].content).toBe(upstream);
+    expect(bodies.request.text).not.toContain(secret);
+    expect(answer.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/^Hello from \[REDACTED:words:[0-9a-f]{8}\]$/) });
+    expect(JSON.parse(bodies.response.text)).toEqual(answer);
     await admin('/workspaces/dev', { defaults: { capture_bodies: null } });
   });
 });

@@ -9,6 +9,7 @@ const EXPECTED: Record<string, string[]> = {
     'roles/aiplatform.user on project',
     'roles/datastore.user on project',
     'roles/logging.logWriter on project',
+    'roles/modelarmor.user on project', // only with var.model_armor (infra/model-armor.tf)
     'roles/pubsub.publisher on google_pubsub_topic.usage',
     'roles/secretmanager.secretAccessor on google_secret_manager_secret.provider',
     'roles/storage.objectUser on google_storage_bucket.bodies',

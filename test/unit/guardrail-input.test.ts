@@ -147,7 +147,7 @@ describe('the README', () => {
     const section = readme.slice(readme.indexOf('## Guardrails'), readme.indexOf('## Outages'));
     const block = /```jsonc\n([\s\S]*?)```/.exec(section)![1];
     const configs = block.split('\n').filter((l) => l.startsWith('{'));
-    expect(configs).toHaveLength(5);
+    expect(configs).toHaveLength(6);
     for (const c of configs) expect(parseConfig(c)).toMatchObject({ ok: true });
   });
 });

@@ -16,6 +16,7 @@ import { IdentityCache } from './auth/identity-cache';
 import { KeyCache } from './auth/key-cache';
 import { MemoryResponseCache } from './cache/response-cache';
 import { deriveStoredGuardrail } from './guardrails/active';
+import { modelArmorClient } from './guardrails/model-armor';
 import { BudgetGuard } from './policy/budget-guard';
 import { RateLimiter } from './policy/rate-limiter';
 import type { GatewayDeps } from './deps';
@@ -177,6 +178,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     wallClock: opts.wallClock ?? Date.now,
     newId: () => randomUUID().replaceAll('-', ''),
     bodies: bodyCaptureFromEnv(env, log),
+    modelArmor: modelArmorClient(env.GATEHOUSE_MODEL_ARMOR_URL),
   };
 }
 

@@ -11,6 +11,7 @@ import type { KeyCache } from './auth/key-cache';
 import type { BodyCapture } from './bodies/body-capture';
 import type { ResponseCache } from './cache/response-cache';
 import type { StoredGuardrailState } from './guardrails/active';
+import type { ModelArmor } from './guardrails/model-armor';
 import type { BudgetGuard } from './policy/budget-guard';
 import type { RateLimiter } from './policy/rate-limiter';
 import type { ProviderAdapter } from './providers/types';
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   newId: () => string;
   /** Captures the bodies of workspaces with `capture_bodies` (bodies/); unset: no body store configured. */
   bodies?: BodyCapture;
+  /** Google Cloud Model Armor, for guardrails with a `model_armor` check; its client loads on first use. */
+  modelArmor: ModelArmor;
 }
 
 /** A store listener mirroring a collection in memory (mirrors/live-map.ts). */

@@ -92,6 +92,8 @@ export const GatewayEnv = z.object({
    * keeps hitting. Unset, each process draws its own.
    */
   GATEHOUSE_REDACTION_KEY: z.string().min(16, 'at least 16 characters (a random secret)').optional(),
+  /** Model Armor's root for every location (tests: a fake on loopback); unset, each template's regional endpoint. */
+  GATEHOUSE_MODEL_ARMOR_URL: z.url().optional(),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

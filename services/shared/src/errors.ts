@@ -34,6 +34,11 @@ export interface GatewayErrorOptions {
   reported?: boolean;
   /** Set when the gateway stopped waiting for the upstream itself (request_timeout): after this many ms. */
   timedOutAfterMs?: number;
+  /**
+   * Rendered as `error.details.error_code`, the machine-readable reason Anthropic's API adds to some
+   * errors; Claude Code reads it to tell an explained refusal from one it should retry (docs/claude-code.md §4).
+   */
+  errorCode?: string;
 }
 
 export class GatewayError extends Error {
@@ -57,12 +62,13 @@ export class GatewayError extends Error {
 
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: string; message: string };
+  error: { type: string; message: string; details?: { error_code: string } };
   request_id?: string;
 }
 
 export function errorBody(err: GatewayError, requestId?: string): AnthropicErrorBody {
-  return { type: 'error', error: { type: err.type, message: err.message }, ...(requestId ? { request_id: requestId } : {}) };
+  const details = err.opts.errorCode ? { details: { error_code: err.opts.errorCode } } : {};
+  return { type: 'error', error: { type: err.type, message: err.message, ...details }, ...(requestId ? { request_id: requestId } : {}) };
 }
 
 /** The error type for an HTTP status, for upstream errors that carry no Anthropic type. */

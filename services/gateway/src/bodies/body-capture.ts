@@ -7,7 +7,8 @@ export interface BodyCapture {
   /**
    * Copies the request body and everything written to `res` (up to the limit each), and stores both
    * once the response is over, off the request path. False when too many captures are still being
-   * written: this request goes uncaptured rather than holding more memory.
+   * written: this request goes uncaptured rather than holding more memory. `request.body` is read
+   * when the response is over, so a caller may replace it meanwhile (with a redacted body).
    */
   capture(requestId: string, request: { contentType?: string; body: Buffer }, res: ServerResponse): boolean;
   /** Waits for the writes in progress (shutdown, tests). */

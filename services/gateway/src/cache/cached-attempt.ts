@@ -9,7 +9,7 @@ export interface CachedAttempt<R> {
   /** `x-gatehouse-cache-force-refresh: true`: no lookup, the new answer is stored. */
   refresh: boolean;
   /** Serves a hit to the client. */
-  serveHit(hit: CachedAnswer): R;
+  serveHit(hit: CachedAnswer): Promise<R>;
   /** Calls the upstream; the answer's `kept` copy, when whole and successful, is stored. */
   attempt(cacheStatus: CacheStatus): Promise<R & { kept?: CachedAnswer }>;
   onWriteError(err: Error): void;

@@ -12,7 +12,18 @@ export interface CompiledGuardrail {
   detectors: Detector[];
   requiredMetadata: string[];
   maxBytes?: number;
+  /** Model Armor templates to ask (guardrails/model-armor-guard.ts); usually none. */
+  modelArmor: ModelArmorCheck[];
 }
+
+export interface ModelArmorCheck {
+  template: string;
+  timeoutMs: number;
+  failOpen: boolean;
+}
+
+/** How long a Model Armor call may take unless the check says otherwise. */
+export const MODEL_ARMOR_TIMEOUT_MS = 2000;
 
 /** Drops findings whose text is allowed. */
 function allowing(inner: Detector, allow: readonly string[] | undefined): Detector {
@@ -75,6 +86,9 @@ export function compileGuardrail(spec: GuardrailSpec, id: string): CompiledGuard
     onStream: spec.on_stream ?? (spec.action === 'redact' ? 'redact' : 'error'),
     detectors: spec.checks.flatMap(detectorsOf),
     requiredMetadata: objects.flatMap((c) => (is(c, 'required_metadata') ? c.keys : [])),
+    modelArmor: objects.flatMap((c) =>
+      is(c, 'model_armor') ? [{ template: c.template, timeoutMs: c.timeout_ms ?? MODEL_ARMOR_TIMEOUT_MS, failOpen: c.fail_open ?? false }] : [],
+    ),
     ...(sizes.length ? { maxBytes: Math.min(...sizes) } : {}),
   };
 }

@@ -15,7 +15,8 @@ export const ACTIONS = ['deny', 'redact', 'flag'] as const;
 export type GuardrailAction = (typeof ACTIONS)[number];
 
 const DETECTOR_NAMES = [...Object.keys(BUILT_IN), ...Object.keys(GROUPS)] as [string, ...string[]];
-const CHECK_TYPES = new Set([...DETECTOR_NAMES, 'words', 'regex', 'required_metadata', 'max_input_size']);
+const CHECK_TYPES = new Set([...DETECTOR_NAMES, 'words', 'regex', 'required_metadata', 'max_input_size', 'model_armor']);
+const MODEL_ARMOR_TEMPLATE = /^projects\/[a-z0-9-]+\/locations\/[a-z0-9-]+\/templates\/[A-Za-z0-9_-]+$/;
 const DetectorName = z.enum(DETECTOR_NAMES, {
   error: (i) => `unknown detector ${JSON.stringify(i.input)}; built-in detectors are ${DETECTOR_NAMES.join(', ')}`,
 });
@@ -36,6 +37,13 @@ export const CheckSpec = z.union([
     z.strictObject({ type: z.literal('regex'), patterns: z.array(z.string().min(1).max(512)).min(1).max(50), allow: Allow }),
     z.strictObject({ type: z.literal('required_metadata'), keys: z.array(z.string().min(1).max(128)).min(1).max(64) }),
     z.strictObject({ type: z.literal('max_input_size'), bytes: z.int().positive() }),
+    /** Google Cloud Model Armor (docs/model-armor.md): a network call, bounded by `timeout_ms`; `fail_open` lets the text through when it fails. */
+    z.strictObject({
+      type: z.literal('model_armor'),
+      template: z.string().regex(MODEL_ARMOR_TEMPLATE, 'a template name: projects/P/locations/L/templates/T'),
+      timeout_ms: z.int().positive().max(30_000).optional(),
+      fail_open: z.boolean().optional(),
+    }),
   ]),
 ]);
 export type CheckSpec = z.infer<typeof CheckSpec>;
@@ -132,7 +140,7 @@ export function parseGuardrailSpec(value: unknown, path: (string | number)[] = [
         const compiled = compileRegex(p);
         if (!compiled.ok) issues.push({ path: [...path, 'checks', i, 'patterns', j], message: compiled.message });
       });
-    if (spec.action === 'redact' && (type === 'required_metadata' || type === 'max_input_size'))
+    if (spec.action === 'redact' && (type === 'required_metadata' || type === 'max_input_size' || type === 'model_armor'))
       issues.push({ path: [...path, 'checks', i], message: `a ${type} check has nothing to redact; put it in a guardrail whose action is "deny" or "flag"` });
   });
   return issues.length ? { issues } : { spec, issues };

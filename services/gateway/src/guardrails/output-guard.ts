@@ -1,3 +1,4 @@
+import { errorBody, GatewayError } from '../../../shared/src/errors';
 import { parseJson } from '../../../shared/src/json';
 import type { SseBatch, SseEvent } from '../streaming/sse';
 import { type CompiledGuardrail, findAll } from './compile';
@@ -123,8 +124,9 @@ export async function* guardStream(
     for (const f of done) record(f.g, b.location, f.detector);
     const stopper = done.find((f) => effect(f.g) === 'error');
     if (stopper) {
-      const message = denial('Output', [verdict(stopper.g, b.location, stopper.detector, 'output')]).message.replace('denied the answer', 'stopped the answer');
-      return { event: 'error', data: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } }) };
+      const denied = denial('Output', [verdict(stopper.g, b.location, stopper.detector, 'output')]);
+      const stopped = new GatewayError(denied.type, denied.message.replace('denied the answer', 'stopped the answer'), denied.opts);
+      return { event: 'error', data: JSON.stringify(errorBody(stopped)) };
     }
     const redact = done.filter((f) => effect(f.g) === 'redact').map((f) => ({ ...f, start: Math.max(f.start, b.context.length) }));
     const original = scan.slice(b.context.length, cut);

@@ -12,6 +12,13 @@ export function verdict(g: CompiledGuardrail, location: string, detector: string
   return { id: g.id, action: g.action, location: `${where}:${location}`, detector };
 }
 
+/**
+ * The error code of a guardrail's refusal: Anthropic's own code for a request refused by data-loss
+ * prevention. Claude Code treats a 400 carrying it as final and shows its message; any other 400 it
+ * answers with up to five resends, each without a beta or feature (docs/claude-code.md §4.1).
+ */
+export const DENIED_CODE = 'dlp_request_denied';
+
 /** The 400 of a denying guardrail: names it and where it matched, never what matched. */
 export function denial(where: 'Input' | 'Output', verdicts: readonly Verdict[]): GatewayError {
   const denied = verdicts.filter((v) => v.action === 'deny');
@@ -21,6 +28,7 @@ export function denial(where: 'Input' | 'Output', verdicts: readonly Verdict[]):
   return new GatewayError(
     'invalid_request_error',
     `${where} guardrail "${first.id}" denied ${what}: ${first.detector} in ${first.location.replace(/^\w+:/, '')}${more}. The matched text is not repeated here.`,
+    { errorCode: DENIED_CODE },
   );
 }
 

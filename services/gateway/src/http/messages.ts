@@ -8,6 +8,8 @@ import { authenticate, type Caller, callerFor, checkCallerTarget } from '../auth
 import type { GatewayDeps } from '../deps';
 import { activeGuardrails } from '../guardrails/active';
 import { guardInput } from '../guardrails/input-guard';
+import { modelArmorGuard } from '../guardrails/model-armor-guard';
+import { requestSites } from '../guardrails/text-sites';
 import { mergeMetadata, parseMetadataHeader } from '../policy/metadata';
 import { estimateTokens } from '../policy/rate-limiter';
 import { AbortEmitter } from '../proxy/abort';
@@ -140,10 +142,9 @@ async function serveModelRequest(deps: GatewayDeps, req: IncomingMessage, res: S
     record.key = await authenticate(deps, req.headers);
     const caller = callerFor(deps.workspaces, record.key);
     const body = await readBody(req, deps.env.GATEHOUSE_MAX_BODY_BYTES);
-    if (caller.workspace?.defaults.capture_bodies && deps.bodies) {
-      record.bodiesCaptured = deps.bodies.capture(requestId, { contentType: header(req, 'content-type'), body }, res);
-    }
-    await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone });
+    const captured = { contentType: header(req, 'content-type'), body };
+    if (caller.workspace?.defaults.capture_bodies && deps.bodies) record.bodiesCaptured = deps.bodies.capture(requestId, captured, res);
+    await handle(deps, req, res, { route, body, record, caller, clientSignal: clientGone, captured });
   } catch (raw) {
     const err = toGatewayError(raw);
     record.failed(err);
@@ -162,10 +163,17 @@ interface Exchange {
   caller: Caller;
   /** Aborted when the client goes away. */
   clientSignal: AbortEmitter;
+  /** The request body a capture stores: input guardrails' redactions replace it (what went upstream). */
+  captured: { body: Buffer };
 }
 
 /** Metadata, the model check, routing, then the upstream call. */
-async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, { route, body, record, caller, clientSignal }: Exchange): Promise<void> {
+async function handle(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { route, body, record, caller, clientSignal, captured }: Exchange,
+): Promise<void> {
   const { key, workspace } = caller;
   record.metadata = mergeMetadata(workspace?.defaults.metadata, parseMetadataHeader(gatehouseHeader(req, 'metadata')), key.defaults.metadata);
   let inbound = route.inbound(req, RequestBody.parse(body));
@@ -190,7 +198,13 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const guarded = guardInput(inputGuards, { body: inbound.body, size: body.length, metadata: record.metadata }, deps.env.GATEHOUSE_REDACTION_KEY);
     record.guardrails.push(...guarded.verdicts);
     if (guarded.denied) throw guarded.denied;
+    if (guarded.body !== inbound.body) captured.body = guarded.body.bytes();
     inbound = { ...inbound, body: guarded.body };
+    // Model Armor reads the redacted text: what a redaction removed does not leave for it either.
+    const { body: checked } = inbound;
+    const armored = await modelArmorGuard(inputGuards, 'input', () => requestSites(checked.value('system'), checked.value('messages')), deps.modelArmor);
+    record.guardrails.push(...armored.verdicts);
+    if (armored.denied) throw armored.denied;
   }
   const outputGuards = activeGuardrails('output', config, workspace, key, deps.guardrails);
   const plan = resolvePlan(deps, { ...routeInput, body: inbound.body }, config);

@@ -20,7 +20,7 @@ export interface AttemptBudget {
   waitedMs: number;
 }
 
-type AttemptDeps = Pick<GatewayDeps, 'adapters' | 'breakers' | 'dispatcher' | 'catalog' | 'env' | 'random' | 'now' | 'wallClock' | 'log'>;
+type AttemptDeps = Pick<GatewayDeps, 'adapters' | 'breakers' | 'dispatcher' | 'catalog' | 'env' | 'random' | 'now' | 'wallClock' | 'log' | 'modelArmor'>;
 
 /**
  * Calls one target until it answers or gives up (docs/design.md §6.3): a refusal the provider can mend

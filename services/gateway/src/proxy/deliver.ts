@@ -6,10 +6,13 @@ import type { CachedAnswer } from '../cache/response-cache';
 import type { GatewayDeps } from '../deps';
 import { invocationMetricsMismatch } from '../providers/bedrock/invocation-metrics';
 import { formatSse, type SseBatch } from '../streaming/sse';
+import { modelArmorGuard } from '../guardrails/model-armor-guard';
 import { guardAnswer, guardStream } from '../guardrails/output-guard';
+import { answerSites } from '../guardrails/text-sites';
 import { relayStream } from '../streaming/relay';
 import type { RequestRecord } from '../usage/record';
 import { usageFromMessage } from '../usage/usage-tap';
+import type { UpstreamRequest } from '../providers/types';
 import type { CallContext, Served, UpstreamAnswer } from './types';
 
 /**
@@ -47,8 +50,29 @@ function describeProvider(record: RequestRecord, served: Served, modelUpstream: 
   if (served.cacheStatus !== 'DISABLED') record.cacheStatus = served.cacheStatus;
 }
 
-/** A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord). */
-export function serveHit(now: () => number, record: RequestRecord, served: Served, hit: CachedAnswer, res: ServerResponse): void {
+/** What delivering an answer, upstream or cached, needs. */
+type DeliverDeps = Pick<GatewayDeps, 'now' | 'log' | 'env' | 'modelArmor'>;
+type DeliverContext = Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>;
+
+const ENDED: AsyncIterator<SseBatch> = { next: () => Promise.resolve({ done: true, value: undefined }) };
+
+/**
+ * A cache hit: no upstream call; the usage it would have cost is recorded as saved (RequestRecord).
+ * The request's output guardrails check it as they would an upstream answer: the answer may have been
+ * stored under a config with other guardrails, or none.
+ */
+export async function serveHit(deps: DeliverDeps, ctx: DeliverContext, served: Served, hit: CachedAnswer, res: ServerResponse): Promise<void> {
+  if (ctx.outputGuards.length > 0) {
+    const up = { modelUpstream: hit.modelUpstream };
+    const answer: Deliverable =
+      hit.kind === 'json'
+        ? { kind: 'json', status: hit.status, text: hit.text, up }
+        : { kind: 'stream', status: hit.status, first: { events: hit.events }, rest: ENDED, up };
+    await deliver(deps, ctx, served, answer, false, res);
+    return;
+  }
+  const { now } = deps;
+  const { record } = ctx;
   describeProvider(record, served, hit.modelUpstream);
   record.usage = hit.usage;
   record.ttfbMs = now() - record.startedAt;
@@ -64,16 +88,21 @@ export function serveHit(now: () => number, record: RequestRecord, served: Serve
   record.answered(hit.status);
 }
 
+/** What `deliver` reads of an answer: an upstream's, or a cached one. */
+type Deliverable =
+  | (Omit<Extract<UpstreamAnswer, { kind: 'json' }>, 'up'> & { up: Pick<UpstreamRequest, 'modelUpstream'> })
+  | (Omit<Extract<UpstreamAnswer, { kind: 'stream' }>, 'up'> & { up: Pick<UpstreamRequest, 'modelUpstream'> });
+
 /**
  * Writes an upstream's answer to the client — a JSON body at once, a stream as it arrives — and
  * records its usage and what happened. With `keep`, returns the answer when it is whole and
  * successful, for the response cache (docs/design.md §6.4).
  */
 export async function deliver(
-  deps: Pick<GatewayDeps, 'now' | 'log' | 'env'>,
-  ctx: Pick<CallContext, 'inbound' | 'record' | 'clientSignal' | 'outputGuards'>,
+  deps: DeliverDeps,
+  ctx: DeliverContext,
   served: Served,
-  answer: UpstreamAnswer,
+  answer: Deliverable,
   keep: boolean,
   res: ServerResponse,
 ): Promise<CachedAnswer | undefined> {
@@ -91,7 +120,15 @@ export async function deliver(
       record.usage = usageFromMessage(parsed);
       const checked = guardAnswer(ctx.outputGuards, text, deps.env.GATEHOUSE_REDACTION_KEY);
       record.guardrails.push(...checked.verdicts);
-      if (checked.denied) throw checked.denied;
+      const armored = checked.denied
+        ? undefined
+        : await modelArmorGuard(ctx.outputGuards, 'output', () => answerSites(parseJson(checked.text)), deps.modelArmor);
+      record.guardrails.push(...(armored?.verdicts ?? []));
+      const denied = checked.denied ?? armored?.denied;
+      if (denied) {
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        throw denied;
+      }
       if (checked.text !== text) [text, parsed] = [checked.text, undefined];
     }
     res.writeHead(answer.status, { ...headers, ...JSON_HEADERS });

@@ -63,8 +63,8 @@ async function tryTarget(deps: GatewayDeps, ctx: CallContext, target: PlannedTar
     cache: deps.responseCache,
     plan: cachePlanFor(target, provider, req, deps.catalog, record.key?.workspace_id ?? ''),
     refresh: forceRefresh(ctx.inbound.forwardHeaders),
-    serveHit(hit) {
-      serveHit(deps.now, record, { provider, retries: budget.calls, cacheStatus: 'HIT' }, hit, res);
+    async serveHit(hit) {
+      await serveHit(deps, ctx, { provider, retries: budget.calls, cacheStatus: 'HIT' }, hit, res);
       return { kind: 'answered' };
     },
     attempt: (cacheStatus) => attemptTarget(deps, ctx, target, provider, req, budget, cacheStatus, res),
