@@ -315,6 +315,36 @@ describe('Model Armor', () => {
     ]);
   });
 
+  it('output on a stream: the whole answer is checked before its end, and a deny ends the stream with an error', async () => {
+    const config = { provider: '@leaky', output_guardrails: [{ id: 'armor-out', action: 'deny', checks: [{ type: 'model_armor', template: TEMPLATE }] }] };
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config });
+    const events = sseEvents(res.text);
+    // The text went out as it came (Model Armor needs the whole answer); the end did not.
+    expect(streamedText(res.text)).toBe(ANSWER_TEXT);
+    expect(events.slice(-2).map((e) => e.event)).toEqual(['content_block_stop', 'error']);
+    expect(events.map((e) => e.event)).not.toContain('message_delta');
+    expect(events.at(-1)?.data).toEqual({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: 'Output guardrail "armor-out" stopped the answer: model_armor:pi_and_jailbreak in content. The matched text is not repeated here.',
+        details: { error_code: 'dlp_request_denied' },
+      },
+    });
+    expect(armor.calls.map((c) => [c.path, c.body.modelResponseData?.text])).toEqual([[`/v1/${TEMPLATE}:sanitizeModelResponse`, ANSWER_TEXT]]);
+    const event = await rig.onlyEvent();
+    expect(event.guardrails).toEqual([{ id: 'armor-out', action: 'deny', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' }]);
+  });
+
+  it('output on a stream, flag: the stream ends as the upstream ended it, the verdict recorded', async () => {
+    const config = { provider: '@leaky', output_guardrails: [{ id: 'armor-out', action: 'flag', checks: [{ type: 'model_armor', template: TEMPLATE }] }] };
+    const res = await rig.send(message('claude-sonnet-4-6', { stream: true }), { config });
+    expect(streamedText(res.text)).toBe(ANSWER_TEXT);
+    expect(sseEvents(res.text).at(-1)?.event).toBe('message_stop');
+    expect(armor.calls).toHaveLength(1);
+    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor-out', action: 'flag', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' }]);
+  });
+
   it('a model_armor check cannot redact, and names a template', async () => {
     const bad = await rig.send(ask('hi'), { config: armored({ template: 'gatehouse' }) });
     expect(bad.status).toBe(400);

@@ -3,6 +3,8 @@ import { parseJson } from '../../../shared/src/json';
 import type { SseBatch, SseEvent } from '../streaming/sse';
 import { type CompiledGuardrail, findAll } from './compile';
 import type { Finding } from './detectors';
+import type { ModelArmor } from './model-armor';
+import { modelArmorGuard } from './model-armor-guard';
 import { spliceStrings, type StringEdit } from './json-splice';
 import { redactionEdits, redactText } from './redaction';
 import { answerSites, formatLocation } from './text-sites';
@@ -83,19 +85,49 @@ function effect(g: CompiledGuardrail): 'flag' | 'redact' | 'error' {
   return g.action === 'flag' ? 'flag' : g.onStream;
 }
 
+/** The SSE `error` event that ends a stream an output guardrail stopped. */
+function stopEvent(err: GatewayError): SseEvent {
+  const stopped = new GatewayError(err.type, err.message.replace('denied the answer', 'stopped the answer'), err.opts);
+  return { event: 'error', data: JSON.stringify(errorBody(stopped)) };
+}
+
 /**
  * Guards a decoded stream (the adapters' `decodeStream` output). Each text or tool-input delta is
  * held until HOLD_BACK characters follow it (or its block ends), scanned with what came before, and
  * released redacted; a match that would have to be redacted with `on_stream: "error"` ends the
  * stream with an SSE `error` event instead. Verdicts are pushed to `verdicts` as they are found.
+ * Model Armor checks (one round trip each, over the whole answer) run once every block has been
+ * released, before the stream's `message_delta` / `message_stop`: a `deny` then ends the stream with
+ * the `error` event in their place, so the client never gets a finished answer Model Armor refused.
  */
 export async function* guardStream(
   source: AsyncIterator<SseBatch>,
   guards: readonly CompiledGuardrail[],
   redactionKey: string | undefined,
   verdicts: Verdict[],
+  armor?: ModelArmor,
 ): AsyncGenerator<SseBatch> {
   const blocks = new Map<number, Block>();
+  /** Model Armor, when a guardrail checks with it; `unchecked` until it has seen the whole answer. */
+  const check = armor && guards.some((g) => g.modelArmor.length > 0) ? armor : undefined;
+  let unchecked = check !== undefined;
+  /** Released text per block, for Model Armor once the answer is whole. */
+  const released = new Map<number, string>();
+  /** The events as they stand, or, at the answer's end, with Model Armor's refusal in place of the end. */
+  const armored = async (events: SseEvent[]): Promise<SseEvent[]> => {
+    const end = unchecked ? events.findIndex((e) => e.event === 'message_delta' || e.event === 'message_stop') : -1;
+    if (!check || end < 0) return events;
+    unchecked = false;
+    const texts = [...released.values()].map((text) => ({ path: ['content'], text }));
+    try {
+      const checked = await modelArmorGuard(guards, 'output', () => texts, check);
+      verdicts.push(...checked.verdicts);
+      return checked.denied ? [...events.slice(0, end), stopEvent(checked.denied)] : events;
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      return [...events.slice(0, end), { event: 'error', data: JSON.stringify(errorBody(err)) }];
+    }
+  };
   const seen = new Set<string>();
   const record = (g: CompiledGuardrail, location: string, detector: string) => {
     const v = verdict(g, location, detector, 'output');
@@ -123,11 +155,7 @@ export async function* guardStream(
     const done = findings.filter((f) => f.end <= cut);
     for (const f of done) record(f.g, b.location, f.detector);
     const stopper = done.find((f) => effect(f.g) === 'error');
-    if (stopper) {
-      const denied = denial('Output', [verdict(stopper.g, b.location, stopper.detector, 'output')]);
-      const stopped = new GatewayError(denied.type, denied.message.replace('denied the answer', 'stopped the answer'), denied.opts);
-      return { event: 'error', data: JSON.stringify(errorBody(stopped)) };
-    }
+    if (stopper) return stopEvent(denial('Output', [verdict(stopper.g, b.location, stopper.detector, 'output')]));
     const redact = done.filter((f) => effect(f.g) === 'redact').map((f) => ({ ...f, start: Math.max(f.start, b.context.length) }));
     const original = scan.slice(b.context.length, cut);
     const shifted = redact.map((f) => ({ detector: f.detector, start: f.start - b.context.length, end: f.end - b.context.length }));
@@ -135,6 +163,7 @@ export async function* guardStream(
     b.held = scan.slice(cut);
     b.context = (b.context + original).slice(-CONTEXT);
     if (!out) return undefined;
+    if (unchecked) released.set(index, (released.get(index) ?? '') + out);
     const delta = b.field === 'text' ? { type: 'text_delta', text: out } : { type: 'input_json_delta', partial_json: out };
     return { event: 'content_block_delta', data: JSON.stringify({ type: 'content_block_delta', index, delta }) };
   };
@@ -144,7 +173,9 @@ export async function* guardStream(
       if (next.done) return;
       const batch = next.value;
       if (!batch.events.some((e) => e.event.startsWith('content_block_'))) {
-        yield batch;
+        const events = await armored(batch.events);
+        yield events === batch.events ? batch : { events };
+        if (events[events.length - 1]?.event === 'error') return;
         continue;
       }
       const events: SseEvent[] = [];
@@ -190,8 +221,9 @@ export async function* guardStream(
         }
         events.push(e);
       }
-      yield changed ? { events } : batch;
-      if (events[events.length - 1]?.event === 'error') return;
+      const out = await armored(events);
+      yield changed || out !== events ? { events: out } : batch;
+      if (out[out.length - 1]?.event === 'error') return;
     }
   } finally {
     await source.return?.(undefined).catch(() => undefined);

@@ -142,7 +142,7 @@ export async function deliver(
   }
   let { first, rest } = answer;
   if (guarded) {
-    const stream = guardStream(prepend(first, rest), ctx.outputGuards, deps.env.GATEHOUSE_REDACTION_KEY, record.guardrails);
+    const stream = guardStream(prepend(first, rest), ctx.outputGuards, deps.env.GATEHOUSE_REDACTION_KEY, record.guardrails, deps.modelArmor);
     const head = await stream.next();
     first = head.done ? { events: [] } : head.value;
     rest = stream;
