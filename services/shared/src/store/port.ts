@@ -1,3 +1,4 @@
+import type { BudgetAlertQuery, BudgetAlertRecord } from '../budget/alert';
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
 import type { ApiKey, AuditEntry, StoredConfig, StoredGuardrail, Provider, UsageTotals, Workspace } from '../entities';
@@ -21,6 +22,12 @@ export interface Collection<T> {
    * listeners in production). Returns an unsubscribe function.
    */
   watch(onChange: (docs: T[]) => void, onError?: (err: Error) => void): () => void;
+}
+
+/** A budget's new status and the alerts that change fired. */
+export interface BudgetStatusUpdate {
+  status: BudgetStatus;
+  alerts?: BudgetAlertRecord[];
 }
 
 export interface Store {
@@ -62,14 +69,20 @@ export interface Store {
   /** Keyed by budget id; written by the worker, mirrored by every gateway instance. */
   budgetStatus: Collection<BudgetStatus>;
   /**
-   * Reads a budget counter and the budget's status and writes the status `next` returns (nothing when
-   * it returns undefined), atomically: two workers cannot both record one threshold as alerted.
+   * Reads a budget counter and the budget's status and writes the status `next` returns, with the
+   * alerts it fired into the alert history (nothing when it returns undefined), atomically: two
+   * workers cannot both record one threshold as alerted, and each alert is recorded once.
    */
   updateBudgetStatus(
     budgetId: string,
     counterId: string,
-    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatus | undefined,
+    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatusUpdate | undefined,
   ): Promise<BudgetStatus | undefined>;
+  /** The alert history, written by updateBudgetStatus, deleted after each record's `expires_at` (TTL policy). */
+  budgetAlerts: {
+    /** Up to `limit` alerts, newest first (time, then alert id, descending). */
+    list(q: BudgetAlertQuery): Promise<BudgetAlertRecord[]>;
+  };
   /** Keyed by rate limit id; mirrored by every gateway instance. */
   rateLimits: Collection<RateLimit>;
   /**
