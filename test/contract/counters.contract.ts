@@ -63,6 +63,12 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       expect([...(await s.applyCounted([ev('e2', delta('c1', 7)), ev('e3', delta('c1', 1))]))]).toEqual(['e3']);
       expect(await s.counter('budget_counters', 'c1')).toMatchObject({ usage: 13, requests: 3 });
       expect(await s.counter('budget_counters', 'nope')).toBeUndefined();
+      const some = await s.counters('budget_counters', ['c2', 'nope', 'c1', 'c2']);
+      expect(some.sort((a, b) => (a.id < b.id ? -1 : 1))).toMatchObject([
+        { id: 'c1', usage: 13, requests: 3 },
+        { id: 'c2', usage: 1, requests: 1 },
+      ]);
+      expect(await s.counters('budget_counters', [])).toEqual([]);
     });
 
     it('applies one event pushed to two workers at once exactly once', async () => {

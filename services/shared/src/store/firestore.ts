@@ -108,11 +108,17 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     }
   }
 
-  /** The shards of one counter, summed. */
-  async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
-    const refs = Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i))));
+  /** Every shard of each counter in one getAll, summed per counter. */
+  async function counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    const refs = unique.flatMap((id) => Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i)))));
     const snaps = await db.getAll(...refs);
-    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!))[0];
+    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!));
+  }
+
+  async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
+    return (await counters(collection, [id]))[0];
   }
 
   return {
@@ -157,6 +163,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     counter,
+    counters,
 
     requestLogs: {
       async get(id) {

@@ -114,6 +114,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       return doc ? { ...doc } : undefined;
     },
 
+    async counters(collection, ids) {
+      return [...new Set(ids)].flatMap((id) => {
+        const doc = counters[collection].get(id);
+        return doc ? [{ ...doc }] : [];
+      });
+    },
+
     requestLogs: {
       async get(id) {
         const log = live(logs.get(id));

@@ -55,6 +55,11 @@ export interface Store {
   applyCounted(events: CountedEvent[]): Promise<Set<string>>;
   counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
   /**
+   * The counters among `ids` that exist, in one round trip (a lookup by id: cheaper than a query for
+   * counters whose ids are known, such as one rollup's hours).
+   */
+  counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]>;
+  /**
    * Request logs, written by applyCounted (an event's `log`, with its dedup marker), deleted after
    * their `expires_at` (TTL policy).
    */
