@@ -272,6 +272,32 @@ it('shows budgets as progress bars with their window end', async () => {
   }, 10_000);
   const status = (await admin('/budgets/dev-monthly')).body.status;
   expect(Number(await card.locator('[role=progressbar]').getAttribute('aria-valuenow'))).toBe(Math.round((status.usage / status.limit) * 100));
+});
+
+it("shows the budgets' alert history, as the API lists it, in the chosen time zone", async () => {
+  // A request that takes the dev budget past 50% and 80% of its $0.05: the worker fires both alerts.
+  await gw.pipeline.aggregator.apply(
+    usageEventFixture({
+      event_id: 'budget-alerts',
+      request_id: 'req_gth_budget_alerts',
+      workspace_id: 'dev',
+      timestamp: new Date().toISOString(),
+      cost_micros: 42_000,
+    }),
+  );
+  await gw.pipeline.aggregator.flush();
+  const fired = (await admin('/budget-alerts')).body.data as Array<{ threshold: number; time: string }>;
+  expect(fired.map((a) => a.threshold)).toEqual([80, 50]);
+  await page.goto(`${gw.url}/dashboard/budgets`);
+  const history = page.locator('table.alerts tbody tr');
+  await count(history, 2);
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await contains(page.locator('section.card h2:has-text("Alert history")'), zone);
+  const cells = await history.first().locator('td').allTextContents();
+  expect(cells.slice(1, 4)).toEqual(['Dev team, monthly', '80%', expect.stringMatching(/^\$0\.0\d+ of \$0\.05/)]);
+  // The time as the browser shows it in its zone, to the second.
+  const shown = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(fired[0].time));
+  expect(cells[0]).toContain(shown);
   await browser.screenshot(page, 'dashboard', 'budgets');
 });
 
