@@ -69,6 +69,9 @@ export function countersContract(name: string, make: () => Promise<Store>): void
         { id: 'c2', usage: 1, requests: 1 },
       ]);
       expect(await s.counters('budget_counters', [])).toEqual([]);
+      // A field named for a value (rollups.ts, `values:` rollups) keeps dots and spaces as they are.
+      await s.applyCounted([ev('odd', { collection: 'usage_rollups', id: 'values:metadata.team|*|2025-06-01', fields: {}, inc: { 'v:web.ui team': 2 } })]);
+      expect(await s.counter('usage_rollups', 'values:metadata.team|*|2025-06-01')).toMatchObject({ 'v:web.ui team': 2 });
     });
 
     it('applies one event pushed to two workers at once exactly once', async () => {
