@@ -61,6 +61,14 @@ locals {
       collection = "request_logs"
       fields     = [["workspace_id", "ASCENDING"], ["metadata_pairs", "CONTAINS"], ["timestamp", "DESCENDING"]]
     }
+    alertsByBudget = {
+      collection = "budget_alerts"
+      fields     = [["budget_id", "ASCENDING"], ["time", "DESCENDING"]]
+    }
+    alertsByWorkspace = {
+      collection = "budget_alerts"
+      fields     = [["workspace_id", "ASCENDING"], ["time", "DESCENDING"]]
+    }
   }
 
   # collection = TTL field (a Timestamp).
@@ -69,6 +77,7 @@ locals {
     audit_log         = "expires_at"
     rate_limit_leases = "expires_at"
     request_logs      = "expires_at"
+    budget_alerts     = "expires_at"
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * `npm run bench:logs`: log search and analytics over 100,000 requests in the Firestore emulator
- * (started here unless FIRESTORE_EMULATOR_HOST is set). The requests are written as the worker writes
- * them (applyCounted: logs, markers and rollups in group commits), then each query runs 30 times
- * through the admin handlers; the report is the p50 and p95 of each. Target: p50 ≤ 300 ms.
+ * (started here unless FIRESTORE_EMULATOR_HOST is set, with the JVM's full JIT: it runs for minutes).
+ * The requests are written as the worker's commits would leave them (seed()), then each query runs 30
+ * times through the admin handlers; the report is the p50 and p95 of each, PASS or FAIL against the
+ * target (p50 ≤ 300 ms), with the date and the load average.
  */
+import { cpus, loadavg } from 'node:os';
 import type { z } from 'zod';
 import { groups, timeseries } from '../../services/gateway/src/admin/analytics';
 import type { Actor } from '../../services/gateway/src/admin/authorize';
@@ -11,7 +13,11 @@ import { type AdminContext, parseInput, type Reply } from '../../services/gatewa
 import { searchLogs } from '../../services/gateway/src/admin/logs';
 import { foldMetadataParams, GroupsQuery, LogSearchQuery, TimeseriesQuery } from '../../services/gateway/src/admin/observability-schemas';
 import { requestLogOf } from '../../services/shared/src/request-log';
-import { createFirestoreStore } from '../../services/shared/src/store/firestore';
+import { Firestore } from '@google-cloud/firestore';
+import { type CounterDoc, mergeInto } from '../../services/shared/src/store/counters';
+import { COUNTER_SHARDS, counterShardId, counterShardWrite, createFirestoreStore, docId, markerDoc, toLogDoc } from '../../services/shared/src/store/firestore';
+import { COLLECTIONS } from '../../services/shared/src/store/indexes';
+import { DEDUP_TTL_MS } from '../../services/shared/src/store/port';
 import { usageDeltas } from '../../services/worker/src/budgets/deltas';
 import { EMULATORS, killGroups, launchEmulator } from '../helpers/global-setup';
 import { silentLogger } from '../helpers/log';
@@ -19,6 +25,7 @@ import { usageEventFixture } from '../helpers/usage-event';
 
 const N = Number(process.env.BENCH_LOG_REQUESTS ?? 100_000);
 const RUNS = 30;
+const TARGET_MS = 300;
 const DAYS = 7;
 const START = Date.parse('2026-11-01T00:00:00.000Z');
 const ORG = { key_id: 'bench', name: 'bench', type: 'organisation' } as Actor;
@@ -45,33 +52,71 @@ function event(i: number) {
   });
 }
 
+/** Events per commit, as the worker's aggregator groups them (maxEvents). */
+const COMMIT = 200;
+
+/**
+ * Writes the N requests as the worker's commits of COMMIT events would leave them: each event's log
+ * and dedup marker, and per commit one shard (picked at random, like the adapter) of every counter its
+ * events move, holding their merged deltas. Built by the worker's own pure functions and the Firestore
+ * adapter's encoders, then written with a BulkWriter rather than one transaction per commit (the
+ * emulator ran those at ~70 requests/s). Counters are flushed every FLUSH_EVERY events so memory stays
+ * bounded; a shard written twice sums, as increments do.
+ */
+async function seed(db: Firestore): Promise<void> {
+  const FLUSH_EVERY = 20_000;
+  // Unthrottled: the emulator is not a production database that needs warming up (the 500/50/5 rule).
+  const writer = db.bulkWriter({ throttling: false });
+  writer.onWriteError((err) => err.failedAttempts < 5);
+  const col = (name: string) => db.collection(name);
+  let counters = new Map<string, { collection: string; shard: string; doc: CounterDoc }>();
+  const sums = new Map<string, CounterDoc>();
+  const flush = () => {
+    for (const { collection, shard, doc } of counters.values())
+      writer.set(col(collection).doc(counterShardId(doc.id, shard)), counterShardWrite(doc, shard), { merge: true });
+    counters = new Map();
+    sums.clear();
+  };
+  const now = Date.now();
+  for (let from = 0; from < N; from += COMMIT) {
+    const shard = String(Math.floor(Math.random() * COUNTER_SHARDS));
+    for (let i = from; i < Math.min(from + COMMIT, N); i++) {
+      const e = event(i);
+      const { counted } = usageDeltas(e, []);
+      const log = requestLogOf(e, 365 * 86_400_000);
+      writer.set(col(COLLECTIONS.requestLogs).doc(docId(log.id)), toLogDoc(log));
+      writer.create(col(COLLECTIONS.processedEvents).doc(docId(e.event_id)), markerDoc(e.event_id, now, DEDUP_TTL_MS));
+      for (const d of counted.deltas) {
+        const key = `${d.collection}\n${d.id}\n${shard}`;
+        mergeInto(sums, key, { ...d.fields, ...d.inc, id: d.id });
+        counters.set(key, { collection: d.collection, shard, doc: sums.get(key)! });
+      }
+    }
+    if ((from + COMMIT) % FLUSH_EVERY === 0) {
+      flush();
+      await writer.flush();
+    }
+  }
+  flush();
+  await writer.close();
+}
+
 async function main(): Promise<void> {
   let pid: number | undefined;
   if (!process.env.FIRESTORE_EMULATOR_HOST) {
-    const emulator = await launchEmulator(EMULATORS[0]);
+    const emulator = await launchEmulator(EMULATORS[0], []);
     if (!emulator.ready) throw new Error(`the Firestore emulator did not start; see ${emulator.logPath}`);
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     pid = emulator.pid;
   }
-  const store = createFirestoreStore({ projectId: `bench-logs-${Date.now()}` });
+  const projectId = `bench-logs-${Date.now()}`;
+  const db = new Firestore({ projectId, ignoreUndefinedProperties: true });
+  const store = createFirestoreStore({ projectId, firestore: db });
   try {
     const seedStart = Date.now();
-    const batch = 200;
-    const starts = Array.from({ length: Math.ceil(N / batch) }, (_, b) => b * batch);
-    // Four commits at a time, as a few worker instances would.
-    for (let i = 0; i < starts.length; i += 4) {
-      await Promise.all(
-        starts.slice(i, i + 4).map((from) =>
-          store.applyCounted(
-            Array.from({ length: Math.min(batch, N - from) }, (_, j) => {
-              const e = event(from + j);
-              return { ...usageDeltas(e, []).counted, log: requestLogOf(e, 365 * 86_400_000) };
-            }),
-          ),
-        ),
-      );
-    }
-    process.stderr.write(`seeded ${N} requests in ${((Date.now() - seedStart) / 1000).toFixed(0)} s\n`);
+    await seed(db);
+    const seedSeconds = ((Date.now() - seedStart) / 1000).toFixed(0);
+    process.stderr.write(`seeded ${N} requests in ${seedSeconds} s\n`);
 
     const ctx = {
       store,
@@ -111,13 +156,18 @@ async function main(): Promise<void> {
         times.push(performance.now() - t);
       }
       times.sort((a, b) => a - b);
-      rows.push(
-        `${name.padEnd(30)} p50 ${times[Math.floor(RUNS / 2)].toFixed(1).padStart(7)} ms   p95 ${times[Math.floor(RUNS * 0.95)].toFixed(1).padStart(7)} ms`,
-      );
+      const p50 = times[Math.floor(RUNS / 2)];
+      const verdict = p50 <= TARGET_MS ? 'PASS' : 'FAIL';
+      rows.push(`${name.padEnd(30)} p50 ${p50.toFixed(1).padStart(7)} ms   p95 ${times[Math.floor(RUNS * 0.95)].toFixed(1).padStart(7)} ms   ${verdict}`);
     }
-    process.stdout.write(`${N} requests over ${DAYS} days, Firestore emulator, ${RUNS} runs each:\n${rows.join('\n')}\n`);
+    const load = loadavg().map((l) => l.toFixed(1));
+    process.stdout.write(
+      `${new Date().toISOString()}, load average ${load.join(' ')} (${cpus().length} CPUs), seeding took ${seedSeconds} s\n` +
+        `${N} requests over ${DAYS} days, Firestore emulator, ${RUNS} runs each; target p50 <= ${TARGET_MS} ms:\n${rows.join('\n')}\n`,
+    );
   } finally {
     await store.close();
+    await db.terminate();
     if (pid) killGroups([pid], 'SIGTERM');
   }
 }

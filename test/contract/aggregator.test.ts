@@ -154,6 +154,11 @@ function aggregatorSuite(name: string, makeStores: (n: number) => Promise<Store[
         window_start: '2025-07-01T00:00:00.000Z',
       });
       expect(alerts).toHaveLength(4);
+      // The history holds each alert delivered, once, newest first, kept as long as the request logs.
+      const history = await store.budgetAlerts.list({ budget_id: 'team-web', limit: 10 });
+      expect(history.map((a) => a.alert_id)).toEqual([...alerts].reverse().map((a) => a.alert_id));
+      expect(history.map(({ expires_at: _e, workspace_id: _w, ...a }) => a)).toEqual([...alerts].reverse());
+      for (const a of history) expect(Date.parse(a.expires_at) - Date.parse(a.time)).toBe(30 * 86_400_000);
     });
 
     it('recomputes statuses on its timer without being flushed', async () => {

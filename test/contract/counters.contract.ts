@@ -1,3 +1,4 @@
+import type { BudgetAlertRecord } from '../../services/shared/src/budget/alert';
 import type { BudgetStatus } from '../../services/shared/src/budget/entity';
 import type { CountedEvent, CounterDelta } from '../../services/shared/src/store/counters';
 import type { Store } from '../../services/shared/src/store/port';
@@ -24,6 +25,25 @@ const status = (usage: number, over: Partial<BudgetStatus> = {}): BudgetStatus =
   ...over,
 });
 
+const alert = (budget_id: string, threshold: number, time: string, workspace_id?: string): BudgetAlertRecord => ({
+  version: 1,
+  alert_id: `${budget_id}|2025-06-01T00:00:00.000Z|${threshold}`,
+  budget_id,
+  budget_name: `Budget ${budget_id}`,
+  scope: { type: 'provider', provider: '@vertex' },
+  metric: 'cost',
+  threshold,
+  usage: threshold,
+  limit: 100,
+  state: threshold >= 100 ? 'exhausted' : 'warning',
+  window_start: '2025-06-01T00:00:00.000Z',
+  window_end: '2025-07-01T00:00:00.000Z',
+  time,
+  ...(workspace_id ? { workspace_id } : {}),
+  // Far ahead: the memory store drops records past their expiry, as the TTL policy does.
+  expires_at: '2099-01-01T00:00:00.000Z',
+});
+
 /** Counters, rollups and budget statuses: what the worker's group commits rely on. */
 export function countersContract(name: string, make: () => Promise<Store>): void {
   describe(`Store counters contract: ${name}`, () => {
@@ -45,6 +65,15 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       expect([...(await s.applyCounted([ev('e2', delta('c1', 7)), ev('e3', delta('c1', 1))]))]).toEqual(['e3']);
       expect(await s.counter('budget_counters', 'c1')).toMatchObject({ usage: 13, requests: 3 });
       expect(await s.counter('budget_counters', 'nope')).toBeUndefined();
+      const some = await s.counters('budget_counters', ['c2', 'nope', 'c1', 'c2']);
+      expect(some.sort((a, b) => (a.id < b.id ? -1 : 1))).toMatchObject([
+        { id: 'c1', usage: 13, requests: 3 },
+        { id: 'c2', usage: 1, requests: 1 },
+      ]);
+      expect(await s.counters('budget_counters', [])).toEqual([]);
+      // A field named for a value (rollups.ts, `values:` rollups) keeps dots and spaces as they are.
+      await s.applyCounted([ev('odd', { collection: 'usage_rollups', id: 'values:metadata.team|*|2025-06-01', fields: {}, inc: { 'v:web.ui team': 2 } })]);
+      expect(await s.counter('usage_rollups', 'values:metadata.team|*|2025-06-01')).toMatchObject({ 'v:web.ui team': 2 });
     });
 
     it('applies one event pushed to two workers at once exactly once', async () => {
@@ -115,7 +144,7 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       await s.applyCounted([ev('s1', delta('b|w', 40)), ev('s2', delta('b|w', 30))]);
       const written = await s.updateBudgetStatus('b', 'b|w', (counter, prev) => {
         expect(prev).toBeUndefined();
-        return status(counter!.usage as number);
+        return { status: status(counter!.usage as number) };
       });
       expect(written).toEqual(status(70));
       expect(await s.budgetStatus.get('b')).toEqual(status(70));
@@ -131,7 +160,7 @@ export function countersContract(name: string, make: () => Promise<Store>): void
         s
           .updateBudgetStatus('b', 'b|w', (counter, prev) => {
             if (prev?.alerted.includes(50)) return undefined;
-            return status(counter!.usage as number, { alerted: [50] });
+            return { status: status(counter!.usage as number, { alerted: [50] }), alerts: [alert('b', 50, '2025-06-01T00:00:01.000Z')] };
           })
           .then((st) => {
             if (st) fired++;
@@ -139,6 +168,24 @@ export function countersContract(name: string, make: () => Promise<Store>): void
       await Promise.all([update(), update(), update()]);
       expect(fired).toBe(1);
       expect((await s.budgetStatus.get('b'))?.alerted).toEqual([50]);
+      expect(await s.budgetAlerts.list({ limit: 10 })).toEqual([alert('b', 50, '2025-06-01T00:00:01.000Z')]);
+    });
+
+    it('lists the alert history newest first, by budget and by workspace, up to the limit', async () => {
+      const s = await fresh();
+      const fire = (a: BudgetAlertRecord) =>
+        s.updateBudgetStatus(a.budget_id, `${a.budget_id}|w`, () => ({ status: status(1, { budget_id: a.budget_id }), alerts: [a] }));
+      const org = alert('org', 80, '2025-06-01T03:00:00.000Z');
+      const ws50 = alert('b', 50, '2025-06-01T01:00:00.000Z', 'ws-a');
+      const ws80 = alert('b', 80, '2025-06-01T02:00:00.000Z', 'ws-a');
+      const other = alert('c', 50, '2025-06-01T04:00:00.000Z', 'ws-b');
+      for (const a of [ws50, org, ws80, other]) await fire(a);
+      expect(await s.budgetAlerts.list({ limit: 10 })).toEqual([other, org, ws80, ws50]);
+      expect(await s.budgetAlerts.list({ limit: 2 })).toEqual([other, org]);
+      expect(await s.budgetAlerts.list({ workspace_id: 'ws-a', limit: 10 })).toEqual([ws80, ws50]);
+      expect(await s.budgetAlerts.list({ budget_id: 'b', workspace_id: 'ws-a', limit: 1 })).toEqual([ws80]);
+      expect(await s.budgetAlerts.list({ budget_id: 'org', limit: 10 })).toEqual([org]);
+      expect(await s.budgetAlerts.list({ budget_id: 'c', workspace_id: 'ws-a', limit: 10 })).toEqual([]);
     });
   });
 }

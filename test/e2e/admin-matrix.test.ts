@@ -245,6 +245,7 @@ const CASES: Record<string, Case> = {
     want: [201, 201, 403, 403, 401, 401, 401],
   },
   'get /admin/v1/budgets': { prepare: async () => ({ path: `${V}/budgets` }), want: [200, 200, 200, 403, 401, 401, 401] },
+  'get /admin/v1/budget-alerts': { prepare: async () => ({ path: `${V}/budget-alerts?workspace_id=alpha` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'get /admin/v1/budgets/:budget_id': { prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}` }), want: [200, 200, 403, 403, 401, 401, 401] },
   'put /admin/v1/budgets/:budget_id': {
     prepare: async () => ({ path: `${V}/budgets/${await freshBudget()}`, body: { ...budgetBody, limit: 2_000_000 } }),

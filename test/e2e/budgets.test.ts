@@ -86,6 +86,20 @@ it('counts usage into a budget, refuses with 402 once it is exhausted, and re-ad
   const status = await call(gw, ADMIN, 'GET', '/admin/v1/budgets/dev-team');
   expect(status.body.status).toMatchObject({ usage: SONNET_COST_MICROS * 2, limit, state: 'exhausted', alerted: [50, 80, 100] });
   expect(gw.logs.filter((l) => l.message === 'budget threshold reached').map((l) => l.threshold)).toEqual([50, 80, 100]);
+  // The same three alerts in the history, once each, kept as long as the request logs (30 days).
+  const history = await call(gw, ADMIN, 'GET', '/admin/v1/budget-alerts?budget_id=dev-team');
+  expect(history.status).toBe(200);
+  expect(history.body.data.map((a: { threshold: number }) => a.threshold).sort()).toEqual([100, 50, 80]);
+  for (const a of history.body.data) {
+    expect(a).toMatchObject({
+      budget_id: 'dev-team',
+      budget_name: 'Dev team',
+      usage: SONNET_COST_MICROS * 2,
+      limit,
+      window_start: status.body.status.window_start,
+    });
+    expect(Date.parse(a.expires_at) - Date.parse(a.time)).toBe(30 * 86_400_000);
+  }
 
   // Raising the limit keeps the day's usage and re-admits.
   const raised = await call(gw, ADMIN, 'PUT', '/admin/v1/budgets/dev-team', { ...body, limit: limit * 10, version: 1 });

@@ -353,6 +353,56 @@ describe('budgets and usage breakdowns', () => {
   });
 });
 
+describe('budget alerts', () => {
+  it("lists the alert history newest first, as a table and as JSON, a workspace key seeing only its workspace's", async () => {
+    const fire = (budget_id: string, threshold: number, time: string, workspace_id?: string) =>
+      gw.store.updateBudgetStatus(budget_id, `${budget_id}|w`, () => ({
+        status: {
+          budget_id,
+          version: 1,
+          window_start: '2026-12-01T00:00:00.000Z',
+          usage: 1,
+          limit: 10_000_000,
+          state: 'warning',
+          alerted: [threshold],
+          updated_at: time,
+        },
+        alerts: [
+          {
+            version: 1,
+            alert_id: `${budget_id}|2026-12-01T00:00:00.000Z|${threshold}`,
+            budget_id,
+            budget_name: budget_id,
+            scope: { type: 'provider', provider: '@vertex' },
+            metric: 'cost',
+            threshold,
+            usage: (threshold * 10_000_000) / 100,
+            limit: 10_000_000,
+            state: 'warning',
+            window_start: '2026-12-01T00:00:00.000Z',
+            window_end: '2027-01-01T00:00:00.000Z',
+            time,
+            ...(workspace_id ? { workspace_id } : {}),
+            expires_at: '2099-01-01T00:00:00.000Z',
+          },
+        ],
+      }));
+    await fire('alerts-alpha', 50, '2026-12-02T10:00:00.000Z', 'alpha');
+    await fire('alerts-org', 80, '2026-12-02T11:00:00.000Z');
+    const text = await cli(['budgets', 'alerts']);
+    expect(text.out).toMatch(/^TIME\s+BUDGET\s+THRESHOLD\s+USED\s+LIMIT\s+WINDOW$/m);
+    const rows = text.out.split('\n').filter((l) => l.includes('alerts-'));
+    expect(rows[0]).toMatch(/alerts-org\s+80%\s+\$8\.00\s+\$10\.00/);
+    expect(rows[1]).toMatch(/alerts-alpha\s+50%\s+\$5\.00\s+\$10\.00/);
+    const json = await cli(['budgets', 'alerts', '--budget', 'alerts-alpha', '--json']);
+    expect(json.json).toEqual([expect.objectContaining({ budget_id: 'alerts-alpha', threshold: 50, workspace_id: 'alpha' })]);
+    const alpha = await cli(['budgets', 'alerts', '--json'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsAlpha });
+    expect(alpha.json.map((a: { budget_id: string }) => a.budget_id)).toEqual(['alerts-alpha']);
+    expect((await cli(['budgets', 'alerts', '--json'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta })).json).toEqual([]);
+    expect((await cli(['budgets', 'alerts', '--workspace', 'alpha'], { GATEHOUSE_ADMIN_KEY: ROLE_KEYS.wsBeta })).code).not.toBe(0);
+  });
+});
+
 describe('claude-settings', () => {
   it('prints a first-party settings.json', async () => {
     const res = await cli(['claude-settings', '--url', 'https://gatehouse.example.run.app/', '--key', 'gth_developer_key_000000000000000000000000']);

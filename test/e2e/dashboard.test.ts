@@ -272,7 +272,66 @@ it('shows budgets as progress bars with their window end', async () => {
   }, 10_000);
   const status = (await admin('/budgets/dev-monthly')).body.status;
   expect(Number(await card.locator('[role=progressbar]').getAttribute('aria-valuenow'))).toBe(Math.round((status.usage / status.limit) * 100));
+});
+
+it("shows the budgets' alert history, as the API lists it, in the chosen time zone", async () => {
+  // A request that takes the dev budget past 50% and 80% of its $0.05: the worker fires both alerts.
+  await gw.pipeline.aggregator.apply(
+    usageEventFixture({
+      event_id: 'budget-alerts',
+      request_id: 'req_gth_budget_alerts',
+      workspace_id: 'dev',
+      timestamp: new Date().toISOString(),
+      cost_micros: 42_000,
+    }),
+  );
+  await gw.pipeline.aggregator.flush();
+  const fired = (await admin('/budget-alerts')).body.data as Array<{ threshold: number; time: string }>;
+  expect(fired.map((a) => a.threshold)).toEqual([80, 50]);
+  await page.goto(`${gw.url}/dashboard/budgets`);
+  const history = page.locator('table.alerts tbody tr');
+  await count(history, 2);
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await contains(page.locator('section.card h2:has-text("Alert history")'), zone);
+  const cells = await history.first().locator('td').allTextContents();
+  expect(cells.slice(1, 4)).toEqual(['Dev team, monthly', '80%', expect.stringMatching(/^\$0\.0\d+ of \$0\.05/)]);
+  // The time as the browser shows it in its zone, to the second.
+  const shown = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(fired[0].time));
+  expect(cells[0]).toContain(shown);
   await browser.screenshot(page, 'dashboard', 'budgets');
+});
+
+it('searches the logs over a custom from/to range, entered in the time zone it names', async () => {
+  await page.goto(`${gw.url}/dashboard/logs`);
+  await page.selectOption('form.filters [name=since]', 'custom');
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await contains(page.locator('form.filters label:has([name=from])'), zone);
+  // Wall-clock times in the browser's zone, to the second, as a datetime-local input takes them.
+  const wall = (t: number) =>
+    page.evaluate((at) => {
+      const d = new Date(at);
+      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    }, t);
+  const search = async (from: number, to: number) => {
+    await page.fill('form.filters [name=from]', await wall(from));
+    await page.fill('form.filters [name=to]', await wall(to));
+    const sent = page.waitForRequest((r) => r.url().includes('/admin/v1/logs?'));
+    await page.click('form.filters button[type=submit]');
+    return new URL((await sent).url()).searchParams;
+  };
+  // An hour that ended before any traffic: nothing.
+  const now = Date.now();
+  const empty = await search(now - 3 * 3600_000, now - 2 * 3600_000);
+  expect(empty.get('from')).toBe(new Date(Math.floor((now - 3 * 3600_000) / 1000) * 1000).toISOString());
+  await contains(page.locator('main'), 'No requests match.');
+  // The last hour: what the API answers for the same instants.
+  const sent = await search(now - 3600_000, now + 60_000);
+  const want = (await admin(`/logs?from=${sent.get('from')}&to=${sent.get('to')}&limit=100`)).body.data as Array<{ id: string }>;
+  expect(want.length).toBeGreaterThan(0);
+  await count(rows(page), want.length);
+  expect(new URL(page.url()).searchParams.get('since')).toBe('custom');
+  expect(new URL(page.url()).searchParams.get('to')).toBe(sent.get('to'));
+  await browser.screenshot(page, 'dashboard', 'logs-custom-range');
 });
 
 it('lists providers with where their credentials live, never a secret', async () => {

@@ -342,7 +342,9 @@ describe('Model Armor', () => {
     expect(streamedText(res.text)).toBe(ANSWER_TEXT);
     expect(sseEvents(res.text).at(-1)?.event).toBe('message_stop');
     expect(armor.calls).toHaveLength(1);
-    expect((await rig.onlyEvent()).guardrails).toEqual([{ id: 'armor-out', action: 'flag', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' }]);
+    expect((await rig.onlyEvent()).guardrails).toEqual([
+      { id: 'armor-out', action: 'flag', location: 'output:content', detector: 'model_armor:pi_and_jailbreak' },
+    ]);
   });
 
   it('a model_armor check cannot redact, and names a template', async () => {

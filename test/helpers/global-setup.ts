@@ -117,15 +117,16 @@ export interface LaunchedEmulator {
 /**
  * Starts one emulator on a free loopback port, stopped by its watchdog within a second of this
  * process's exit; resolves once it answers (`ready`) or after READY_TIMEOUT_MS. Fault tests start
- * their own with it, so that pausing one disturbs no other test file.
+ * their own with it, so that pausing one disturbs no other test file. `jvmFlags`: the bench, which runs
+ * for minutes, wants the JVM's full JIT rather than the quick start.
  */
-export async function launchEmulator(e: Emulator): Promise<LaunchedEmulator> {
+export async function launchEmulator(e: Emulator, jvmFlags: string[] = JVM_FLAGS): Promise<LaunchedEmulator> {
   const port = await freePort();
   const logPath = join(tmpdir(), `gatehouse-${e.name.replace('/', '')}-emulator-${port}.log`);
   const out = openSync(logPath, 'w');
   // Its own process group, so teardown kills the JVM and its watchdog in one signal. The watchdog
   // stops the JVM within a second of jest dying without running globalTeardown (killed, timed out).
-  const child = spawn('sh', ['-c', WATCHDOG, 'emulator', String(process.pid), 'java', ...JVM_FLAGS, ...e.args(port)], {
+  const child = spawn('sh', ['-c', WATCHDOG, 'emulator', String(process.pid), 'java', ...jvmFlags, ...e.args(port)], {
     detached: true,
     stdio: ['ignore', out, out],
   });

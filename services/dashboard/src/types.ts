@@ -64,6 +64,21 @@ export interface Budget {
   status: BudgetStatus | null;
 }
 
+/** One alert the worker fired (`GET /admin/v1/budget-alerts`). */
+export interface BudgetAlert {
+  alert_id: string;
+  budget_id: string;
+  budget_name: string;
+  metric: Budget['metric'];
+  threshold: number;
+  usage: number;
+  limit: number;
+  state: BudgetStatus['state'];
+  window_start: string;
+  window_end?: string;
+  time: string;
+}
+
 export interface RateLimit {
   id: string;
   name: string;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { BudgetAlertRecord } from '../../../shared/src/budget/alert';
 import { formatAmount } from '../../../shared/src/budget/status';
 import type { BudgetView } from '../../../gateway/src/admin/schemas';
 import type { Command } from '../command';
@@ -6,6 +7,7 @@ import { storedEntityCommands } from './stored-entity';
 import { table, when } from '../table';
 
 type Budget = z.infer<typeof BudgetView>;
+type BudgetAlert = z.infer<typeof BudgetAlertRecord>;
 
 export function scopeText(s: Budget['scope']): string {
   switch (s.type) {
@@ -48,6 +50,29 @@ export const budgetCommands: Command[] = [
                 ['RESETS', (b) => when(b.status?.window_end)],
               ])
             : 'No budgets.\n',
+        data,
+      );
+    },
+  },
+  {
+    name: 'budgets alerts',
+    synopsis: 'budgets alerts [--budget ID] [--workspace W] [--limit N]   (the alerts fired, newest first)',
+    flags: { values: ['budget', 'workspace', 'limit'] },
+    async run(r) {
+      const query = { budget_id: r.args.get('budget'), workspace_id: r.args.get('workspace'), limit: r.args.get('limit') };
+      const { data } = await r.client().get<{ data: BudgetAlert[] }>('/budget-alerts', query);
+      r.print(
+        () =>
+          data.length
+            ? table(data, [
+                ['TIME', (a) => when(a.time)],
+                ['BUDGET', (a) => a.budget_id],
+                ['THRESHOLD', (a) => `${a.threshold}%`],
+                ['USED', (a) => formatAmount(a.metric, a.usage)],
+                ['LIMIT', (a) => formatAmount(a.metric, a.limit)],
+                ['WINDOW', (a) => `${when(a.window_start)} – ${a.window_end ? when(a.window_end) : 'never resets'}`],
+              ])
+            : 'No budget alerts.\n',
         data,
       );
     },

@@ -1,6 +1,7 @@
 import { get } from '../api';
 import { dateTime, int, relative, usd } from '../format';
-import type { Budget, PageProps, RateLimit } from '../types';
+import { zone } from '../zone';
+import type { Budget, BudgetAlert, PageProps, RateLimit } from '../types';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 
 function scopeText(s: Budget['scope'] | RateLimit['scope']): string {
@@ -11,12 +12,13 @@ function scopeText(s: Budget['scope'] | RateLimit['scope']): string {
   return s.type;
 }
 
-const amount = (b: Budget, v: number) => (b.metric === 'cost' ? usd(v) : `${int(v)} tokens`);
+const amount = (b: Pick<Budget, 'metric'>, v: number) => (b.metric === 'cost' ? usd(v) : `${int(v)} tokens`);
 
 /** Budgets as progress bars against their limits, with the window's end and the alerts it has sent; then the rate limits. */
 export function BudgetsPage(_: PageProps) {
   const budgets = useLoad(() => get<{ data: Budget[] }>('/budgets'), []);
   const limits = useLoad(() => get<{ data: RateLimit[] }>('/rate-limits'), []);
+  const alerts = useLoad(() => get<{ data: BudgetAlert[] }>('/budget-alerts', { limit: '100' }), []);
   return (
     <>
       <header class="page">
@@ -69,6 +71,40 @@ export function BudgetsPage(_: PageProps) {
           );
         })}
       </div>
+      <Card title={`Alert history (times in ${zone.label()})`}>
+        <ErrorBox error={alerts.error} />
+        {alerts.data?.data.length === 0 && <p class="muted">No alerts yet: each threshold alerts once per budget window.</p>}
+        {alerts.data && alerts.data.data.length > 0 && (
+          <table class="alerts">
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Budget</th>
+                <th class="num">Threshold</th>
+                <th class="num">Usage</th>
+                <th>Window</th>
+              </tr>
+            </thead>
+            <tbody>
+              {alerts.data.data.map((a) => (
+                <tr key={a.alert_id} data-alert={a.alert_id}>
+                  <td>{dateTime(a.time)}</td>
+                  <td>{a.budget_name}</td>
+                  <td class="num">
+                    <span class={`badge ${a.threshold >= 100 ? 'bad' : 'warn'}`}>{a.threshold}%</span>
+                  </td>
+                  <td class="num">
+                    {amount(a, a.usage)} of {amount(a, a.limit)}
+                  </td>
+                  <td class="muted">
+                    {dateTime(a.window_start)} – {a.window_end ? dateTime(a.window_end) : 'lifetime'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
       <Card title="Rate limits">
         <ErrorBox error={limits.error} />
         {limits.data?.data.length === 0 && <p class="muted">No rate limits.</p>}

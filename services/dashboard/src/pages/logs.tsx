@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { downloadCsv, get, type Query } from '../api';
 import { dateTime, int, ms, tokens, usd } from '../format';
 import { setQuery } from '../router';
+import { zone } from '../zone';
 import type { LogPage, PageProps, RequestLog } from '../types';
 import { asApiError, ErrorBox, Loading, useLoad } from '../ui';
 import { LogDetail } from './log-detail';
@@ -19,7 +20,10 @@ const OUTCOMES = ['success', 'upstream_error', 'client_cancel', 'rejected', 'gat
 const SINCE = { '1h': 1, '24h': 24, '7d': 24 * 7, '30d': 24 * 30 } as const;
 
 interface Filters {
-  since: keyof typeof SINCE;
+  /** A preset, or `custom`: then `from` and `to` (ISO instants; either may be empty). */
+  since: keyof typeof SINCE | 'custom';
+  from: string;
+  to: string;
   outcome: string;
   /** `team=web`: one metadata filter, as the API allows. */
   metadata: string;
@@ -28,17 +32,31 @@ interface Filters {
 
 function readFilters(): Filters {
   const q = new URLSearchParams(location.search);
-  const f: Filters = { since: (q.get('since') as Filters['since']) || '24h', outcome: q.get('outcome') ?? '', metadata: q.get('metadata') ?? '' };
+  const f: Filters = {
+    since: (q.get('since') as Filters['since']) || '24h',
+    from: q.get('from') ?? '',
+    to: q.get('to') ?? '',
+    outcome: q.get('outcome') ?? '',
+    metadata: q.get('metadata') ?? '',
+  };
   for (const [k] of FIELDS) f[k] = q.get(k) ?? '';
   return f;
 }
 
 function toQuery(f: Filters, now = Date.now()): Query {
-  const q: Query = { from: new Date(now - (SINCE[f.since] ?? 24) * 3600_000).toISOString(), outcome: f.outcome || undefined, limit: 100 };
+  const range =
+    f.since === 'custom' ? { from: f.from || undefined, to: f.to || undefined } : { from: new Date(now - (SINCE[f.since] ?? 24) * 3600_000).toISOString() };
+  const q: Query = { ...range, outcome: f.outcome || undefined, limit: 100 };
   for (const [k] of FIELDS) q[k] = f[k]?.trim() || undefined;
   const eq = f.metadata.indexOf('=');
   if (eq > 0) q[`metadata.${f.metadata.slice(0, eq).trim()}`] = f.metadata.slice(eq + 1).trim();
   return q;
+}
+
+/** A custom range starts as the preset it replaces, so it only needs narrowing. */
+function withSince(f: Filters, since: Filters['since'], now = Date.now()): Filters {
+  if (since !== 'custom' || f.from || f.since === 'custom') return { ...f, since };
+  return { ...f, since, from: new Date(now - (SINCE[f.since] ?? 24) * 3600_000).toISOString(), to: new Date(now).toISOString() };
 }
 
 export function LogsPage(_: PageProps) {
@@ -53,7 +71,9 @@ export function LogsPage(_: PageProps) {
 
   useEffect(() => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filters)) if (v && !(k === 'since' && v === '24h')) q.set(k, v);
+    for (const [k, v] of Object.entries(filters)) {
+      if (v && !(k === 'since' && v === '24h') && !((k === 'from' || k === 'to') && filters.since !== 'custom')) q.set(k, v);
+    }
     setQuery(q);
     setMore({ rows: [], cursor: null });
   }, [filters]);
@@ -83,12 +103,26 @@ export function LogsPage(_: PageProps) {
         >
           <label>
             Since
-            <select name="since" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.currentTarget.value as Filters['since'] })}>
+            <select name="since" value={draft.since} onChange={(e) => setDraft(withSince(draft, e.currentTarget.value as Filters['since']))}>
               {Object.keys(SINCE).map((s) => (
                 <option key={s}>{s}</option>
               ))}
+              <option value="custom">custom range</option>
             </select>
           </label>
+          {draft.since === 'custom' &&
+            (['from', 'to'] as const).map((k) => (
+              <label key={k}>
+                {k === 'from' ? 'From' : 'To'} <span class="zone">({zone.label()})</span>
+                <input
+                  type="datetime-local"
+                  step={1}
+                  name={k}
+                  value={zone.toWallClock(draft[k])}
+                  onInput={(e) => setDraft({ ...draft, [k]: zone.toInstant(e.currentTarget.value) })}
+                />
+              </label>
+            ))}
           {FIELDS.map(([k, label]) => (
             <label key={k}>
               {label}
@@ -113,7 +147,7 @@ export function LogsPage(_: PageProps) {
             <button
               type="button"
               class="secondary"
-              onClick={() => apply({ since: '24h', outcome: '', metadata: '', ...Object.fromEntries(FIELDS.map(([k]) => [k, ''])) })}
+              onClick={() => apply({ since: '24h', from: '', to: '', outcome: '', metadata: '', ...Object.fromEntries(FIELDS.map(([k]) => [k, ''])) })}
             >
               Clear
             </button>

@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import type { CounterDoc } from '../../../shared/src/store/counters';
-import { BUCKETS, bucketField, type Granularity, quantile, ROLLUP_ALL, scopedDimension } from '../../../shared/src/store/rollups';
+import {
+  BUCKETS,
+  bucketField,
+  type Granularity,
+  quantile,
+  ROLLUP_ALL,
+  rollupId,
+  scopedDimension,
+  valuesDimension,
+  valuesOf,
+} from '../../../shared/src/store/rollups';
 import { TOKEN_KINDS } from '../../../shared/src/store/usage-totals';
 import { visibleWorkspace } from './authorize';
 import { type AdminContext, badRequest, ok, type Reply } from './context';
@@ -103,8 +113,43 @@ export function metricsOf(s: Sums): MetricsView {
   };
 }
 
-async function rollups(ctx: AdminContext, r: Range, where: Record<string, string>): Promise<CounterDoc[]> {
-  return ctx.store.queryCounters('usage_rollups', { where, range: { field: r.granularity, from: r.fromKey, to: r.toKey } });
+/** Counters a group-by reads by id at most; past it (many values by the hour), one query reads them. */
+const MAX_BY_ID = 2000;
+
+/**
+ * Every value of a dimension over the range (or only `only`). The values come from the days'
+ * `values:` rollups, then their counters are read by id; when that would be more than MAX_BY_ID
+ * counters, one query over the dimension and range reads them instead.
+ */
+async function rollups(ctx: AdminContext, r: Range, dimension: string, only?: string): Promise<CounterDoc[]> {
+  const days = [...new Set(r.keys.map((k) => k.slice(0, KEY_LENGTH.day)))];
+  const directory = only
+    ? []
+    : await ctx.store.counters(
+        'usage_rollups',
+        days.map((d) => rollupId(valuesDimension(dimension), ROLLUP_ALL.value, d)),
+      );
+  const seen = only ? [only] : [...new Set(directory.flatMap(valuesOf))];
+  if (seen.length * r.keys.length > MAX_BY_ID) {
+    const where = { dimension, ...(only ? { value: only } : {}) };
+    return ctx.store.queryCounters('usage_rollups', { where, range: { field: r.granularity, from: r.fromKey, to: r.toKey } });
+  }
+  return ctx.store.counters(
+    'usage_rollups',
+    seen.flatMap((v) => r.keys.map((k) => rollupId(dimension, v, k))),
+  );
+}
+
+/**
+ * One value of a dimension over the range: its counters' ids are known, so they are read by id in one
+ * round trip, which costs what the range holds whatever the collection's size (a query cost 3–7 times
+ * more on the emulator, test/bench/logs.ts).
+ */
+function series(ctx: AdminContext, r: Range, dimension: string, value: string): Promise<CounterDoc[]> {
+  return ctx.store.counters(
+    'usage_rollups',
+    r.keys.map((k) => rollupId(dimension, value, k)),
+  );
 }
 
 function sumAll(docs: Array<Record<string, string | number>>): Sums {
@@ -131,7 +176,7 @@ export async function timeseries(ctx: AdminContext, q: z.infer<typeof Timeseries
   const filter = seriesFilter(q);
   const { dimension, value } = filter ?? ROLLUP_ALL;
   const per = new Map<string, Sums>(r.keys.map((k) => [k, {}]));
-  for (const doc of await rollups(ctx, r, { dimension: scopedDimension(dimension, workspaceId), value })) {
+  for (const doc of await series(ctx, r, scopedDimension(dimension, workspaceId), value)) {
     const sums = per.get(doc[r.granularity] as string);
     if (sums) add(sums, doc);
   }
@@ -152,14 +197,11 @@ export async function groups(ctx: AdminContext, q: z.infer<typeof GroupsQuery>):
   const workspaceId = visibleWorkspace(ctx.actor, q.workspace_id, ctx.what);
   const r = bucketRange(q.from, q.to, q.granularity);
   // Inside a workspace, grouping by workspace is that one workspace (its organisation-level rollup).
-  const where: Record<string, string> =
+  const grouped =
     q.group_by === 'workspace' && workspaceId !== undefined
-      ? { dimension: 'workspace', value: workspaceId }
-      : { dimension: scopedDimension(q.group_by, workspaceId) };
-  const [docs, all] = await Promise.all([
-    rollups(ctx, r, where),
-    rollups(ctx, r, { ...ROLLUP_ALL, dimension: scopedDimension(ROLLUP_ALL.dimension, workspaceId) }),
-  ]);
+      ? rollups(ctx, r, 'workspace', workspaceId)
+      : rollups(ctx, r, scopedDimension(q.group_by, workspaceId));
+  const [docs, all] = await Promise.all([grouped, series(ctx, r, scopedDimension(ROLLUP_ALL.dimension, workspaceId), ROLLUP_ALL.value)]);
   const per = new Map<string, Sums>();
   for (const doc of docs) {
     const value = doc.value as string;

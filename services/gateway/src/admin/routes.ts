@@ -4,6 +4,7 @@ import { groups, timeseries } from './analytics';
 import { listAudit } from './audit';
 import { deleteMapping, getIdentity, getMapping, listIdentities, listMappings, putMapping, revokeIdentity } from './identities';
 import * as I from './identity-schemas';
+import { listBudgetAlerts } from './budget-alerts';
 import { createBudget, deleteBudget, getBudget, listBudgets, putBudget, usageBreakdown } from './budgets';
 import { createRateLimit, deleteRateLimit, getRateLimit, listRateLimits, putRateLimit } from './rate-limits';
 import { createConfig, deleteConfig, getConfig, listConfigs, putConfig } from './configs';
@@ -400,6 +401,15 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: "List budgets with their status (a workspace key sees its workspace's)",
     responses: { 200: S.BudgetList },
     handle: (ctx) => listBudgets(ctx),
+  }),
+  route({
+    method: 'get',
+    path: `${V}/budget-alerts`,
+    scope: 'budgets.read',
+    summary: "The budget alert history, newest first (a workspace key sees its workspace's budgets')",
+    query: S.BudgetAlertsQuery,
+    responses: { 200: S.BudgetAlertList },
+    handle: (ctx, { query }) => listBudgetAlerts(ctx, query),
   }),
   route({
     method: 'get',

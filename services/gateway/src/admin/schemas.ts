@@ -15,6 +15,7 @@ import {
 } from '../../../shared/src/entities';
 import { METADATA_LIMITS } from '../policy/metadata';
 import { ScopeSchema } from './scopes';
+import { BudgetAlertRecord } from '../../../shared/src/budget/alert';
 import { Budget, BudgetStatus } from '../../../shared/src/budget/entity';
 import { RateLimit } from '../../../shared/src/rate-limit/entity';
 
@@ -303,6 +304,18 @@ export const BudgetView = named(
   'A budget with the status the worker keeps (null before its first usage).',
 );
 export const BudgetList = named('BudgetList', z.object({ data: z.array(BudgetView) }));
+export const BudgetAlertsQuery = z
+  .object({
+    budget_id: z.string().optional(),
+    workspace_id: z.string().optional().describe("a workspace key's own workspace, always"),
+    limit: z.coerce.number().int().min(1).max(500).default(50).describe('at most 500'),
+  })
+  .strict();
+export const BudgetAlertList = named(
+  'BudgetAlertList',
+  z.object({ data: z.array(BudgetAlertRecord) }),
+  'Alerts the worker fired, newest first: each threshold once per budget window, kept as long as the request logs.',
+);
 
 const RateLimitFields = RateLimit.omit({ id: true, version: true, created_at: true, updated_at: true, workspace_id: true });
 export const RateLimitCreate = named(

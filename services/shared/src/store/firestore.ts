@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FieldPath, FieldValue, Firestore, Timestamp, type CollectionReference, type DocumentData, type Query } from '@google-cloud/firestore';
+import type { BudgetAlertRecord } from '../budget/alert';
 import type { BudgetStatus } from '../budget/entity';
 import { GatewayError } from '../errors';
 import type { RequestLog } from '../request-log';
@@ -65,6 +66,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
   const logs = db.collection(prefix + COLLECTIONS.requestLogs);
+  const alerts = db.collection(prefix + COLLECTIONS.budgetAlerts);
 
   /** Shards are taken in turn (from a random one), so one worker's commits spread evenly over them. */
   let nextShard = Math.floor(Math.random() * shards);
@@ -85,27 +87,17 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     const batch = db.batch();
     const applied = new Set<string>();
     const sums = new Map<string, { collection: CounterCollection; doc: CounterDoc }>();
-    const now = Timestamp.fromMillis(Date.now());
-    const expires = Timestamp.fromMillis(now.toMillis() + ttl);
+    const now = Date.now();
     for (const e of events) {
       if (skip.has(e.event_id) || applied.has(e.event_id)) continue;
       applied.add(e.event_id);
-      batch.create(processed.doc(docId(e.event_id)), { event_id: e.event_id, applied_at: now, [TTL_POLICIES.processedEvents.field]: expires });
+      batch.create(processed.doc(docId(e.event_id)), markerDoc(e.event_id, now, ttl));
       for (const d of e.deltas) addDelta(sums, d);
     }
     if (applied.size === 0) return applied;
     // Blind increments: counters are not read, so concurrent commits do not contend on them.
-    for (const { collection, doc } of sums.values()) {
-      const data: DocumentData = { shard };
-      for (const [k, v] of Object.entries(doc)) {
-        // A time (`last_used_at`) is kept as its latest value by the server: two commits on one shard
-        // may land out of order, and a blind write would keep whichever came last.
-        if (typeof v === 'number') data[k] = FieldValue.increment(v);
-        else if (k.endsWith('_at')) data[k + LATEST_MS] = FieldValue.maximum(Date.parse(v));
-        else data[k] = v;
-      }
-      batch.set(counterCol(collection).doc(docId(`${doc.id}#${shard}`)), data, { merge: true });
-    }
+    for (const { collection, doc } of sums.values())
+      batch.set(counterCol(collection).doc(counterShardId(doc.id, shard)), counterShardWrite(doc, shard), { merge: true });
     await batch.commit();
     return applied;
   }
@@ -141,11 +133,17 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     );
   }
 
-  /** The shards of one counter, summed. */
-  async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
-    const refs = Array.from({ length: shards }, (_, i) => counterCol(collection).doc(docId(`${id}#${i}`)));
+  /** Every shard of each counter in one getAll, summed per counter. */
+  async function counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    const refs = unique.flatMap((id) => Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i)))));
     const snaps = await db.getAll(...refs);
-    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!))[0];
+    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!));
+  }
+
+  async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
+    return (await counters(collection, [id]))[0];
   }
 
   return {
@@ -193,6 +191,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     counter,
+    counters,
 
     requestLogs: {
       async get(id) {
@@ -222,10 +221,27 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
       const statusRef = db.collection(prefix + COLLECTIONS.budgetStatus).doc(docId(budgetId));
       return db.runTransaction(async (tx) => {
         const status = await tx.get(statusRef);
-        const out = next(doc, status.exists ? (status.data() as BudgetStatus) : undefined);
-        if (out) tx.set(statusRef, plain(out));
-        return out;
+        const update = next(doc, status.exists ? (status.data() as BudgetStatus) : undefined);
+        if (!update) return undefined;
+        tx.set(statusRef, plain(update.status));
+        for (const a of update.alerts ?? []) tx.set(alerts.doc(docId(a.alert_id)), withExpiry(a, TTL_POLICIES.budgetAlerts.field));
+        return update.status;
       });
+    },
+
+    budgetAlerts: {
+      async list(q) {
+        const equal = {
+          ...(q.budget_id !== undefined ? { budget_id: q.budget_id } : {}),
+          ...(q.workspace_id !== undefined ? { workspace_id: q.workspace_id } : {}),
+        };
+        const declared = [COMPOSITE_INDEXES.alertsByBudget, COMPOSITE_INDEXES.alertsByWorkspace];
+        const used = declared.filter((i) => i.equal.every((f) => f in equal));
+        // No filter: the time field's own single-field index serves the order.
+        const indexes = used.length ? used : [{ collection: COLLECTIONS.budgetAlerts, equal: [], order: declared[0].order }];
+        const snap = await compositeQuery(alerts, indexes, equal, undefined, true).limit(q.limit).get();
+        return snap.docs.map((d) => ({ ...d.data(), expires_at: (d.get('expires_at') as Timestamp).toDate().toISOString() }) as BudgetAlertRecord);
+      },
     },
 
     async usageTotals(scope, scopeId, period) {
@@ -240,6 +256,30 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
 /** Suffix of a time field stored as epoch ms under FieldValue.maximum (read back as its ISO string). */
 const LATEST_MS = '_ms_latest';
+
+/** An applied event's dedup marker, deleted `ttlMs` after `now` (TTL policy). */
+export function markerDoc(eventId: string, now: number, ttlMs: number): DocumentData {
+  return { event_id: eventId, applied_at: Timestamp.fromMillis(now), [TTL_POLICIES.processedEvents.field]: Timestamp.fromMillis(now + ttlMs) };
+}
+
+/** The document id of one shard of a counter. */
+export const counterShardId = (id: string, shard: string): string => docId(`${id}#${shard}`);
+
+/**
+ * What a commit merges into one shard of a counter: its sums as increments, its strings as they are.
+ * Exported for test/bench/logs.ts, which seeds documents exactly as the worker writes them.
+ */
+export function counterShardWrite(doc: CounterDoc, shard: string): DocumentData {
+  const data: DocumentData = { shard };
+  for (const [k, v] of Object.entries(doc)) {
+    // A time (`last_used_at`) is kept as its latest value by the server: two commits on one shard
+    // may land out of order, and a blind write would keep whichever came last.
+    if (typeof v === 'number') data[k] = FieldValue.increment(v);
+    else if (k.endsWith('_at')) data[k + LATEST_MS] = FieldValue.maximum(Date.parse(v));
+    else data[k] = v;
+  }
+  return data;
+}
 
 /** Merges counter shard documents by their logical `id` (the `shard` field is dropped). */
 function sumShards(docs: DocumentData[]): CounterDoc[] {
@@ -333,7 +373,7 @@ function isDocId(id: string): boolean {
 }
 
 /** Ids that come from events (event ids, key ids) are hashed when they cannot be used as they are. */
-function docId(id: string): string {
+export function docId(id: string): string {
   return isDocId(id) && id.length <= 500 ? id : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
@@ -396,8 +436,13 @@ function logIndexes(q: LogSearch): { indexes: CompositeIndex[]; equal: Record<st
 }
 
 /** A log as stored: its metadata also as `name=value` pairs (for array-contains), expiry a Timestamp (TTL). */
-function toLogDoc(log: RequestLog): DocumentData {
-  return { ...plain(log), metadata_pairs: metadataPairs(log.metadata), [TTL_POLICIES.requestLogs.field]: Timestamp.fromDate(new Date(log.expires_at)) };
+export function toLogDoc(log: RequestLog): DocumentData {
+  return { ...withExpiry(log, TTL_POLICIES.requestLogs.field), metadata_pairs: metadataPairs(log.metadata) };
+}
+
+/** A document whose ISO expiry `field` is stored as a Timestamp: TTL policies only read Timestamps. */
+function withExpiry<T extends Record<string, unknown>>(doc: T, field: string): DocumentData {
+  return { ...plain(doc), [field]: Timestamp.fromDate(new Date(doc[field] as string)) };
 }
 
 function fromLogDoc(data: DocumentData): RequestLog {

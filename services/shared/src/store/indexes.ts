@@ -17,6 +17,7 @@ export const COLLECTIONS = {
   budgets: 'budgets',
   budgetStatus: 'budget_status',
   budgetCounters: 'budget_counters',
+  budgetAlerts: 'budget_alerts',
   usageRollups: 'usage_rollups',
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
@@ -46,6 +47,8 @@ export const TTL_POLICIES = {
   rateLimitLeases: { collection: COLLECTIONS.rateLimitLeases, field: 'expires_at' },
   /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
   requestLogs: { collection: COLLECTIONS.requestLogs, field: 'expires_at' },
+  /** Budget alert history, kept as long as the request logs. */
+  budgetAlerts: { collection: COLLECTIONS.budgetAlerts, field: 'expires_at' },
 } as const satisfies Record<string, TtlPolicy>;
 
 /**
@@ -63,6 +66,7 @@ export interface CompositeIndex {
 }
 
 const NEWEST_FIRST = [{ field: 'timestamp', direction: 'desc' }] as const;
+const LATEST_ALERTS = [{ field: 'time', direction: 'desc' }] as const;
 const logsBy = (field: string) => ({ collection: COLLECTIONS.requestLogs, equal: [field], order: NEWEST_FIRST });
 
 /**
@@ -90,4 +94,7 @@ export const COMPOSITE_INDEXES = {
   /** One metadata pair (`team=web`), across the organisation and inside a workspace. */
   logsByMetadata: { collection: COLLECTIONS.requestLogs, equal: [], contains: 'metadata_pairs', order: NEWEST_FIRST },
   logsByWorkspaceMetadata: { collection: COLLECTIONS.requestLogs, equal: ['workspace_id'], contains: 'metadata_pairs', order: NEWEST_FIRST },
+  /** Budget alert history (`/admin/v1/budget-alerts`), newest first, by budget and by workspace. */
+  alertsByBudget: { collection: COLLECTIONS.budgetAlerts, equal: ['budget_id'], order: LATEST_ALERTS },
+  alertsByWorkspace: { collection: COLLECTIONS.budgetAlerts, equal: ['workspace_id'], order: LATEST_ALERTS },
 } as const satisfies Record<string, CompositeIndex>;

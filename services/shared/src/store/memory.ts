@@ -1,3 +1,4 @@
+import type { BudgetAlertRecord } from '../budget/alert';
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { ApiKey, AuditEntry, Provider, StoredConfig, StoredGuardrail, Workspace } from '../entities';
 import { GatewayError } from '../errors';
@@ -35,6 +36,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   // Insertion-ordered, so expired ids are pruned from the front.
   const processed = new Map<string, number>();
   const logs = new Map<string, RequestLog>();
+  const alerts = new Map<string, BudgetAlertRecord>();
   /** A log past its `expires_at` is gone, as Firestore's TTL policy deletes it (there, within a day). */
   const live = (log: RequestLog | undefined) => (log && Date.parse(log.expires_at) > now() ? log : undefined);
 
@@ -112,6 +114,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       return doc ? { ...doc } : undefined;
     },
 
+    async counters(collection, ids) {
+      return [...new Set(ids)].flatMap((id) => {
+        const doc = counters[collection].get(id);
+        return doc ? [{ ...doc }] : [];
+      });
+    },
+
     requestLogs: {
       async get(id) {
         const log = live(logs.get(id));
@@ -137,9 +146,23 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     async updateBudgetStatus(budgetId, counterId, next) {
       // No await between the reads and the write: atomic, as the Firestore transaction is.
       const doc = counters.budget_counters.get(counterId);
-      const status = next(doc ? { ...doc } : undefined, budgetStatus.peek(budgetId));
-      if (status) budgetStatus.putNow(budgetId, status);
-      return status;
+      const update = next(doc ? { ...doc } : undefined, budgetStatus.peek(budgetId));
+      if (!update) return undefined;
+      budgetStatus.putNow(budgetId, update.status);
+      for (const a of update.alerts ?? []) alerts.set(a.alert_id, plainCopy(a));
+      return update.status;
+    },
+
+    budgetAlerts: {
+      async list(q) {
+        const at = now();
+        for (const [id, a] of alerts) if (Date.parse(a.expires_at) <= at) alerts.delete(id);
+        return [...alerts.values()]
+          .filter((a) => (q.budget_id === undefined || a.budget_id === q.budget_id) && (q.workspace_id === undefined || a.workspace_id === q.workspace_id))
+          .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? 1 : -1) : a.alert_id < b.alert_id ? 1 : -1))
+          .slice(0, q.limit)
+          .map(plainCopy);
+      },
     },
 
     async usageTotals(scope, scopeId, period) {

@@ -1,3 +1,4 @@
+import type { BudgetAlertQuery, BudgetAlertRecord } from '../budget/alert';
 import type { Budget, BudgetStatus } from '../budget/entity';
 import type { LeaseGrant, LeaseRequest, RateLimit } from '../rate-limit/entity';
 import type { ApiKey, AuditEntry, StoredConfig, StoredGuardrail, Provider, UsageTotals, Workspace } from '../entities';
@@ -21,6 +22,12 @@ export interface Collection<T> {
    * listeners in production). Returns an unsubscribe function.
    */
   watch(onChange: (docs: T[]) => void, onError?: (err: Error) => void): () => void;
+}
+
+/** A budget's new status and the alerts that change fired. */
+export interface BudgetStatusUpdate {
+  status: BudgetStatus;
+  alerts?: BudgetAlertRecord[];
 }
 
 export interface Store {
@@ -48,6 +55,11 @@ export interface Store {
   applyCounted(events: CountedEvent[]): Promise<Set<string>>;
   counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined>;
   /**
+   * The counters among `ids` that exist, in one round trip (a lookup by id: cheaper than a query for
+   * counters whose ids are known, such as one rollup's hours).
+   */
+  counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]>;
+  /**
    * Request logs, written by applyCounted (each event's `log`, keyed by its request id, on every
    * delivery: a repeat writes the same log again), deleted after their `expires_at` (TTL policy).
    */
@@ -62,16 +74,22 @@ export interface Store {
   /** Keyed by budget id; written by the worker, mirrored by every gateway instance. */
   budgetStatus: Collection<BudgetStatus>;
   /**
-   * Reads a budget counter, then reads the budget's status and writes the status `next` returns
-   * (nothing when it returns undefined), the status atomically: two workers cannot both record one
-   * threshold as alerted. The counter may be older than the status another worker wrote from a later
-   * read (counters only grow within a window: `next` keeps the larger usage).
+   * Reads a budget counter, then reads the budget's status and writes the status `next` returns,
+   * with the alerts it fired into the alert history (nothing when it returns undefined), the status
+   * and alerts atomically: two workers cannot both record one threshold as alerted, and each alert is
+   * recorded once. The counter may be older than the status another worker wrote from a later read
+   * (counters only grow within a window: `next` keeps the larger usage).
    */
   updateBudgetStatus(
     budgetId: string,
     counterId: string,
-    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatus | undefined,
+    next: (counter: CounterDoc | undefined, prev: BudgetStatus | undefined) => BudgetStatusUpdate | undefined,
   ): Promise<BudgetStatus | undefined>;
+  /** The alert history, written by updateBudgetStatus, deleted after each record's `expires_at` (TTL policy). */
+  budgetAlerts: {
+    /** Up to `limit` alerts, newest first (time, then alert id, descending). */
+    list(q: BudgetAlertQuery): Promise<BudgetAlertRecord[]>;
+  };
   /** Keyed by rate limit id; mirrored by every gateway instance. */
   rateLimits: Collection<RateLimit>;
   /**

@@ -16,6 +16,9 @@ export const ROLLUP_ALL = { dimension: 'all', value: '*' } as const;
 
 export type Granularity = 'hour' | 'day';
 
+/** A rollup counter's id: one value of one dimension in one hour (`YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`). */
+export const rollupId = (dimension: string, value: string, bucket: string): string => `${dimension}|${value}|${bucket}`;
+
 export function scopedDimension(dimension: string, workspaceId?: string): string {
   return workspaceId === undefined ? dimension : `ws:${workspaceId}:${dimension}`;
 }
@@ -101,8 +104,32 @@ export function rollupDeltas(event: UsageEvent): CounterDelta[] {
   }
   const deltas: CounterDelta[] = [];
   for (const [dimension, value] of dims) {
-    deltas.push({ collection: 'usage_rollups', id: `${dimension}|${value}|${day}`, fields: { dimension, value, day }, inc });
-    deltas.push({ collection: 'usage_rollups', id: `${dimension}|${value}|${hour}`, fields: { dimension, value, hour }, inc });
+    deltas.push({ collection: 'usage_rollups', id: rollupId(dimension, value, day), fields: { dimension, value, day }, inc });
+    deltas.push({ collection: 'usage_rollups', id: rollupId(dimension, value, hour), fields: { dimension, value, hour }, inc });
+    const values = valuesDimension(dimension);
+    deltas.push({
+      collection: 'usage_rollups',
+      id: rollupId(values, ROLLUP_ALL.value, day),
+      fields: { dimension: values, value: ROLLUP_ALL.value, day },
+      inc: { [valueField(value)]: 1 },
+    });
   }
   return deltas;
+}
+
+/**
+ * The values seen of each dimension per day are counted in one more rollup, `values:<dimension>`,
+ * with a field per value (its requests): group-by reads those few documents, then every value's
+ * rollups by id, instead of querying the collection (which costs what the whole collection holds on
+ * the emulator). No query matches it: its dimension is none a query asks for.
+ */
+export const valuesDimension = (dimension: string): string => `values:${dimension}`;
+const VALUE_PREFIX = 'v:';
+export const valueField = (value: string): string => VALUE_PREFIX + value;
+
+/** The values a `values:` rollup names. */
+export function valuesOf(doc: Record<string, string | number>): string[] {
+  return Object.keys(doc)
+    .filter((k) => k.startsWith(VALUE_PREFIX))
+    .map((k) => k.slice(VALUE_PREFIX.length));
 }

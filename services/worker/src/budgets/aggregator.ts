@@ -1,4 +1,4 @@
-import type { BudgetAlert } from '../../../shared/src/budget/alert';
+import { alertRecord, type BudgetAlert } from '../../../shared/src/budget/alert';
 import type { Budget } from '../../../shared/src/budget/entity';
 import type { Logger } from '../../../shared/src/log';
 import { DEFAULT_LOG_RETENTION_DAYS, requestLogOf } from '../../../shared/src/request-log';
@@ -18,7 +18,7 @@ export interface AggregatorOptions {
   maxWaitMs?: number;
   /** How long after a status pass ends the next recomputes the budget statuses touched since. Default 1 s. */
   statusIntervalMs?: number;
-  /** How long each event's request log is kept. Default 30 days. */
+  /** How long each event's request log, and each alert in the history, is kept. Default 30 days. */
   logRetentionDays?: number;
   now?: () => number;
 }
@@ -133,7 +133,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
           await store.updateBudgetStatus(t.budget.id, t.counterId, (counter, prev) => {
             const next = nextStatus(touch, counter, prev, now());
             alerts = next.alerts; // the transaction may run more than once: the last run is what committed
-            return next.status;
+            return next.status && { status: next.status, alerts: alerts.map((a) => alertRecord(a, touch.budget, logRetentionMs)) };
           });
         } catch (err) {
           log.error('budget status update failed; retrying on the next pass', { budgetId: t.budget.id, err: String(err) });
