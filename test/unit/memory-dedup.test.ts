@@ -1,3 +1,4 @@
+import { requestLogOf } from '../../services/shared/src/request-log';
 import { createMemoryStore } from '../../services/shared/src/store/memory';
 import { totalsDeltas } from '../../services/shared/src/store/counters';
 import { usageEventFixture } from '../helpers/usage-event';
@@ -19,5 +20,19 @@ describe("local mode's in-memory dedup", () => {
     await store.applyCounted([counted('old')]);
     now = 1500;
     expect([...(await store.applyCounted([counted('old')]))]).toEqual(['old']);
+  });
+});
+
+describe("local mode's in-memory request logs", () => {
+  const logged = (id: string) => {
+    const event = usageEventFixture({ event_id: id, request_id: `req_${id}`, timestamp: new Date().toISOString() });
+    return { event_id: id, deltas: [], log: requestLogOf(event, 86_400_000) };
+  };
+
+  it('keeps at most logMaxEntries logs, dropping the oldest first', async () => {
+    const store = createMemoryStore({ logMaxEntries: 3 });
+    await store.applyCounted(['l1', 'l2', 'l3', 'l4', 'l5'].map(logged));
+    const kept = await Promise.all(['l1', 'l2', 'l3', 'l4', 'l5'].map((id) => store.requestLogs.get(`req_${id}`)));
+    expect(kept.map((l) => l?.id)).toEqual([undefined, undefined, 'req_l3', 'req_l4', 'req_l5']);
   });
 });

@@ -25,12 +25,19 @@ export interface MemoryStoreOptions {
    * The in-process bus redelivers within seconds, far inside the bound. Default 100 000.
    */
   dedupMaxEntries?: number;
+  /**
+   * At most this many request logs are kept, the oldest dropped first: a log is ~1–2 KB, so a local
+   * gateway under steady traffic would otherwise hold every request of the last 30 days (the log
+   * retention) in its heap. Default 20 000 (~30 MB).
+   */
+  logMaxEntries?: number;
   now?: () => number;
 }
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const ttl = opts.dedupTtlMs ?? DEDUP_TTL_MS;
   const maxEntries = opts.dedupMaxEntries ?? 100_000;
+  const logMaxEntries = opts.logMaxEntries ?? 20_000;
   const now = opts.now ?? Date.now;
   const counters: Record<CounterCollection, Map<string, CounterDoc>> = { usage_totals: new Map(), budget_counters: new Map(), usage_rollups: new Map() };
   // Insertion-ordered, so expired ids are pruned from the front.
@@ -45,9 +52,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       if (expiresAt > at && processed.size <= maxEntries) break;
       processed.delete(id);
     }
-    // Logs arrive about in time order, so the expired ones are at the front too.
+    // Logs arrive about in time order, so the expired ones (and the oldest) are at the front too.
     for (const [id, log] of logs) {
-      if (Date.parse(log.expires_at) > at) break;
+      if (Date.parse(log.expires_at) > at && logs.size <= logMaxEntries) break;
       logs.delete(id);
     }
   };
@@ -73,6 +80,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     const applied = new Set<string>();
     for (const e of events) {
       if (e.log) logs.set(e.log.id, plainCopy(e.log)); // every delivery's, applied or not (port.ts)
+      if (logs.size > logMaxEntries) prune(at);
       if (processed.has(e.event_id)) continue;
       processed.set(e.event_id, at + ttl);
       if (processed.size > maxEntries) prune(at);
