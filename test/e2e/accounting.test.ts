@@ -1,23 +1,17 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PubSub } from '@google-cloud/pubsub';
 import { ensureTopic } from '../../services/shared/src/bus/pubsub';
 import { Budget } from '../../services/shared/src/budget/entity';
-import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import type { Store } from '../../services/shared/src/store/port';
-import { closeDeps, createDeps, flushUsage } from '../../services/gateway/src/build-deps';
-import type { GatewayDeps } from '../../services/gateway/src/deps';
-import { createApp } from '../../services/gateway/src/http/app';
-import { SERVER_TIMEOUTS } from '../../services/gateway/src/serve';
+import { flushUsage } from '../../services/gateway/src/build-deps';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { RecordedCall } from '../fakes/http-fake';
 import type { Behaviour, Fake } from '../fakes/script';
 import { describeIf, eventually, uniqueProjectId } from '../helpers/emulators';
+import { type GatewayInstance as Instance, startGatewayInstance } from '../helpers/gateway-instance';
 import { EMULATORS, launchEmulator } from '../helpers/global-setup';
-import { capturingLogger } from '../helpers/log';
 import { seededRandom } from '../helpers/random';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
@@ -258,50 +252,11 @@ async function readSums(store: Store, collection: 'budget_counters' | 'usage_rol
   return out;
 }
 
-/** One gateway instance as main.ts wires it, its Pub/Sub client pointed at `pubsubHost`. */
-interface Instance {
-  url: string;
-  deps: GatewayDeps;
-  logs: Record<string, unknown>[];
-  close(): Promise<void>;
-}
-
-async function startInstance(projectId: string, pubsubHost: string, extraEnv: Record<string, string> = {}): Promise<Instance> {
-  const { log, lines } = capturingLogger({ service: 'gateway' });
-  const env = parseEnv(GatewayEnv, {
-    HOST: '127.0.0.1',
-    GOOGLE_CLOUD_PROJECT: projectId,
-    GATEHOUSE_STORE: 'firestore',
-    GATEHOUSE_BUS: 'pubsub',
-    ...extraEnv,
-  });
-  // The Pub/Sub client reads its emulator host when it is constructed, inside createDeps.
-  const shared = process.env.PUBSUB_EMULATOR_HOST;
-  process.env.PUBSUB_EMULATOR_HOST = pubsubHost;
-  let deps: GatewayDeps;
-  try {
-    deps = createDeps({ env, log, processEnv: { ANTHROPIC_API_KEY: UPSTREAM_KEY } });
-  } finally {
-    process.env.PUBSUB_EMULATOR_HOST = shared;
-  }
-  await deps.started;
-  // Production's keep-alive (serve.ts): node's default 5 s races a loaded client's reuse (ECONNRESET).
-  const server = createServer(createApp(deps));
-  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  let closed = false;
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    deps,
-    logs: lines,
-    async close() {
-      if (closed) return;
-      closed = true;
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await closeDeps(deps);
-    },
-  };
+/** A ready instance publishing to `pubsubHost` (the emulator, or the proxy in front of it). */
+async function startInstance(projectId: string, pubsubHost: string, env: Record<string, string> = {}): Promise<Instance> {
+  const gw = await startGatewayInstance({ projectId, pubsubHost, env, upstreamKey: UPSTREAM_KEY });
+  await gw.deps.started;
+  return gw;
 }
 
 /** Sends one scenario's request; a cancelled stream is read up to its third text delta, then aborted. */

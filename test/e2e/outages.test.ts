@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { EventBus } from '../../services/shared/src/bus/port';
 import { createPubSubBus, prepareLocalPubSub } from '../../services/shared/src/bus/pubsub';
-import { GatewayEnv, parseEnv } from '../../services/shared/src/env';
 import { createFirestoreStore } from '../../services/shared/src/store/firestore';
 import { type Store, usagePeriod } from '../../services/shared/src/store/port';
 import { generateKeySecret } from '../../services/gateway/src/auth/keys';
-import { createDeps, closeDeps, flushUsage } from '../../services/gateway/src/build-deps';
-import type { GatewayDeps } from '../../services/gateway/src/deps';
-import { createApp } from '../../services/gateway/src/http/app';
+import { flushUsage } from '../../services/gateway/src/build-deps';
 import { applySeed, type Seed } from '../../services/gateway/src/seed';
 import type { Readiness } from '../../services/gateway/src/mirrors/readiness';
 import { consumeBus } from '../../services/worker/src/consume';
@@ -15,9 +12,9 @@ import { startUsagePipeline } from '../../services/worker/src/pipeline';
 import { startFakeAnthropic } from '../fakes/fake-anthropic';
 import type { Fake } from '../fakes/script';
 import { describeIf, eventually, uniqueProjectId } from '../helpers/emulators';
+import { type GatewayInstance as Instance, startGatewayInstance } from '../helpers/gateway-instance';
 import { EMULATORS, killGroups, launchEmulator, type LaunchedEmulator } from '../helpers/global-setup';
-import { listenOnLoopback } from '../helpers/listen';
-import { capturingLogger, silentLogger } from '../helpers/log';
+import { silentLogger } from '../helpers/log';
 
 /**
  * Issue 21: the store and the bus go away (their emulator processes paused with SIGSTOP, resumed with
@@ -102,37 +99,8 @@ async function ready(gw: Instance): Promise<{ status: number; view: Readiness }>
   return { status: res.status, view: (await res.json()) as Readiness };
 }
 
-/** One gateway instance (a Cloud Run instance): its own Firestore and Pub/Sub clients, as main.ts wires them. */
-interface Instance {
-  url: string;
-  deps: GatewayDeps;
-  logs: Record<string, unknown>[];
-  close(): Promise<void>;
-}
-
-async function startInstance(projectId: string): Promise<Instance> {
-  const { log, lines } = capturingLogger({ service: 'gateway' });
-  const env = parseEnv(GatewayEnv, {
-    HOST: '127.0.0.1',
-    GOOGLE_CLOUD_PROJECT: projectId,
-    GATEHOUSE_STORE: 'firestore',
-    GATEHOUSE_BUS: 'pubsub',
-    GATEHOUSE_STORE_DEADLINE_MS: String(DEADLINE_MS),
-  });
-  // Not awaited: an instance started during an outage listens before its first snapshot.
-  const deps = createDeps({ env, log, processEnv: { ANTHROPIC_API_KEY: UPSTREAM_KEY } });
-  deps.started.catch(() => undefined); // a failure shows as "not ready" in the tests
-  const server = await listenOnLoopback(createApp(deps));
-  return {
-    url: server.url,
-    deps,
-    logs: lines,
-    async close() {
-      await server.close();
-      await closeDeps(deps);
-    },
-  };
-}
+const startInstance = (projectId: string): Promise<Instance> =>
+  startGatewayInstance({ projectId, upstreamKey: UPSTREAM_KEY, env: { GATEHOUSE_STORE_DEADLINE_MS: String(DEADLINE_MS) } });
 
 /** The worker of local mode on the usage topic's pull subscription, with its own clients: restartable. */
 function startWorker(projectId: string): { close(): Promise<void> } {
