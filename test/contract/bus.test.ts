@@ -95,6 +95,20 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
   });
 
   describe('pubsub bus', () => {
+    it('warm() builds the publisher client before the first publish, without a network call', async () => {
+      // Nothing listens on port 1: building the client must not need the service.
+      const offline = new PubSub({ projectId, apiEndpoint: '127.0.0.1:1', emulatorMode: true });
+      const mine: typeof logs = [];
+      const bus = createPubSubBus({ projectId, topic: 'warm', pubsub: offline, log: (m, f) => void mine.push([m, f]) });
+      const clients = (offline as unknown as { api: Record<string, unknown> }).api;
+      expect(clients.PublisherClient).toBeUndefined();
+      await bus.warm();
+      expect(clients.PublisherClient).toBeDefined();
+      expect(mine).toEqual([]);
+      await bus.close();
+      await offline.close();
+    });
+
     it('acks a malformed message, reports it, and goes on delivering', async () => {
       const topic = `malformed-${++n}`;
       await ensureSubscription(admin, topic, `${topic}-sub`);

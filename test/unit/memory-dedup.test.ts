@@ -14,6 +14,15 @@ describe("local mode's in-memory dedup", () => {
     expect([...(await store.applyCounted([counted('e1')]))]).toEqual(['e1']);
   });
 
+  it('forgets the oldest tenth at once when full, so it does not trim on every insert', async () => {
+    const store = createMemoryStore({ dedupMaxEntries: 20 });
+    const ids = Array.from({ length: 21 }, (_, i) => `e${i + 1}`);
+    await store.applyCounted(ids.map(counted));
+    // The 21st id made room by forgetting e1 and e2 (down to 18), so e3 is still remembered.
+    expect([...(await store.applyCounted([counted('e3')]))]).toEqual([]);
+    expect([...(await store.applyCounted(['e1', 'e2'].map(counted)))]).toEqual(['e1', 'e2']);
+  });
+
   it('still forgets ids by age within the bound', async () => {
     let now = 0;
     const store = createMemoryStore({ dedupTtlMs: 1000, now: () => now });

@@ -13,6 +13,7 @@ function recordingBus(): EventBus & { published: UsageEvent[] } {
   const published: UsageEvent[] = [];
   return {
     published,
+    warm: async () => undefined,
     publish: (e) => void published.push(e),
     flush: async () => undefined,
     pending: () => 0,

@@ -83,7 +83,8 @@ export async function buildDeps(opts: BuildOptions): Promise<GatewayDeps> {
 /**
  * Wires the request path without waiting for the store, so that the instance can listen (and answer
  * its readiness probe, not ready) while the store is away: `started` resolves once the listeners have
- * their first snapshots and the bootstrap key exists, and rejects when a listener fails for good.
+ * their first snapshots, the bootstrap key exists and the bus is warm, and rejects when a listener
+ * fails for good.
  */
 export function createDeps(opts: BuildOptions): GatewayDeps {
   const { env, log } = opts;
@@ -138,7 +139,7 @@ export function createDeps(opts: BuildOptions): GatewayDeps {
     ? retryWhileUnavailable(() => ensureBootstrapKey(store, bootstrapHash, log, env.GATEHOUSE_AUDIT_RETENTION_DAYS), log, 'bootstrap key')
     : undefined;
   const bootedAt = Date.now();
-  const started = Promise.all([bootstrap, ...Object.values(listeners).map((l) => l.start())]).then(() => {
+  const started = Promise.all([bootstrap, bus.warm(), ...Object.values(listeners).map((l) => l.start())]).then(() => {
     ready = true;
     log.info('gateway ready', { waitedMs: Date.now() - bootedAt });
   });

@@ -78,6 +78,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
   }
 
   const bus: EventBus = {
+    warm: async () => undefined,
     publish(event) {
       if (closed) {
         onError(new Error('usage event published after the bus was closed'), event);

@@ -47,16 +47,12 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   /** A log past its `expires_at` is gone, as Firestore's TTL policy deletes it (there, within a day). */
   const live = (log: RequestLog | undefined) => (log && Date.parse(log.expires_at) > now() ? log : undefined);
 
+  const idExpired = (at: number) => (expiresAt: number) => expiresAt <= at;
+  // Logs arrive about in time order, so the expired ones (and the oldest) are at the front too.
+  const logExpired = (at: number) => (log: RequestLog) => Date.parse(log.expires_at) <= at;
   const prune = (at: number) => {
-    for (const [id, expiresAt] of processed) {
-      if (expiresAt > at && processed.size <= maxEntries) break;
-      processed.delete(id);
-    }
-    // Logs arrive about in time order, so the expired ones (and the oldest) are at the front too.
-    for (const [id, log] of logs) {
-      if (Date.parse(log.expires_at) > at && logs.size <= logMaxEntries) break;
-      logs.delete(id);
-    }
+    trimFront(processed, maxEntries, idExpired(at));
+    trimFront(logs, logMaxEntries, logExpired(at));
   };
 
   const workspaces = memoryCollection<Workspace>();
@@ -79,11 +75,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     prune(at);
     const applied = new Set<string>();
     for (const e of events) {
-      if (e.log) logs.set(e.log.id, plainCopy(e.log)); // every delivery's, applied or not (port.ts)
-      if (logs.size > logMaxEntries) prune(at);
+      if (e.log) {
+        if (logs.size >= logMaxEntries) trimFront(logs, roomIn(logMaxEntries), logExpired(at));
+        logs.set(e.log.id, plainCopy(e.log)); // every delivery's, applied or not (port.ts)
+      }
       if (processed.has(e.event_id)) continue;
+      if (processed.size >= maxEntries) trimFront(processed, roomIn(maxEntries), idExpired(at));
       processed.set(e.event_id, at + ttl);
-      if (processed.size > maxEntries) prune(at);
       applied.add(e.event_id);
       for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
     }
@@ -281,3 +279,22 @@ function plainCopy<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Deletes a map's entries from the front (its oldest) while they are expired or it holds more than
+ * `keep`.
+ */
+function trimFront<V>(map: Map<string, V>, keep: number, expired: (v: V) => boolean): void {
+  for (const [id, v] of map) {
+    if (map.size <= keep && !expired(v)) break;
+    map.delete(id);
+  }
+}
+
+/**
+ * What a full map of `max` entries is trimmed to: its oldest tenth goes at once. Deleting in bulk
+ * matters: a Map keeps a hole for each deleted entry until it next grows, and every iteration from
+ * the front walks those holes, so trimming one entry per insert cost ~0.2 ms per request once a local
+ * gateway's logs were full.
+ */
+const roomIn = (max: number): number => Math.floor(max * 0.9);
