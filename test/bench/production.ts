@@ -16,6 +16,8 @@ import { type Child, startServiceChild } from './processes';
 export interface Emulators {
   firestore: string;
   pubsub: string;
+  /** Their process groups (each emulator's watchdog shell and JVM). */
+  pids: number[];
   stop(): void;
 }
 
@@ -29,7 +31,7 @@ export async function startEmulators(): Promise<Emulators | { skipped: string }>
     stop();
     return { skipped: `the ${EMULATORS[failed].name} emulator (${EMULATORS[failed].jar}) did not start; log: ${started[failed].logPath}` };
   }
-  return { firestore: started[0].host, pubsub: started[1].host, stop };
+  return { firestore: started[0].host, pubsub: started[1].host, pids, stop };
 }
 
 export interface ProductionOptions {

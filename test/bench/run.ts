@@ -5,7 +5,7 @@
  * (dist/gateway/src/main.js, as Cloud Run runs it, on the Firestore and Pub/Sub emulators, publishing
  * usage events through the real client to a worker in its own process); the second rows run local
  * mode (`npm start`). Each hop runs pinned to one CPU (as a one-vCPU Cloud Run instance) when taskset
- * is available. Measures latency, TTFB, throughput, CPU, RSS and, from inside the gateways (probe.ts),
+ * is available, with the emulators and the worker on the other CPUs at nice 19 meanwhile. Measures latency, TTFB, throughput, CPU, RSS and, from inside the gateways (probe.ts),
  * the longest event-loop stall and GC pause at 200 req/s, 1,000 req/s (open loop) and saturation
  * (closed loop); then the routed (fallback) and cache-hit cases in local mode, the cost of the worst
  * inline config a client may send, of an input guardrail with every built-in detector on a 100 KB
@@ -34,7 +34,17 @@ import { measureInlineConfig } from './inline-config';
 import { closedLoop, openLoop, type RequestSpec, Target } from './load';
 import { measure, type PhaseRecord } from './phases';
 import { type Emulators, type ProductionOptions, startEmulators, startGateway, startProduction, stopPush } from './production';
-import { type Child, compileProbe, forkChild, GATEWAY_CONTAINER_ENV, GATEWAY_NODE_FLAGS, pinToCpu, procStats, startServiceChild } from './processes';
+import {
+  type Child,
+  compileProbe,
+  forkChild,
+  GATEWAY_CONTAINER_ENV,
+  GATEWAY_NODE_FLAGS,
+  pinToCpu,
+  placeProcesses,
+  procStats,
+  startServiceChild,
+} from './processes';
 import { comparisonTable, phaseTable, type Summary, summariseGateway, targetChecks, targetTable } from './report';
 import { KEYS, seed, WORKER_EVENT_SHAPE } from './seed';
 import { requestStats, round } from './stats';
@@ -95,6 +105,19 @@ function pinnedCpu(): string | undefined {
     return undefined;
   }
 }
+
+const allCpus = () =>
+  cpus()
+    .map((_, i) => i)
+    .join(',');
+/** Every CPU but the hops' (BENCH_CPU: one index or a comma-separated list). */
+const otherCpus = (cpu: string) => {
+  const hops = cpu.split(',');
+  return cpus()
+    .map((_, i) => String(i))
+    .filter((i) => !hops.includes(i))
+    .join(',');
+};
 
 const rssMb = (c: Child) => round((procStats(c.pid)?.rssKb ?? NaN) / 1024, 1);
 
@@ -166,6 +189,11 @@ async function main(): Promise<void> {
       children.push(production.worker, production.gateway);
     }
     const gateway = production?.gateway;
+    // The emulators and the worker stand for services Cloud Run runs on other machines: off the
+    // hops' CPU, and yielding to the bench's own processes, until the worker is measured itself.
+    const background = emulators && production ? [...emulators.pids, production.worker.pid] : [];
+    const others = cpu === undefined ? undefined : otherCpus(cpu);
+    if (others) placeProcesses(background, others, 19);
     await sleep(IDLE_SETTLE_MS);
     const rssIdle = { production: gateway ? rssMb(gateway) : NaN, local: rssMb(local), proxy: rssMb(proxy) };
 
@@ -327,6 +355,7 @@ async function main(): Promise<void> {
     let worker: Summary['worker'];
     if (production) {
       await stopPush(project);
+      if (others) placeProcesses(background, allCpus(), 0);
       log(`worker: ${WORKER_CONCURRENCY} concurrent pushes for ${SECONDS} s…`);
       worker = await driveWorker(production.worker, WORKER_EVENT_SHAPE, WORKER_CONCURRENCY, SECONDS);
       log(`  ${worker.events_per_s} events/s, ${worker.errors} errors, busiest document ${worker.busiest_doc?.per_s_avg ?? '?'} writes/s`);

@@ -1,5 +1,9 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { createMemoryBus } from '../../services/shared/src/bus/memory';
+import { createMemoryStore } from '../../services/shared/src/store/memory';
+import { createAggregator } from '../../services/worker/src/budgets/aggregator';
+import { consumeBus } from '../../services/worker/src/consume';
+import { silentLogger } from '../helpers/log';
 import { createPubSubBus, ensureSubscription, ensureTopic } from '../../services/shared/src/bus/pubsub';
 import type { UsageEvent } from '../../services/shared/src/usage-event';
 import { describeIf, eventually, pubsubAvailable, uniqueProjectId } from '../helpers/emulators';
@@ -62,6 +66,22 @@ describe('memory bus', () => {
     event.cost_micros = 777;
     await bus.flush();
     expect(seen.map((e) => e.cost_micros)).toEqual([5, 5]);
+    await bus.close();
+  });
+
+  it("keeps enough deliveries in flight for local mode's worker to fill a group commit", async () => {
+    const bus = createMemoryBus();
+    const store = createMemoryStore();
+    const log = silentLogger('worker');
+    // A batch timer no test waits out: every commit here is a full batch of 200 events.
+    const worker = createAggregator({ store, log, alert: () => {}, maxEvents: 200, maxWaitMs: 600_000, statusIntervalMs: 600_000 });
+    await worker.start();
+    const stop = consumeBus(bus, worker, log);
+    for (let i = 0; i < 400; i++) bus.publish(usageEventFixture({ event_id: `batch-${i}`, key_id: 'key-batch' }));
+    await bus.flush();
+    expect((await store.usageTotals('key', 'key-batch', '2025-06'))?.requests).toBe(400);
+    stop();
+    await worker.close();
     await bus.close();
   });
 

@@ -6,7 +6,12 @@ export interface MemoryBusOptions {
   retryDelayMs?: number;
   /** Called for every failed delivery (and for events published after close). Default: a JSON line on stderr. */
   onError?: (err: unknown, event: UsageEvent) => void;
-  /** Deliveries in flight at once, like Pub/Sub flow control. Default 100. */
+  /**
+   * Deliveries in flight at once, like Pub/Sub flow control (whose streaming pull allows 1,000).
+   * Default 1,000: more than the worker commits together (200 events), since each delivery waits for
+   * its batch's commit. At 100, local mode counted at most 100 events per 250 ms commit wait, 400 a
+   * second, and the queue grew under heavier traffic.
+   */
   maxInFlight?: number;
 }
 
@@ -21,8 +26,8 @@ type Handler = (event: UsageEvent) => Promise<void>;
  * what another delivery sees.
  */
 export function createMemoryBus(opts: MemoryBusOptions = {}): EventBus {
-  const retryDelayMs = opts.retryDelayMs ?? 1000;
-  const maxInFlight = opts.maxInFlight ?? 100;
+  const retryDelayMs = opts.retryDelayMs ?? 100;
+  const maxInFlight = opts.maxInFlight ?? 1000;
   const onError = opts.onError ?? defaultOnError;
   const queue: string[] = [];
   const retries = new Set<NodeJS.Timeout>();

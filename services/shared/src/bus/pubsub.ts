@@ -191,7 +191,8 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
       const ready = ensureSubscription(pubsub, opts.topic, subscriptionName)
         .then(() => {
           if (stopped) return;
-          sub = pubsub.subscription(subscriptionName, { flowControl: { maxMessages: 100 } });
+          // More than the worker commits together (200 events): each message waits for its batch's commit.
+          sub = pubsub.subscription(subscriptionName, { flowControl: { maxMessages: 1000 } });
           sub.on('message', onMessage);
           sub.on('error', onError);
         })
