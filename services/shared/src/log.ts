@@ -1,7 +1,7 @@
 import type { Logging } from '@google-cloud/logging';
 // LogSync's and Entry's own modules, not the package's index: the index loads the Logging API's gRPC
 // client and a second google-gax (~15 MB of heap, ~40 MB of RSS at boot) that JSON lines on stdout never use.
-import { Entry } from '@google-cloud/logging/build/src/entry';
+import { Entry, type StructuredJson } from '@google-cloud/logging/build/src/entry';
 import { LogSync } from '@google-cloud/logging/build/src/log-sync';
 import { Writable } from 'node:stream';
 
@@ -56,6 +56,20 @@ function batchedStdout(): Writable {
   });
 }
 
+/**
+ * An entry whose fields go into its line as they are. Entry's own toStructuredJSON deep-copies them
+ * first (the `extend` package), which for a request's line (its whole usage event) was ~3 KB of
+ * garbage and ~2% of the gateway's CPU per request; the fields here are built for one line and
+ * nothing changes them before LogSync stringifies it.
+ */
+class LineEntry extends Entry {
+  override toStructuredJSON(projectId?: string, useMessageField?: boolean): StructuredJson {
+    const fields = this.data as Fields;
+    this.data = undefined;
+    return Object.assign(super.toStructuredJSON(projectId, useMessageField), fields);
+  }
+}
+
 let stdout: Writable | undefined;
 
 export function createLogger(opts: LoggerOptions): Logger {
@@ -70,7 +84,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       // `trace`, `spanId` and `traceSampled` become the entry's logging.googleapis.com/* fields (joins Cloud Trace).
       const { trace, spanId, traceSampled, ...rest } = data as Fields & { trace?: string; spanId?: string; traceSampled?: boolean };
       sink.write(
-        new Entry({ severity: SEVERITY[level], ...(trace ? { trace } : {}), ...(spanId ? { spanId } : {}), ...(traceSampled ? { traceSampled } : {}) }, rest),
+        new LineEntry({ severity: SEVERITY[level], ...(trace ? { trace } : {}), ...(spanId ? { spanId } : {}), ...(traceSampled ? { traceSampled } : {}) }, rest),
       );
     };
     return {
