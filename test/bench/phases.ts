@@ -91,9 +91,10 @@ export async function measure(
     record.rss_mb = { start: mb(before.get(hop)?.rssKb ?? NaN), peak: mb(Math.max(peak, end)), end: mb(end) };
   }
   if (inside) {
-    const { stall_max_ms, stall_p99_ms, gc_max_ms, gc_max_kind, gc_count, gc_total_ms, memory_mb } = inside;
+    const { stall_max_ms, longest_tick_gap, stall_p99_ms, gc_max_ms, gc_max_kind, gc_count, gc_total_ms, memory_mb } = inside;
     record.hop_inside = {
       stall_max_ms: round(stall_max_ms, 1),
+      longest_tick_gap: { wall_ms: round(longest_tick_gap.wall_ms, 1), cpu_ms: round(longest_tick_gap.cpu_ms, 1) },
       stall_p99_ms: round(stall_p99_ms, 1),
       gc_max_ms: round(gc_max_ms, 1),
       gc_max_kind,

@@ -18,6 +18,12 @@ export interface ProbeReading {
   probe: 'read';
   /** Longest event-loop stall in the window, ms (the monitor's longest interval minus its period). */
   stall_max_ms: number;
+  /**
+   * CPU time the process spent during its longest gap between two ticks of a PROBE_RESOLUTION_MS
+   * timer, and that gap, ms. On one pinned core, CPU well below the gap means the process was
+   * waiting for the core (other processes ran), not stalling on its own work.
+   */
+  longest_tick_gap: { wall_ms: number; cpu_ms: number };
   /** Event-loop delay, p99 over the window, ms (same correction). */
   stall_p99_ms: number;
   gc_max_ms: number;
@@ -54,17 +60,30 @@ function install(): void {
     }
   }).observe({ entryTypes: ['gc'] });
   const writes = process.env.BENCH_PROBE_FIRESTORE === '1' ? countFirestoreWrites() : undefined;
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  let tick = { wall: performance.now(), cpu: cpuMs() };
+  let gap = { wall_ms: 0, cpu_ms: 0 };
+  setInterval(() => {
+    const now = { wall: performance.now(), cpu: cpuMs() };
+    if (now.wall - tick.wall > gap.wall_ms) gap = { wall_ms: now.wall - tick.wall, cpu_ms: now.cpu - tick.cpu };
+    tick = now;
+  }, PROBE_RESOLUTION_MS).unref();
 
   const corrected = (ns: number) => Math.max(0, ns / 1e6 - PROBE_RESOLUTION_MS);
   process.on('message', (m: { probe?: string; file?: string }) => {
     if (m.probe === 'mark') {
       delay.reset();
       gc = { max: 0, kind: '', count: 0, total: 0 };
+      gap = { wall_ms: 0, cpu_ms: 0 };
       writes?.clear();
     } else if (m.probe === 'read') {
       const reading: ProbeReading = {
         probe: 'read',
         stall_max_ms: corrected(delay.max),
+        longest_tick_gap: gap,
         stall_p99_ms: corrected(delay.percentile(99)),
         gc_max_ms: gc.max,
         gc_max_kind: gc.kind,

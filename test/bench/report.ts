@@ -50,6 +50,8 @@ export interface GatewaySummary {
   /** Longest event-loop stall and GC pause seen inside the gateway at 1,000 req/s (probe.ts). */
   stall_at_1000_ms?: number;
   gc_max_at_1000_ms?: number;
+  /** The longest gap between the probe's timer ticks at 1,000 req/s, and the CPU the gateway used in it. */
+  tick_gap_at_1000?: { wall_ms: number; cpu_ms: number };
   rss_mb: { idle: number; saturation_peak: number };
 }
 
@@ -161,6 +163,7 @@ function gatewayLines(title: string, g: GatewaySummary): string[] {
     `saturation: gateway ${f(t.gateway_rps, 0)} req/s, bare proxy ${f(t.bare_proxy_rps, 0)} req/s, direct ${f(t.direct_rps, 0)} req/s → gateway/bare = ${f(t.ratio * 100, 0)}%`,
     `  by CPU time per answer (less sensitive to other load): bare/gateway = ${f(t.cpu_ratio * 100, 0)}%`,
     `RSS: ${f(g.rss_mb.idle, 0)} MB idle after boot, ${f(g.rss_mb.saturation_peak, 0)} MB peak at saturation; at 1,000 req/s: longest event-loop stall ${f(g.stall_at_1000_ms, 0)} ms, longest GC pause ${f(g.gc_max_at_1000_ms, 0)} ms`,
+    `  longest gap between 5 ms timer ticks at 1,000 req/s: ${f(g.tick_gap_at_1000?.wall_ms, 1)} ms, ${f(g.tick_gap_at_1000?.cpu_ms, 1)} ms of it on the gateway's CPU (the rest: the core ran other processes)`,
   );
   return rows;
 }
@@ -365,6 +368,7 @@ export function summariseGateway(phases: PhaseRecord[], target: string, idleRssM
     p99_at_1000: { gateway_ms: round(at1000(target)?.stats.latency_ms.p99 ?? NaN), bare_proxy_ms: round(at1000('bare proxy')?.stats.latency_ms.p99 ?? NaN) },
     stall_at_1000_ms: at1000(target)?.hop_inside?.stall_max_ms,
     gc_max_at_1000_ms: at1000(target)?.hop_inside?.gc_max_ms,
+    tick_gap_at_1000: at1000(target)?.hop_inside?.longest_tick_gap,
     rss_mb: { idle: idleRssMb, saturation_peak: find(sat, target)?.rss_mb?.peak ?? NaN },
   };
 }

@@ -84,7 +84,10 @@ export function createLogger(opts: LoggerOptions): Logger {
       // `trace`, `spanId` and `traceSampled` become the entry's logging.googleapis.com/* fields (joins Cloud Trace).
       const { trace, spanId, traceSampled, ...rest } = data as Fields & { trace?: string; spanId?: string; traceSampled?: boolean };
       sink.write(
-        new LineEntry({ severity: SEVERITY[level], ...(trace ? { trace } : {}), ...(spanId ? { spanId } : {}), ...(traceSampled ? { traceSampled } : {}) }, rest),
+        new LineEntry(
+          { severity: SEVERITY[level], ...(trace ? { trace } : {}), ...(spanId ? { spanId } : {}), ...(traceSampled ? { traceSampled } : {}) },
+          rest,
+        ),
       );
     };
     return {

@@ -6,7 +6,7 @@ import { grantLease, leaseDocId, type RateLimit } from '../rate-limit/entity';
 import type { Identity, IdentityMapping } from '../identity/entity';
 import type { UsageEvent } from '../usage-event';
 import type { RequestLog } from '../request-log';
-import { type CounterCollection, type CounterDoc, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import { type CounterCollection, type CounterDoc, mergeFields, totalsDeltas, usageTotalsOf } from './counters';
 import { compareLogs, matchesSearch } from './log-search';
 import { type Collection, DEDUP_TTL_MS, type Store, totalsId } from './port';
 
@@ -83,7 +83,15 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
       if (processed.size >= maxEntries) trimFront(processed, roomIn(maxEntries), idExpired(at));
       processed.set(e.event_id, at + ttl);
       applied.add(e.event_id);
-      for (const d of e.deltas) mergeInto(counters[d.collection], d.id, { ...d.fields, ...d.inc, id: d.id });
+      // Folded in place: spreading each delta's fields and sums into one object first took ~0.1 ms
+      // per event (an event moves dozens of rollups), most of local mode's worker CPU.
+      for (const d of e.deltas) {
+        const docs = counters[d.collection];
+        const doc = docs.get(d.id) ?? ({ id: d.id } as CounterDoc);
+        mergeFields(doc, d.fields);
+        mergeFields(doc, d.inc);
+        docs.set(d.id, doc);
+      }
     }
     return applied;
   };
