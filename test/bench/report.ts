@@ -134,7 +134,7 @@ export function phaseTable(phases: PhaseRecord[]): string {
   rows.push(
     '',
     'gateway: the production shape (dist/gateway/src/main.js on the Firestore and Pub/Sub emulators, worker in its own process);',
-    'gateway local: local mode (npm start: memory store, in-process bus and worker). Hops pinned to one CPU when taskset is available; the emulators and the worker then run on the other CPUs at nice 19 (Cloud Run runs them elsewhere) until the worker is measured.',
+    'gateway local: local mode (npm start: memory store, in-process bus and worker). Hops pinned to one CPU when taskset is available; the emulators and the worker (at nice 19) then run on the other CPUs (Cloud Run runs them elsewhere) until the worker is measured.',
     'latency, ttfb: ms, successful answers only, from dispatch (open loop: queueing included). cpu: µs of CPU time per answer in the hop',
     '(bare proxy / gateway), the fake upstream and the load generator. rss: peak (end) of the hop process, MB. drop: not sent, 500 already waiting.',
     'stall: longest event-loop stall and gc max: longest GC pause inside the gateway during the phase, ms (probe.ts; stalls under 5 ms may be missed).',

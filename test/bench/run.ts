@@ -5,7 +5,7 @@
  * (dist/gateway/src/main.js, as Cloud Run runs it, on the Firestore and Pub/Sub emulators, publishing
  * usage events through the real client to a worker in its own process); the second rows run local
  * mode (`npm start`). Each hop runs pinned to one CPU (as a one-vCPU Cloud Run instance) when taskset
- * is available, with the emulators and the worker on the other CPUs at nice 19 meanwhile. Measures latency, TTFB, throughput, CPU, RSS and, from inside the gateways (probe.ts),
+ * is available, with the emulators and the worker (at nice 19) on the other CPUs meanwhile. Measures latency, TTFB, throughput, CPU, RSS and, from inside the gateways (probe.ts),
  * the longest event-loop stall and GC pause at 200 req/s, 1,000 req/s (open loop) and saturation
  * (closed loop); then the routed (fallback) and cache-hit cases in local mode, the cost of the worst
  * inline config a client may send, of an input guardrail with every built-in detector on a 100 KB
@@ -189,11 +189,14 @@ async function main(): Promise<void> {
       children.push(production.worker, production.gateway);
     }
     const gateway = production?.gateway;
-    // The emulators and the worker stand for services Cloud Run runs on other machines: off the
-    // hops' CPU, and yielding to the bench's own processes, until the worker is measured itself.
-    const background = emulators && production ? [...emulators.pids, production.worker.pid] : [];
+    // The emulators and the worker stand for services Cloud Run runs on other machines: off the hops'
+    // CPU until the worker is measured itself. The worker also yields to the rest (nice 19): it is not
+    // on the request path, where the emulators are (a rate-limit lease, a publish's acknowledgement).
     const others = cpu === undefined ? undefined : otherCpus(cpu);
-    if (others) placeProcesses(background, others, 19);
+    if (others && emulators && production) {
+      placeProcesses(emulators.pids, others, 0);
+      placeProcesses([production.worker.pid], others, 19);
+    }
     await sleep(IDLE_SETTLE_MS);
     const rssIdle = { production: gateway ? rssMb(gateway) : NaN, local: rssMb(local), proxy: rssMb(proxy) };
 
@@ -355,7 +358,7 @@ async function main(): Promise<void> {
     let worker: Summary['worker'];
     if (production) {
       await stopPush(project);
-      if (others) placeProcesses(background, allCpus(), 0);
+      if (others) placeProcesses([...(emulators?.pids ?? []), production.worker.pid], allCpus(), 0);
       log(`worker: ${WORKER_CONCURRENCY} concurrent pushes for ${SECONDS} s…`);
       worker = await driveWorker(production.worker, WORKER_EVENT_SHAPE, WORKER_CONCURRENCY, SECONDS);
       log(`  ${worker.events_per_s} events/s, ${worker.errors} errors, busiest document ${worker.busiest_doc?.per_s_avg ?? '?'} writes/s`);
