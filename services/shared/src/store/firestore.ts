@@ -7,8 +7,8 @@ import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { addDelta, type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
-import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
-import { type LogSearch, metadataPairs } from './log-search';
+import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, LOG_DAY_COLLECTIONS, TTL_POLICIES } from './indexes';
+import { type LogSearch, matchesSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
 import { type Collection, type Store, totalsId } from './port';
 
@@ -39,8 +39,12 @@ export const COUNTER_SHARDS = 8;
  * limit for a commit was 500 writes; a batch over it is split (each part still atomic per event).
  */
 const MAX_WRITES = 450;
-/** Request logs per batched write (writeLogs). */
-const LOGS_PER_BATCH = 50;
+/** Writes per batch of request logs (writeLogs): about 40 logs with their day entries and links. */
+const LOG_WRITES_PER_BATCH = 150;
+/** Days of request logs a search reads at once, at most (it starts with one and doubles). */
+const DAYS_AT_ONCE = 4;
+/** A search over at most this many days reads their entries by id; a longer one queries them. */
+const DAYS_BY_ID = 62;
 /** A commit that met an existing marker is retried without the events already applied. */
 const COMMIT_ATTEMPTS = 5;
 
@@ -65,7 +69,10 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const processed = db.collection(prefix + COLLECTIONS.processedEvents);
   const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
-  const logs = db.collection(prefix + COLLECTIONS.requestLogs);
+  const logDays = db.collection(prefix + COLLECTIONS.requestLogDays);
+  const logLinks = db.collection(prefix + COLLECTIONS.requestLogLinks);
+  const dayLogs = (day: string) => logDays.doc(day).collection(prefix + logDayCollection(day));
+  const planLogs = logWriter(prefix);
   const alerts = db.collection(prefix + COLLECTIONS.budgetAlerts);
 
   /** Shards are taken in turn (from a random one), so one worker's commits spread evenly over them. */
@@ -116,24 +123,50 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   }
 
   /**
-   * The events' request logs, beside their commit rather than in it: the logs are most of a batch's
-   * bytes and of the server's work (every field indexed), and a log is keyed by its request id, so
-   * writing it again (a redelivery, whose earlier log write may have failed after its commit
+   * The events' request logs (logWriter), beside their commit rather than in it: the logs are most of
+   * a batch's bytes and of the server's work (every field indexed), and a log is keyed by its request
+   * id, so writing it again (a redelivery, whose earlier log write may have failed after its commit
    * succeeded) is harmless. In parallel batches, which the server applies side by side.
    */
   async function writeLogs(events: CountedEvent[]): Promise<void> {
-    const all = events.flatMap((e) => (e.log ? [e.log] : []));
-    const parts = Array.from({ length: Math.ceil(all.length / LOGS_PER_BATCH) }, (_, i) => all.slice(i * LOGS_PER_BATCH, (i + 1) * LOGS_PER_BATCH));
+    const plan = planLogs(events.flatMap((e) => (e.log ? [e.log] : [])));
+    const all = plan.writes;
+    const parts = Array.from({ length: Math.ceil(all.length / LOG_WRITES_PER_BATCH) }, (_, i) =>
+      all.slice(i * LOG_WRITES_PER_BATCH, (i + 1) * LOG_WRITES_PER_BATCH),
+    );
     await Promise.all(
       parts.map((part) => {
         const batch = db.batch();
-        for (const log of part) batch.set(logs.doc(docId(log.id)), toLogDoc(log));
+        for (const w of part) batch.set(db.doc(w.path), w.data, { merge: w.merge });
         return batch.commit();
       }),
     );
+    plan.done();
   }
 
-  /** Every shard of each counter in one getAll, summed per counter. */
+  /** The days in [from, to] (`YYYY-MM-DD`) that have logs, newest first. */
+  async function daysWithLogs(from: string, to: string): Promise<string[]> {
+    const days: string[] = [];
+    for (let t = Date.parse(to); t >= Date.parse(from) && days.length <= DAYS_BY_ID; t -= DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+    if (days.length <= DAYS_BY_ID) {
+      const snaps = await db.getAll(...days.map((d) => logDays.doc(d)));
+      return days.filter((_, i) => snaps[i].exists);
+    }
+    const snap = await compositeQuery(logDays, LOG_DAYS, {}, { from, to }).get();
+    return snap.docs.map((d) => d.id);
+  }
+
+  /** Up to `limit` logs matching `q` among `names` (document ids, newest first, with their days). */
+  async function logsByName(q: LogSearch, names: Array<[string, string]>): Promise<RequestLog[]> {
+    const found: RequestLog[] = [];
+    for (let i = 0; i < names.length && found.length < q.limit; i += q.limit) {
+      const snaps = await db.getAll(...names.slice(i, i + q.limit).map(([name, day]) => dayLogs(day).doc(name)));
+      for (const s of snaps) if (s.exists && matchesSearch(fromLogDoc(s.data()!), q)) found.push(fromLogDoc(s.data()!));
+    }
+    return found.slice(0, q.limit);
+  }
+
+  /** Every shard of each counter in one getAll  /** Every shard of each counter in one getAll, summed per counter. */
   async function counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]> {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
@@ -195,17 +228,57 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     requestLogs: {
       async get(id) {
-        const snap = await logs.doc(docId(id)).get();
+        const link = await logLinks.doc(docId(linkId('request', id))).get();
+        const day = link.get('day') as string | undefined;
+        const name = link.get('name') as string | undefined;
+        if (!day || !name) return undefined;
+        const snap = await dayLogs(day).doc(name).get();
         return snap.exists ? fromLogDoc(snap.data()!) : undefined;
       },
+      /**
+       * A trace's or session's logs are read by id, from its link. Other searches read the days with
+       * logs newest first, one, then two, four… at once (DAYS_AT_ONCE at most), until the page is full:
+       * each day holds only its own logs, so the days' pages in order are the search's order.
+       */
       async search(q) {
-        const { indexes, equal } = logIndexes(q);
-        let query = compositeQuery(logs, indexes, equal, undefined, true);
-        // Positions in the (timestamp desc, id desc) order rather than a range filter: index merging
-        // serves equality filters with one order, and a cursor is not a filter.
-        query = q.after ? query.startAfter(q.after.timestamp, docId(q.after.id)) : query.startAt(q.to);
-        const snap = await query.endAt(q.from).limit(q.limit).get();
-        return snap.docs.map((d) => fromLogDoc(d.data()));
+        const to = q.after && q.after.timestamp < q.to ? q.after.timestamp : q.to;
+        if (to < q.from) return [];
+        const linked = (['trace', 'session'] as const).flatMap((kind) => {
+          const value = q.equal[`${kind}_id`];
+          return value === undefined ? [] : [logLinks.doc(docId(linkId(kind, String(value))))];
+        });
+        let days: string[];
+        if (linked.length) {
+          const links = (await db.getAll(...linked)).map((s) => (s.data() ?? { days: {} }) as LogLink);
+          const first = q.after ? logDocName(q.after.timestamp, q.after.id) : `${timeKey(q.to)}_`;
+          const last = timeKey(q.from, 1);
+          if (links.every((l) => l.logs && !l.overflow)) {
+            const names = Object.entries(links[0].logs!).filter(([n]) => n > first && n < last && links.every((l) => l.logs![n]));
+            return logsByName(
+              q,
+              names.sort(([a], [b]) => (a < b ? -1 : 1)),
+            );
+          }
+          days = Object.keys(links[0].days).filter((d) => d >= q.from.slice(0, 10) && d <= to.slice(0, 10) && links.every((l) => l.days[d]));
+          days.sort((a, b) => (a < b ? 1 : -1));
+        } else {
+          days = await daysWithLogs(q.from, to);
+        }
+        const { index, equal } = logQuery(q);
+        const page = async (day: string, limit: number) => {
+          const query = compositeQuery(dayLogs(day), index, equal, undefined, true);
+          // Positions in the document id order (newest first) rather than range filters: a cursor is
+          // not a filter, so index merging serves the equality filters alone.
+          const start = q.after ? query.startAfter(logDocName(q.after.timestamp, q.after.id)) : query.startAt(`${timeKey(q.to)}_`);
+          const snap = await start.endBefore(timeKey(q.from, 1)).limit(limit).get();
+          return snap.docs.map((d) => fromLogDoc(d.data()));
+        };
+        const found: RequestLog[] = [];
+        for (let i = 0, n = 1; i < days.length && found.length < q.limit; i += n, n = Math.min(2 * n, DAYS_AT_ONCE)) {
+          const limit = q.limit - found.length;
+          for (const logs of await Promise.all(days.slice(i, i + n).map((d) => page(d, limit)))) found.push(...logs);
+        }
+        return found.slice(0, q.limit);
       },
     },
 
@@ -413,26 +486,142 @@ export function compositeQuery(
   return q;
 }
 
-/** The declared indexes a log search uses, and the values its filters match. */
-function logIndexes(q: LogSearch): { indexes: CompositeIndex[]; equal: Record<string, unknown> } {
-  const declared = Object.values(COMPOSITE_INDEXES as Record<string, CompositeIndex>).filter((i) => i.collection === COLLECTIONS.requestLogs);
-  const equal: Record<string, unknown> = { ...q.equal };
-  const fields = Object.keys(q.equal);
-  const indexes: CompositeIndex[] = [];
-  if (q.metadata !== undefined) {
-    equal.metadata_pairs = q.metadata;
-    const inWorkspace = fields.includes('workspace_id');
-    indexes.push(declared.find((i) => i.contains && i.equal.includes('workspace_id') === inWorkspace)!);
+/**
+ * A log search within one hour: its equality filters (and one metadata pair, array-contains), ordered
+ * by document id, which logDocName makes newest first. Firestore serves equality filters ordered by
+ * document id by merging its single-field indexes, so no composite index is needed
+ * (https://firebase.google.com/docs/firestore/query-data/index-overview#index_merging).
+ */
+function logQuery(q: LogSearch): { index: CompositeIndex; equal: Record<string, unknown> } {
+  const equal: Record<string, unknown> = { ...q.equal, ...(q.metadata !== undefined ? { metadata_pairs: q.metadata } : {}) };
+  const index = {
+    collection: COLLECTIONS.requestLogs,
+    equal: Object.keys(q.equal),
+    ...(q.metadata !== undefined ? { contains: 'metadata_pairs' } : {}),
+    order: [],
+  };
+  return { index, equal };
+}
+
+/** Milliseconds before this, counted down: a fixed-width key that sorts newest first (until the year 2286). */
+const TIME_KEY_END = 9_999_999_999_999;
+const DAY_MS = 86_400_000;
+
+/** `timestamp` as that key, `older` milliseconds earlier. */
+const timeKey = (timestamp: string, older = 0): string => String(TIME_KEY_END - Date.parse(timestamp) + older).padStart(13, '0');
+
+/**
+ * A log's document id: its time key, then its request id. Ids sort newest first, and ties by request
+ * id (log-search.ts, compareLogs), the order a search returns and its cursor counts in.
+ */
+export const logDocName = (timestamp: string, id: string): string => docId(`${timeKey(timestamp)}_${id}`);
+
+/** The UTC day (`YYYY-MM-DD`) whose partition holds the logs of requests at `timestamp`. */
+const logDay = (timestamp: string): string => new Date(timestamp).toISOString().slice(0, 10);
+
+/** The collection id of a day's logs (indexes.ts, LOG_DAY_COLLECTIONS). */
+const logDayCollection = (day: string): string => LOG_DAY_COLLECTIONS[(Date.parse(day) / DAY_MS) % LOG_DAY_COLLECTIONS.length];
+
+/** The days with logs, newest first: their own single-field index serves the range. */
+const LOG_DAYS: CompositeIndex = { collection: COLLECTIONS.requestLogDays, equal: [], order: [{ field: 'day', direction: 'desc' }] };
+
+const linkId = (kind: 'request' | 'trace' | 'session', value: string): string => `${kind}:${value}`;
+
+/** A trace's or a session's link: the days of its logs and, until `overflow`, each log's id and day. */
+interface LogLink {
+  days: Record<string, true>;
+  logs?: Record<string, string>;
+  overflow?: true;
+}
+
+/**
+ * Logs a trace's or session's link names per writer, at most: a link stays far below Firestore's
+ * 1 MiB per document, and a busy trace (a client that sends one trace id with every request) stops
+ * writing its link in every commit (Firestore sustains ~1 write/s per document). Past it, the link
+ * is marked `overflow` and names only the days, which the search then queries.
+ */
+const LINKED_LOGS = 200;
+/** Past this many, what a writer remembers having written is forgotten (and written again). */
+const WRITTEN_MAX = 50_000;
+
+/** One document write of a request log (a path from the database root). */
+export interface LogWrite {
+  path: string;
+  data: DocumentData;
+  merge: boolean;
+}
+
+/**
+ * What storing request logs writes, remembering what this writer wrote before. Logs are partitioned
+ * by UTC day, so a search reads the days it needs rather than every log. A log goes to
+ * `request_log_days/<day>/request_logs_<n>/<logDocName>`; the day's own document (field `day`) says
+ * the day has logs; links in `request_log_links` find a log by its request id (`request:<id>`: its day
+ * and document id), and a trace's or session's logs (`trace:<id>`, `session:<id>`: LogLink). All of
+ * them expire with the day's last log (TTL). `done()` is called once the writes are durable: a day's
+ * entry, or a link's day, is then not written again. Used by the adapter, and by test/bench/logs.ts,
+ * which seeds logs exactly as the worker writes them.
+ */
+export function logWriter(prefix = ''): (logs: RequestLog[]) => { writes: LogWrite[]; done: () => void } {
+  const written = new Set<string>();
+  const linked = new Map<string, number>();
+  return (logs) => {
+    const once = new Set<string>();
+    const named = new Map<string, number>();
+    // One write per document: a batch holds each document once, its merges folded together.
+    const writes = new Map<string, LogWrite>();
+    const write = (w: LogWrite) => {
+      const before = writes.get(w.path);
+      if (before?.merge && w.merge) foldInto(before.data, w.data);
+      else writes.set(w.path, w);
+    };
+    const writeOnce = (key: string, w: LogWrite) => {
+      if (written.has(key) || once.has(key)) return;
+      once.add(key);
+      write(w);
+    };
+    for (const log of logs) {
+      const day = logDay(log.timestamp);
+      const name = logDocName(log.timestamp, log.id);
+      const retentionMs = Date.parse(log.expires_at) - Date.parse(log.timestamp);
+      const expires = { [TTL_POLICIES.requestLogDays.field]: Timestamp.fromMillis(Date.parse(day) + DAY_MS + retentionMs) };
+      const days = `${prefix}${COLLECTIONS.requestLogDays}`;
+      const links = `${prefix}${COLLECTIONS.requestLogLinks}`;
+      write({ path: `${days}/${day}/${prefix}${logDayCollection(day)}/${name}`, data: toLogDoc(log), merge: false });
+      writeOnce(`${days}/${day}`, { path: `${days}/${day}`, data: { day, ...expires }, merge: true });
+      write({ path: `${links}/${docId(linkId('request', log.id))}`, data: { day, name, ...expires }, merge: true });
+      for (const [kind, value] of [
+        ['trace', log.trace_id],
+        ['session', log.session_id],
+      ] as const) {
+        if (value === undefined) continue;
+        const path = `${links}/${docId(linkId(kind, value))}`;
+        const n = (linked.get(path) ?? 0) + (named.get(path) ?? 0);
+        if (n < LINKED_LOGS) {
+          named.set(path, (named.get(path) ?? 0) + 1);
+          write({ path, data: { days: { [day]: true }, logs: { [name]: day }, ...expires }, merge: true });
+        } else {
+          writeOnce(`${path}\n${day}`, { path, data: { days: { [day]: true }, overflow: true, ...expires }, merge: true });
+        }
+      }
+    }
+    const done = () => {
+      if (written.size > WRITTEN_MAX) written.clear();
+      if (linked.size > WRITTEN_MAX) linked.clear();
+      for (const key of once) written.add(key);
+      for (const [path, n] of named) linked.set(path, (linked.get(path) ?? 0) + n);
+    };
+    return { writes: [...writes.values()], done };
+  };
+}
+
+/** Folds a merge write's fields into another's: maps merged, the later of two Timestamps kept. */
+function foldInto(into: DocumentData, data: DocumentData): void {
+  for (const [k, v] of Object.entries(data)) {
+    const was = into[k];
+    if (v instanceof Timestamp) into[k] = was instanceof Timestamp && was.toMillis() > v.toMillis() ? was : v;
+    else if (typeof v === 'object' && typeof was === 'object') into[k] = { ...was, ...v };
+    else into[k] = v;
   }
-  for (const field of fields) {
-    if (indexes.some((i) => i.equal.includes(field))) continue;
-    const index = declared.find((i) => !i.contains && i.equal.length === 1 && i.equal[0] === field);
-    if (!index) throw new Error(`No composite index is declared in indexes.ts for request logs by ${field}.`);
-    indexes.push(index);
-  }
-  // No filter: the timestamp's own single-field index serves the order.
-  if (!indexes.length) indexes.push({ collection: COLLECTIONS.requestLogs, equal: [], order: declared[0].order });
-  return { indexes, equal };
 }
 
 /** A log as stored: its metadata also as `name=value` pairs (for array-contains), expiry a Timestamp (TTL). */
