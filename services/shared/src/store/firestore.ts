@@ -147,12 +147,13 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   /** The days in [from, to] (`YYYY-MM-DD`) that have logs, newest first. */
   async function daysWithLogs(from: string, to: string): Promise<string[]> {
     const days: string[] = [];
-    for (let t = Date.parse(to); t >= Date.parse(from) && days.length <= DAYS_BY_ID; t -= DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+    for (let t = Date.parse(logDay(to)); t >= Date.parse(logDay(from)) && days.length <= DAYS_BY_ID; t -= DAY_MS)
+      days.push(new Date(t).toISOString().slice(0, 10));
     if (days.length <= DAYS_BY_ID) {
       const snaps = await db.getAll(...days.map((d) => logDays.doc(d)));
       return days.filter((_, i) => snaps[i].exists);
     }
-    const snap = await compositeQuery(logDays, LOG_DAYS, {}, { from, to }).get();
+    const snap = await compositeQuery(logDays, LOG_DAYS, {}, { from: logDay(from), to: logDay(to) }).get();
     return snap.docs.map((d) => d.id);
   }
 
@@ -166,7 +167,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     return found.slice(0, q.limit);
   }
 
-  /** Every shard of each counter in one getAll  /** Every shard of each counter in one getAll, summed per counter. */
+  /** Every shard of each counter in one getAll, summed per counter. */
   async function counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]> {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
