@@ -65,7 +65,7 @@ const COMMIT = 200;
 
 /**
  * Writes the N requests as the worker's commits of COMMIT events would leave them: each event's log
- * (in its day, with the day's entry and its links: logWriter) and dedup marker, and per commit one shard (picked at random, like the adapter) of every counter its
+ * (in its partition, with the partition's entry and its links: logWriter) and dedup marker, and per commit one shard (picked at random, like the adapter) of every counter its
  * events move, holding their merged deltas. Built by the worker's own pure functions and the Firestore
  * adapter's encoders, then written with a BulkWriter rather than one transaction per commit (the
  * emulator ran those at ~70 requests/s). Counters are flushed every FLUSH_EVERY events so memory stays

@@ -17,7 +17,7 @@ const ordered = (logs: RequestLog[]) =>
 const WEEK = { from: '2026-11-01T00:00:00.000Z', to: '2026-11-07T23:59:59.999Z' };
 
 /**
- * Request log storage, whatever its layout (the Firestore adapter keeps logs by the day, with links
+ * Request log storage, whatever its layout (the Firestore adapter keeps logs by 6 hours, with links
  * for request ids, traces and sessions): searches across days, pages across a day's edge, and the
  * trace, session and id lookups. The clock of a memory store must sit in November 2026.
  */
@@ -43,7 +43,7 @@ export function requestLogsContract(name: string, make: () => Promise<Store>): v
       }
     }
 
-    it('pages across the edge of a day with no repeats or gaps, ties included', async () => {
+    it('pages across the edge of a day (and a partition) with no repeats or gaps, ties included', async () => {
       const logs = [
         logAt('2026-11-02T23:59:59.999Z', 'req-b'),
         logAt('2026-11-02T23:59:59.999Z', 'req-a'),

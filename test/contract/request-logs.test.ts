@@ -21,7 +21,7 @@ describeIf(firestoreAvailable())('Firestore emulator', () => {
       const log = logAt('2026-11-04T23:59:00.000Z', 'req-ttl', { session_id: 'session-ttl' });
       await store.applyCounted([{ event_id: 'e-ttl', deltas: [], log }]);
       const { writes } = logWriter('ttl_')([log]);
-      // The log, its day's entry, and its request, trace and session links.
+      // The log, its partition's entry, and its request, trace and session links.
       expect(writes).toHaveLength(5);
       const policies = new Map(Object.values(TTL_POLICIES).map((p) => [`ttl_${p.collection}`, p.field]));
       for (const w of writes) {

@@ -7,7 +7,7 @@ import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { addDelta, type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
-import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, LOG_DAY_COLLECTIONS, TTL_POLICIES } from './indexes';
+import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, LOG_PART_COLLECTIONS, TTL_POLICIES } from './indexes';
 import { type LogSearch, matchesSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
 import { rollupBucketEnd } from './rollups';
@@ -40,12 +40,12 @@ export const COUNTER_SHARDS = 8;
  * limit for a commit was 500 writes; a batch over it is split (each part still atomic per event).
  */
 const MAX_WRITES = 450;
-/** Writes per batch of request logs (writeLogs): about 40 logs with their day entries and links. */
+/** Writes per batch of request logs (writeLogs): about 40 logs with their partitions' entries and links. */
 const LOG_WRITES_PER_BATCH = 150;
-/** Days of request logs a search reads at once, at most (it starts with one and doubles). */
-const DAYS_AT_ONCE = 4;
-/** A search over at most this many days reads their entries by id; a longer one queries them. */
-const DAYS_BY_ID = 62;
+/** Partitions of request logs a search reads at once, at most (it starts with one and doubles). */
+const PARTS_AT_ONCE = 4;
+/** A search over at most this many partitions (31 days) reads their entries by id; a longer one queries them. */
+const PARTS_BY_ID = 124;
 /**
  * A rollup of an hour or day that ended this long ago takes no more commits on its shards: a commit
  * adds into the bucket's `sealed` document instead (events that late are rare: a worker outage
@@ -86,9 +86,9 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const processed = db.collection(prefix + COLLECTIONS.processedEvents);
   const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
-  const logDays = db.collection(prefix + COLLECTIONS.requestLogDays);
+  const logParts = db.collection(prefix + COLLECTIONS.requestLogParts);
   const logLinks = db.collection(prefix + COLLECTIONS.requestLogLinks);
-  const dayLogs = (day: string) => logDays.doc(day).collection(prefix + logDayCollection(day));
+  const partLogs = (part: string) => logParts.doc(part).collection(prefix + logPartCollection(part));
   const planLogs = logWriter(prefix);
   const alerts = db.collection(prefix + COLLECTIONS.budgetAlerts);
 
@@ -163,24 +163,23 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     plan.done();
   }
 
-  /** The days in [from, to] (`YYYY-MM-DD`) that have logs, newest first. */
-  async function daysWithLogs(from: string, to: string): Promise<string[]> {
-    const days: string[] = [];
-    for (let t = Date.parse(logDay(to)); t >= Date.parse(logDay(from)) && days.length <= DAYS_BY_ID; t -= DAY_MS)
-      days.push(new Date(t).toISOString().slice(0, 10));
-    if (days.length <= DAYS_BY_ID) {
-      const snaps = await db.getAll(...days.map((d) => logDays.doc(d)));
-      return days.filter((_, i) => snaps[i].exists);
+  /** The partitions in [from, to] that have logs, newest first. */
+  async function partsWithLogs(from: string, to: string): Promise<string[]> {
+    const parts: string[] = [];
+    for (let t = partStart(logPart(to)); t >= partStart(logPart(from)) && parts.length <= PARTS_BY_ID; t -= PART_MS) parts.push(partOf(t));
+    if (parts.length <= PARTS_BY_ID) {
+      const snaps = await db.getAll(...parts.map((p) => logParts.doc(p)));
+      return parts.filter((_, i) => snaps[i].exists);
     }
-    const snap = await compositeQuery(logDays, LOG_DAYS, {}, { from: logDay(from), to: logDay(to) }).get();
+    const snap = await compositeQuery(logParts, LOG_PARTS, {}, { from: logPart(from), to: logPart(to) }).get();
     return snap.docs.map((d) => d.id);
   }
 
-  /** Up to `limit` logs matching `q` among `names` (document ids, newest first, with their days). */
+  /** Up to `limit` logs matching `q` among `names` (document ids, newest first, with their partitions). */
   async function logsByName(q: LogSearch, names: Array<[string, string]>): Promise<RequestLog[]> {
     const found: RequestLog[] = [];
     for (let i = 0; i < names.length && found.length < q.limit; i += q.limit) {
-      const snaps = await db.getAll(...names.slice(i, i + q.limit).map(([name, day]) => dayLogs(day).doc(name)));
+      const snaps = await db.getAll(...names.slice(i, i + q.limit).map(([name, part]) => partLogs(part).doc(name)));
       for (const s of snaps) if (s.exists && matchesSearch(fromLogDoc(s.data()!), q)) found.push(fromLogDoc(s.data()!));
     }
     return found.slice(0, q.limit);
@@ -286,16 +285,16 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     requestLogs: {
       async get(id) {
         const link = await logLinks.doc(docId(linkId('request', id))).get();
-        const day = link.get('day') as string | undefined;
+        const part = link.get('part') as string | undefined;
         const name = link.get('name') as string | undefined;
-        if (!day || !name) return undefined;
-        const snap = await dayLogs(day).doc(name).get();
+        if (!part || !name) return undefined;
+        const snap = await partLogs(part).doc(name).get();
         return snap.exists ? fromLogDoc(snap.data()!) : undefined;
       },
       /**
-       * A trace's or session's logs are read by id, from its link. Other searches read the days with
-       * logs newest first, one, then two, four… at once (DAYS_AT_ONCE at most), until the page is full:
-       * each day holds only its own logs, so the days' pages in order are the search's order.
+       * A trace's or session's logs are read by id, from its link. Other searches read the partitions
+       * with logs newest first, one, then two, four… at once (PARTS_AT_ONCE at most), until the page is
+       * full: each holds only its own 6 hours, so their pages in order are the search's order.
        */
       async search(q) {
         const to = q.after && q.after.timestamp < q.to ? q.after.timestamp : q.to;
@@ -304,9 +303,9 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
           const value = q.equal[`${kind}_id`];
           return value === undefined ? [] : [logLinks.doc(docId(linkId(kind, String(value))))];
         });
-        let days: string[];
+        let parts: string[];
         if (linked.length) {
-          const links = (await db.getAll(...linked)).map((s) => (s.data() ?? { days: {} }) as LogLink);
+          const links = (await db.getAll(...linked)).map((s) => (s.data() ?? { parts: {} }) as LogLink);
           const first = q.after ? logDocName(q.after.timestamp, q.after.id) : `${timeKey(q.to)}_`;
           const last = timeKey(q.from, 1);
           if (links.every((l) => l.logs && !l.overflow)) {
@@ -316,14 +315,14 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
               names.sort(([a], [b]) => (a < b ? -1 : 1)),
             );
           }
-          days = Object.keys(links[0].days).filter((d) => d >= q.from.slice(0, 10) && d <= to.slice(0, 10) && links.every((l) => l.days[d]));
-          days.sort((a, b) => (a < b ? 1 : -1));
+          parts = Object.keys(links[0].parts).filter((p) => p >= logPart(q.from) && p <= logPart(to) && links.every((l) => l.parts[p]));
+          parts.sort((a, b) => (a < b ? 1 : -1));
         } else {
-          days = await daysWithLogs(q.from, to);
+          parts = await partsWithLogs(q.from, to);
         }
         const { index, equal } = logQuery(q);
-        const page = async (day: string, limit: number) => {
-          const query = compositeQuery(dayLogs(day), index, equal, undefined, true);
+        const page = async (part: string, limit: number) => {
+          const query = compositeQuery(partLogs(part), index, equal, undefined, true);
           // Positions in the document id order (newest first) rather than range filters: a cursor is
           // not a filter, so index merging serves the equality filters alone.
           const start = q.after ? query.startAfter(logDocName(q.after.timestamp, q.after.id)) : query.startAt(`${timeKey(q.to)}_`);
@@ -331,9 +330,9 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
           return snap.docs.map((d) => fromLogDoc(d.data()));
         };
         const found: RequestLog[] = [];
-        for (let i = 0, n = 1; i < days.length && found.length < q.limit; i += n, n = Math.min(2 * n, DAYS_AT_ONCE)) {
+        for (let i = 0, n = 1; i < parts.length && found.length < q.limit; i += n, n = Math.min(2 * n, PARTS_AT_ONCE)) {
           const limit = q.limit - found.length;
-          for (const logs of await Promise.all(days.slice(i, i + n).map((d) => page(d, limit)))) found.push(...logs);
+          for (const logs of await Promise.all(parts.slice(i, i + n).map((p) => page(p, limit)))) found.push(...logs);
         }
         return found.slice(0, q.limit);
       },
@@ -567,7 +566,6 @@ function logQuery(q: LogSearch): { index: CompositeIndex; equal: Record<string, 
 
 /** Milliseconds before this, counted down: a fixed-width key that sorts newest first (until the year 2286). */
 const TIME_KEY_END = 9_999_999_999_999;
-const DAY_MS = 86_400_000;
 
 /** `timestamp` as that key, `older` milliseconds earlier. */
 const timeKey = (timestamp: string, older = 0): string => String(TIME_KEY_END - Date.parse(timestamp) + older).padStart(13, '0');
@@ -578,20 +576,24 @@ const timeKey = (timestamp: string, older = 0): string => String(TIME_KEY_END - 
  */
 export const logDocName = (timestamp: string, id: string): string => docId(`${timeKey(timestamp)}_${id}`);
 
-/** The UTC day (`YYYY-MM-DD`) whose partition holds the logs of requests at `timestamp`. */
-const logDay = (timestamp: string): string => new Date(timestamp).toISOString().slice(0, 10);
+/** Request logs are partitioned by 6 UTC hours: a partition holds few enough logs to query whole on the emulator. */
+const PART_MS = 6 * 3_600_000;
+/** A partition's key: the UTC hour it starts (`YYYY-MM-DDTHH`: 00, 06, 12 or 18). */
+const partOf = (ms: number): string => new Date(Math.floor(ms / PART_MS) * PART_MS).toISOString().slice(0, 13);
+const logPart = (timestamp: string): string => partOf(Date.parse(timestamp));
+const partStart = (part: string): number => Date.parse(`${part}:00:00.000Z`);
 
-/** The collection id of a day's logs (indexes.ts, LOG_DAY_COLLECTIONS). */
-const logDayCollection = (day: string): string => LOG_DAY_COLLECTIONS[(Date.parse(day) / DAY_MS) % LOG_DAY_COLLECTIONS.length];
+/** The collection id of a partition's logs (indexes.ts, LOG_PART_COLLECTIONS). */
+const logPartCollection = (part: string): string => LOG_PART_COLLECTIONS[(partStart(part) / PART_MS) % LOG_PART_COLLECTIONS.length];
 
-/** The days with logs, newest first: their own single-field index serves the range. */
-const LOG_DAYS: CompositeIndex = { collection: COLLECTIONS.requestLogDays, equal: [], order: [{ field: 'day', direction: 'desc' }] };
+/** The partitions with logs, newest first: their own single-field index serves the range. */
+const LOG_PARTS: CompositeIndex = { collection: COLLECTIONS.requestLogParts, equal: [], order: [{ field: 'part', direction: 'desc' }] };
 
 const linkId = (kind: 'request' | 'trace' | 'session', value: string): string => `${kind}:${value}`;
 
-/** A trace's or a session's link: the days of its logs and, until `overflow`, each log's id and day. */
+/** A trace's or a session's link: the partitions of its logs and, until `overflow`, each log's id and partition. */
 interface LogLink {
-  days: Record<string, true>;
+  parts: Record<string, true>;
   logs?: Record<string, string>;
   overflow?: true;
 }
@@ -600,7 +602,7 @@ interface LogLink {
  * Logs a trace's or session's link names per writer, at most: a link stays far below Firestore's
  * 1 MiB per document, and a busy trace (a client that sends one trace id with every request) stops
  * writing its link in every commit (Firestore sustains ~1 write/s per document). Past it, the link
- * is marked `overflow` and names only the days, which the search then queries.
+ * is marked `overflow` and names only the partitions, which the search then queries.
  */
 const LINKED_LOGS = 200;
 /** Past this many, what a writer remembers having written is forgotten (and written again). */
@@ -615,12 +617,13 @@ export interface LogWrite {
 
 /**
  * What storing request logs writes, remembering what this writer wrote before. Logs are partitioned
- * by UTC day, so a search reads the days it needs rather than every log. A log goes to
- * `request_log_days/<day>/request_logs_<n>/<logDocName>`; the day's own document (field `day`) says
- * the day has logs; links in `request_log_links` find a log by its request id (`request:<id>`: its day
- * and document id), and a trace's or session's logs (`trace:<id>`, `session:<id>`: LogLink). All of
- * them expire with the day's last log (TTL). `done()` is called once the writes are durable: a day's
- * entry, or a link's day, is then not written again. Used by the adapter, and by test/bench/logs.ts,
+ * by 6 UTC hours, so a search reads the partitions it needs rather than every log. A log goes to
+ * `request_log_parts/<YYYY-MM-DDTHH>/request_logs_<n>/<logDocName>`; the partition's own document
+ * (field `part`) says it has logs; links in `request_log_links` find a log by its request id
+ * (`request:<id>`: its partition and document id), and a trace's or session's logs (`trace:<id>`,
+ * `session:<id>`: LogLink). All of them expire with the partition's last log (TTL). `done()` is
+ * called once the writes are durable: a partition's entry, or a link's partition, is then not written
+ * again. Used by the adapter, and by test/bench/logs.ts,
  * which seeds logs exactly as the worker writes them.
  */
 export function logWriter(prefix = ''): (logs: RequestLog[]) => { writes: LogWrite[]; done: () => void } {
@@ -642,15 +645,15 @@ export function logWriter(prefix = ''): (logs: RequestLog[]) => { writes: LogWri
       write(w);
     };
     for (const log of logs) {
-      const day = logDay(log.timestamp);
+      const part = logPart(log.timestamp);
       const name = logDocName(log.timestamp, log.id);
       const retentionMs = Date.parse(log.expires_at) - Date.parse(log.timestamp);
-      const expires = { [TTL_POLICIES.requestLogDays.field]: Timestamp.fromMillis(Date.parse(day) + DAY_MS + retentionMs) };
-      const days = `${prefix}${COLLECTIONS.requestLogDays}`;
+      const expires = { [TTL_POLICIES.requestLogParts.field]: Timestamp.fromMillis(partStart(part) + PART_MS + retentionMs) };
+      const parts = `${prefix}${COLLECTIONS.requestLogParts}`;
       const links = `${prefix}${COLLECTIONS.requestLogLinks}`;
-      write({ path: `${days}/${day}/${prefix}${logDayCollection(day)}/${name}`, data: toLogDoc(log), merge: false });
-      writeOnce(`${days}/${day}`, { path: `${days}/${day}`, data: { day, ...expires }, merge: true });
-      write({ path: `${links}/${docId(linkId('request', log.id))}`, data: { day, name, ...expires }, merge: true });
+      write({ path: `${parts}/${part}/${prefix}${logPartCollection(part)}/${name}`, data: toLogDoc(log), merge: false });
+      writeOnce(`${parts}/${part}`, { path: `${parts}/${part}`, data: { part, ...expires }, merge: true });
+      write({ path: `${links}/${docId(linkId('request', log.id))}`, data: { part, name, ...expires }, merge: true });
       for (const [kind, value] of [
         ['trace', log.trace_id],
         ['session', log.session_id],
@@ -660,9 +663,9 @@ export function logWriter(prefix = ''): (logs: RequestLog[]) => { writes: LogWri
         const n = (linked.get(path) ?? 0) + (named.get(path) ?? 0);
         if (n < LINKED_LOGS) {
           named.set(path, (named.get(path) ?? 0) + 1);
-          write({ path, data: { days: { [day]: true }, logs: { [name]: day }, ...expires }, merge: true });
+          write({ path, data: { parts: { [part]: true }, logs: { [name]: part }, ...expires }, merge: true });
         } else {
-          writeOnce(`${path}\n${day}`, { path, data: { days: { [day]: true }, overflow: true, ...expires }, merge: true });
+          writeOnce(`${path}\n${part}`, { path, data: { parts: { [part]: true }, overflow: true, ...expires }, merge: true });
         }
       }
     }

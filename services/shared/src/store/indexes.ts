@@ -21,10 +21,10 @@ export const COLLECTIONS = {
   usageRollups: 'usage_rollups',
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
-  /** Request logs written before they were kept by the day (LOG_DAY_COLLECTIONS); they expire by TTL. */
+  /** Request logs written before they were partitioned (LOG_PART_COLLECTIONS); they expire by TTL. */
   requestLogs: 'request_logs',
-  /** One document per UTC day that has request logs (the parent of its subcollection): which days a search reads. */
-  requestLogDays: 'request_log_days',
+  /** One document per 6 UTC hours that have request logs (the parent of their subcollection): what a search reads. */
+  requestLogParts: 'request_log_parts',
   /** Where a request id's, a trace's or a Claude Code session's logs are. */
   requestLogLinks: 'request_log_links',
   identities: 'identities',
@@ -32,16 +32,16 @@ export const COLLECTIONS = {
 } as const;
 
 /**
- * Request logs live in one subcollection per UTC day, `request_log_days/<YYYY-MM-DD>/request_logs_<n>`
- * (firestore.ts, logWrites), n the day's number mod 8, so any 7 days in a row are in different
- * collection ids: the emulator scans every document of a collection id, whatever its parent, in each
- * query (measured: a query of a subcollection holding 84 logs cost what its 14,000 siblings of the
- * same id did). TTL policies are scoped by collection id, so there are 8; the searches need no
- * composite index (firestore.ts, logQuery).
+ * Request logs live in one subcollection per 6 UTC hours, `request_log_parts/<YYYY-MM-DDTHH>/request_logs_<n>`
+ * (firestore.ts, logWriter), n the partition's number mod 32, so the partitions of 8 days in a row are
+ * in different collection ids: the Firestore emulator scans every document of a collection id,
+ * whatever its parent, in each query (measured: a query of a subcollection holding 84 logs cost what
+ * its 14,000 siblings of the same id did). TTL policies are scoped by collection id, so there are
+ * 32; the searches need no composite index (firestore.ts, logQuery).
  */
-export const LOG_DAY_COLLECTIONS = Array.from({ length: 8 }, (_, n) => `request_logs_${n}` as const);
+export const LOG_PART_COLLECTIONS = Array.from({ length: 32 }, (_, n) => `request_logs_${n}` as const);
 
-export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS] | (typeof LOG_DAY_COLLECTIONS)[number];
+export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS] | (typeof LOG_PART_COLLECTIONS)[number];
 
 /**
  * Firestore deletes a document some time (typically within a day) after the Timestamp in its TTL
@@ -60,16 +60,16 @@ export const TTL_POLICIES = {
   audit: { collection: COLLECTIONS.audit, field: 'expires_at' },
   /** What a rate limit's window has handed out: useless an hour after the window ends. */
   rateLimitLeases: { collection: COLLECTIONS.rateLimitLeases, field: 'expires_at' },
-  /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30): those from before day partitions. */
+  /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30): those from before partitions. */
   requestLogs: { collection: COLLECTIONS.requestLogs, field: 'expires_at' },
-  /** A day's entry and the links to it, kept as long as the day's last log. */
-  requestLogDays: { collection: COLLECTIONS.requestLogDays, field: 'expires_at' },
+  /** A partition's entry and the links to it, kept as long as the partition's last log. */
+  requestLogParts: { collection: COLLECTIONS.requestLogParts, field: 'expires_at' },
   requestLogLinks: { collection: COLLECTIONS.requestLogLinks, field: 'expires_at' },
   /** Budget alert history, kept as long as the request logs. */
   budgetAlerts: { collection: COLLECTIONS.budgetAlerts, field: 'expires_at' },
-  /** Request logs by the day, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
-  ...(Object.fromEntries(LOG_DAY_COLLECTIONS.map((c) => [c, { collection: c, field: 'expires_at' }])) as Record<
-    (typeof LOG_DAY_COLLECTIONS)[number],
+  /** Request logs by partition, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
+  ...(Object.fromEntries(LOG_PART_COLLECTIONS.map((c) => [c, { collection: c, field: 'expires_at' }])) as Record<
+    (typeof LOG_PART_COLLECTIONS)[number],
     TtlPolicy
   >),
 } as const satisfies Record<string, TtlPolicy>;
