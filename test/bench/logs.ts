@@ -122,12 +122,12 @@ async function main(): Promise<void> {
     process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
     pid = emulator.pid;
   }
-  const projectId = process.env.BENCH_LOG_PROJECT ?? `bench-logs-${Date.now()}`;
+  const projectId = `bench-logs-${Date.now()}`;
   const db = new Firestore({ projectId, ignoreUndefinedProperties: true });
   const store = createFirestoreStore({ projectId, firestore: db });
   try {
     const seedStart = Date.now();
-    if (!process.env.BENCH_LOG_PROJECT_SEEDED) await seed(db);
+    await seed(db);
     const seedSeconds = ((Date.now() - seedStart) / 1000).toFixed(0);
     process.stderr.write(`seeded ${N} requests in ${seedSeconds} s\n`);
 

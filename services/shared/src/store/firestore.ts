@@ -180,11 +180,14 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     const found: RequestLog[] = [];
     for (let i = 0; i < names.length && found.length < q.limit; i += q.limit) {
       const snaps = await db.getAll(...names.slice(i, i + q.limit).map(([name, part]) => partLogs(part).doc(name)));
-      for (const s of snaps) if (s.exists && matchesSearch(fromLogDoc(s.data()!), q)) found.push(fromLogDoc(s.data()!));
+      for (const log of snaps.flatMap((s) => (s.exists ? [fromLogDoc(s.data()!)] : []))) if (matchesSearch(log, q)) found.push(log);
     }
     return found.slice(0, q.limit);
   }
 
+  /** The rollups being sealed, and the seals in flight (close() waits for them). */
+  const sealing = new Set<string>();
+  const seals = new Set<Promise<void>>();
   const shardRefs = (collection: CounterCollection, id: string) =>
     Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i))));
 
@@ -204,9 +207,18 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     const snaps = open.length ? await db.getAll(...open.flatMap((id) => shardRefs(collection, id))) : [];
     const docs = [...lateSnaps, ...snaps].filter((s) => s.exists).map((s) => s.data()!);
     const seen = new Set(docs.map((d) => d.id as string));
-    const toSeal = late.filter((id) => !sealed.has(id) && seen.has(id) && rollupBucketEnd(id) + SEAL_AFTER_MS < now);
-    // Not awaited: the answer does not wait for it, and a seal that fails is tried again by the next read.
-    if (toSeal.length) seal(collection, toSeal).catch(() => {});
+    const toSeal = late.filter((id) => !sealed.has(id) && seen.has(id) && !sealing.has(id) && rollupBucketEnd(id) + SEAL_AFTER_MS < now);
+    if (toSeal.length) {
+      for (const id of toSeal) sealing.add(id);
+      // Not awaited: the answer does not wait for it, and a seal that fails is tried again by a later read.
+      const done: Promise<void> = seal(collection, toSeal)
+        .catch(() => {})
+        .finally(() => {
+          for (const id of toSeal) sealing.delete(id);
+          seals.delete(done);
+        });
+      seals.add(done);
+    }
     return sumShards(docs);
   }
 
@@ -378,6 +390,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async close() {
+      await Promise.all(seals);
       if (owned) await db.terminate();
     },
   };
