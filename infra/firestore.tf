@@ -21,46 +21,6 @@ locals {
       collection = "usage_rollups"
       fields     = [["dimension", "ASCENDING"], ["value", "ASCENDING"], ["hour", "ASCENDING"]]
     }
-    logsByKey = {
-      collection = "request_logs"
-      fields     = [["key_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByWorkspace = {
-      collection = "request_logs"
-      fields     = [["workspace_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByModel = {
-      collection = "request_logs"
-      fields     = [["model_requested", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByProvider = {
-      collection = "request_logs"
-      fields     = [["provider", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByStatus = {
-      collection = "request_logs"
-      fields     = [["status", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByOutcome = {
-      collection = "request_logs"
-      fields     = [["outcome", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByTrace = {
-      collection = "request_logs"
-      fields     = [["trace_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsBySession = {
-      collection = "request_logs"
-      fields     = [["session_id", "ASCENDING"], ["timestamp", "DESCENDING"]]
-    }
-    logsByMetadata = {
-      collection = "request_logs"
-      fields     = [["metadata_pairs", "CONTAINS"], ["timestamp", "DESCENDING"]]
-    }
-    logsByWorkspaceMetadata = {
-      collection = "request_logs"
-      fields     = [["workspace_id", "ASCENDING"], ["metadata_pairs", "CONTAINS"], ["timestamp", "DESCENDING"]]
-    }
     alertsByBudget = {
       collection = "budget_alerts"
       fields     = [["budget_id", "ASCENDING"], ["time", "DESCENDING"]]
@@ -77,6 +37,40 @@ locals {
     audit_log         = "expires_at"
     rate_limit_leases = "expires_at"
     request_logs      = "expires_at"
+    request_log_parts = "expires_at"
+    request_logs_0    = "expires_at"
+    request_logs_1    = "expires_at"
+    request_logs_2    = "expires_at"
+    request_logs_3    = "expires_at"
+    request_logs_4    = "expires_at"
+    request_logs_5    = "expires_at"
+    request_logs_6    = "expires_at"
+    request_logs_7    = "expires_at"
+    request_logs_8    = "expires_at"
+    request_logs_9    = "expires_at"
+    request_logs_10   = "expires_at"
+    request_logs_11   = "expires_at"
+    request_logs_12   = "expires_at"
+    request_logs_13   = "expires_at"
+    request_logs_14   = "expires_at"
+    request_logs_15   = "expires_at"
+    request_logs_16   = "expires_at"
+    request_logs_17   = "expires_at"
+    request_logs_18   = "expires_at"
+    request_logs_19   = "expires_at"
+    request_logs_20   = "expires_at"
+    request_logs_21   = "expires_at"
+    request_logs_22   = "expires_at"
+    request_logs_23   = "expires_at"
+    request_logs_24   = "expires_at"
+    request_logs_25   = "expires_at"
+    request_logs_26   = "expires_at"
+    request_logs_27   = "expires_at"
+    request_logs_28   = "expires_at"
+    request_logs_29   = "expires_at"
+    request_logs_30   = "expires_at"
+    request_logs_31   = "expires_at"
+    request_log_links = "expires_at"
     budget_alerts     = "expires_at"
   }
 }

@@ -10,12 +10,20 @@ import type { z } from 'zod';
 import { groups, timeseries } from '../../services/gateway/src/admin/analytics';
 import type { Actor } from '../../services/gateway/src/admin/authorize';
 import { type AdminContext, parseInput, type Reply } from '../../services/gateway/src/admin/context';
-import { searchLogs } from '../../services/gateway/src/admin/logs';
+import { getLog, searchLogs } from '../../services/gateway/src/admin/logs';
 import { foldMetadataParams, GroupsQuery, LogSearchQuery, TimeseriesQuery } from '../../services/gateway/src/admin/observability-schemas';
-import { requestLogOf } from '../../services/shared/src/request-log';
+import { type RequestLog, requestLogOf } from '../../services/shared/src/request-log';
 import { Firestore } from '@google-cloud/firestore';
 import { type CounterDoc, mergeInto } from '../../services/shared/src/store/counters';
-import { COUNTER_SHARDS, counterShardId, counterShardWrite, createFirestoreStore, docId, markerDoc, toLogDoc } from '../../services/shared/src/store/firestore';
+import {
+  COUNTER_SHARDS,
+  counterShardId,
+  counterShardWrite,
+  createFirestoreStore,
+  docId,
+  logWriter,
+  markerDoc,
+} from '../../services/shared/src/store/firestore';
 import { COLLECTIONS } from '../../services/shared/src/store/indexes';
 import { DEDUP_TTL_MS } from '../../services/shared/src/store/port';
 import { usageDeltas } from '../../services/worker/src/budgets/deltas';
@@ -57,7 +65,7 @@ const COMMIT = 200;
 
 /**
  * Writes the N requests as the worker's commits of COMMIT events would leave them: each event's log
- * and dedup marker, and per commit one shard (picked at random, like the adapter) of every counter its
+ * (in its partition, with the partition's entry and its links: logWriter) and dedup marker, and per commit one shard (picked at random, like the adapter) of every counter its
  * events move, holding their merged deltas. Built by the worker's own pure functions and the Firestore
  * adapter's encoders, then written with a BulkWriter rather than one transaction per commit (the
  * emulator ran those at ~70 requests/s). Counters are flushed every FLUSH_EVERY events so memory stays
@@ -78,13 +86,14 @@ async function seed(db: Firestore): Promise<void> {
     sums.clear();
   };
   const now = Date.now();
+  const planLogs = logWriter();
   for (let from = 0; from < N; from += COMMIT) {
     const shard = String(Math.floor(Math.random() * COUNTER_SHARDS));
+    const logs: RequestLog[] = [];
     for (let i = from; i < Math.min(from + COMMIT, N); i++) {
       const e = event(i);
       const { counted } = usageDeltas(e, []);
-      const log = requestLogOf(e, 365 * 86_400_000);
-      writer.set(col(COLLECTIONS.requestLogs).doc(docId(log.id)), toLogDoc(log));
+      logs.push(requestLogOf(e, 365 * 86_400_000));
       writer.create(col(COLLECTIONS.processedEvents).doc(docId(e.event_id)), markerDoc(e.event_id, now, DEDUP_TTL_MS));
       for (const d of counted.deltas) {
         const key = `${d.collection}\n${d.id}\n${shard}`;
@@ -92,6 +101,10 @@ async function seed(db: Firestore): Promise<void> {
         counters.set(key, { collection: d.collection, shard, doc: sums.get(key)! });
       }
     }
+    // The commit's logs, as writeLogs writes them beside it.
+    const plan = planLogs(logs);
+    for (const w of plan.writes) writer.set(db.doc(w.path), w.data, { merge: w.merge });
+    plan.done();
     if ((from + COMMIT) % FLUSH_EVERY === 0) {
       flush();
       await writer.flush();
@@ -132,12 +145,17 @@ async function main(): Promise<void> {
       () =>
         handler(ctx, parseInput(schema, foldMetadataParams(q), 'query'));
     const week = { from: '2026-11-01', to: '2026-11-07' };
-    const page2 = (await searchLogs(ctx, parseInput(LogSearchQuery, { ...week }, 'query'))).body as { next_cursor: string };
+    const page2 = (await searchLogs(ctx, parseInput(LogSearchQuery, { ...week }, 'query'))).body as { data: unknown[]; next_cursor: string };
+    const traced = (await searchLogs(ctx, parseInput(LogSearchQuery, { ...week, trace_id: 'trace-42' }, 'query'))).body as { data: unknown[] };
+    // Timing a search that finds nothing would say nothing: trace-42 is every 5,000th request.
+    if (page2.data.length !== 50 || traced.data.length !== Math.ceil((N - 42) / 5000)) throw new Error('the seeded logs are not all found');
     const queries: Record<string, () => Promise<Reply>> = {
       'logs: newest 50': ask(searchLogs, LogSearchQuery, week),
       'logs: next page (cursor)': ask(searchLogs, LogSearchQuery, { ...week, cursor: page2.next_cursor }),
       'logs: by key': ask(searchLogs, LogSearchQuery, { ...week, key_id: 'key-7' }),
       'logs: by trace': ask(searchLogs, LogSearchQuery, { ...week, trace_id: 'trace-42' }),
+      'logs: by session': ask(searchLogs, LogSearchQuery, { ...week, session_id: 'session-42' }),
+      'logs: one by id': () => getLog(ctx, 'req_gth_bench_0004242'),
       'logs: workspace + model': ask(searchLogs, LogSearchQuery, { ...week, workspace_id: 'ws-2', model: 'claude-opus-4-1' }),
       'logs: metadata': ask(searchLogs, LogSearchQuery, { ...week, 'metadata.team': 'team-3' }),
       'analytics: 7 days by day': ask(timeseries, TimeseriesQuery, week),

@@ -56,9 +56,9 @@ export function traffic(n: number, start = TRAFFIC_START): UsageEvent[] {
   return Array.from({ length: n }, (_, i) => trafficEvent(i, start));
 }
 
-/** Logs newest first, as the API orders them: timestamp, then request id, descending. */
+/** Logs newest first, as the API orders them: timestamp descending, then request id. */
 export function newestFirst(events: UsageEvent[]): string[] {
   return [...events]
-    .sort((a, b) => (a.timestamp !== b.timestamp ? (a.timestamp < b.timestamp ? 1 : -1) : a.request_id < b.request_id ? 1 : -1))
+    .sort((a, b) => (a.timestamp !== b.timestamp ? (a.timestamp < b.timestamp ? 1 : -1) : a.request_id < b.request_id ? -1 : 1))
     .map((e) => e.request_id);
 }

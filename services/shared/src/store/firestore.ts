@@ -7,9 +7,10 @@ import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
 import { addDelta, type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
-import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, TTL_POLICIES } from './indexes';
-import { type LogSearch, metadataPairs } from './log-search';
+import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, LOG_PART_COLLECTIONS, TTL_POLICIES } from './indexes';
+import { type LogSearch, matchesSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
+import { rollupBucketEnd } from './rollups';
 import { type Collection, type Store, totalsId } from './port';
 
 export interface FirestoreStoreOptions {
@@ -39,8 +40,28 @@ export const COUNTER_SHARDS = 8;
  * limit for a commit was 500 writes; a batch over it is split (each part still atomic per event).
  */
 const MAX_WRITES = 450;
-/** Request logs per batched write (writeLogs). */
-const LOGS_PER_BATCH = 50;
+/** Writes per batch of request logs (writeLogs): about 40 logs with their partitions' entries and links. */
+const LOG_WRITES_PER_BATCH = 150;
+/** Partitions of request logs a search reads at once, at most (it starts with one and doubles). */
+const PARTS_AT_ONCE = 4;
+/** A search over at most this many partitions (31 days) reads their entries by id; a longer one queries them. */
+const PARTS_BY_ID = 124;
+/**
+ * A rollup of an hour or day that ended this long ago takes no more commits on its shards: a commit
+ * adds into the bucket's `sealed` document instead (events that late are rare: a worker outage
+ * replayed)…
+ */
+const LATE_AFTER_MS = 3_600_000;
+/**
+ * …and a read folds the shards of a bucket that ended this long ago into that document, once (twice
+ * LATE_AFTER_MS: a commit in flight when its bucket turned late has long landed). From then on the
+ * bucket is one document to read instead of COUNTER_SHARDS: analytics over past days read 8 times
+ * fewer (test/bench/logs.ts).
+ */
+const SEAL_AFTER_MS = 2 * LATE_AFTER_MS;
+const SEALED = 'sealed';
+/** Buckets sealed at once by one read, at most (each is a transaction). */
+const SEALS_AT_ONCE = 16;
 /** A commit that met an existing marker is retried without the events already applied. */
 const COMMIT_ATTEMPTS = 5;
 
@@ -65,7 +86,10 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   const processed = db.collection(prefix + COLLECTIONS.processedEvents);
   const counterCol = (c: CounterCollection) => db.collection(`${prefix}${c}`);
   const budgetStatus = firestoreCollection<BudgetStatus>(db.collection(prefix + COLLECTIONS.budgetStatus));
-  const logs = db.collection(prefix + COLLECTIONS.requestLogs);
+  const logParts = db.collection(prefix + COLLECTIONS.requestLogParts);
+  const logLinks = db.collection(prefix + COLLECTIONS.requestLogLinks);
+  const partLogs = (part: string) => logParts.doc(part).collection(prefix + logPartCollection(part));
+  const planLogs = logWriter(prefix);
   const alerts = db.collection(prefix + COLLECTIONS.budgetAlerts);
 
   /** Shards are taken in turn (from a random one), so one worker's commits spread evenly over them. */
@@ -96,8 +120,10 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     }
     if (applied.size === 0) return applied;
     // Blind increments: counters are not read, so concurrent commits do not contend on them.
-    for (const { collection, doc } of sums.values())
-      batch.set(counterCol(collection).doc(counterShardId(doc.id, shard)), counterShardWrite(doc, shard), { merge: true });
+    for (const { collection, doc } of sums.values()) {
+      const s = collection === 'usage_rollups' && rollupBucketEnd(doc.id) + LATE_AFTER_MS < now ? SEALED : shard;
+      batch.set(counterCol(collection).doc(counterShardId(doc.id, s)), counterShardWrite(doc, s), { merge: true });
+    }
     await batch.commit();
     return applied;
   }
@@ -116,30 +142,105 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
   }
 
   /**
-   * The events' request logs, beside their commit rather than in it: the logs are most of a batch's
-   * bytes and of the server's work (every field indexed), and a log is keyed by its request id, so
-   * writing it again (a redelivery, whose earlier log write may have failed after its commit
+   * The events' request logs (logWriter), beside their commit rather than in it: the logs are most of
+   * a batch's bytes and of the server's work (every field indexed), and a log is keyed by its request
+   * id, so writing it again (a redelivery, whose earlier log write may have failed after its commit
    * succeeded) is harmless. In parallel batches, which the server applies side by side.
    */
   async function writeLogs(events: CountedEvent[]): Promise<void> {
-    const all = events.flatMap((e) => (e.log ? [e.log] : []));
-    const parts = Array.from({ length: Math.ceil(all.length / LOGS_PER_BATCH) }, (_, i) => all.slice(i * LOGS_PER_BATCH, (i + 1) * LOGS_PER_BATCH));
+    const plan = planLogs(events.flatMap((e) => (e.log ? [e.log] : [])));
+    const all = plan.writes;
+    const parts = Array.from({ length: Math.ceil(all.length / LOG_WRITES_PER_BATCH) }, (_, i) =>
+      all.slice(i * LOG_WRITES_PER_BATCH, (i + 1) * LOG_WRITES_PER_BATCH),
+    );
     await Promise.all(
       parts.map((part) => {
         const batch = db.batch();
-        for (const log of part) batch.set(logs.doc(docId(log.id)), toLogDoc(log));
+        for (const w of part) batch.set(db.doc(w.path), w.data, { merge: w.merge });
         return batch.commit();
       }),
     );
+    plan.done();
   }
 
-  /** Every shard of each counter in one getAll, summed per counter. */
+  /** The partitions in [from, to] that have logs, newest first. */
+  async function partsWithLogs(from: string, to: string): Promise<string[]> {
+    const parts: string[] = [];
+    for (let t = partStart(logPart(to)); t >= partStart(logPart(from)) && parts.length <= PARTS_BY_ID; t -= PART_MS) parts.push(partOf(t));
+    if (parts.length <= PARTS_BY_ID) {
+      const snaps = await db.getAll(...parts.map((p) => logParts.doc(p)));
+      return parts.filter((_, i) => snaps[i].exists);
+    }
+    const snap = await compositeQuery(logParts, LOG_PARTS, {}, { from: logPart(from), to: logPart(to) }).get();
+    return snap.docs.map((d) => d.id);
+  }
+
+  /** Up to `limit` logs matching `q` among `names` (document ids, newest first, with their partitions). */
+  async function logsByName(q: LogSearch, names: Array<[string, string]>): Promise<RequestLog[]> {
+    const found: RequestLog[] = [];
+    for (let i = 0; i < names.length && found.length < q.limit; i += q.limit) {
+      const snaps = await db.getAll(...names.slice(i, i + q.limit).map(([name, part]) => partLogs(part).doc(name)));
+      for (const log of snaps.flatMap((s) => (s.exists ? [fromLogDoc(s.data()!)] : []))) if (matchesSearch(log, q)) found.push(log);
+    }
+    return found.slice(0, q.limit);
+  }
+
+  /** The rollups being sealed, and the seals in flight (close() waits for them). */
+  const sealing = new Set<string>();
+  const seals = new Set<Promise<void>>();
+  const shardRefs = (collection: CounterCollection, id: string) =>
+    Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i))));
+
+  /**
+   * Each counter summed: a sealed rollup (SEAL_AFTER_MS) is its one document; the others are their
+   * shards, plus for a late bucket its `sealed` document (late commits), in two getAlls. Late buckets
+   * found unsealed are sealed after the read, for the next one.
+   */
   async function counters(collection: CounterCollection, ids: readonly string[]): Promise<CounterDoc[]> {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
-    const refs = unique.flatMap((id) => Array.from({ length: shards }, (_, i) => counterCol(collection).doc(counterShardId(id, String(i)))));
-    const snaps = await db.getAll(...refs);
-    return sumShards(snaps.filter((s) => s.exists).map((s) => s.data()!));
+    const now = Date.now();
+    const late = collection === 'usage_rollups' ? unique.filter((id) => rollupBucketEnd(id) + LATE_AFTER_MS < now) : [];
+    const lateSnaps = late.length ? await db.getAll(...late.map((id) => counterCol(collection).doc(counterShardId(id, SEALED)))) : [];
+    const sealed = new Set(late.filter((_, i) => lateSnaps[i].get(SEALED) === true));
+    const open = unique.filter((id) => !sealed.has(id));
+    const snaps = open.length ? await db.getAll(...open.flatMap((id) => shardRefs(collection, id))) : [];
+    const docs = [...lateSnaps, ...snaps].filter((s) => s.exists).map((s) => s.data()!);
+    const seen = new Set(docs.map((d) => d.id as string));
+    const toSeal = late.filter((id) => !sealed.has(id) && seen.has(id) && !sealing.has(id) && rollupBucketEnd(id) + SEAL_AFTER_MS < now);
+    if (toSeal.length) {
+      for (const id of toSeal) sealing.add(id);
+      // Not awaited: the answer does not wait for it, and a seal that fails is tried again by a later read.
+      const done: Promise<void> = seal(collection, toSeal)
+        .catch(() => {})
+        .finally(() => {
+          for (const id of toSeal) sealing.delete(id);
+          seals.delete(done);
+        });
+      seals.add(done);
+    }
+    return sumShards(docs);
+  }
+
+  /**
+   * Folds each counter's shards into its `sealed` document (adding to the late commits it holds), in
+   * a transaction that reads them all: a late commit meanwhile makes it run again, and a counter
+   * sealed by another reader is left as it is.
+   */
+  async function seal(collection: CounterCollection, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += SEALS_AT_ONCE) {
+      await Promise.all(
+        ids.slice(i, i + SEALS_AT_ONCE).map((id) =>
+          db.runTransaction(async (tx) => {
+            const ref = counterCol(collection).doc(counterShardId(id, SEALED));
+            const [doc, ...parts] = await tx.getAll(ref, ...shardRefs(collection, id));
+            if (doc.get(SEALED) === true) return;
+            const [sum] = sumShards(parts.filter((s) => s.exists).map((s) => s.data()!));
+            tx.set(ref, { ...(sum ? counterShardWrite(sum, SEALED) : { id, shard: SEALED }), [SEALED]: true }, { merge: true });
+          }),
+        ),
+      );
+    }
   }
 
   async function counter(collection: CounterCollection, id: string): Promise<CounterDoc | undefined> {
@@ -195,17 +296,57 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     requestLogs: {
       async get(id) {
-        const snap = await logs.doc(docId(id)).get();
+        const link = await logLinks.doc(docId(linkId('request', id))).get();
+        const part = link.get('part') as string | undefined;
+        const name = link.get('name') as string | undefined;
+        if (!part || !name) return undefined;
+        const snap = await partLogs(part).doc(name).get();
         return snap.exists ? fromLogDoc(snap.data()!) : undefined;
       },
+      /**
+       * A trace's or session's logs are read by id, from its link. Other searches read the partitions
+       * with logs newest first, one, then two, four… at once (PARTS_AT_ONCE at most), until the page is
+       * full: each holds only its own 6 hours, so their pages in order are the search's order.
+       */
       async search(q) {
-        const { indexes, equal } = logIndexes(q);
-        let query = compositeQuery(logs, indexes, equal, undefined, true);
-        // Positions in the (timestamp desc, id desc) order rather than a range filter: index merging
-        // serves equality filters with one order, and a cursor is not a filter.
-        query = q.after ? query.startAfter(q.after.timestamp, docId(q.after.id)) : query.startAt(q.to);
-        const snap = await query.endAt(q.from).limit(q.limit).get();
-        return snap.docs.map((d) => fromLogDoc(d.data()));
+        const to = q.after && q.after.timestamp < q.to ? q.after.timestamp : q.to;
+        if (to < q.from) return [];
+        const linked = (['trace', 'session'] as const).flatMap((kind) => {
+          const value = q.equal[`${kind}_id`];
+          return value === undefined ? [] : [logLinks.doc(docId(linkId(kind, String(value))))];
+        });
+        let parts: string[];
+        if (linked.length) {
+          const links = (await db.getAll(...linked)).map((s) => (s.data() ?? { parts: {} }) as LogLink);
+          const first = q.after ? logDocName(q.after.timestamp, q.after.id) : `${timeKey(q.to)}_`;
+          const last = timeKey(q.from, 1);
+          if (links.every((l) => l.logs && !l.overflow)) {
+            const names = Object.entries(links[0].logs!).filter(([n]) => n > first && n < last && links.every((l) => l.logs![n]));
+            return logsByName(
+              q,
+              names.sort(([a], [b]) => (a < b ? -1 : 1)),
+            );
+          }
+          parts = Object.keys(links[0].parts).filter((p) => p >= logPart(q.from) && p <= logPart(to) && links.every((l) => l.parts[p]));
+          parts.sort((a, b) => (a < b ? 1 : -1));
+        } else {
+          parts = await partsWithLogs(q.from, to);
+        }
+        const { index, equal } = logQuery(q);
+        const page = async (part: string, limit: number) => {
+          const query = compositeQuery(partLogs(part), index, equal, undefined, true);
+          // Positions in the document id order (newest first) rather than range filters: a cursor is
+          // not a filter, so index merging serves the equality filters alone.
+          const start = q.after ? query.startAfter(logDocName(q.after.timestamp, q.after.id)) : query.startAt(`${timeKey(q.to)}_`);
+          const snap = await start.endBefore(timeKey(q.from, 1)).limit(limit).get();
+          return snap.docs.map((d) => fromLogDoc(d.data()));
+        };
+        const found: RequestLog[] = [];
+        for (let i = 0, n = 1; i < parts.length && found.length < q.limit; i += n, n = Math.min(2 * n, PARTS_AT_ONCE)) {
+          const limit = q.limit - found.length;
+          for (const logs of await Promise.all(parts.slice(i, i + n).map((p) => page(p, limit)))) found.push(...logs);
+        }
+        return found.slice(0, q.limit);
       },
     },
 
@@ -249,6 +390,7 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     },
 
     async close() {
+      await Promise.all(seals);
       if (owned) await db.terminate();
     },
   };
@@ -281,10 +423,15 @@ export function counterShardWrite(doc: CounterDoc, shard: string): DocumentData 
   return data;
 }
 
-/** Merges counter shard documents by their logical `id` (the `shard` field is dropped). */
+/**
+ * Merges counter shard documents by their logical `id` (the `shard` field is dropped). A counter with
+ * a sealed document is that document alone (its shards are folded into it).
+ */
 function sumShards(docs: DocumentData[]): CounterDoc[] {
   const out = new Map<string, CounterDoc>();
-  for (const { shard: _shard, ...fields } of docs) {
+  const sealed = new Set(docs.filter((d) => d[SEALED] === true).map((d) => d.id as string));
+  for (const { shard, [SEALED]: _sealed, ...fields } of docs) {
+    if (shard !== SEALED && sealed.has(fields.id as string)) continue;
     for (const k of Object.keys(fields)) {
       if (!k.endsWith(LATEST_MS)) continue;
       fields[k.slice(0, -LATEST_MS.length)] = new Date(fields[k] as number).toISOString();
@@ -413,26 +560,146 @@ export function compositeQuery(
   return q;
 }
 
-/** The declared indexes a log search uses, and the values its filters match. */
-function logIndexes(q: LogSearch): { indexes: CompositeIndex[]; equal: Record<string, unknown> } {
-  const declared = Object.values(COMPOSITE_INDEXES as Record<string, CompositeIndex>).filter((i) => i.collection === COLLECTIONS.requestLogs);
-  const equal: Record<string, unknown> = { ...q.equal };
-  const fields = Object.keys(q.equal);
-  const indexes: CompositeIndex[] = [];
-  if (q.metadata !== undefined) {
-    equal.metadata_pairs = q.metadata;
-    const inWorkspace = fields.includes('workspace_id');
-    indexes.push(declared.find((i) => i.contains && i.equal.includes('workspace_id') === inWorkspace)!);
+/**
+ * A log search within one hour: its equality filters (and one metadata pair, array-contains), ordered
+ * by document id, which logDocName makes newest first. Firestore serves equality filters ordered by
+ * document id by merging its single-field indexes, so no composite index is needed
+ * (https://firebase.google.com/docs/firestore/query-data/index-overview#index_merging).
+ */
+function logQuery(q: LogSearch): { index: CompositeIndex; equal: Record<string, unknown> } {
+  const equal: Record<string, unknown> = { ...q.equal, ...(q.metadata !== undefined ? { metadata_pairs: q.metadata } : {}) };
+  const index = {
+    collection: COLLECTIONS.requestLogs,
+    equal: Object.keys(q.equal),
+    ...(q.metadata !== undefined ? { contains: 'metadata_pairs' } : {}),
+    order: [],
+  };
+  return { index, equal };
+}
+
+/** Milliseconds before this, counted down: a fixed-width key that sorts newest first (until the year 2286). */
+const TIME_KEY_END = 9_999_999_999_999;
+
+/** `timestamp` as that key, `older` milliseconds earlier. */
+const timeKey = (timestamp: string, older = 0): string => String(TIME_KEY_END - Date.parse(timestamp) + older).padStart(13, '0');
+
+/**
+ * A log's document id: its time key, then its request id. Ids sort newest first, and ties by request
+ * id (log-search.ts, compareLogs), the order a search returns and its cursor counts in.
+ */
+export const logDocName = (timestamp: string, id: string): string => docId(`${timeKey(timestamp)}_${id}`);
+
+/** Request logs are partitioned by 6 UTC hours: a partition holds few enough logs to query whole on the emulator. */
+const PART_MS = 6 * 3_600_000;
+/** A partition's key: the UTC hour it starts (`YYYY-MM-DDTHH`: 00, 06, 12 or 18). */
+const partOf = (ms: number): string => new Date(Math.floor(ms / PART_MS) * PART_MS).toISOString().slice(0, 13);
+const logPart = (timestamp: string): string => partOf(Date.parse(timestamp));
+const partStart = (part: string): number => Date.parse(`${part}:00:00.000Z`);
+
+/** The collection id of a partition's logs (indexes.ts, LOG_PART_COLLECTIONS). */
+const logPartCollection = (part: string): string => LOG_PART_COLLECTIONS[(partStart(part) / PART_MS) % LOG_PART_COLLECTIONS.length];
+
+/** The partitions with logs, newest first: their own single-field index serves the range. */
+const LOG_PARTS: CompositeIndex = { collection: COLLECTIONS.requestLogParts, equal: [], order: [{ field: 'part', direction: 'desc' }] };
+
+const linkId = (kind: 'request' | 'trace' | 'session', value: string): string => `${kind}:${value}`;
+
+/** A trace's or a session's link: the partitions of its logs and, until `overflow`, each log's id and partition. */
+interface LogLink {
+  parts: Record<string, true>;
+  logs?: Record<string, string>;
+  overflow?: true;
+}
+
+/**
+ * Logs a trace's or session's link names per writer, at most: a link stays far below Firestore's
+ * 1 MiB per document, and a busy trace (a client that sends one trace id with every request) stops
+ * writing its link in every commit (Firestore sustains ~1 write/s per document). Past it, the link
+ * is marked `overflow` and names only the partitions, which the search then queries.
+ */
+const LINKED_LOGS = 200;
+/** Past this many, what a writer remembers having written is forgotten (and written again). */
+const WRITTEN_MAX = 50_000;
+
+/** One document write of a request log (a path from the database root). */
+export interface LogWrite {
+  path: string;
+  data: DocumentData;
+  merge: boolean;
+}
+
+/**
+ * What storing request logs writes, remembering what this writer wrote before. Logs are partitioned
+ * by 6 UTC hours, so a search reads the partitions it needs rather than every log. A log goes to
+ * `request_log_parts/<YYYY-MM-DDTHH>/request_logs_<n>/<logDocName>`; the partition's own document
+ * (field `part`) says it has logs; links in `request_log_links` find a log by its request id
+ * (`request:<id>`: its partition and document id), and a trace's or session's logs (`trace:<id>`,
+ * `session:<id>`: LogLink). All of them expire with the partition's last log (TTL). `done()` is
+ * called once the writes are durable: a partition's entry, or a link's partition, is then not written
+ * again. Used by the adapter, and by test/bench/logs.ts,
+ * which seeds logs exactly as the worker writes them.
+ */
+export function logWriter(prefix = ''): (logs: RequestLog[]) => { writes: LogWrite[]; done: () => void } {
+  const written = new Set<string>();
+  const linked = new Map<string, number>();
+  return (logs) => {
+    const once = new Set<string>();
+    const named = new Map<string, number>();
+    // One write per document: a batch holds each document once, its merges folded together.
+    const writes = new Map<string, LogWrite>();
+    const write = (w: LogWrite) => {
+      const before = writes.get(w.path);
+      if (before?.merge && w.merge) foldInto(before.data, w.data);
+      else writes.set(w.path, w);
+    };
+    const writeOnce = (key: string, w: LogWrite) => {
+      if (written.has(key) || once.has(key)) return;
+      once.add(key);
+      write(w);
+    };
+    for (const log of logs) {
+      const part = logPart(log.timestamp);
+      const name = logDocName(log.timestamp, log.id);
+      const retentionMs = Date.parse(log.expires_at) - Date.parse(log.timestamp);
+      const expires = { [TTL_POLICIES.requestLogParts.field]: Timestamp.fromMillis(partStart(part) + PART_MS + retentionMs) };
+      const parts = `${prefix}${COLLECTIONS.requestLogParts}`;
+      const links = `${prefix}${COLLECTIONS.requestLogLinks}`;
+      write({ path: `${parts}/${part}/${prefix}${logPartCollection(part)}/${name}`, data: toLogDoc(log), merge: false });
+      writeOnce(`${parts}/${part}`, { path: `${parts}/${part}`, data: { part, ...expires }, merge: true });
+      write({ path: `${links}/${docId(linkId('request', log.id))}`, data: { part, name, ...expires }, merge: true });
+      for (const [kind, value] of [
+        ['trace', log.trace_id],
+        ['session', log.session_id],
+      ] as const) {
+        if (value === undefined) continue;
+        const path = `${links}/${docId(linkId(kind, value))}`;
+        const n = (linked.get(path) ?? 0) + (named.get(path) ?? 0);
+        if (n < LINKED_LOGS) {
+          named.set(path, (named.get(path) ?? 0) + 1);
+          write({ path, data: { parts: { [part]: true }, logs: { [name]: part }, ...expires }, merge: true });
+        } else {
+          writeOnce(`${path}\n${part}`, { path, data: { parts: { [part]: true }, overflow: true, ...expires }, merge: true });
+        }
+      }
+    }
+    const done = () => {
+      if (written.size > WRITTEN_MAX) written.clear();
+      if (linked.size > WRITTEN_MAX) linked.clear();
+      for (const key of once) written.add(key);
+      for (const [path, n] of named) linked.set(path, (linked.get(path) ?? 0) + n);
+    };
+    return { writes: [...writes.values()], done };
+  };
+}
+
+/** Folds a merge write's fields into another's: maps merged, the later of two Timestamps kept. */
+function foldInto(into: DocumentData, data: DocumentData): void {
+  for (const [k, v] of Object.entries(data)) {
+    const was = into[k];
+    if (v instanceof Timestamp) into[k] = was instanceof Timestamp && was.toMillis() > v.toMillis() ? was : v;
+    else if (typeof v === 'object' && typeof was === 'object') into[k] = { ...was, ...v };
+    else into[k] = v;
   }
-  for (const field of fields) {
-    if (indexes.some((i) => i.equal.includes(field))) continue;
-    const index = declared.find((i) => !i.contains && i.equal.length === 1 && i.equal[0] === field);
-    if (!index) throw new Error(`No composite index is declared in indexes.ts for request logs by ${field}.`);
-    indexes.push(index);
-  }
-  // No filter: the timestamp's own single-field index serves the order.
-  if (!indexes.length) indexes.push({ collection: COLLECTIONS.requestLogs, equal: [], order: declared[0].order });
-  return { indexes, equal };
 }
 
 /** A log as stored: its metadata also as `name=value` pairs (for array-contains), expiry a Timestamp (TTL). */

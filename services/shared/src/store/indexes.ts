@@ -21,12 +21,27 @@ export const COLLECTIONS = {
   usageRollups: 'usage_rollups',
   rateLimits: 'rate_limits',
   rateLimitLeases: 'rate_limit_leases',
+  /** Request logs written before they were partitioned (LOG_PART_COLLECTIONS); they expire by TTL. */
   requestLogs: 'request_logs',
+  /** One document per 6 UTC hours that have request logs (the parent of their subcollection): what a search reads. */
+  requestLogParts: 'request_log_parts',
+  /** Where a request id's, a trace's or a Claude Code session's logs are. */
+  requestLogLinks: 'request_log_links',
   identities: 'identities',
   identityMappings: 'identity_mappings',
 } as const;
 
-export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+/**
+ * Request logs live in one subcollection per 6 UTC hours, `request_log_parts/<YYYY-MM-DDTHH>/request_logs_<n>`
+ * (firestore.ts, logWriter), n the partition's number mod 32, so the partitions of 8 days in a row are
+ * in different collection ids: the Firestore emulator scans every document of a collection id,
+ * whatever its parent, in each query (measured: a query of a subcollection holding 84 logs cost what
+ * its 14,000 siblings of the same id did). TTL policies are scoped by collection id, so there are
+ * 32; the searches need no composite index (firestore.ts, logQuery).
+ */
+export const LOG_PART_COLLECTIONS = Array.from({ length: 32 }, (_, n) => `request_logs_${n}` as const);
+
+export type CollectionId = (typeof COLLECTIONS)[keyof typeof COLLECTIONS] | (typeof LOG_PART_COLLECTIONS)[number];
 
 /**
  * Firestore deletes a document some time (typically within a day) after the Timestamp in its TTL
@@ -45,10 +60,18 @@ export const TTL_POLICIES = {
   audit: { collection: COLLECTIONS.audit, field: 'expires_at' },
   /** What a rate limit's window has handed out: useless an hour after the window ends. */
   rateLimitLeases: { collection: COLLECTIONS.rateLimitLeases, field: 'expires_at' },
-  /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
+  /** Request logs, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30): those from before partitions. */
   requestLogs: { collection: COLLECTIONS.requestLogs, field: 'expires_at' },
+  /** A partition's entry and the links to it, kept as long as the partition's last log. */
+  requestLogParts: { collection: COLLECTIONS.requestLogParts, field: 'expires_at' },
+  requestLogLinks: { collection: COLLECTIONS.requestLogLinks, field: 'expires_at' },
   /** Budget alert history, kept as long as the request logs. */
   budgetAlerts: { collection: COLLECTIONS.budgetAlerts, field: 'expires_at' },
+  /** Request logs by partition, kept GATEHOUSE_LOG_RETENTION_DAYS (default 30). */
+  ...(Object.fromEntries(LOG_PART_COLLECTIONS.map((c) => [c, { collection: c, field: 'expires_at' }])) as Record<
+    (typeof LOG_PART_COLLECTIONS)[number],
+    TtlPolicy
+  >),
 } as const satisfies Record<string, TtlPolicy>;
 
 /**
@@ -65,14 +88,11 @@ export interface CompositeIndex {
   order: ReadonlyArray<{ field: string; direction: 'asc' | 'desc' }>;
 }
 
-const NEWEST_FIRST = [{ field: 'timestamp', direction: 'desc' }] as const;
 const LATEST_ALERTS = [{ field: 'time', direction: 'desc' }] as const;
-const logsBy = (field: string) => ({ collection: COLLECTIONS.requestLogs, equal: [field], order: NEWEST_FIRST });
 
 /**
- * Every composite query the code runs, by name (the admin lists read whole collections). A log search
- * with several equality filters uses several `logsBy*` indexes at once: Firestore merges the indexes
- * of equality filters that share the order (https://firebase.google.com/docs/firestore/query-data/index-overview#index_merging).
+ * Every composite query the code runs, by name (the admin lists read whole collections). Log searches
+ * need none: their filters are equalities ordered by document id (firestore.ts, logQuery).
  */
 export const COMPOSITE_INDEXES = {
   /** Usage breakdowns (`/admin/v1/usage/breakdown`): one dimension's daily rollups over a date range. */
@@ -82,18 +102,6 @@ export const COMPOSITE_INDEXES = {
   /** The same per UTC hour (`/admin/v1/analytics/*?granularity=hour`). */
   rollupsByDimensionHour: { collection: COLLECTIONS.usageRollups, equal: ['dimension'], order: [{ field: 'hour', direction: 'asc' }] },
   rollupsByValueHour: { collection: COLLECTIONS.usageRollups, equal: ['dimension', 'value'], order: [{ field: 'hour', direction: 'asc' }] },
-  /** Log search (`/admin/v1/logs`), newest first, by each field it filters on. */
-  logsByKey: logsBy('key_id'),
-  logsByWorkspace: logsBy('workspace_id'),
-  logsByModel: logsBy('model_requested'),
-  logsByProvider: logsBy('provider'),
-  logsByStatus: logsBy('status'),
-  logsByOutcome: logsBy('outcome'),
-  logsByTrace: logsBy('trace_id'),
-  logsBySession: logsBy('session_id'),
-  /** One metadata pair (`team=web`), across the organisation and inside a workspace. */
-  logsByMetadata: { collection: COLLECTIONS.requestLogs, equal: [], contains: 'metadata_pairs', order: NEWEST_FIRST },
-  logsByWorkspaceMetadata: { collection: COLLECTIONS.requestLogs, equal: ['workspace_id'], contains: 'metadata_pairs', order: NEWEST_FIRST },
   /** Budget alert history (`/admin/v1/budget-alerts`), newest first, by budget and by workspace. */
   alertsByBudget: { collection: COLLECTIONS.budgetAlerts, equal: ['budget_id'], order: LATEST_ALERTS },
   alertsByWorkspace: { collection: COLLECTIONS.budgetAlerts, equal: ['workspace_id'], order: LATEST_ALERTS },

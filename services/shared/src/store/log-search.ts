@@ -4,7 +4,7 @@ import type { RequestLog } from '../request-log';
 export const LOG_FILTER_FIELDS = ['key_id', 'workspace_id', 'model_requested', 'provider', 'status', 'outcome', 'trace_id', 'session_id'] as const;
 export type LogFilterField = (typeof LOG_FILTER_FIELDS)[number];
 
-/** A position in the log order (timestamp, then id, both descending): the last log a page returned. */
+/** A position in the log order (timestamp descending, then id): the last log a page returned. */
 export interface LogPosition {
   timestamp: string;
   id: string;
@@ -27,10 +27,10 @@ export function metadataPairs(metadata: Record<string, string>): string[] {
   return Object.entries(metadata).map(([k, v]) => `${k}=${v}`);
 }
 
-/** Newest first; ties by id, descending. */
+/** Newest first; ties by id (the Firestore adapter's document ids sort so: firestore.ts, logDocName). */
 export function compareLogs(a: LogPosition, b: LogPosition): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? 1 : -1;
-  return a.id === b.id ? 0 : a.id < b.id ? 1 : -1;
+  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
 }
 
 /** Whether a log matches a search (the memory adapter's query; the Firestore one uses indexes). */

@@ -65,7 +65,7 @@ export interface Store {
    */
   requestLogs: {
     get(id: string): Promise<RequestLog | undefined>;
-    /** Up to `limit` logs matching the search, newest first (timestamp, then id, descending). */
+    /** Up to `limit` logs matching the search, newest first (timestamp descending, then id). */
     search(q: LogSearch): Promise<RequestLog[]>;
   };
   queryCounters(collection: CounterCollection, q: CounterQuery): Promise<CounterDoc[]>;

@@ -19,6 +19,12 @@ export type Granularity = 'hour' | 'day';
 /** A rollup counter's id: one value of one dimension in one hour (`YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`). */
 export const rollupId = (dimension: string, value: string, bucket: string): string => `${dimension}|${value}|${bucket}`;
 
+/** When the hour or day a rollup counter counts (its id's last part) ends, in epoch ms (NaN for another id). */
+export function rollupBucketEnd(id: string): number {
+  const bucket = id.slice(id.lastIndexOf('|') + 1);
+  return bucket.length === 13 ? Date.parse(`${bucket}:00:00.000Z`) + 3_600_000 : Date.parse(`${bucket}T00:00:00.000Z`) + 86_400_000;
+}
+
 export function scopedDimension(dimension: string, workspaceId?: string): string {
   return workspaceId === undefined ? dimension : `ws:${workspaceId}:${dimension}`;
 }
