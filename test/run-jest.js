@@ -4,8 +4,12 @@ const fs = require('node:fs');
 const out = '.jest-results.json';
 fs.rmSync(out, { force: true });
 // gaxios (google-auth-library) loads its fetch with a dynamic import, which jest's VM only allows with this flag.
+// Google's clients must not see this machine's gcloud configuration: with a ~/.config/gcloud present
+// (any gcloud command makes one), the workload-identity tests' token requests failed after ~2 s.
+const gcloudConfig = fs.mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'gatehouse-gcloud-'));
 const env = {
   ...process.env,
+  CLOUDSDK_CONFIG: gcloudConfig,
   METADATA_SERVER_DETECTION: 'none',
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim(),
 };
@@ -16,5 +20,6 @@ if (fs.existsSync(out)) {
   const failedSuites = j.numFailedTestSuites - j.testResults.filter((t) => t.assertionResults.some((a) => a.status === 'failed')).length;
   line = `${j.numPassedTests} passed, ${j.numFailedTests + Math.max(0, failedSuites)} failed, ${j.numPendingTests} skipped`;
 }
+fs.rmSync(gcloudConfig, { recursive: true, force: true });
 console.log(line);
 process.exit(r.status ?? 1);
