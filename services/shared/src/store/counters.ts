@@ -56,13 +56,17 @@ export function mergeFields(doc: CounterDoc, fields: Record<string, string | num
   }
 }
 
-/** Folds a delta into a batch's sums, one entry per counter (keyed by collection and id). */
-export function addDelta(sums: Map<string, { collection: CounterCollection; doc: CounterDoc }>, d: CounterDelta): void {
-  const key = `${d.collection}\n${d.id}`;
-  let sum = sums.get(key);
-  if (!sum) sums.set(key, (sum = { collection: d.collection, doc: { id: d.id } as CounterDoc }));
-  mergeFields(sum.doc, d.fields);
-  mergeFields(sum.doc, d.inc);
+/** Folds a delta into its counter among `docs` (one collection's counters by id), in place. */
+export function addDelta(docs: Map<string, CounterDoc>, d: CounterDelta): void {
+  let doc = docs.get(d.id);
+  if (!doc) docs.set(d.id, (doc = { id: d.id } as CounterDoc));
+  mergeFields(doc, d.fields);
+  mergeFields(doc, d.inc);
+}
+
+/** One empty map of counters per collection. */
+export function emptyCounters(): Record<CounterCollection, Map<string, CounterDoc>> {
+  return { usage_totals: new Map(), budget_counters: new Map(), usage_rollups: new Map() };
 }
 
 /** The monthly totals per key and workspace (admin usage, a key's last use). */

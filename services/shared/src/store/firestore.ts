@@ -6,7 +6,17 @@ import { GatewayError } from '../errors';
 import type { RequestLog } from '../request-log';
 import { grantLease, leaseDocId } from '../rate-limit/entity';
 import type { UsageEvent } from '../usage-event';
-import { addDelta, type CountedEvent, type CounterCollection, type CounterDoc, type CounterQuery, mergeInto, totalsDeltas, usageTotalsOf } from './counters';
+import {
+  addDelta,
+  type CountedEvent,
+  emptyCounters,
+  type CounterCollection,
+  type CounterDoc,
+  type CounterQuery,
+  mergeInto,
+  totalsDeltas,
+  usageTotalsOf,
+} from './counters';
 import { COLLECTIONS, COMPOSITE_INDEXES, type CompositeIndex, LOG_PART_COLLECTIONS, TTL_POLICIES } from './indexes';
 import { type LogSearch, matchesSearch, metadataPairs } from './log-search';
 import { DEDUP_TTL_MS } from './port';
@@ -110,20 +120,21 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
     nextShard = (nextShard + 1) % shards;
     const batch = db.batch();
     const applied = new Set<string>();
-    const sums = new Map<string, { collection: CounterCollection; doc: CounterDoc }>();
+    const sums = emptyCounters();
     const now = Date.now();
     for (const e of events) {
       if (skip.has(e.event_id) || applied.has(e.event_id)) continue;
       applied.add(e.event_id);
       batch.create(processed.doc(docId(e.event_id)), markerDoc(e.event_id, now, ttl));
-      for (const d of e.deltas) addDelta(sums, d);
+      for (const d of e.deltas) addDelta(sums[d.collection], d);
     }
     if (applied.size === 0) return applied;
     // Blind increments: counters are not read, so concurrent commits do not contend on them.
-    for (const { collection, doc } of sums.values()) {
-      const s = collection === 'usage_rollups' && rollupBucketEnd(doc.id) + LATE_AFTER_MS < now ? SEALED : shard;
-      batch.set(counterCol(collection).doc(counterShardId(doc.id, s)), counterShardWrite(doc, s), { merge: true });
-    }
+    for (const [collection, docs] of Object.entries(sums) as Array<[CounterCollection, Map<string, CounterDoc>]>)
+      for (const doc of docs.values()) {
+        const s = collection === 'usage_rollups' && rollupBucketEnd(doc.id) + LATE_AFTER_MS < now ? SEALED : shard;
+        batch.set(counterCol(collection).doc(counterShardId(doc.id, s)), counterShardWrite(doc, s), { merge: true });
+      }
     await batch.commit();
     return applied;
   }
