@@ -52,7 +52,8 @@ export interface GatewaySummary {
   gc_max_at_1000_ms?: number;
   /** The longest gap between the probe's timer ticks at 1,000 req/s, and the CPU the gateway used in it. */
   tick_gap_at_1000?: { wall_ms: number; cpu_ms: number };
-  rss_mb: { idle: number; saturation_peak: number };
+  /** booted: 3 s after ready; idle: after 10 s of idling (run.ts). */
+  rss_mb: { booted: number; idle: number; saturation_peak: number };
 }
 
 export interface Summary {
@@ -162,7 +163,7 @@ function gatewayLines(title: string, g: GatewaySummary): string[] {
   rows.push(
     `saturation: gateway ${f(t.gateway_rps, 0)} req/s, bare proxy ${f(t.bare_proxy_rps, 0)} req/s, direct ${f(t.direct_rps, 0)} req/s → gateway/bare = ${f(t.ratio * 100, 0)}%`,
     `  by CPU time per answer (less sensitive to other load): bare/gateway = ${f(t.cpu_ratio * 100, 0)}%`,
-    `RSS: ${f(g.rss_mb.idle, 0)} MB idle after boot, ${f(g.rss_mb.saturation_peak, 0)} MB peak at saturation; at 1,000 req/s: longest event-loop stall ${f(g.stall_at_1000_ms, 0)} ms, longest GC pause ${f(g.gc_max_at_1000_ms, 0)} ms`,
+    `RSS: ${f(g.rss_mb.idle, 0)} MB idle (${f(g.rss_mb.booted, 0)} MB 3 s after ready), ${f(g.rss_mb.saturation_peak, 0)} MB peak at saturation; at 1,000 req/s: longest event-loop stall ${f(g.stall_at_1000_ms, 0)} ms, longest GC pause ${f(g.gc_max_at_1000_ms, 0)} ms`,
     `  longest gap between 5 ms timer ticks at 1,000 req/s: ${f(g.tick_gap_at_1000?.wall_ms, 1)} ms, ${f(g.tick_gap_at_1000?.cpu_ms, 1)} ms of it on the gateway's CPU (the rest: the core ran other processes)`,
   );
   return rows;
@@ -224,7 +225,13 @@ function leanChecks(g: GatewaySummary): TargetCheck[] {
   const overBare = at200 ? at200.added_p50_ms - at200.floor_p50_ms : NaN;
   const p99 = g.p99_at_1000;
   return [
-    check(20, 'production: RSS idle (after boot)', '≤ 100 MB', `${f(g.rss_mb.idle, 0)} MB`, known(g.rss_mb.idle) ? g.rss_mb.idle <= 100 : null),
+    check(
+      20,
+      'production: RSS idle (10 s after ready)',
+      '≤ 100 MB',
+      `${f(g.rss_mb.idle, 0)} MB (${f(g.rss_mb.booted, 0)} MB 3 s after ready)`,
+      known(g.rss_mb.idle) ? g.rss_mb.idle <= 100 : null,
+    ),
     check(
       20,
       'production: RSS at saturation (peak)',
@@ -330,7 +337,7 @@ export function targetTable(checks: TargetCheck[]): string {
 }
 
 /** The figures of one gateway's rows (target name `gateway` or `gateway local`) against the direct call and the bare proxy. */
-export function summariseGateway(phases: PhaseRecord[], target: string, idleRssMb: number): GatewaySummary {
+export function summariseGateway(phases: PhaseRecord[], target: string, rss: { booted: number; idle: number }): GatewaySummary {
   const find = (phase: string, t: string) => phases.find((p) => p.phase === phase && p.target === t);
   const comparisons: Comparison[] = [];
   for (const load of ['200 req/s', '1000 req/s', 'saturation']) {
@@ -369,6 +376,6 @@ export function summariseGateway(phases: PhaseRecord[], target: string, idleRssM
     stall_at_1000_ms: at1000(target)?.hop_inside?.stall_max_ms,
     gc_max_at_1000_ms: at1000(target)?.hop_inside?.gc_max_ms,
     tick_gap_at_1000: at1000(target)?.hop_inside?.longest_tick_gap,
-    rss_mb: { idle: idleRssMb, saturation_peak: find(sat, target)?.rss_mb?.peak ?? NaN },
+    rss_mb: { ...rss, saturation_peak: find(sat, target)?.rss_mb?.peak ?? NaN },
   };
 }

@@ -3,7 +3,7 @@ import type { Message, Subscription, Topic } from '@google-cloud/pubsub';
 // of every Pub/Sub message (3 MB of source, ~3.6 MB of heap for as long as the process lives) that the
 // client itself never uses: it encodes with the package's JSON descriptors.
 import { PubSub } from '@google-cloud/pubsub/build/src/pubsub';
-import { decodeUsageEvent, type UsageEvent } from '../usage-event';
+import { decodeUsageEvent } from '../usage-event';
 import type { EventBus } from './port';
 
 export type BusLog = (message: string, fields: Record<string, unknown>) => void;
@@ -37,9 +37,14 @@ export interface PubSubBusOptions {
   closeWaitMs?: number;
 }
 
-/** An event on its way to Pub/Sub: its size counts against the backlog bound. */
+/**
+ * An event on its way to Pub/Sub: its size counts against the backlog bound. Only the ids its failure
+ * logs name are kept, not the event: it waits up to the batch window and the publish's round trip,
+ * long enough to outlive two young-generation collections and be promoted, and each promoted event
+ * (~2 KB as objects) brings the next full collection closer.
+ */
 interface Publishing {
-  event: UsageEvent;
+  ids: { event_id: string; request_id: string };
   bytes: number;
   /** Logged as lost at close: its attempts must not log it again. */
   abandoned: boolean;
@@ -75,19 +80,17 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
   const subscriptions = new Set<() => Promise<void>>();
   let closed = false;
 
-  async function publishWithRetry(p: Publishing, data: Buffer): Promise<void> {
-    const { event } = p;
+  async function publishWithRetry(p: Publishing, data: Buffer, attributes: Record<string, string>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await topic.publishMessage({ data, attributes: { event_id: event.event_id, version: String(event.version) } });
+        await topic.publishMessage({ data, attributes });
         return;
       } catch (err) {
         if (p.abandoned) return;
         if (attempt >= attempts || closed) {
           log('usage event publish failed; the request log line is its only record', {
             severity: 'ERROR',
-            event_id: event.event_id,
-            request_id: event.request_id,
+            ...p.ids,
             attempts: attempt,
             topic: opts.topic,
             error: errorMessage(err),
@@ -131,9 +134,9 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         });
         return;
       }
-      const entry: Publishing = { event, bytes: data.length, abandoned: false };
+      const entry: Publishing = { ids: { event_id: event.event_id, request_id: event.request_id }, bytes: data.length, abandoned: false };
       pendingBytes += entry.bytes;
-      const p = publishWithRetry(entry, data).finally(() => {
+      const p = publishWithRetry(entry, data, { event_id: event.event_id, version: String(event.version) }).finally(() => {
         if (inFlight.delete(p)) pendingBytes -= entry.bytes;
       });
       inFlight.set(p, entry);
@@ -230,8 +233,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         pendingBytes -= entry.bytes;
         log('usage event not published before shutdown; the request log line is its only record', {
           severity: 'ERROR',
-          event_id: entry.event.event_id,
-          request_id: entry.event.request_id,
+          ...entry.ids,
         });
       }
       await Promise.allSettled([...subscriptions].map((s) => s()));
