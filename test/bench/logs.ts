@@ -14,7 +14,7 @@ import { getLog, searchLogs } from '../../services/gateway/src/admin/logs';
 import { foldMetadataParams, GroupsQuery, LogSearchQuery, TimeseriesQuery } from '../../services/gateway/src/admin/observability-schemas';
 import { type RequestLog, requestLogOf } from '../../services/shared/src/request-log';
 import { Firestore } from '@google-cloud/firestore';
-import { type CounterDoc, mergeInto } from '../../services/shared/src/store/counters';
+import { addDelta, type CounterCollection, type CounterDoc, emptyCounters } from '../../services/shared/src/store/counters';
 import {
   COUNTER_SHARDS,
   counterShardId,
@@ -77,29 +77,27 @@ async function seed(db: Firestore): Promise<void> {
   const writer = db.bulkWriter({ throttling: false });
   writer.onWriteError((err) => err.failedAttempts < 5);
   const col = (name: string) => db.collection(name);
-  let counters = new Map<string, { collection: string; shard: string; doc: CounterDoc }>();
-  const sums = new Map<string, CounterDoc>();
+  // Per shard, each collection's counters by id, folded as the adapters fold a commit's deltas.
+  let byShard = new Map<string, Record<CounterCollection, Map<string, CounterDoc>>>();
   const flush = () => {
-    for (const { collection, shard, doc } of counters.values())
-      writer.set(col(collection).doc(counterShardId(doc.id, shard)), counterShardWrite(doc, shard), { merge: true });
-    counters = new Map();
-    sums.clear();
+    for (const [shard, sums] of byShard)
+      for (const [collection, docs] of Object.entries(sums))
+        for (const doc of docs.values()) writer.set(col(collection).doc(counterShardId(doc.id, shard)), counterShardWrite(doc, shard), { merge: true });
+    byShard = new Map();
   };
   const now = Date.now();
   const planLogs = logWriter();
   for (let from = 0; from < N; from += COMMIT) {
     const shard = String(Math.floor(Math.random() * COUNTER_SHARDS));
+    let sums = byShard.get(shard);
+    if (!sums) byShard.set(shard, (sums = emptyCounters()));
     const logs: RequestLog[] = [];
     for (let i = from; i < Math.min(from + COMMIT, N); i++) {
       const e = event(i);
       const { counted } = usageDeltas(e, []);
       logs.push(requestLogOf(e, 365 * 86_400_000));
       writer.create(col(COLLECTIONS.processedEvents).doc(docId(e.event_id)), markerDoc(e.event_id, now, DEDUP_TTL_MS));
-      for (const d of counted.deltas) {
-        const key = `${d.collection}\n${d.id}\n${shard}`;
-        mergeInto(sums, key, { ...d.fields, ...d.inc, id: d.id });
-        counters.set(key, { collection: d.collection, shard, doc: sums.get(key)! });
-      }
+      for (const d of counted.deltas) addDelta(sums[d.collection], d);
     }
     // The commit's logs, as writeLogs writes them beside it.
     const plan = planLogs(logs);

@@ -185,7 +185,7 @@ export async function startServiceChild(opts: GatewayChildOptions): Promise<Chil
   }
 }
 
-/** Pins every thread of a running process (a forked child) to one CPU. */
+/** Pins every thread of a running process to `cpu` (one CPU, or a comma-separated list). */
 export function pinToCpu(pid: number, cpu: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
@@ -223,7 +223,7 @@ export function placeProcesses(pids: number[], cpus: string, nice: number): void
       continue;
     }
     try {
-      execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+      pinToCpu(pid, cpus);
       execFileSync('renice', ['-n', String(nice), '-p', ...tids], { stdio: 'ignore' });
     } catch {
       // exited meanwhile

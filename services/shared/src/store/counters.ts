@@ -38,8 +38,8 @@ export interface CounterQuery {
 
 /**
  * Folds deltas into one per counter: sums added, strings kept at their maximum (identity fields are
- * equal; ISO times such as `last_used_at` keep the latest). Adapters use it to merge a batch, and
- * the Firestore adapter to merge a counter's shards on read.
+ * equal; ISO times such as `last_used_at` keep the latest). The Firestore adapter merges a counter's
+ * shards on read with it; a commit's deltas fold with addDelta.
  */
 export function mergeInto(into: Map<string, CounterDoc>, key: string, fields: Record<string, string | number>): void {
   const doc = into.get(key) ?? ({ id: '' } as CounterDoc);
