@@ -308,6 +308,10 @@ export function targetChecks(s: Summary): TargetCheck[] {
     ),
   );
   const w = s.worker;
+  // The target is set at 1,000 events/s, and the worker is driven as fast as it goes. A counter
+  // shard takes one write per commit (the aggregator's maxEvents, shards in turn: COUNTER_SHARDS),
+  // so the busiest document's average is scaled to that rate.
+  const busiest = w?.busiest_doc && { ...w.busiest_doc, at_target_rate: w.busiest_doc.per_s_avg * (1000 / w.events_per_s) };
   checks.push(
     check(
       15,
@@ -316,17 +320,14 @@ export function targetChecks(s: Summary): TargetCheck[] {
       w ? `${f(w.events_per_s, 0)} events/s` : 'not measured',
       w ? w.events_per_s >= 1000 : null,
     ),
-    // The target is set at 1,000 events/s and the worker is driven as fast as it goes: a counter shard's
-    // writes grow with the event rate (one per commit of 200 events, 8 shards in turn), so the
-    // average is scaled to that rate.
     check(
       15,
       'writes per second to the busiest Firestore document, at 1,000 events/s',
       '≤ ~1/s',
-      w?.busiest_doc
-        ? `${f(w.busiest_doc.per_s_avg * (1000 / w.events_per_s))}/s (${f(w.busiest_doc.per_s_avg)}/s at ${f(w.events_per_s, 0)} events/s; busiest second: ${w.busiest_doc.per_s_max_1s})`
+      busiest && w
+        ? `${f(busiest.at_target_rate)}/s (${f(busiest.per_s_avg)}/s at ${f(w.events_per_s, 0)} events/s; busiest second: ${busiest.per_s_max_1s})`
         : 'not measured',
-      w?.busiest_doc ? w.busiest_doc.per_s_avg * (1000 / w.events_per_s) <= 1 : null,
+      busiest ? busiest.at_target_rate <= 1 : null,
     ),
   );
   return checks;
