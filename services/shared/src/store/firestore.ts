@@ -77,6 +77,8 @@ const COMMIT_ATTEMPTS = 5;
 
 /** A window's lease document outlives the window by this much, then the TTL policy deletes it. */
 const LEASE_TTL_AFTER_WINDOW_MS = 3_600_000;
+/** Attempts of one lease transaction before its error surfaces (the client's default is 5). */
+const LEASE_TRANSACTION_ATTEMPTS = 10;
 
 /** gRPC status codes the adapter maps (https://grpc.io/docs/guides/status-codes/). */
 const ALREADY_EXISTS = 6;
@@ -274,19 +276,26 @@ export function createFirestoreStore(opts: FirestoreStoreOptions): Store {
 
     async leaseRateLimit(req) {
       const ref = db.collection(prefix + COLLECTIONS.rateLimitLeases).doc(docId(leaseDocId(req)));
-      return db.runTransaction(async (tx) => {
-        const snap = await tx.get(ref);
-        const grant = grantLease(req, snap.exists ? Number(snap.get('total') ?? 0) : 0);
-        if (grant.granted > 0) {
-          tx.set(ref, {
-            limit_id: req.limit_id,
-            window_start: Timestamp.fromMillis(req.window_start),
-            total: grant.total,
-            [TTL_POLICIES.rateLimitLeases.field]: Timestamp.fromMillis(req.window_end + LEASE_TTL_AFTER_WINDOW_MS),
-          });
-        }
-        return grant;
-      });
+      // Every instance leases from the same document in a window, so its transactions contend by
+      // design; the client's default of 5 attempts let 30 at once fail with "lock timeout" on a busy
+      // emulator. Leases are mostly renewed off the request path, and a request that does wait for one
+      // waits under the store deadline, which more attempts cannot stretch.
+      return db.runTransaction(
+        async (tx) => {
+          const snap = await tx.get(ref);
+          const grant = grantLease(req, snap.exists ? Number(snap.get('total') ?? 0) : 0);
+          if (grant.granted > 0) {
+            tx.set(ref, {
+              limit_id: req.limit_id,
+              window_start: Timestamp.fromMillis(req.window_start),
+              total: grant.total,
+              [TTL_POLICIES.rateLimitLeases.field]: Timestamp.fromMillis(req.window_end + LEASE_TTL_AFTER_WINDOW_MS),
+            });
+          }
+          return grant;
+        },
+        { maxAttempts: LEASE_TRANSACTION_ATTEMPTS },
+      );
     },
 
     async applyUsage(event: UsageEvent): Promise<boolean> {
