@@ -81,9 +81,17 @@ function track(child: Child, proc: ChildProcess): Child {
   return child;
 }
 
-/** A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }` over IPC. */
-export function forkChild(name: string, file: string, args: string[] = []): Promise<Child> {
-  const proc = fork(file, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
+/**
+ * A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }`
+ * over IPC; with `probe` (probe.ts compiled), preloaded as in the gateways, so that a hop compared with
+ * them pays the probe's cost too and reports what it sees inside.
+ */
+export function forkChild(name: string, file: string, args: string[] = [], probe?: string): Promise<Child> {
+  const proc = fork(file, args, {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+    execArgv: [...process.execArgv, ...(probe ? ['-r', probe] : [])],
+  });
   const stderrTail = tailOf(proc);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s:\n${stderrTail()}`)), 20_000);
@@ -93,7 +101,9 @@ export function forkChild(name: string, file: string, args: string[] = []): Prom
       proc.removeAllListeners('exit');
       // The IPC channel stays open: the child exits when it closes, i.e. when this process dies.
       proc.channel?.unref();
-      resolve(track({ name, pid: proc.pid!, url: `http://127.0.0.1:${m.port}`, stderrTail, stop: stopper(proc) }, proc));
+      resolve(
+        track({ name, pid: proc.pid!, url: `http://127.0.0.1:${m.port}`, stderrTail, stop: stopper(proc), probe: probe ? probeOf(proc) : undefined }, proc),
+      );
     });
   });
 }

@@ -52,7 +52,7 @@ export interface GatewaySummary {
   gc_max_at_1000_ms?: number;
   /** The longest gap between the probe's timer ticks at 1,000 req/s, and the CPU the gateway used in it. */
   tick_gap_at_1000?: { wall_ms: number; cpu_ms: number };
-  /** booted: 3 s after ready; idle: after 10 s of idling (run.ts). */
+  /** booted: 3 s after ready; idle: after 20 s of idling (run.ts). */
   rss_mb: { booted: number; idle: number; saturation_peak: number };
 }
 
@@ -138,7 +138,7 @@ export function phaseTable(phases: PhaseRecord[]): string {
     'gateway local: local mode (npm start: memory store, in-process bus and worker). Hops pinned to one CPU when taskset is available; the emulators and the worker (at nice 19) then run on the other CPUs (Cloud Run runs them elsewhere) until the worker is measured.',
     'latency, ttfb: ms, successful answers only, from dispatch (open loop: queueing included). cpu: µs of CPU time per answer in the hop',
     '(bare proxy / gateway), the fake upstream and the load generator. rss: peak (end) of the hop process, MB. drop: not sent, 500 already waiting.',
-    'stall: longest event-loop stall and gc max: longest GC pause inside the gateway during the phase, ms (probe.ts; stalls under 5 ms may be missed).',
+    'stall: longest event-loop stall and gc max: longest GC pause inside the hop (bare proxy or gateway) during the phase, ms (probe.ts, preloaded into both; stalls under 5 ms may be missed).',
     "other: cores kept busy by everything else on the machine during the phase (other sessions' tests, the emulators); high values mean noisy figures.",
   );
   if (phases.some((p) => !sustained(p))) rows.push('* could not sustain the offered rate: its latencies are queueing time, not service time.');
@@ -227,7 +227,7 @@ function leanChecks(g: GatewaySummary): TargetCheck[] {
   return [
     check(
       20,
-      'production: RSS idle (10 s after ready)',
+      'production: RSS idle (20 s after ready)',
       '≤ 100 MB',
       `${f(g.rss_mb.idle, 0)} MB (${f(g.rss_mb.booted, 0)} MB 3 s after ready)`,
       known(g.rss_mb.idle) ? g.rss_mb.idle <= 100 : null,

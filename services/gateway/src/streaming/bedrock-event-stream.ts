@@ -1,5 +1,4 @@
 import type { EventStreamCodec } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { SseEvent } from './sse';
 import { BEDROCK_METRICS_EVENT } from '../usage/usage-tap';
 import { parseJsonObject } from '../../../shared/src/json';
@@ -18,6 +17,10 @@ const MAX_FRAME = 32 * 1024 * 1024;
 const TIMEOUT = Symbol('timeout');
 
 type Message = ReturnType<EventStreamCodec['decode']>;
+
+/** The codec's text hooks, on node's Buffer: a gateway without Bedrock providers loads no AWS module at boot. */
+const toUtf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+const fromUtf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 /**
  * AWS event-stream (InvokeModelWithResponseStream) → Anthropic SSE events, as the official SDK

@@ -2,7 +2,7 @@ import type { UsageEvent } from '../usage-event';
 import type { EventBus } from './port';
 
 export interface MemoryBusOptions {
-  /** Wait before redelivering an event whose handler threw. Default 1000 ms. */
+  /** Wait before redelivering an event whose handler threw. Default 100 ms. */
   retryDelayMs?: number;
   /** Called for every failed delivery (and for events published after close). Default: a JSON line on stderr. */
   onError?: (err: unknown, event: UsageEvent) => void;
