@@ -81,16 +81,21 @@ function track(child: Child, proc: ChildProcess): Child {
   return child;
 }
 
-/**
- * A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }`
- * over IPC; with `probe` (probe.ts compiled), preloaded as in the gateways, so that a hop compared with
- * them pays the probe's cost too and reports what it sees inside.
- */
-export function forkChild(name: string, file: string, args: string[] = [], probe?: string): Promise<Child> {
+/** How a hop compared with the gateways runs like them. */
+export interface HopOptions {
+  /** probe.ts compiled: preloaded as in the gateways, so the hop pays its cost too and reports what it sees inside. */
+  probe?: string;
+  /** Node flags and environment: the gateways' own (GATEWAY_NODE_FLAGS, GATEWAY_CONTAINER_ENV), so that a ratio compares code, not runtime settings. */
+  nodeFlags?: string[];
+  env?: Record<string, string>;
+}
+
+/** A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }` over IPC. */
+export function forkChild(name: string, file: string, args: string[] = [], { probe, nodeFlags = [], env = {} }: HopOptions = {}): Promise<Child> {
   const proc = fork(file, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production' },
-    execArgv: [...process.execArgv, ...(probe ? ['-r', probe] : [])],
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
+    execArgv: [...nodeFlags, ...process.execArgv, ...(probe ? ['-r', probe] : [])],
   });
   const stderrTail = tailOf(proc);
   return new Promise((resolve, reject) => {

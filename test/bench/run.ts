@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     if (CPU_PROF) mkdirSync(profDir, { recursive: true });
     const gatewayFlags = [...GATEWAY_NODE_FLAGS, ...GATEWAY_FLAGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
     const [proxy, local] = await Promise.all([
-      forkChild('bare proxy', join(__dirname, 'bare-proxy.ts'), [upstream.url], probe),
+      forkChild('bare proxy', join(__dirname, 'bare-proxy.ts'), [upstream.url], { probe, nodeFlags: GATEWAY_NODE_FLAGS, env: GATEWAY_CONTAINER_ENV }),
       startServiceChild({ name: 'gateway local', entry: LOCAL_ENTRY, env: { ...GATEWAY_ENV, GATEHOUSE_SEED: seedPath }, nodeFlags: gatewayFlags, probe, cpu }),
     ]);
     children.push(proxy, local);
