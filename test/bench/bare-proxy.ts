@@ -2,9 +2,8 @@
  * Bench child process: the floor. The least a Node proxy can do — node:http in, read the body, forward
  * it with an undici Pool, pipe the answer back — so the gateway's cost is measured against the same
  * runtime, HTTP stack and client library rather than against nothing. The bench runs it with the
- * gateways' node flags: with V8's defaults on one pinned core it spent 421 µs of CPU per answer at
- * saturation against 248 with them (six rounds side by side), which flattered every ratio to it.
- * `argv[2]` is the upstream origin. Reports `{ port }` to the parent over IPC.
+ * gateways' node flags: with V8's defaults on one pinned core it spent ~1.7× the CPU per answer, which
+ * flattered every ratio to it (docs/testing.md §6). `argv[2]` is the upstream origin. Reports `{ port }` to the parent over IPC.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -30,8 +30,8 @@ export interface MemoryStoreOptions {
    * At most this many request logs are kept, the oldest dropped first: a log is ~1–2 KB, so a local
    * gateway under steady traffic would otherwise hold every request of the last 30 days (the log
    * retention) in its heap. Default 2 000 (~3 MB): what a developer's dashboard shows. Every log held
-   * here is marked by each full collection: at saturation, 20,000 logs and 100,000 ids cost the local
-   * gateway 185 MB of RSS and 750 µs of CPU per answer, these bounds 152 MB and 604 µs.
+   * here is marked by each full collection: 20,000 cost the local gateway ~20% more CPU per answer at
+   * saturation (README, Performance: "Where the memory goes").
    */
   logMaxEntries?: number;
   now?: () => number;
