@@ -81,17 +81,17 @@ function track(child: Child, proc: ChildProcess): Child {
   return child;
 }
 
-/** How a hop compared with the gateways runs like them. */
-export interface HopOptions {
-  /** probe.ts compiled: preloaded as in the gateways, so the hop pays its cost too and reports what it sees inside. */
-  probe?: string;
-  /** Node flags and environment: the gateways' own (GATEWAY_NODE_FLAGS, GATEWAY_CONTAINER_ENV), so that a ratio compares code, not runtime settings. */
-  nodeFlags?: string[];
-  env?: Record<string, string>;
-}
-
-/** A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }` over IPC. */
-export function forkChild(name: string, file: string, args: string[] = [], { probe, nodeFlags = [], env = {} }: HopOptions = {}): Promise<Child> {
+/**
+ * A TypeScript child (compiled by @swc-node/register, inherited from this process) that sends `{ port }`
+ * over IPC. A hop compared with the gateways (the bare proxy) runs as they do: their probe, node flags
+ * and environment, so that a ratio compares code, not runtime settings or the probe's cost.
+ */
+export function forkChild(
+  name: string,
+  file: string,
+  args: string[] = [],
+  { probe, nodeFlags = [], env = {} }: Pick<GatewayChildOptions, 'probe' | 'nodeFlags' | 'env'> = { env: {} },
+): Promise<Child> {
   const proc = fork(file, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },
