@@ -39,15 +39,18 @@ export interface PubSubBusOptions {
 
 /**
  * An event on its way to Pub/Sub: its size counts against the backlog bound. Only the ids its failure
- * logs name are kept, not the event: it waits up to the batch window and the publish's round trip,
- * long enough to outlive two young-generation collections and be promoted, and each promoted event
- * (~2 KB as objects) brings the next full collection closer.
+ * logs name are kept, not the event. It waits up to the batch window and the publish's round trip,
+ * long enough to outlive two young-generation collections and be promoted, so what it holds is kept
+ * small: callbacks, not a promise chain per event (README, "Where collections come from").
  */
 interface Publishing {
   ids: { event_id: string; request_id: string };
   bytes: number;
+  attempt: number;
   /** Logged as lost at close: its attempts must not log it again. */
   abandoned: boolean;
+  /** flush() calls waiting for it to be acknowledged or given up. */
+  waiters?: (() => void)[];
 }
 
 /** gRPC ALREADY_EXISTS (https://grpc.io/docs/guides/status-codes/). */
@@ -75,31 +78,34 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
   const closeWaitMs = opts.closeWaitMs ?? 1500;
   const subscriptionName = opts.subscription ?? `${opts.topic}-pull`;
   const topic = pubsub.topic(opts.topic, { batching: { maxMessages: 100, maxMilliseconds: 50 } });
-  const inFlight = new Map<Promise<void>, Publishing>();
+  const inFlight = new Set<Publishing>();
   let pendingBytes = 0;
   const subscriptions = new Set<() => Promise<void>>();
   let closed = false;
 
-  async function publishWithRetry(p: Publishing, data: Buffer, attributes: Record<string, string>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await topic.publishMessage({ data, attributes });
-        return;
-      } catch (err) {
-        if (p.abandoned) return;
-        if (attempt >= attempts || closed) {
-          log('usage event publish failed; the request log line is its only record', {
-            severity: 'ERROR',
-            ...p.ids,
-            attempts: attempt,
-            topic: opts.topic,
-            error: errorMessage(err),
-          });
-          return;
-        }
-        await sleep(Math.min(retryBaseMs * 2 ** (attempt - 1), 10_000));
+  /** The event has been acknowledged, given up or abandoned: it leaves the backlog. */
+  function settle(p: Publishing): void {
+    if (inFlight.delete(p)) pendingBytes -= p.bytes;
+    for (const wake of p.waiters ?? []) wake();
+  }
+
+  /** One attempt; a failure is retried with backoff, then logged with the event's ids. */
+  function send(p: Publishing, data: Buffer, attributes: Record<string, string>): void {
+    topic.publishMessage({ data, attributes }, (err) => {
+      if (!err) return settle(p);
+      if (p.abandoned) return;
+      if (p.attempt >= attempts || closed) {
+        log('usage event publish failed; the request log line is its only record', {
+          severity: 'ERROR',
+          ...p.ids,
+          attempts: p.attempt,
+          topic: opts.topic,
+          error: errorMessage(err),
+        });
+        return settle(p);
       }
-    }
+      setTimeout(() => send(p, data, attributes), Math.min(retryBaseMs * 2 ** (p.attempt++ - 1), 10_000));
+    });
   }
 
   const bus: EventBus = {
@@ -134,19 +140,17 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         });
         return;
       }
-      const entry: Publishing = { ids: { event_id: event.event_id, request_id: event.request_id }, bytes: data.length, abandoned: false };
+      const entry: Publishing = { ids: { event_id: event.event_id, request_id: event.request_id }, bytes: data.length, attempt: 1, abandoned: false };
       pendingBytes += entry.bytes;
-      const p = publishWithRetry(entry, data, { event_id: event.event_id, version: String(event.version) }).finally(() => {
-        if (inFlight.delete(p)) pendingBytes -= entry.bytes;
-      });
-      inFlight.set(p, entry);
+      inFlight.add(entry);
+      send(entry, data, { event_id: event.event_id, version: String(event.version) });
     },
 
     async flush() {
-      const pending = [...inFlight.keys()];
+      const pending = [...inFlight].map((p) => new Promise<void>((wake) => (p.waiters ??= []).push(wake)));
       // Sends the current batch now instead of after its 50 ms window.
-      await topic.flush().catch(() => undefined); // per-message failures surface (and retry) in publishWithRetry
-      await Promise.allSettled(pending);
+      await topic.flush().catch(() => undefined); // per-message failures surface (and retry) in send
+      await Promise.all(pending);
     },
 
     pending: () => inFlight.size,
@@ -226,11 +230,10 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
       await Promise.race([bus.flush(), new Promise((r) => (waited = setTimeout(r, closeWaitMs)))]);
       clearTimeout(waited);
       closed = true;
-      for (const [p, entry] of inFlight) {
+      for (const entry of inFlight) {
         // Shutting down while the bus is away: these would die with the process, unsaid.
         entry.abandoned = true;
-        inFlight.delete(p);
-        pendingBytes -= entry.bytes;
+        settle(entry);
         log('usage event not published before shutdown; the request log line is its only record', {
           severity: 'ERROR',
           ...entry.ids,
@@ -287,10 +290,6 @@ export function pubsubDeadLetter(projectId: string, topic: string): (data: strin
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function defaultLog(message: string, fields: Record<string, unknown>): void {
