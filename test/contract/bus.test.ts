@@ -158,6 +158,19 @@ describeIf(pubsubAvailable())('Pub/Sub emulator', () => {
       await bus.close();
     });
 
+    it('treats a publish the client refuses at once like a failed one: logged, never thrown', async () => {
+      const bus = createPubSubBus({ projectId, topic: `refused-${++n}`, pubsub: admin, log, publishAttempts: 2, retryBaseMs: 10 });
+      // The client throws synchronously on an attribute that is not a string; here, from a retry's timer too.
+      const event = { ...usageEventFixture({ request_id: 'req-refused' }), event_id: 42 as unknown as string };
+      expect(() => bus.publish(event)).not.toThrow();
+      await bus.flush();
+      const line = logs.find(([, f]) => f.request_id === 'req-refused');
+      expect(line![1]).toMatchObject({ severity: 'ERROR', event_id: 42, attempts: 2 });
+      expect(String(line![1].error)).toMatch(/attributes must be in the form of a string/);
+      expect(bus.pending()).toBe(0);
+      await bus.close();
+    });
+
     it('logs and drops events beyond the publish backlog instead of growing without bound', async () => {
       const mine: typeof logs = [];
       const bus = createPubSubBus({

@@ -89,9 +89,13 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
     for (const wake of p.waiters ?? []) wake();
   }
 
-  /** One attempt; a failure is retried with backoff, then logged with the event's ids. */
+  /**
+   * One attempt; a failure is retried with backoff, then logged with the event's ids. One the client
+   * refuses at once (it throws, e.g. once closed) fails the same way: it must not escape into the
+   * caller, or into a retry's timer, where it would end the process.
+   */
   function send(p: Publishing, data: Buffer, attributes: Record<string, string>): void {
-    topic.publishMessage({ data, attributes }, (err) => {
+    const done = (err: Error | null | undefined) => {
       if (!err) return settle(p);
       if (p.abandoned) return;
       if (p.attempt >= attempts || closed) {
@@ -105,7 +109,12 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         return settle(p);
       }
       setTimeout(() => send(p, data, attributes), Math.min(retryBaseMs * 2 ** (p.attempt++ - 1), 10_000));
-    });
+    };
+    try {
+      topic.publishMessage({ data, attributes }, done);
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   const bus: EventBus = {
