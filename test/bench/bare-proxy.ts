@@ -3,7 +3,8 @@
  * it with an undici Pool, pipe the answer back — so the gateway's cost is measured against the same
  * runtime, HTTP stack and client library rather than against nothing. The bench runs it with the
  * gateways' node flags: with V8's defaults on one pinned core it spent ~1.7× the CPU per answer, which
- * flattered every ratio to it (docs/testing.md §6). `argv[2]` is the upstream origin. Reports `{ port }` to the parent over IPC.
+ * flattered every ratio to it (docs/testing.md §6). `argv[2]` is the upstream origin. Reports `{ port }`
+ * to the parent over IPC.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

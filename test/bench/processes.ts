@@ -90,7 +90,7 @@ export function forkChild(
   name: string,
   file: string,
   args: string[] = [],
-  { probe, nodeFlags = [], env = {} }: Pick<GatewayChildOptions, 'probe' | 'nodeFlags' | 'env'> = { env: {} },
+  { probe, nodeFlags = [], env = {} }: Partial<Pick<GatewayChildOptions, 'probe' | 'nodeFlags' | 'env'>> = {},
 ): Promise<Child> {
   const proc = fork(file, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -47,8 +47,6 @@ interface Publishing {
   ids: { event_id: string; request_id: string };
   bytes: number;
   attempt: number;
-  /** Logged as lost at close: its attempts must not log it again. */
-  abandoned: boolean;
   /** flush() calls waiting for it to be acknowledged or given up. */
   waiters?: (() => void)[];
 }
@@ -83,7 +81,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
   const subscriptions = new Set<() => Promise<void>>();
   let closed = false;
 
-  /** The event has been acknowledged, given up or abandoned: it leaves the backlog. */
+  /** The event has been acknowledged, given up or abandoned at close: it leaves the backlog. */
   function settle(p: Publishing): void {
     if (inFlight.delete(p)) pendingBytes -= p.bytes;
     for (const wake of p.waiters ?? []) wake();
@@ -95,9 +93,9 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
    * caller, or into a retry's timer, where it would end the process.
    */
   function send(p: Publishing, data: Buffer, attributes: Record<string, string>): void {
-    const done = (err: Error | null | undefined) => {
+    const done = (err: unknown) => {
       if (!err) return settle(p);
-      if (p.abandoned) return;
+      if (!inFlight.has(p)) return; // abandoned at close, which logged it: its attempts must not again
       if (p.attempt >= attempts || closed) {
         log('usage event publish failed; the request log line is its only record', {
           severity: 'ERROR',
@@ -113,7 +111,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
     try {
       topic.publishMessage({ data, attributes }, done);
     } catch (err) {
-      done(err instanceof Error ? err : new Error(String(err)));
+      done(err);
     }
   }
 
@@ -149,7 +147,7 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
         });
         return;
       }
-      const entry: Publishing = { ids: { event_id: event.event_id, request_id: event.request_id }, bytes: data.length, attempt: 1, abandoned: false };
+      const entry: Publishing = { ids: { event_id: event.event_id, request_id: event.request_id }, bytes: data.length, attempt: 1 };
       pendingBytes += entry.bytes;
       inFlight.add(entry);
       send(entry, data, { event_id: event.event_id, version: String(event.version) });
@@ -241,7 +239,6 @@ export function createPubSubBus(opts: PubSubBusOptions): EventBus {
       closed = true;
       for (const entry of inFlight) {
         // Shutting down while the bus is away: these would die with the process, unsaid.
-        entry.abandoned = true;
         settle(entry);
         log('usage event not published before shutdown; the request log line is its only record', {
           severity: 'ERROR',
